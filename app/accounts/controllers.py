@@ -1,0 +1,107 @@
+"""Sign up, log in, log out and reset a password."""
+
+from __future__ import annotations
+
+from litestar.params import FromPath, FromQuery
+from litestar import Controller, Request, get, post
+from app.web.flash import flash
+from litestar.response import Redirect, Template
+
+from app.accounts import services
+from app.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
+from app.core.errors import RateLimited, ValidationFailed
+from app.web.auth import current_user_or_none, log_in, log_out
+from app.web.forms import Form, safe_next
+from app.workspaces.services import create_workspace
+from tasks.emails import deliver_email
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+class AccountController(Controller):
+    include_in_schema = False
+
+    @get("/signup", name="accounts:signup")
+    async def signup_page(self, request: Request, next: FromQuery[str] = "") -> Template | Redirect:
+        """Show the sign-up form."""
+        if await current_user_or_none(request):
+            return Redirect(safe_next(next))
+        return Template("accounts/signup.html", context={"form": SignupForm(next=next), "errors": {}})
+
+    @post("/signup", name="accounts:create")
+    async def signup(self, request: Request, data: Form[SignupForm]) -> Template | Redirect:
+        """Create the login and its first workspace, then sign in."""
+        try:
+            user = await services.create_user(data.email, data.password, data.name)
+        except ValidationFailed as exc:
+            return Template("accounts/signup.html", context={"form": data, "errors": exc.errors}, status_code=422)
+        if data.next.startswith("/invitations/"):
+            # Invited people join the inviter's workspace instead of getting one of their own.
+            log_in(request, user)
+            return Redirect(safe_next(data.next))
+        workspace_name = data.workspace_name.strip() or f"{(data.name or user.email.split('@')[0]).strip()}'s agency"
+        workspace = await create_workspace(user, workspace_name)
+        log_in(request, user, workspace.id)
+        flash(request, f"Welcome to ClientPulse! {workspace.name} is ready: add your first clients.", "success")
+        return Redirect("/dashboard/clients")
+
+    @get("/login", name="accounts:login")
+    async def login_page(self, request: Request, next: FromQuery[str] = "") -> Template | Redirect:
+        """Show the log-in form."""
+        if await current_user_or_none(request):
+            return Redirect(safe_next(next))
+        return Template("accounts/login.html", context={"form": LoginForm(next=next), "errors": {}})
+
+    @post("/login", name="accounts:authenticate")
+    async def login(self, request: Request, data: Form[LoginForm]) -> Template | Redirect:
+        """Check credentials (throttled) and start a session."""
+        ip = request.client.host if request.client else ""
+        try:
+            user = await services.authenticate(data.email, data.password, ip)
+        except (ValidationFailed, RateLimited) as exc:
+            status = 429 if isinstance(exc, RateLimited) else 422
+            data.password = ""
+            return Template(
+                "accounts/login.html", context={"form": data, "errors": {"form": exc.message}}, status_code=status
+            )
+        log_in(request, user)
+        return Redirect(safe_next(data.next))
+
+    @post("/logout", name="accounts:logout")
+    async def logout(self, request: Request) -> Redirect:
+        """End the session."""
+        log_out(request)
+        flash(request, "You're logged out.", "info")
+        return Redirect("/login")
+
+    @get("/password/forgot", name="accounts:forgot")
+    async def forgot_page(self) -> Template:
+        """Ask for the email to send a reset link to."""
+        return Template("accounts/forgot.html", context={"form": ForgotPasswordForm(), "sent": False})
+
+    @post("/password/forgot", name="accounts:send_reset")
+    async def send_reset(self, request: Request, data: Form[ForgotPasswordForm]) -> Template:
+        """Email a reset link; the answer is the same whether or not the account exists."""
+        message = await services.request_password_reset(data.email, _base_url(request))
+        if message is not None:
+            deliver_email(message.id)
+        return Template("accounts/forgot.html", context={"form": data, "sent": True})
+
+    @get("/password/reset/{token:str}", name="accounts:reset")
+    async def reset_page(self, token: FromPath[str]) -> Template:
+        """Show the new-password form for a valid link."""
+        await services.check_reset_token(token)
+        return Template("accounts/reset.html", context={"token": token, "errors": {}})
+
+    @post("/password/reset/{token:str}", name="accounts:set_password")
+    async def reset(self, request: Request, token: FromPath[str], data: Form[ResetPasswordForm]) -> Template | Redirect:
+        """Set the new password, end other sessions and sign in here."""
+        try:
+            user = await services.reset_password(token, data.password)
+        except ValidationFailed as exc:
+            return Template("accounts/reset.html", context={"token": token, "errors": exc.errors}, status_code=422)
+        log_in(request, user)
+        flash(request, "Your password is changed. Other devices have been signed out.", "success")
+        return Redirect("/dashboard")

@@ -1,0 +1,153 @@
+"""Sign-up, log-in with throttling, and password reset."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.accounts.tables import LoginAttempt, PasswordResetToken, User
+from app.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
+from app.core.mail import Email, record_email
+from app.core.security import MIN_PASSWORD_LENGTH, hash_password, hash_token, new_token, verify_password
+from app.core.tables import OutboxMessage
+from app.core.timeutil import utcnow
+from app.core.validation import InvalidValue, normalise_email
+from app.settings import get_settings
+
+RESET_TOKEN_LIFETIME = timedelta(hours=2)
+GENERIC_LOGIN_ERROR = "That email and password don't match an account."
+
+
+def check_password_strength(password: str, errors: dict[str, str], field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors[field] = f"Use at least {MIN_PASSWORD_LENGTH} characters."
+
+
+async def create_user(email: str, password: str, name: str = "") -> User:
+    """Create a login.
+
+    Raises:
+        ValidationFailed: bad email, weak password, or the email is already registered.
+    """
+    errors: dict[str, str] = {}
+    try:
+        email = normalise_email(email)
+    except InvalidValue as exc:
+        errors["email"] = str(exc)
+    check_password_strength(password, errors)
+    if not errors and await User.exists().where(User.email == email):
+        errors["email"] = "An account with this email already exists. Log in instead, or reset your password."
+    if errors:
+        raise ValidationFailed(errors)
+    user = User(email=email, name=name.strip()[:200], password_hash=hash_password(password), created_at=utcnow())
+    await user.save()
+    return user
+
+
+async def get_user(user_id: int) -> User:
+    user = await User.objects().where(User.id == user_id).first()
+    if user is None:
+        raise NotFound()
+    return user
+
+
+async def _recent_failures(email: str) -> int:
+    settings = get_settings()
+    since = utcnow() - timedelta(seconds=settings.login_window_seconds)
+    return await LoginAttempt.count().where(
+        (LoginAttempt.email == email) & (LoginAttempt.succeeded.eq(False)) & (LoginAttempt.created_at >= since)
+    )
+
+
+async def authenticate(email: str, password: str, ip_address: str = "") -> User:
+    """Check credentials, refusing after too many recent failures for this email.
+
+    Raises:
+        RateLimited: LOGIN_MAX_FAILURES failures within LOGIN_WINDOW_SECONDS.
+        ValidationFailed: wrong email or password (one message for both, so emails can't be probed).
+    """
+    email = (email or "").strip().lower()
+    if await _recent_failures(email) >= get_settings().login_max_failures:
+        raise RateLimited("Too many failed attempts. Wait 15 minutes, or reset your password.")
+    user = await User.objects().where(User.email == email).first() if email else None
+    ok = user is not None and verify_password(user.password_hash, password)
+    await LoginAttempt.insert(
+        LoginAttempt(email=email[:320], ip_address=ip_address[:64], succeeded=ok, created_at=utcnow())
+    )
+    if not ok:
+        raise ValidationFailed({"password": GENERIC_LOGIN_ERROR}, GENERIC_LOGIN_ERROR)
+    return user
+
+
+async def request_password_reset(email: str, base_url: str) -> OutboxMessage | None:
+    """Email a reset link when the address has an account; silent otherwise (no account probing).
+
+    Returns:
+        The outbox row to deliver, or None when no account has that email.
+    """
+    try:
+        email = normalise_email(email)
+    except InvalidValue:
+        return None
+    user = await User.objects().where(User.email == email).first()
+    if user is None:
+        return None
+    token, token_hash = new_token()
+    now = utcnow()
+    await PasswordResetToken.insert(
+        PasswordResetToken(user=user.id, token_hash=token_hash, created_at=now, expires_at=now + RESET_TOKEN_LIFETIME)
+    )
+    link = f"{base_url}/password/reset/{token}"
+    return await record_email(
+        Email(
+            to=user.email,
+            subject="Reset your ClientPulse password",
+            text=f"Someone asked to reset the password of your ClientPulse account.\n\n"
+            f"Choose a new password here (the link works once, for 2 hours):\n{link}\n\n"
+            "If it wasn't you, ignore this email; your password stays as it is.",
+            html=_reset_html(link),
+            kind="password_reset",
+        )
+    )
+
+
+def _reset_html(link: str) -> str:
+    from app.web.templating import render_email  # noqa: PLC0415 (templates live with the web layer)
+
+    return render_email("emails/password_reset.html", link=link)
+
+
+async def _valid_reset_token(token: str) -> PasswordResetToken:
+    row = await PasswordResetToken.objects().where(PasswordResetToken.token_hash == hash_token(token)).first()
+    if row is None or row.used_at is not None or row.expires_at < utcnow():
+        raise NotFound("This reset link has expired or was already used. Ask for a new one.")
+    return row
+
+
+async def check_reset_token(token: str) -> None:
+    await _valid_reset_token(token)
+
+
+async def reset_password(token: str, password: str) -> User:
+    """Set a new password from an emailed token and sign out every other session.
+
+    Raises:
+        NotFound: the token is unknown, used or expired.
+        ValidationFailed: the password is too weak.
+    """
+    row = await _valid_reset_token(token)
+    errors: dict[str, str] = {}
+    check_password_strength(password, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    # Claim the token with a conditional update, so two concurrent submissions can't both use it.
+    claimed = await PasswordResetToken.update({PasswordResetToken.used_at: utcnow()}, ).where(
+        (PasswordResetToken.id == row.id) & PasswordResetToken.used_at.is_null()
+    ).returning(PasswordResetToken.id)
+    if not claimed:
+        raise Conflict("This reset link was already used. Ask for a new one.")
+    user = await get_user(row.user)
+    await User.update(
+        {User.password_hash: hash_password(password), User.session_epoch: User.session_epoch + 1}
+    ).where(User.id == user.id)
+    await LoginAttempt.delete().where(LoginAttempt.email == user.email)
+    return await get_user(user.id)

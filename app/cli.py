@@ -1,0 +1,108 @@
+"""Operator command line: `python -m app migrate|seed-demo|create-user|set-plan|worker|serve`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import subprocess
+import sys
+
+from app.settings import ROOT, get_settings
+
+
+def migrate() -> None:
+    """Apply every Piccolo migration, then make sure SQLite runs in WAL mode."""
+    env = {**os.environ, "PICCOLO_CONF": "piccolo_conf"}
+    subprocess.run([sys.executable, "-m", "piccolo.main", "migrations", "forwards", "all"], check=True, cwd=ROOT,
+                   env=env, stdout=subprocess.DEVNULL)
+    asyncio.run(_enable_wal())
+    print("Database is up to date.")
+
+
+async def _enable_wal() -> None:
+    from piccolo.engine import engine_finder
+
+    if not get_settings().uses_postgres:
+        # WAL lets the web process read while the Huey consumer writes; it is a property of the file.
+        await engine_finder().run_ddl("PRAGMA journal_mode=WAL")
+
+
+def create_user(email: str, password: str, workspace: str | None) -> None:
+    from app.accounts.services import create_user as _create
+    from app.workspaces.services import create_workspace
+
+    async def run() -> None:
+        user = await _create(email, password)
+        if workspace:
+            ws = await create_workspace(user, workspace)
+            print(f"Created {user.email} as owner of workspace {ws.id} ({ws.name}).")
+        else:
+            print(f"Created {user.email}.")
+
+    asyncio.run(run())
+
+
+def set_plan(workspace_id: int, plan: str) -> None:
+    from app.workspaces.services import set_plan as _set_plan
+
+    ws = asyncio.run(_set_plan(workspace_id, plan))
+    print(f"Workspace {ws.id} ({ws.name}) is now on the {ws.plan} plan.")
+
+
+def seed_demo() -> None:
+    from app.demo import seed_demo as _seed
+
+    asyncio.run(_seed())
+
+
+def worker(workers: int) -> None:
+    os.execvp(sys.executable, [sys.executable, "-m", "huey.bin.huey_consumer", "tasks.huey", "-w", str(workers), "-k", "thread"])
+
+
+def serve(host: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run("app.asgi:app", host=host, port=port, log_level="info", proxy_headers=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="python -m app", description="ClientPulse operator commands")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("seed-demo", help="create (or refresh) the Northwind Digital demo; safe to re-run")
+    p = sub.add_parser("create-user", help="create a login, optionally with a workspace it owns")
+    p.add_argument("email")
+    p.add_argument("password")
+    p.add_argument("--workspace", help="name of a new workspace to create with this user as owner")
+    p = sub.add_parser("set-plan", help="change a workspace's plan")
+    p.add_argument("workspace", type=int, help="workspace id")
+    p.add_argument("plan", choices=["free", "pro", "agency"])
+    p = sub.add_parser("worker", help="run the Huey consumer")
+    p.add_argument("--workers", type=int, default=2)
+    p = sub.add_parser("serve", help="run the web server")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    from app.core.errors import DomainError
+
+    try:
+        if args.command == "migrate":
+            migrate()
+        elif args.command == "seed-demo":
+            seed_demo()
+        elif args.command == "create-user":
+            create_user(args.email, args.password, args.workspace)
+        elif args.command == "set-plan":
+            set_plan(args.workspace, args.plan)
+        elif args.command == "worker":
+            worker(args.workers)
+        elif args.command == "serve":
+            serve(args.host, args.port)
+    except DomainError as exc:
+        details = "; ".join(getattr(exc, "errors", {}).values()) or exc.message
+        print(f"error: {details}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,81 @@
+"""The one mail seam: every email is recorded in the outbox, then sent over SMTP when SMTP_URL is set."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from urllib.parse import unquote, urlparse
+
+from app.core.tables import OutboxMessage
+from app.core.timeutil import utcnow
+from app.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+    html: str
+    kind: str
+    workspace_id: int | None = None
+
+
+def _smtp_send(message: EmailMessage, smtp_url: str) -> None:
+    parsed = urlparse(smtp_url)
+    port = parsed.port or (465 if parsed.scheme == "smtps" else 25)
+    smtp_class = smtplib.SMTP_SSL if parsed.scheme == "smtps" else smtplib.SMTP
+    with smtp_class(parsed.hostname, port, timeout=30) as smtp:
+        if parsed.username:
+            smtp.login(unquote(parsed.username), unquote(parsed.password or ""))
+        smtp.send_message(message)
+
+
+def build_message(email: Email) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = get_settings().mail_from
+    message["To"] = email.to
+    message["Subject"] = email.subject
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    return message
+
+
+async def record_email(email: Email) -> OutboxMessage:
+    """Store the email in the outbox; delivery happens in a task once the caller's work has committed.
+
+    Returns:
+        The stored outbox row, whose id the caller hands to `tasks.emails.deliver_email`.
+    """
+    row = OutboxMessage(
+        to_address=email.to,
+        subject=email.subject,
+        text_body=email.text,
+        html_body=email.html,
+        kind=email.kind,
+        workspace_id=email.workspace_id,
+        created_at=utcnow(),
+    )
+    await row.save()
+    return row
+
+
+async def deliver(outbox_id: int) -> bool:
+    """Send a stored email over SMTP when SMTP_URL is set; idempotent.
+
+    Returns:
+        True when SMTP accepted it in this call; False when there is no SMTP, or it was already sent.
+    """
+    smtp_url = get_settings().smtp_url
+    row = await OutboxMessage.objects().where(OutboxMessage.id == outbox_id).first()
+    if row is None or row.sent_at is not None or not smtp_url:
+        return False
+    email = Email(row.to_address, row.subject, row.text_body, row.html_body, row.kind, row.workspace_id)
+    _smtp_send(build_message(email), smtp_url)
+    await OutboxMessage.update({OutboxMessage.sent_at: utcnow()}).where(OutboxMessage.id == outbox_id)
+    log.info("email sent kind=%s outbox_id=%s", row.kind, outbox_id)
+    return True

@@ -1,0 +1,29 @@
+"""Clock and time-zone helpers, so tests and services agree on 'now'."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, available_timezones
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def is_valid_timezone(name: str) -> bool:
+    return name in _timezones()
+
+
+def _timezones() -> set[str]:
+    global _TZ_CACHE
+    if _TZ_CACHE is None:
+        _TZ_CACHE = available_timezones()
+    return _TZ_CACHE
+
+
+_TZ_CACHE: set[str] | None = None
+
+
+def local_date(moment: datetime, tz_name: str):
+    """The calendar date of `moment` in the given time zone."""
+    return moment.astimezone(ZoneInfo(tz_name)).date()

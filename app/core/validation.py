@@ -1,0 +1,70 @@
+"""Normalisers for emails and domains, shared by accounts, invitations and clients."""
+
+from __future__ import annotations
+
+import re
+
+import idna
+from email_validator import EmailNotValidError, validate_email
+
+_DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+class InvalidValue(ValueError):
+    """A human-readable reason the value was rejected."""
+
+
+def normalise_email(raw: str) -> str:
+    """Lower-case and validate an email address (no DNS look-ups: the network is not ours to rely on).
+
+    Raises:
+        InvalidValue: with a message fit to show next to the field.
+    """
+    candidate = (raw or "").strip()
+    if not candidate:
+        raise InvalidValue("Enter an email address.")
+    try:
+        result = validate_email(candidate, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidValue(f"{candidate!r} is not a valid email address.") from exc
+    local, _, domain = result.normalized.rpartition("@")
+    return f"{local.lower()}@{_ascii_domain(domain)}"
+
+
+def normalise_domain(raw: str) -> str:
+    """Turn 'https://WWW.Bücher.example/path' into 'xn--bcher-kva.example'.
+
+    Raises:
+        InvalidValue: when what is left is not a domain name.
+    """
+    candidate = (raw or "").strip().lower()
+    if not candidate:
+        raise InvalidValue("Enter a domain.")
+    candidate = re.sub(r"^[a-z][a-z0-9+.-]*://", "", candidate)
+    candidate = candidate.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    candidate = candidate.rsplit("@", 1)[-1].split(":", 1)[0].rstrip(".")
+    if candidate.startswith("www."):
+        candidate = candidate[4:]
+    try:
+        ascii_domain = _ascii_domain(candidate)
+    except InvalidValue:
+        raise InvalidValue(f"{raw.strip()!r} is not a valid domain.") from None
+    labels = ascii_domain.split(".")
+    if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+        raise InvalidValue(f"{raw.strip()!r} is not a valid domain.")
+    return ascii_domain
+
+
+def _ascii_domain(domain: str) -> str:
+    try:
+        return idna.encode(domain.lower(), uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise InvalidValue(f"{domain!r} is not a valid domain.") from exc
+
+
+def display_domain(ascii_domain: str) -> str:
+    """The Unicode form of an IDN domain, for showing to people."""
+    try:
+        return idna.decode(ascii_domain)
+    except idna.IDNAError:
+        return ascii_domain

@@ -1,0 +1,108 @@
+"""The Litestar application: plugins, templates, static files, CSRF, sessions and routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Request, get
+from litestar.config.csrf import CSRFConfig
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+
+from app.accounts.controllers import AccountController
+from app.billing.controllers import BillingController
+from app.dev.controllers import OutboxController
+from app.integrations.controllers import IntegrationsController
+from app.settings import ROOT, Settings, get_settings
+from app.web.auth import DEPENDENCIES, current_user_or_none
+from app.web.errors import EXCEPTION_HANDLERS
+from app.web.templating import template_config
+from app.workspaces.controllers import InvitationController, SettingsController, WorkspaceController
+
+log = logging.getLogger(__name__)
+
+
+@get("/", include_in_schema=False, name="home")
+async def home(request: Request) -> Redirect:
+    """Signed-in people go to their clients; everyone else to the log-in page."""
+    return Redirect("/dashboard/clients" if await current_user_or_none(request) else "/login")
+
+
+@get("/dashboard", include_in_schema=False, name="dashboard")
+async def dashboard() -> Redirect:
+    """The dashboard opens on the clients list."""
+    return Redirect("/dashboard/clients")
+
+
+@get("/healthz", include_in_schema=False, name="health")
+async def health() -> dict[str, str]:
+    """Liveness for process managers and test fixtures."""
+    return {"status": "ok"}
+
+
+def _lifespan(settings: Settings):
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        from piccolo.engine import engine_finder
+
+        engine = engine_finder()
+        pooled = settings.uses_postgres and settings.db_pool_size > 0
+        if pooled:
+            await engine.start_connection_pool(max_size=settings.db_pool_size)
+        try:
+            yield
+        finally:
+            if pooled:
+                await engine.close_connection_pool()
+
+    return lifespan
+
+
+def route_handlers(settings: Settings) -> list:
+    from app.clients.controllers import ClientController
+
+    handlers = [
+        home, dashboard, health,
+        AccountController, WorkspaceController, SettingsController, InvitationController,
+        BillingController, IntegrationsController, ClientController,
+        create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
+    ]
+    if not settings.production:
+        handlers.append(OutboxController)
+    return handlers
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    templates = template_config()
+    return Litestar(
+        route_handlers=route_handlers(settings),
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        template_config=templates,
+        plugins=[HTMXPlugin()],
+        middleware=[
+            CookieBackendConfig(
+                secret=settings.session_key,
+                key="cp_session",
+                httponly=True,
+                samesite="lax",
+                secure=settings.production,
+                max_age=14 * 24 * 3600,
+            ).middleware
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="cp_csrf",
+            cookie_secure=settings.production,
+            cookie_samesite="lax",
+            header_name="x-csrftoken",
+            exclude=["/billing/stripe/webhook", "/healthz"],
+        ),
+        lifespan=[_lifespan(settings)],
+        debug=False,
+    )

@@ -1,0 +1,82 @@
+"""The Jinja environment for pages and emails: autoescaped everywhere, with the few filters pages need."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+
+from app.core.validation import display_domain
+from app.settings import ROOT
+
+TEMPLATE_DIR = ROOT / "templates"
+CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$"}
+ZERO_DECIMAL_CURRENCIES = {"jpy", "krw", "vnd", "clp", "isk", "ugx", "xaf", "xof"}
+
+
+def money(minor_units: int | Decimal | None, currency: str = "usd") -> str:
+    """Format integer minor units (Stripe's convention) as money: 123456, 'usd' -> '$1,234.56'."""
+    if minor_units is None:
+        return "—"
+    currency = (currency or "usd").lower()
+    exponent = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
+    amount = Decimal(minor_units).scaleb(-exponent)
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    sign = "-" if amount < 0 else ""
+    text = f"{abs(amount):,.{exponent}f}"
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency.upper()}"
+
+
+def local_datetime(value: datetime | None, tz_name: str = "UTC", fmt: str = "%d %b %Y, %H:%M") -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(ZoneInfo(tz_name)).strftime(fmt)
+
+
+def short_date(value: date | datetime | None) -> str:
+    return "—" if value is None else value.strftime("%d %b %Y")
+
+
+def thousands(value: int | None) -> str:
+    return "0" if value is None else f"{value:,}"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    return singular if count == 1 else (plural_form or singular + "s")
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        money=money,
+        local_datetime=local_datetime,
+        short_date=short_date,
+        thousands=thousands,
+        display_domain=display_domain,
+    )
+    env.globals.update(plural=plural, static_version="1")
+    return env
+
+
+def template_config() -> TemplateConfig:
+    from app.web.flash import get_flashes
+
+    engine = JinjaTemplateEngine.from_environment(environment())
+    engine.register_template_callable("get_flashes", get_flashes)
+    return TemplateConfig(instance=engine)
+
+
+def render_email(template_name: str, **context: object) -> str:
+    """Render an email body (autoescaped like pages: customer names from Stripe are hostile)."""
+    return environment().get_template(template_name).render(**context)

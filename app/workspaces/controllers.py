@@ -1,0 +1,142 @@
+"""Create and switch workspaces, workspace settings, the team and invitations."""
+
+from __future__ import annotations
+
+from litestar.params import FromPath
+from litestar import Controller, Request, get, post
+from app.web.flash import flash
+from litestar.response import Redirect, Template
+
+from app.accounts.tables import User
+from app.core.errors import ValidationFailed
+from app.core.timeutil import _timezones
+from app.web.auth import CurrentActor, CurrentUser, current_user_or_none, set_current_workspace
+from app.web.forms import Form
+from app.web.htmx import page_or_fragment
+from app.workspaces import services
+from app.workspaces.forms import InviteForm, RoleForm, SwitchForm, WorkspaceForm
+from app.workspaces.services import Actor
+from tasks.emails import deliver_email
+
+
+def _timezone_choices() -> list[str]:
+    return sorted(_timezones())
+
+
+class WorkspaceController(Controller):
+    include_in_schema = False
+
+    @get("/workspaces/new", name="workspaces:new")
+    async def new_workspace(self, user: CurrentUser) -> Template:
+        """Show the create-workspace form."""
+        return Template("workspaces/new.html", context={"form": WorkspaceForm(), "errors": {},
+                                                        "timezones": _timezone_choices()})
+
+    @post("/workspaces", name="workspaces:create")
+    async def create(self, request: Request, user: CurrentUser, data: Form[WorkspaceForm]) -> Template | Redirect:
+        """Create a workspace and switch to it."""
+        try:
+            workspace = await services.create_workspace(user, data.name, data.timezone)
+        except ValidationFailed as exc:
+            return Template("workspaces/new.html", context={"form": data, "errors": exc.errors,
+                                                            "timezones": _timezone_choices()}, status_code=422)
+        await services.switch_workspace(user, workspace.id)
+        set_current_workspace(request, workspace.id)
+        flash(request, f"Created {workspace.name}.", "success")
+        return Redirect("/dashboard/clients")
+
+    @post("/workspaces/switch", name="workspaces:switch")
+    async def switch(self, request: Request, user: CurrentUser, data: Form[SwitchForm]) -> Redirect:
+        """Make another of the user's workspaces the current one."""
+        actor = await services.switch_workspace(user, data.workspace_id)
+        set_current_workspace(request, actor.workspace_id)
+        flash(request, f"Switched to {actor.workspace.name}.", "info")
+        return Redirect("/dashboard/clients")
+
+
+class SettingsController(Controller):
+    path = "/dashboard/settings"
+    include_in_schema = False
+
+    async def _context(self, actor: CurrentActor, **extra: object) -> dict:
+        return {
+            "actor": actor,
+            "members": await services.list_members(actor),
+            "invitations": await services.pending_invitations(actor),
+            "timezones": _timezone_choices(),
+            "errors": {},
+            "invite_errors": {},
+            **extra,
+        }
+
+    @get("/", name="settings:show")
+    async def show(self, actor: CurrentActor) -> Template:
+        """Workspace settings and the team."""
+        return Template("workspaces/settings.html", context=await self._context(actor))
+
+    @post("/workspace", name="settings:update")
+    async def update(self, request: Request, actor: CurrentActor, data: Form[WorkspaceForm]) -> Template | Redirect:
+        """Rename the workspace or change its time zone (owners only)."""
+        try:
+            await services.update_workspace(actor, data.name, data.timezone)
+        except ValidationFailed as exc:
+            return Template("workspaces/settings.html", context=await self._context(actor, errors=exc.errors),
+                            status_code=422)
+        flash(request, "Workspace settings saved.", "success")
+        return Redirect("/dashboard/settings")
+
+    @post("/team/invite", name="settings:invite")
+    async def invite(self, request: Request, actor: CurrentActor, data: Form[InviteForm]) -> Template:
+        """Email an invitation; answers with the refreshed team panel."""
+        errors: dict[str, str] = {}
+        invited = ""
+        try:
+            message = await services.invite(actor, data.email, str(request.base_url).rstrip("/"))
+            deliver_email(message.id)
+            invited = message.to_address
+        except ValidationFailed as exc:
+            errors = exc.errors
+        context = await self._context(actor, invite_errors=errors, invited=invited, invite_email="" if invited else data.email)
+        return page_or_fragment(request, "workspaces/settings.html", "workspaces/_team.html", context,
+                                status_code=422 if errors else 200)
+
+    @post("/team/{membership_id:int}/remove", name="settings:remove_member")
+    async def remove(self, request: Request, actor: CurrentActor, membership_id: FromPath[int]) -> Template:
+        """Remove someone from the workspace."""
+        await services.remove_member(actor, membership_id)
+        return page_or_fragment(request, "workspaces/settings.html", "workspaces/_team.html",
+                                await self._context(actor))
+
+    @post("/team/{membership_id:int}/role", name="settings:set_role")
+    async def set_role(self, request: Request, actor: CurrentActor, membership_id: FromPath[int], data: Form[RoleForm]) -> Template:
+        """Promote a teammate to owner, or make an owner a teammate."""
+        await services.set_role(actor, membership_id, data.role)
+        return page_or_fragment(request, "workspaces/settings.html", "workspaces/_team.html",
+                                await self._context(actor))
+
+    @post("/team/invitations/{invitation_id:int}/revoke", name="settings:revoke_invitation")
+    async def revoke(self, request: Request, actor: CurrentActor, invitation_id: FromPath[int]) -> Template:
+        """Cancel a pending invitation."""
+        await services.revoke_invitation(actor, invitation_id)
+        return page_or_fragment(request, "workspaces/settings.html", "workspaces/_team.html",
+                                await self._context(actor))
+
+
+class InvitationController(Controller):
+    path = "/invitations"
+    include_in_schema = False
+
+    @get("/{token:str}", name="invitations:show")
+    async def show(self, request: Request, token: FromPath[str]) -> Template:
+        """Explain the invitation and offer to accept it (signing in or up first)."""
+        invitation = await services.find_invitation(token)
+        user = await current_user_or_none(request)
+        return Template("workspaces/invitation.html", context={"invitation": invitation, "token": token, "user": user})
+
+    @post("/{token:str}/accept", name="invitations:accept")
+    async def accept(self, request: Request, user: CurrentUser, token: FromPath[str]) -> Redirect:
+        """Join the workspace as the signed-in user."""
+        workspace = await services.accept_invitation(token, user)
+        set_current_workspace(request, workspace.id)
+        flash(request, f"You joined {workspace.name}.", "success")
+        return Redirect("/dashboard/clients")

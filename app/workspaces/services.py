@@ -1,0 +1,273 @@
+"""Workspaces, memberships, roles, invitations and plans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from app.accounts.tables import User
+from app.core.errors import Conflict, NotFound, PermissionDenied, PlanRequired, ValidationFailed
+from app.core.mail import Email, record_email
+from app.core.security import hash_token, new_token
+from app.core.tables import OutboxMessage
+from app.core.timeutil import is_valid_timezone, utcnow
+from app.core.validation import InvalidValue, normalise_email
+from app.workspaces.tables import Invitation, Membership, Plan, Role, Workspace
+
+INVITATION_LIFETIME = timedelta(days=7)
+AGENCY_ONLY_MESSAGE = "Stripe Connect is only available on the Agency plan"
+PLAN_LABELS = {Plan.free.value: "Free", Plan.pro.value: "Pro", Plan.agency.value: "Agency"}
+FREE_CLIENT_LIMIT = 3
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, and in which workspace: every workspace-scoped service takes one."""
+
+    user: User
+    workspace: Workspace
+    role: str
+    # The user's other workspaces, for the switcher in the page header.
+    workspaces: tuple[dict, ...] = ()
+
+    @property
+    def workspace_id(self) -> int:
+        return self.workspace.id
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.owner.value
+
+    def require_owner(self, action: str) -> None:
+        """Raises PermissionDenied unless the actor is an owner of the workspace."""
+        if not self.is_owner:
+            raise PermissionDenied(f"Only a workspace owner can {action}. Ask an owner of {self.workspace.name}.")
+
+    def require_agency_plan(self) -> None:
+        """Raises PlanRequired unless the workspace is on the Agency plan."""
+        if self.workspace.plan != Plan.agency.value:
+            raise PlanRequired(AGENCY_ONLY_MESSAGE)
+
+
+def _clean_name(name: str, field: str = "name") -> str:
+    cleaned = " ".join((name or "").split())
+    if not cleaned:
+        raise ValidationFailed({field: "Enter a name."})
+    if len(cleaned) > 200:
+        raise ValidationFailed({field: "Keep the name under 200 characters."})
+    return cleaned
+
+
+async def create_workspace(user: User, name: str, timezone: str = "UTC") -> Workspace:
+    """Create a workspace on the Free plan with `user` as its owner."""
+    name = _clean_name(name)
+    if not is_valid_timezone(timezone):
+        raise ValidationFailed({"timezone": "Pick a time zone from the list."})
+    now = utcnow()
+    workspace = Workspace(name=name, plan=Plan.free.value, timezone=timezone, created_at=now)
+    await workspace.save()
+    await Membership.insert(Membership(workspace=workspace.id, user=user.id, role=Role.owner.value, created_at=now))
+    return workspace
+
+
+async def memberships_of(user_id: int) -> list[dict]:
+    """Every workspace the user belongs to, as dicts with id, name, plan and role, by name."""
+    rows = await Membership.select(
+        Membership.workspace.id.as_alias("id"),
+        Membership.workspace.name.as_alias("name"),
+        Membership.workspace.plan.as_alias("plan"),
+        Membership.role,
+    ).where(Membership.user == user_id)
+    return sorted(rows, key=lambda r: r["name"].lower())
+
+
+async def actor_for(user: User, workspace_id: int | None) -> Actor | None:
+    """The Actor for `user` in `workspace_id`, falling back to any workspace they belong to."""
+    query = Membership.objects(Membership.workspace).where(Membership.user == user.id)
+    membership = None
+    if workspace_id is not None:
+        membership = await query.where(Membership.workspace == workspace_id).first()
+    if membership is None:
+        membership = await Membership.objects(Membership.workspace).where(Membership.user == user.id).order_by(
+            Membership.id
+        ).first()
+    if membership is None:
+        return None
+    others = tuple(await memberships_of(user.id))
+    return Actor(user=user, workspace=membership.workspace, role=membership.role, workspaces=others)
+
+
+async def switch_workspace(user: User, workspace_id: int) -> Actor:
+    """Raises NotFound when the user is not a member, so foreign ids look like missing ones."""
+    membership = await Membership.objects(Membership.workspace).where(
+        (Membership.user == user.id) & (Membership.workspace == workspace_id)
+    ).first()
+    if membership is None:
+        raise NotFound()
+    await User.update({User.last_workspace_id: workspace_id}).where(User.id == user.id)
+    return Actor(user=user, workspace=membership.workspace, role=membership.role)
+
+
+async def update_workspace(actor: Actor, name: str, timezone: str) -> Workspace:
+    actor.require_owner("change workspace settings")
+    name = _clean_name(name)
+    if not is_valid_timezone(timezone):
+        raise ValidationFailed({"timezone": "Pick a time zone from the list."})
+    await Workspace.update({Workspace.name: name, Workspace.timezone: timezone}).where(
+        Workspace.id == actor.workspace_id
+    )
+    return await Workspace.objects().where(Workspace.id == actor.workspace_id).first()
+
+
+async def set_plan(workspace_id: int, plan: str) -> Workspace:
+    """Operator and billing path: change a workspace's plan.
+
+    Raises:
+        ValidationFailed: unknown plan name.
+        NotFound: unknown workspace.
+    """
+    if plan not in PLAN_LABELS:
+        raise ValidationFailed({"plan": f"Unknown plan {plan!r}; use one of {', '.join(PLAN_LABELS)}."})
+    updated = await Workspace.update({Workspace.plan: plan}).where(Workspace.id == workspace_id).returning(
+        Workspace.id
+    )
+    if not updated:
+        raise NotFound("No such workspace.")
+    return await Workspace.objects().where(Workspace.id == workspace_id).first()
+
+
+async def list_members(actor: Actor) -> list[dict]:
+    rows = await Membership.select(
+        Membership.id,
+        Membership.role,
+        Membership.user.id.as_alias("user_id"),
+        Membership.user.email.as_alias("email"),
+        Membership.user.name.as_alias("name"),
+    ).where(Membership.workspace == actor.workspace_id).order_by(Membership.id)
+    return rows
+
+
+async def pending_invitations(actor: Actor) -> list[Invitation]:
+    return await Invitation.objects().where(
+        (Invitation.workspace == actor.workspace_id)
+        & Invitation.accepted_at.is_null()
+        & Invitation.revoked_at.is_null()
+        & (Invitation.expires_at > utcnow())
+    ).order_by(Invitation.id)
+
+
+async def invite(actor: Actor, email: str, base_url: str) -> OutboxMessage:
+    """Email a single-use join link to `email`.
+
+    Raises:
+        PermissionDenied: the actor is not an owner.
+        ValidationFailed: bad email, or already a member.
+    """
+    actor.require_owner("invite teammates")
+    try:
+        email = normalise_email(email)
+    except InvalidValue as exc:
+        raise ValidationFailed({"email": str(exc)}) from exc
+    already = await Membership.exists().where(
+        (Membership.workspace == actor.workspace_id) & (Membership.user.email == email)
+    )
+    if already:
+        raise ValidationFailed({"email": f"{email} is already a member of this workspace."})
+    token, token_hash = new_token()
+    now = utcnow()
+    await Invitation.insert(
+        Invitation(
+            workspace=actor.workspace_id,
+            email=email,
+            role=Role.teammate.value,
+            token_hash=token_hash,
+            invited_by=actor.user.id,
+            created_at=now,
+            expires_at=now + INVITATION_LIFETIME,
+        )
+    )
+    from app.web.templating import render_email  # noqa: PLC0415 (templates live with the web layer)
+
+    link = f"{base_url}/invitations/{token}"
+    inviter = actor.user.name or actor.user.email
+    return await record_email(
+        Email(
+            to=email,
+            subject=f"{inviter} invited you to {actor.workspace.name} on ClientPulse",
+            text=f"{inviter} invited you to join {actor.workspace.name} on ClientPulse.\n\n"
+            f"Accept the invitation (the link works for 7 days):\n{link}\n",
+            html=render_email("emails/invitation.html", link=link, inviter=inviter, workspace=actor.workspace.name),
+            kind="invitation",
+            workspace_id=actor.workspace_id,
+        )
+    )
+
+
+async def find_invitation(token: str) -> Invitation:
+    """Raises NotFound for unknown, used, revoked or expired invitations."""
+    row = await Invitation.objects(Invitation.workspace).where(Invitation.token_hash == hash_token(token)).first()
+    if row is None or row.accepted_at is not None or row.revoked_at is not None or row.expires_at < utcnow():
+        raise NotFound("This invitation has expired or was already used. Ask the owner to invite you again.")
+    return row
+
+
+async def accept_invitation(token: str, user: User) -> Workspace:
+    """Join the invitation's workspace as the signed-in user; the link works once."""
+    invitation = await find_invitation(token)
+    claimed = await Invitation.update({Invitation.accepted_at: utcnow()}).where(
+        (Invitation.id == invitation.id) & Invitation.accepted_at.is_null()
+    ).returning(Invitation.id)
+    if not claimed:
+        raise Conflict("This invitation was already used.")
+    workspace_id = invitation.workspace.id
+    if not await Membership.exists().where((Membership.workspace == workspace_id) & (Membership.user == user.id)):
+        await Membership.insert(
+            Membership(workspace=workspace_id, user=user.id, role=invitation.role, created_at=utcnow())
+        )
+    await User.update({User.last_workspace_id: workspace_id}).where(User.id == user.id)
+    return invitation.workspace
+
+
+async def _membership(actor: Actor, membership_id: int) -> Membership:
+    row = await Membership.objects().where(
+        (Membership.id == membership_id) & (Membership.workspace == actor.workspace_id)
+    ).first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def _owner_count(workspace_id: int) -> int:
+    return await Membership.count().where(
+        (Membership.workspace == workspace_id) & (Membership.role == Role.owner.value)
+    )
+
+
+async def remove_member(actor: Actor, membership_id: int) -> None:
+    """Raises Conflict when it would leave the workspace without an owner."""
+    actor.require_owner("remove teammates")
+    row = await _membership(actor, membership_id)
+    if row.role == Role.owner.value and await _owner_count(actor.workspace_id) <= 1:
+        raise Conflict("A workspace needs at least one owner. Promote someone else first.")
+    await Membership.delete().where(Membership.id == row.id)
+
+
+async def set_role(actor: Actor, membership_id: int, role: str) -> Membership:
+    actor.require_owner("change roles")
+    if role not in {Role.owner.value, Role.teammate.value}:
+        raise ValidationFailed({"role": "Choose owner or teammate."})
+    row = await _membership(actor, membership_id)
+    if row.role == Role.owner.value and role != Role.owner.value and await _owner_count(actor.workspace_id) <= 1:
+        raise Conflict("A workspace needs at least one owner. Promote someone else first.")
+    await Membership.update({Membership.role: role}).where(Membership.id == row.id)
+    row.role = role
+    return row
+
+
+async def revoke_invitation(actor: Actor, invitation_id: int) -> None:
+    actor.require_owner("revoke invitations")
+    revoked = await Invitation.update({Invitation.revoked_at: utcnow()}).where(
+        (Invitation.id == invitation_id) & (Invitation.workspace == actor.workspace_id)
+    ).returning(Invitation.id)
+    if not revoked:
+        raise NotFound()

@@ -1,0 +1,25 @@
+"""Piccolo's configuration: SQLite (WAL) by default, PostgreSQL when DATABASE_URL is set."""
+
+from piccolo.conf.apps import AppRegistry
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+
+from app.settings import get_settings
+
+_settings = get_settings()
+
+if _settings.uses_postgres:
+    DB = PostgresEngine(config={"dsn": _settings.database_url})
+else:
+    _settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    # A generous timeout lets the web process and the Huey consumer wait for each other's writes.
+    DB = SQLiteEngine(path=str(_settings.sqlite_path), timeout=30)
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "app.core.piccolo_app",
+        "app.accounts.piccolo_app",
+        "app.workspaces.piccolo_app",
+        "app.clients.piccolo_app",
+    ]
+)
