@@ -1,0 +1,124 @@
+"""Webhook endpoints and delivery: signed like Stripe, sent in the background, retried with backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from . import render
+
+if TYPE_CHECKING:
+    from .server import StandinApp
+
+
+def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
+    """The ``Stripe-Signature`` header value for ``payload``."""
+    ts = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{ts}.{payload}".encode(), hashlib.sha256).hexdigest()
+    return f"t={ts},v1={mac}"
+
+
+class Webhooks:
+    def __init__(self, app: "StandinApp") -> None:
+        self.app = app
+        self.queue: asyncio.Queue | None = None
+        self.tasks: set[asyncio.Task] = set()
+        self.worker: asyncio.Task | None = None
+        self.client: httpx.AsyncClient | None = None
+        self.settings: dict[str, Any] = {"max_attempts": 5, "base_delay": 0.5, "timeout": 5.0}
+
+    # -- endpoints ---------------------------------------------------------------------
+    def register(self, url: str, enabled_events: list[str] | None = None, connect: bool = True,
+                 secret: str | None = None, description: str | None = None) -> dict:
+        store = self.app.store
+        rec = {
+            "id": "we_" + secrets.token_hex(12), "url": url, "enabled_events": enabled_events or ["*"],
+            "connect": connect, "secret": secret or "whsec_" + secrets.token_hex(24),
+            "created": store.now(), "description": description,
+        }
+        store.webhook_endpoints[rec["id"]] = rec
+        return rec
+
+    def endpoints_for(self, evt: dict) -> list[dict]:
+        store = self.app.store
+        connect_event = evt["account"] != "acct_1StandinPlatform"
+        if connect_event and evt["account"] not in store.linked and evt["type"] != "account.application.deauthorized":
+            return []  # Stripe only sends Connect webhooks for accounts connected to the platform
+        return [ep for ep in store.webhook_endpoints.values()
+                if ep["connect"] == connect_event
+                and ("*" in ep["enabled_events"] or evt["type"] in ep["enabled_events"])]
+
+    # -- delivery ----------------------------------------------------------------------
+    def enqueue(self, evt: dict) -> None:
+        endpoints = self.endpoints_for(evt)
+        if not endpoints:
+            return
+        acct = self.app.store.account(evt["account"])
+        body = render.event(acct, evt) if acct else None
+        if body is None:
+            return
+        body["pending_webhooks"] = len(endpoints)
+        payload = json.dumps(body, indent=2)
+        for ep in endpoints:
+            delivery = {
+                "id": "whd_" + secrets.token_hex(8), "event": evt["id"], "type": evt["type"],
+                "account": evt["account"], "endpoint": ep["id"], "url": ep["url"], "status": "pending",
+                "attempts": [], "created": time.time(),
+            }
+            self.app.store.deliveries.append(delivery)
+            self._spawn(self.deliver(delivery, ep, payload))
+
+    def _spawn(self, coro) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            coro.close()
+            return
+        task = loop.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def deliver(self, delivery: dict, ep: dict, payload: str) -> None:
+        max_attempts = int(self.settings["max_attempts"])
+        for attempt in range(1, max_attempts + 1):
+            delivery["status"] = "sending"
+            record: dict[str, Any] = {"attempt": attempt, "at": time.time()}
+            try:
+                client = self.client or httpx.AsyncClient()
+                self.client = client
+                resp = await client.post(
+                    ep["url"], content=payload.encode(), timeout=float(self.settings["timeout"]),
+                    headers={"Content-Type": "application/json; charset=utf-8",
+                             "Stripe-Signature": sign(payload, ep["secret"]),
+                             "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"})
+                record["status_code"] = resp.status_code
+                ok = 200 <= resp.status_code < 300
+            except (httpx.HTTPError, OSError) as exc:
+                record["error"] = f"{type(exc).__name__}: {exc}"
+                ok = False
+            delivery["attempts"].append(record)
+            if ok:
+                delivery["status"] = "succeeded"
+                return
+            if attempt < max_attempts:
+                delivery["status"] = "retrying"
+                delay = float(self.settings["base_delay"]) * (2 ** (attempt - 1))
+                delivery["next_attempt_at"] = time.time() + delay
+                await asyncio.sleep(delay)
+        delivery["status"] = "failed"
+
+    def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        if self.client is not None:
+            await self.client.aclose()
