@@ -92,6 +92,21 @@ def register(app: "StandinApp") -> None:
             "linked": a.account["id"] in store.linked, "counts": store.counts(a),
         } for a in store.accounts.values()], "users": list(store.users.values())}
 
+    def objects(req, body):
+        """Rendered objects of one account, newest first, without OAuth (for tests and people)."""
+        from .wire import parse_params
+
+        acct = store.account(req.path_params["id"])
+        coll = req.path_params["collection"]
+        if acct is None or coll not in ("customers", "subscriptions", "invoices", "charges", "refunds", "prices",
+                                        "products", "events"):
+            raise KeyError(f"unknown account or collection: {req.path_params}")
+        q = parse_params(req.query_string)
+        limit = int(q.get("limit", 100))
+        index = acct.collection(coll).all
+        index.ensure()
+        return {"data": [render.render_any(acct, coll, r) for r in index.recs[:limit]], "count": len(index)}
+
     def action(req, body):
         name = req.path_params["name"]
         if name not in ACTIONS:
@@ -128,6 +143,7 @@ def register(app: "StandinApp") -> None:
         ("GET", "/_standin/faults", get_faults), ("POST", "/_standin/faults", set_faults),
         ("DELETE", "/_standin/faults", clear_faults), ("GET", "/_standin/requests", requests),
         ("DELETE", "/_standin/requests", clear_requests), ("GET", "/_standin/accounts", accounts),
+        ("GET", "/_standin/accounts/{id}/{collection}", objects),
         ("POST", "/_standin/actions/{name}", action), ("POST", "/_standin/webhooks", register_webhook),
         ("GET", "/_standin/webhooks/deliveries", deliveries), ("POST", "/_standin/webhooks/config", webhook_config),
         ("GET", "/_standin/clock", clock), ("POST", "/_standin/clock", clock),

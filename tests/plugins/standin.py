@@ -91,6 +91,10 @@ class Standin:
     def accounts(self) -> list[dict]:
         return self._call("GET", "accounts")["data"]
 
+    def objects(self, account: str, collection: str, limit: int = 100) -> list[dict]:
+        """Rendered objects (customers, invoices, ...) of any account, newest first, no OAuth needed."""
+        return self._call("GET", f"accounts/{account}/{collection}", params={"limit": limit})["data"]
+
     def link(self, account: str = NORTHWIND_DIGITAL) -> dict:
         """Connect ``account`` to the platform without the consent page; returns the OAuth token."""
         return self.action("link_account", account=account)
