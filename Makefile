@@ -1,0 +1,66 @@
+# ClientPulse: `make run` for the seeded demo, `make test` for every test (SQLite, then PostgreSQL + Redis).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+STANDIN_PORT ?= 12111
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+PYTEST_ARGS ?=
+
+.PHONY: help install browser migrate seed run test test-sqlite test-postgres bench clean
+
+help:
+	@echo "make run    - install, migrate, seed the demo, start web + worker + local Stripe (http://$(HOST):$(PORT))"
+	@echo "make test   - install, then run every test on SQLite and again on PostgreSQL + Redis"
+	@echo "make bench  - run the benchmarks"
+
+install:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+# Playwright drives Debian's Chromium; its own browser download cannot work here.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+migrate: install
+	@$(PY) -m app migrate
+
+seed: migrate
+	@$(PY) -m app seed-demo
+
+run: seed
+	@echo ""
+	@echo "  ClientPulse demo:  http://$(HOST):$(PORT)"
+	@echo "  Log in as          owner@demo.test / demo-password"
+	@echo "  Local Stripe:      http://$(HOST):$(STANDIN_PORT)   Outbox: http://$(HOST):$(PORT)/dev/outbox"
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	if [ -d stripe_standin ]; then $(PY) -m stripe_standin serve --host $(HOST) --port $(STANDIN_PORT) --seed 42 --scale demo & fi; \
+	$(PY) -m app worker & \
+	$(PY) -m app serve --host $(HOST) --port $(PORT)
+
+test: install browser test-sqlite test-postgres
+
+test-sqlite:
+	@echo "=== Test suite on SQLite + SqliteHuey ==="
+	@env -u DATABASE_URL -u REDIS_URL -u TEST_DATABASE_URL -u TEST_REDIS_URL $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres:
+	@echo "=== Test suite on PostgreSQL + Redis ==="
+	@env -u DATABASE_URL -u REDIS_URL TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	@$(PY) -m pytest benchmarks --benchmark-only -q
+
+clean:
+	rm -rf var test-artifacts .pytest_cache

@@ -1,0 +1,16 @@
+"""Money is formatted from integer minor units, never floats."""
+
+from decimal import Decimal
+
+from app.web.templating import money
+
+
+def test_it_formats_minor_units_with_the_currency_symbol():
+    assert money(123456, "usd") == "$1,234.56"
+    assert money(-995, "eur") == "-€9.95"
+    assert money(500, "jpy") == "500 JPY"
+    assert money(Decimal("250"), "gbp") == "£2.50"
+
+
+def test_it_shows_a_dash_when_there_is_no_amount():
+    assert money(None) == "—"
