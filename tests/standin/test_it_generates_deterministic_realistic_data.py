@@ -1,0 +1,79 @@
+"""The generator: deterministic by seed, realistic agency data with the awkward cases."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from stripe_standin.generator import DEMO_CLIENTS, seed_store
+from stripe_standin.store import Store
+
+from .helpers import ELSEWHERE, NORTHWIND_DIGITAL, NORTHWIND_LABS
+
+FREE_MAIL = ("gmail.com", "outlook.com", "yahoo.com", "hotmail.com", "icloud.com", "proton.me")
+
+
+def test_the_same_seed_gives_the_same_data(fresh_standin):
+    now = int(time.time())
+    fresh_standin.set_clock(now)
+    fresh_standin.reset(seed=7)
+    first = fresh_standin.objects(NORTHWIND_DIGITAL, "invoices", limit=50)
+    fresh_standin.reset(seed=7)
+    second = fresh_standin.objects(NORTHWIND_DIGITAL, "invoices", limit=50)
+    fresh_standin.reset(seed=8)
+    other = fresh_standin.objects(NORTHWIND_DIGITAL, "invoices", limit=50)
+    fresh_standin.set_clock(None)
+    assert first == second
+    assert [i["id"] for i in first] != [i["id"] for i in other]
+
+
+def test_the_demo_user_owns_two_accounts_and_another_user_one(fresh_standin):
+    accounts = {a["id"]: a for a in fresh_standin.accounts()}
+    assert accounts[NORTHWIND_DIGITAL]["name"] == "Northwind Digital"
+    assert accounts[NORTHWIND_LABS]["name"] == "Northwind Labs Ltd"
+    assert accounts[NORTHWIND_DIGITAL]["owner"] == accounts[NORTHWIND_LABS]["owner"] == "owner@demo.test"
+    assert accounts[ELSEWHERE]["owner"] != "owner@demo.test"
+    assert accounts[NORTHWIND_DIGITAL]["counts"]["customers"] == 40
+    assert 200 <= accounts[NORTHWIND_DIGITAL]["counts"]["invoices"] <= 1000
+
+
+def test_customers_match_partly_match_or_miss_the_demo_clients(fresh_standin):
+    customers = fresh_standin.objects(NORTHWIND_DIGITAL, "customers")
+    emails = [c["email"] for c in customers]
+    domains = {e.split("@")[1] for e in emails if e}
+    assert "ops@acme-rockets.com" in emails  # exact email match
+    assert emails.count("ops@acme-rockets.com") == 2  # emails are not unique
+    assert {d for _, _, d in DEMO_CLIENTS} & domains  # domain matches
+    assert any(d in FREE_MAIL for d in domains)  # free mail never matches by domain
+    assert None in emails  # customers without email
+    assert any(e and e.endswith(".graniteandpine.com") for e in emails)  # a subdomain
+    assert len(domains - {d for _, _, d in DEMO_CLIENTS} - set(FREE_MAIL)) >= 5  # unrelated customers
+
+
+def test_the_invoices_cover_every_status_overdue_and_long_invoices(fresh_standin):
+    now = int(time.time())
+    invoices = fresh_standin.objects(NORTHWIND_DIGITAL, "invoices", limit=100000)
+    statuses = {i["status"] for i in invoices}
+    assert statuses >= {"paid", "open", "void", "uncollectible"}
+    assert any(i["status"] == "open" and i["due_date"] and i["due_date"] < now for i in invoices)
+    assert any(i["lines"]["has_more"] for i in invoices)
+    assert {i["currency"] for i in invoices} >= {"usd", "eur", "gbp"}
+    assert min(i["created"] for i in invoices) < now - 22 * 30 * 86400
+    charges = fresh_standin.objects(NORTHWIND_DIGITAL, "charges", limit=100000)
+    refunded = [c for c in charges if c["amount_refunded"]]
+    assert any(c["refunded"] for c in refunded) and any(not c["refunded"] for c in refunded)
+
+
+def test_a_hundred_thousand_invoices_generate_quickly():
+    store = Store()
+    started = time.monotonic()
+    info = seed_store(store, 1, 100_000)
+    assert time.monotonic() - started < 30
+    assert info["accounts"][NORTHWIND_DIGITAL]["invoices"] >= 100_000
+
+
+def test_the_seed_command_prints_a_summary():
+    out = subprocess.run([sys.executable, "-m", "stripe_standin", "seed", "--seed", "3", "--scale", "small"],
+                         capture_output=True, text=True, check=True, timeout=60)
+    assert '"acct_1NorthwindDigital"' in out.stdout and '"customers": 10' in out.stdout
