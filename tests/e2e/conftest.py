@@ -1,0 +1,135 @@
+"""End-to-end fixtures: the real server and worker in subprocesses, and Debian's Chromium via Playwright.
+
+Nothing here skips: a browser or server that cannot start fails the run, with its output.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic", "--no-first-run"]
+DEFAULT_TIMEOUT_MS = 15_000
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerProcesses:
+    """The web server and the Huey consumer, as `make run` starts them."""
+
+    def __init__(self, extra_env: dict[str, str]) -> None:
+        self.port = _free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log_dir = ARTIFACTS / "server-logs"
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.env = {**os.environ, "BASE_URL": self.base_url, **extra_env}
+        self.processes: list[tuple[subprocess.Popen, Path]] = []
+
+    def _start(self, name: str, args: list[str]) -> None:
+        log_path = self.log_dir / f"{name}.log"
+        log = log_path.open("w")
+        proc = subprocess.Popen([sys.executable, "-m", "app", *args], cwd=ROOT, env=self.env, stdout=log,
+                                stderr=subprocess.STDOUT)
+        self.processes.append((proc, log_path))
+
+    def start(self) -> None:
+        self._start("web", ["serve", "--port", str(self.port)])
+        self._start("worker", ["worker", "--workers", "2"])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            for proc, log_path in self.processes:
+                try:
+                    # Doubles as the poll interval: a process that dies during start-up fails at once.
+                    proc.wait(timeout=0.05)
+                except subprocess.TimeoutExpired:
+                    continue
+                self.stop()
+                pytest.fail(f"{log_path.stem} exited with {proc.returncode}:\n{log_path.read_text()[-4000:]}")
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+        self.stop()
+        pytest.fail("the web server did not answer /healthz within 30 s")
+
+    def stop(self) -> None:
+        for proc, _ in self.processes:
+            proc.terminate()
+        for proc, _ in self.processes:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _server_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    env: dict[str, str] = {}
+    try:
+        standin = request.getfixturevalue("standin")
+    except pytest.FixtureLookupError:
+        return env
+    env.update(STRIPE_API_BASE=standin.base_url, STRIPE_CONNECT_BASE=standin.base_url,
+               STRIPE_SECRET_KEY=standin.secret_key, STRIPE_CLIENT_ID=standin.client_id)
+    return env
+
+
+@pytest.fixture(name="server", scope="session")
+def fx_server(request: pytest.FixtureRequest) -> Iterator[ServerProcesses]:
+    server = ServerProcesses(_server_env(request))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(name="browser", scope="session")
+async def fx_browser() -> AsyncIterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium)")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture(name="page")
+async def fx_page(request: pytest.FixtureRequest, browser: Browser, server: ServerProcesses) -> AsyncIterator[Page]:
+    context = await browser.new_context(base_url=server.base_url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    page = await context.new_page()
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    await context.close()
