@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
     app = create_app(store)
     if args.webhook_url:
-        app.webhooks.register(args.webhook_url, ["*"], connect=True, secret=args.webhook_secret)
+        endpoint = app.webhooks.register(args.webhook_url, ["*"], connect=True, secret=args.webhook_secret)
+        endpoint["preregistered"] = True  # survives /_standin/reset_all
     for acct_id in args.link:
         from .oauth import link
 

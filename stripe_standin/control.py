@@ -54,7 +54,8 @@ def register(app: "StandinApp") -> None:
         return {"ok": True, **store.seed_info, "linked": sorted(store.linked)}
 
     def reset_everything(req, body):
-        store.webhook_endpoints.clear()
+        for ep_id in [k for k, ep in store.webhook_endpoints.items() if not ep.get("preregistered")]:
+            del store.webhook_endpoints[ep_id]
         store.deliveries.clear()
         return reset(req, body)
 

@@ -3,8 +3,8 @@
 Load with ``pytest_plugins = ["tests.plugins.standin"]``. Fixtures:
 
 - ``standin`` (session): a running stand-in, seeded with ``--seed 42 --scale demo``;
-- ``fresh_standin`` (function): the same process, reset to that seeded state (faults, request log,
-  links and deliveries cleared; webhook endpoints kept unless ``reset_all`` is used).
+- ``fresh_standin`` (function): the same process, reset to that seeded state: data regenerated,
+  faults, request log, OAuth links, webhook endpoints and deliveries cleared, real clock.
 """
 
 from __future__ import annotations
@@ -134,14 +134,15 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.02, message
         time.sleep(interval)
 
 
-def start_standin(seed: int = DEFAULT_SEED, scale: str = DEFAULT_SCALE) -> Standin:
+def start_standin(seed: int = DEFAULT_SEED, scale: str = DEFAULT_SCALE, extra_args: list[str] | None = None,
+                  env: dict[str, str] | None = None) -> Standin:
+    """Start ``python -m stripe_standin serve`` on a free port; fail (never skip) if it does not come up."""
     port = free_port()
     stderr = tempfile.TemporaryFile()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("STANDIN_NOW", None)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "stripe_standin", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--seed", str(seed), "--scale", str(scale)],
+         "--seed", str(seed), "--scale", str(scale), *(extra_args or [])],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     standin = Standin(base_url=f"http://127.0.0.1:{port}", process=proc,
                       secret_key=env.get("STANDIN_SECRET_KEY", "sk_test_standin_platform"),
@@ -166,25 +167,29 @@ def start_standin(seed: int = DEFAULT_SEED, scale: str = DEFAULT_SCALE) -> Stand
                 f"(exit code {proc.returncode}). stderr:\n{output}", pytrace=False)
 
 
+def stop_standin(server: Standin) -> None:
+    server.close()
+    if server.process is not None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
 @pytest.fixture(scope="session")
 def standin() -> Iterator[Standin]:
     server = start_standin()
     try:
         yield server
     finally:
-        server.close()
-        if server.process is not None:
-            server.process.terminate()
-            try:
-                server.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                server.process.kill()
-                server.process.wait()
+        stop_standin(server)
 
 
 @pytest.fixture
 def fresh_standin(standin: Standin) -> Standin:
     standin.set_clock(None)
-    standin.reset(DEFAULT_SEED, DEFAULT_SCALE)
+    standin.reset(DEFAULT_SEED, DEFAULT_SCALE, everything=True)
     standin.webhook_config(max_attempts=5, base_delay=0.5, timeout=5.0)
     return standin
