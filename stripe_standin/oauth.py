@@ -83,7 +83,8 @@ def consent_page(app: "StandinApp", params: dict) -> Response:
     redirect_uri = params.get("redirect_uri") or ""
     if urlparse(redirect_uri).scheme not in ("http", "https"):
         return _page_error(app, "Invalid redirect URI", "A redirect_uri with an http(s) URL is required.")
-    email = params.get("stripe_user_email") or (params.get("stripe_user") or {}).get("email") or DEFAULT_USER
+    stripe_user = params.get("stripe_user") if isinstance(params.get("stripe_user"), dict) else {}
+    email = params.get("stripe_user_email") or stripe_user.get("email") or DEFAULT_USER
     user = store.users.get(email)
     accounts: list[AccountData] = [store.accounts[a] for a in (user or {}).get("accounts", []) if a in store.accounts]
     html = app.render_template(

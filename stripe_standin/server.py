@@ -8,6 +8,7 @@ import hashlib
 import json
 import secrets
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -139,6 +140,9 @@ class StandinApp:
             return Response.json(handler(ctx), headers=self.headers())
         except StripeError as err:
             return error_response(err)
+        except Exception:  # a bug in the stand-in: answer like Stripe's 500, and say why on stderr
+            traceback.print_exc()
+            return error_response(StripeError(500, "An unknown error occurred in the stand-in.", type="api_error"))
 
     def headers(self) -> dict:
         return {"Request-Id": "req_" + secrets.token_hex(7), "Stripe-Version": "2025-09-30.clover"}

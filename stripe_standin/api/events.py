@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .. import render
-from ..wire import LIST_PARAMS, StripeError, as_list, check_params, list_collection, not_found, parse_bool
+from ..wire import (LIST_PARAMS, StripeError, as_list, check_params, list_collection, not_found, parse_bool,
+                    range_filter)
 
 RETENTION = 30 * 86400
 
@@ -24,16 +25,10 @@ def list_events(ctx) -> dict:
                 return False
         return not types or r["type"] in types
 
-    params = dict(ctx.params)
-    created = params.get("created")
-    if not isinstance(created, dict):
-        created = {"eq": created} if created is not None else {}
-    if "eq" not in created:
-        # never scan past the retention window
-        low = max(int(created.get("gte", cutoff)), int(created.get("gt", cutoff - 1)) + 1, cutoff)
-        params["created"] = {**{k: v for k, v in created.items() if k in ("lt", "lte")}, "gte": str(low)}
-    else:
-        params["created"] = created["eq"]
+    # never look past the retention window
+    low, high = range_filter(ctx.params, "created") or (None, None)
+    params = {k: v for k, v in ctx.params.items() if k != "created"}
+    params["created"] = {"gte": cutoff if low is None else max(low, cutoff), **({"lte": high} if high is not None else {})}
     acct = ctx.acct
     return ctx.out(list_collection(acct.events, params, "/v1/events", lambda r: render.event(acct, r), pred,
                                    kind="event"))
