@@ -378,5 +378,11 @@ def seed_store(store: Store, seed: int = 42, scale: str | int = "demo") -> dict:
     """Reset ``store`` and fill it deterministically."""
     store.reset(seed)
     counts = Generator(store, seed).run(scale)
+    for acct in store.accounts.values():  # sort now, not on the first request
+        for name in ("customers", "products", "prices", "subscriptions", "invoices", "charges", "refunds", "events"):
+            coll = acct.collection(name)
+            coll.all.ensure()
+            for index in coll.by_customer.values():
+                index.ensure()
     store.seed_info = {"seed": seed, "scale": scale, "now": store.now(), "accounts": counts}
     return store.seed_info

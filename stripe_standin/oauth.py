@@ -47,7 +47,7 @@ def register(app: "StandinApp") -> None:
 async def _oauth_call(app: "StandinApp", req: Request, fn) -> Response:
     import asyncio
 
-    from .server import error_response
+    from .server import api_key, error_response
     from .wire import StripeError
 
     try:
@@ -55,8 +55,7 @@ async def _oauth_call(app: "StandinApp", req: Request, fn) -> Response:
             await asyncio.sleep(app.faults.latency)
         app.faults.check_failure(req.path)
         params = parse_params(req.query_string, req.body)
-        auth = req.header("authorization") or ""
-        key = auth[7:].strip() if auth.lower().startswith("bearer ") else params.get("client_secret", "")
+        key = api_key(req) or params.get("client_secret", "")
         if key != app.store.secret_key:
             raise OAuthError(401, "invalid_client", "No authentication was provided. Send your secret API key "
                                                      "using the Authorization header, or as a client_secret POST parameter.")
