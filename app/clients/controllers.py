@@ -1,12 +1,40 @@
-"""The clients list and client forms."""
+"""The clients list, client pages and forms, archive/restore, and the CSV import."""
 
 from __future__ import annotations
 
-from app.web.auth import CurrentActor
-from litestar import Controller, get
-from litestar.response import Template
+from typing import Annotated, Any
 
-from app.workspaces.services import Actor
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.plugins.htmx import ClientRedirect
+from litestar.response import Redirect, Response, Template
+
+from app.clients import csv_import, services
+from app.clients.forms import ClientForm, ImportConfirmForm, ImportUpload
+from app.clients.queries import ListParams, list_clients
+from app.core.errors import ValidationFailed
+from app.web.auth import CurrentActor
+from app.web.flash import flash
+from app.web.forms import Form
+from app.web.htmx import is_partial, page_or_fragment
+from app.workspaces.services import FREE_CLIENT_LIMIT, Actor
+from app.workspaces.tables import Plan
+
+Multipart = Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+async def _plan_context(actor: Actor) -> dict[str, Any]:
+    """How close a Free workspace is to its client limit, for the notices on the list and forms."""
+    active = await services.count_active_clients(actor)
+    on_free = actor.workspace.plan == Plan.free.value
+    return {"active_count": active, "free_limit": FREE_CLIENT_LIMIT,
+            "at_limit": on_free and active >= FREE_CLIENT_LIMIT}
+
+
+def _go(request: Request, url: str) -> Response:
+    """Navigate after a mutation: HX-Redirect for htmx, a 303 for plain forms."""
+    return ClientRedirect(url) if is_partial(request) else Redirect(url, status_code=303)
 
 
 class ClientController(Controller):
@@ -14,6 +42,107 @@ class ClientController(Controller):
     include_in_schema = False
 
     @get("/", name="clients:index")
-    async def index(self, actor: CurrentActor) -> Template:
-        """Every client of the workspace."""
-        return Template("clients/index.html", context={"actor": actor})
+    async def index(self, request: Request, actor: CurrentActor, q: str = "", status: str = "active",
+                    sort: str = "name", page: int = 1) -> Template:
+        """Every client of the workspace: searchable, filterable, sortable, paginated."""
+        listing = await list_clients(actor, ListParams(q=q, status=status, sort=sort, page=page))
+        context = {"actor": actor, "listing": listing, **await _plan_context(actor)}
+        return page_or_fragment(request, "clients/index.html", "clients/_list.html", context)
+
+    @get("/new", name="clients:new")
+    async def new(self, actor: CurrentActor) -> Template:
+        """The add-client form."""
+        context = {"actor": actor, "form": ClientForm(), "errors": {}, **await _plan_context(actor)}
+        return Template("clients/new.html", context=context)
+
+    @post("/", name="clients:create")
+    async def create(self, request: Request, actor: CurrentActor, data: Form[ClientForm]) -> Response:
+        """Add a client; the form comes back with field messages (422) when something is wrong."""
+        try:
+            client = await services.create_client(actor, data.to_input())
+        except ValidationFailed as exc:
+            context = {"actor": actor, "form": data, "errors": exc.errors, **await _plan_context(actor)}
+            return page_or_fragment(request, "clients/new.html", "clients/_form.html", context, status_code=422)
+        flash(request, f"Added {client.name}.", "success")
+        return _go(request, f"/dashboard/clients/{client.id}")
+
+    @get("/{client_id:int}", name="clients:show")
+    async def show(self, actor: CurrentActor, client_id: FromPath[int]) -> Template:
+        """One client: contacts, notes, status and (later) invoices."""
+        detail = await services.get_client(actor, client_id)
+        return Template("clients/detail.html", context={"actor": actor, "detail": detail})
+
+    @get("/{client_id:int}/edit", name="clients:edit")
+    async def edit(self, actor: CurrentActor, client_id: FromPath[int]) -> Template:
+        """The edit form, filled in."""
+        detail = await services.get_client(actor, client_id)
+        context = {"actor": actor, "form": ClientForm.from_detail(detail), "errors": {}, "client": detail.client}
+        return Template("clients/edit.html", context=context)
+
+    @post("/{client_id:int}", name="clients:update")
+    async def update(self, request: Request, actor: CurrentActor, client_id: FromPath[int],
+                     data: Form[ClientForm]) -> Response:
+        """Save a client's name, emails, domains and notes."""
+        try:
+            client = await services.update_client(actor, client_id, data.to_input())
+        except ValidationFailed as exc:
+            client = (await services.get_client(actor, client_id)).client
+            context = {"actor": actor, "form": data, "errors": exc.errors, "client": client}
+            return page_or_fragment(request, "clients/edit.html", "clients/_form.html", context, status_code=422)
+        flash(request, f"Saved {client.name}.", "success")
+        return _go(request, f"/dashboard/clients/{client.id}")
+
+    @post("/{client_id:int}/archive", name="clients:archive")
+    async def archive(self, request: Request, actor: CurrentActor, client_id: FromPath[int]) -> Response:
+        """Archive a client; htmx gets the updated row, a plain form goes back to the list."""
+        client = await services.archive_client(actor, client_id)
+        return await self._row_or_list(request, actor, client.id, f"Archived {client.name}.")
+
+    @post("/{client_id:int}/restore", name="clients:restore")
+    async def restore(self, request: Request, actor: CurrentActor, client_id: FromPath[int]) -> Response:
+        """Make an archived client active again (counts against the Free plan's limit)."""
+        client = await services.restore_client(actor, client_id)
+        return await self._row_or_list(request, actor, client.id, f"Restored {client.name}.")
+
+    async def _row_or_list(self, request: Request, actor: Actor, client_id: int, message: str) -> Response:
+        if not is_partial(request):
+            flash(request, message, "success")
+            return Redirect("/dashboard/clients", status_code=303)
+        detail = await services.get_client(actor, client_id)
+        row = {"id": detail.client.id, "name": detail.client.name, "status": detail.client.status,
+               "archived": detail.client.status == "archived", "emails": detail.emails, "domains": detail.domains}
+        return Template("clients/_row.html", context={"row": row}, headers={"Vary": "HX-Request"})
+
+    @get("/import", name="clients:import")
+    async def import_form(self, actor: CurrentActor) -> Template:
+        """The CSV upload form, with the expected columns."""
+        return Template("clients/import.html", context={"actor": actor, "preview": None, "file_error": ""})
+
+    @post("/import", name="clients:import_preview")
+    async def preview_import(self, request: Request, actor: CurrentActor, data: Multipart) -> Template:
+        """Show what the uploaded CSV would create, row by row, without saving anything."""
+        context: dict[str, Any] = {"actor": actor, "preview": None, "file_error": "", "csv_text": ""}
+        try:
+            if data.file is None or not data.file.filename:
+                raise csv_import.CsvProblem("Choose a CSV file to upload.")
+            context["csv_text"] = csv_import.decode_csv(await data.file.read())
+            context["preview"] = await csv_import.preview_import(actor, context["csv_text"])
+        except csv_import.CsvProblem as exc:
+            context["file_error"] = str(exc)
+        status = 422 if context["file_error"] else 200
+        return page_or_fragment(request, "clients/import.html", "clients/_import_preview.html", context, status)
+
+    @post("/import/confirm", name="clients:import_confirm")
+    async def confirm_import(self, request: Request, actor: CurrentActor, data: Form[ImportConfirmForm]) -> Response:
+        """Import every previewed row, or none when any row (re-checked now) has an error."""
+        context: dict[str, Any] = {"actor": actor, "preview": None, "file_error": "", "csv_text": data.csv_text}
+        try:
+            count = await csv_import.import_clients(actor, data.csv_text)
+        except csv_import.CsvProblem as exc:
+            context["file_error"] = str(exc)
+        except ValidationFailed:
+            context["preview"] = await csv_import.preview_import(actor, data.csv_text)
+        else:
+            flash(request, f"Imported {count} {'client' if count == 1 else 'clients'}.", "success")
+            return _go(request, "/dashboard/clients")
+        return page_or_fragment(request, "clients/import.html", "clients/_import_preview.html", context, 422)

@@ -1,12 +1,238 @@
-"""Clients of an agency: add, edit, archive, search and import."""
+"""Clients of an agency: add, edit, archive, restore, and the rules their emails and domains follow."""
 
 from __future__ import annotations
 
-from app.clients.tables import Client, ClientStatus
-from app.workspaces.services import Actor
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from app.clients.tables import Client, ClientDomain, ClientEmail, ClientStatus
+from app.core.errors import NotFound, PlanRequired, ValidationFailed
+from app.core.timeutil import utcnow
+from app.core.validation import InvalidValue, normalise_domain, normalise_email
+from app.workspaces.services import FREE_CLIENT_LIMIT, Actor
+from app.workspaces.tables import Plan
+
+FREE_LIMIT_MESSAGE = f"The Free plan includes up to {FREE_CLIENT_LIMIT} clients. Upgrade to add more."
+NAME_MAX = 200
+NOTES_MAX = 10_000
+# Emails and domains never contain commas, semicolons, pipes or spaces, so any of them separates values.
+_SEPARATORS = re.compile(r"[,;|\s]+")
+
+
+@dataclass
+class ClientInput:
+    name: str
+    emails: list[str] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
+    notes: str = ""
+
+
+@dataclass
+class ClientDetail:
+    """A client with its emails and domains (normalised: ASCII domains, lower-case emails)."""
+
+    client: Client
+    emails: list[str]
+    domains: list[str]
+
+
+def split_values(values: str | Iterable[str]) -> list[str]:
+    """Split text typed one per line or comma/semicolon/pipe-separated into its non-empty values."""
+    items = [values] if isinstance(values, str) else list(values)
+    return [part for item in items for part in _SEPARATORS.split(item or "") if part]
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def clean_client(data: ClientInput) -> tuple[ClientInput, dict[str, str]]:
+    """Normalise a client's fields without touching the database.
+
+    Returns:
+        The cleaned input (duplicates removed, order kept) and field errors, empty when valid.
+    """
+    errors: dict[str, str] = {}
+    name = " ".join((data.name or "").split())
+    if not name:
+        errors["name"] = "Enter the client's name."
+    elif len(name) > NAME_MAX:
+        errors["name"] = f"Keep the name under {NAME_MAX} characters."
+    emails, email_errors = _normalise_all(split_values(data.emails), normalise_email)
+    domains, domain_errors = _normalise_all(split_values(data.domains), normalise_domain)
+    if email_errors:
+        errors["emails"] = " ".join(email_errors)
+    if domain_errors:
+        errors["domains"] = " ".join(domain_errors)
+    notes = (data.notes or "").strip()
+    if len(notes) > NOTES_MAX:
+        errors["notes"] = f"Keep notes under {NOTES_MAX:,} characters."
+    return ClientInput(name=name, emails=_unique(emails), domains=_unique(domains), notes=notes), errors
+
+
+def _normalise_all(raw: list[str], normalise) -> tuple[list[str], list[str]]:
+    values, errors = [], []
+    for item in raw:
+        try:
+            values.append(normalise(item))
+        except InvalidValue as exc:
+            errors.append(str(exc))
+    return values, errors
+
+
+async def emails_in_use(actor: Actor, emails: list[str], except_client: int | None = None) -> dict[str, str]:
+    """Which of `emails` already belong to another client of the workspace.
+
+    Returns:
+        email -> that client's name.
+    """
+    found: dict[str, str] = {}
+    for start in range(0, len(emails), 500):  # bounded IN lists stay under every engine's parameter limit
+        query = ClientEmail.select(ClientEmail.email, ClientEmail.client.name.as_alias("client_name")).where(
+            (ClientEmail.workspace == actor.workspace_id) & ClientEmail.email.is_in(emails[start:start + 500])
+        )
+        if except_client is not None:
+            query = query.where(ClientEmail.client != except_client)
+        found.update({row["email"]: row["client_name"] for row in await query})
+    return found
+
+
+async def _validated(actor: Actor, data: ClientInput, client_id: int | None = None) -> ClientInput:
+    clean, errors = clean_client(data)
+    if clean.emails and "emails" not in errors:
+        taken = await emails_in_use(actor, clean.emails, except_client=client_id)
+        if taken:
+            errors["emails"] = " ".join(f"{email} already belongs to {name}." for email, name in taken.items())
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
 
 
 async def count_active_clients(actor: Actor) -> int:
     return await Client.count().where(
         (Client.workspace == actor.workspace_id) & (Client.status == ClientStatus.active.value)
     )
+
+
+async def require_room_for(actor: Actor, adding: int) -> None:
+    """Raises PlanRequired when `adding` more active clients would break the Free plan's limit."""
+    if actor.workspace.plan != Plan.free.value or adding <= 0:
+        return
+    if await count_active_clients(actor) + adding > FREE_CLIENT_LIMIT:
+        raise PlanRequired(FREE_LIMIT_MESSAGE)
+
+
+async def insert_client(actor: Actor, clean: ClientInput) -> Client:
+    """Insert an already validated client; callers hold the transaction."""
+    now = utcnow()
+    client = Client(workspace=actor.workspace_id, name=clean.name, notes=clean.notes,
+                    status=ClientStatus.active.value, created_at=now, updated_at=now)
+    await client.save()
+    await _insert_contacts(actor, client.id, clean)
+    return client
+
+
+async def _insert_contacts(actor: Actor, client_id: int, clean: ClientInput) -> None:
+    if clean.emails:
+        await ClientEmail.insert(*[ClientEmail(workspace=actor.workspace_id, client=client_id, email=email)
+                                   for email in clean.emails])
+    if clean.domains:
+        await ClientDomain.insert(*[ClientDomain(workspace=actor.workspace_id, client=client_id, domain=domain)
+                                    for domain in clean.domains])
+
+
+def _is_unique_violation(exc: Exception) -> bool:
+    return "unique" in str(exc).lower()
+
+
+async def create_client(actor: Actor, data: ClientInput) -> Client:
+    """Add an active client to the actor's workspace.
+
+    Raises:
+        PlanRequired: the Free plan already has its 3 active clients.
+        ValidationFailed: errors by field (name, emails, domains, notes).
+    """
+    await require_room_for(actor, 1)
+    clean = await _validated(actor, data)
+    try:
+        async with Client._meta.db.transaction():
+            return await insert_client(actor, clean)
+    except Exception as exc:
+        # Two people saving the same email at once: the unique index decides, the loser gets a message.
+        if _is_unique_violation(exc):
+            raise ValidationFailed({"emails": "One of these emails was just added to another client."}) from exc
+        raise
+
+
+async def _client(actor: Actor, client_id: int) -> Client:
+    client = await Client.objects().where((Client.id == client_id) & (Client.workspace == actor.workspace_id)).first()
+    if client is None:
+        raise NotFound("We couldn't find that client.")
+    return client
+
+
+async def get_client(actor: Actor, client_id: int) -> ClientDetail:
+    """A client of the actor's workspace with its emails and domains.
+
+    Raises:
+        NotFound: no such client in this workspace (other workspaces' ids included).
+    """
+    client = await _client(actor, client_id)
+    emails = await ClientEmail.select(ClientEmail.email).where(ClientEmail.client == client.id).order_by(ClientEmail.id)
+    domains = await ClientDomain.select(ClientDomain.domain).where(ClientDomain.client == client.id).order_by(
+        ClientDomain.id)
+    return ClientDetail(client, [row["email"] for row in emails], [row["domain"] for row in domains])
+
+
+async def update_client(actor: Actor, client_id: int, data: ClientInput) -> Client:
+    """Replace a client's name, emails, domains and notes.
+
+    Raises:
+        NotFound: no such client in this workspace.
+        ValidationFailed: errors by field.
+    """
+    client = await _client(actor, client_id)
+    clean = await _validated(actor, data, client_id=client.id)
+    try:
+        async with Client._meta.db.transaction():
+            await Client.update({Client.name: clean.name, Client.notes: clean.notes, Client.updated_at: utcnow()}).where(
+                Client.id == client.id)
+            await ClientEmail.delete().where(ClientEmail.client == client.id)
+            await ClientDomain.delete().where(ClientDomain.client == client.id)
+            await _insert_contacts(actor, client.id, clean)
+    except Exception as exc:
+        if _is_unique_violation(exc):
+            raise ValidationFailed({"emails": "One of these emails was just added to another client."}) from exc
+        raise
+    return await _client(actor, client.id)
+
+
+async def _set_status(actor: Actor, client_id: int, status: str) -> Client:
+    await Client.update({Client.status: status, Client.updated_at: utcnow()}).where(
+        (Client.id == client_id) & (Client.workspace == actor.workspace_id))
+    return await _client(actor, client_id)
+
+
+async def archive_client(actor: Actor, client_id: int) -> Client:
+    """Archive a client: it leaves the default list and the plan count, and keeps its data.
+
+    Raises:
+        NotFound: no such client in this workspace.
+    """
+    await _client(actor, client_id)
+    return await _set_status(actor, client_id, ClientStatus.archived.value)
+
+
+async def restore_client(actor: Actor, client_id: int) -> Client:
+    """Make an archived client active again.
+
+    Raises:
+        NotFound: no such client in this workspace.
+        PlanRequired: the Free plan already has its 3 active clients.
+    """
+    client = await _client(actor, client_id)
+    if client.status == ClientStatus.active.value:
+        return client
+    await require_room_for(actor, 1)
+    return await _set_status(actor, client_id, ClientStatus.active.value)

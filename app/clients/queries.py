@@ -1,0 +1,141 @@
+"""The clients list: search, status filter, sort and pagination, done by the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
+
+from piccolo.query import OrderByRaw
+
+from app.clients.tables import Client, ClientDomain, ClientEmail, ClientStatus
+from app.core.validation import InvalidValue, normalise_domain
+from app.workspaces.services import Actor
+
+PAGE_SIZE = 25
+STATUSES = {"active": "Active", "archived": "Archived", "all": "All"}
+# `revenue`, `last_invoice` and `overdue` are accepted now so that bookmarked URLs keep working; they sort by
+# name until the Stripe sync fills those columns (a later issue swaps in the real ordering here, nowhere else).
+SORTS = {"name": "Name", "created": "Newest first", "revenue": "Lifetime revenue",
+         "last_invoice": "Last invoice", "overdue": "Most overdue"}
+
+
+@dataclass(frozen=True)
+class ListParams:
+    """What the list shows; every field round-trips through the URL so reload and back keep the state."""
+
+    q: str = ""
+    status: str = "active"
+    sort: str = "name"
+    page: int = 1
+
+    def cleaned(self) -> ListParams:
+        return ListParams(
+            q=" ".join((self.q or "").split())[:200],
+            status=self.status if self.status in STATUSES else "active",
+            sort=self.sort if self.sort in SORTS else "name",
+            page=max(1, self.page or 1),
+        )
+
+    def url(self, **changes: object) -> str:
+        """The list's URL with some parameters changed (defaults left out to keep URLs short)."""
+        params = replace(self, **changes)
+        query = {key: value for key, value in (("q", params.q), ("status", params.status), ("sort", params.sort),
+                                               ("page", params.page))
+                 if value and value != getattr(ListParams, key)}
+        return "/dashboard/clients" + (f"?{urlencode(query)}" if query else "")
+
+
+@dataclass
+class ClientPage:
+    params: ListParams
+    rows: list[dict]
+    total: int
+    workspace_has_clients: bool
+    page_size: int = PAGE_SIZE
+    sorts: dict[str, str] = field(default_factory=lambda: SORTS)
+    statuses: dict[str, str] = field(default_factory=lambda: STATUSES)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    @property
+    def first_index(self) -> int:
+        return 0 if not self.total else (self.params.page - 1) * self.page_size + 1
+
+    @property
+    def last_index(self) -> int:
+        return min(self.total, self.params.page * self.page_size)
+
+
+def _contains(column, text: str):
+    """Case-insensitive substring match: ILIKE on PostgreSQL, LIKE (already case-insensitive) on SQLite."""
+    pattern = f"%{text}%"
+    return column.ilike(pattern) if Client._meta.db.engine_type == "postgres" else column.like(pattern)
+
+
+def _search(actor: Actor, q: str):
+    terms = {q.lower()}
+    try:
+        terms.add(normalise_domain(q))  # "bücher.example" finds the stored xn--bcher-kva.example
+    except InvalidValue:
+        pass
+    condition = None
+    for term in terms:
+        by_email = ClientEmail.select(ClientEmail.client).where(
+            (ClientEmail.workspace == actor.workspace_id) & _contains(ClientEmail.email, term))
+        by_domain = ClientDomain.select(ClientDomain.client).where(
+            (ClientDomain.workspace == actor.workspace_id) & _contains(ClientDomain.domain, term))
+        match = _contains(Client.name, term) | Client.id.is_in(by_email) | Client.id.is_in(by_domain)
+        condition = match if condition is None else condition | match
+    return condition
+
+
+def _where(actor: Actor, params: ListParams):
+    condition = Client.workspace == actor.workspace_id
+    if params.status != "all":
+        condition &= Client.status == params.status
+    if params.q:
+        condition &= _search(actor, params.q)
+    return condition
+
+
+async def list_clients(actor: Actor, params: ListParams) -> ClientPage:
+    """One page of the workspace's clients, with their emails and domains (one query each, not one per row).
+
+    Args:
+        actor: whose workspace to list.
+        params: search text, status, sort and page; out-of-range values fall back to defaults.
+
+    Returns:
+        The page's rows (dicts with id, name, status, created_at, emails, domains) and the total count.
+    """
+    params = params.cleaned()
+    where = _where(actor, params)
+    total = await Client.count().where(where)
+    query = Client.select(Client.id, Client.name, Client.status, Client.created_at).where(where)
+    if params.sort == "created":
+        query = query.order_by(Client.created_at, ascending=False).order_by(Client.id, ascending=False)
+    else:
+        query = query.order_by(OrderByRaw("LOWER(name)")).order_by(Client.id)
+    rows = await query.limit(PAGE_SIZE).offset((params.page - 1) * PAGE_SIZE)
+    await _attach_contacts(rows)
+    has_any = total > 0 or await Client.exists().where(Client.workspace == actor.workspace_id)
+    return ClientPage(params=params, rows=rows, total=total, workspace_has_clients=has_any)
+
+
+async def _attach_contacts(rows: list[dict]) -> None:
+    ids = [row["id"] for row in rows]
+    emails: dict[int, list[str]] = {i: [] for i in ids}
+    domains: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        for row in await ClientEmail.select(ClientEmail.client, ClientEmail.email).where(
+                ClientEmail.client.is_in(ids)).order_by(ClientEmail.id):
+            emails[row["client"]].append(row["email"])
+        for row in await ClientDomain.select(ClientDomain.client, ClientDomain.domain).where(
+                ClientDomain.client.is_in(ids)).order_by(ClientDomain.id):
+            domains[row["client"]].append(row["domain"])
+    for row in rows:
+        row["emails"] = emails[row["id"]]
+        row["domains"] = domains[row["id"]]
+        row["archived"] = row["status"] == ClientStatus.archived.value
