@@ -21,5 +21,6 @@ APP_REGISTRY = AppRegistry(
         "app.accounts.piccolo_app",
         "app.workspaces.piccolo_app",
         "app.clients.piccolo_app",
+        "app.integrations.piccolo_app",
     ]
 )

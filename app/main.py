@@ -16,7 +16,7 @@ from litestar.static_files import create_static_files_router
 from app.accounts.controllers import AccountController
 from app.billing.controllers import BillingController
 from app.dev.controllers import OutboxController
-from app.integrations.controllers import IntegrationsController
+from app.integrations.controllers import IntegrationsController, stripe_webhook
 from app.settings import ROOT, Settings, get_settings
 from app.web.auth import DEPENDENCIES, current_user_or_none
 from app.web.errors import EXCEPTION_HANDLERS
@@ -68,7 +68,7 @@ def route_handlers(settings: Settings) -> list:
     handlers = [
         home, dashboard, health,
         AccountController, WorkspaceController, SettingsController, InvitationController,
-        BillingController, IntegrationsController, ClientController,
+        BillingController, IntegrationsController, ClientController, stripe_webhook,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
     ]
     if not settings.production:

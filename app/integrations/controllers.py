@@ -1,23 +1,37 @@
-"""The Integrations page and its cards (rendered as HTMX fragments so they can refresh on their own)."""
+"""The Integrations page, the Stripe card, the Connect OAuth round-trip, and Stripe's webhook."""
 
 from __future__ import annotations
 
-from app.web.auth import CurrentActor
-from litestar.params import FromQuery
-from litestar import Controller, Request, get
-from litestar.response import Template
+import logging
+from typing import Annotated
 
-from app.web.htmx import page_or_fragment
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromQuery, Parameter
+from litestar.response import Redirect, Template
+
+from app.core.errors import Conflict
+from app.integrations import services, webhooks
+from app.integrations.services import ConnectError
+from app.web.auth import CurrentActor
+from app.web.flash import flash
+from app.web.htmx import is_partial, page_or_fragment
 from app.workspaces.services import AGENCY_ONLY_MESSAGE, Actor
 from app.workspaces.tables import Plan
+from tasks.stripe_events import process_stripe_event
+
+log = logging.getLogger(__name__)
+CONNECTED_MESSAGE = "Stripe is connected. ClientPulse only reads your invoices, payments, customers and subscriptions."
 
 
-def _stripe_card(actor: CurrentActor) -> dict:
+async def _context(actor: Actor, **extra: object) -> dict:
     return {
-        "state": "not_connected",
+        "actor": actor,
+        "stripe": await services.card(actor),
         "plan_allows": actor.workspace.plan == Plan.agency.value,
         "plan_message": AGENCY_ONLY_MESSAGE,
-        "is_owner": actor.is_owner,
+        "connect_error": "",
+        "connected": "",
+        **extra,
     }
 
 
@@ -27,12 +41,59 @@ class IntegrationsController(Controller):
 
     @get("/", name="integrations:index")
     async def index(self, actor: CurrentActor, connected: FromQuery[str] = "") -> Template:
-        """All integration cards."""
-        return Template("integrations/index.html", context={"actor": actor, "stripe": _stripe_card(actor),
-                                                            "connected": connected})
+        """All integration cards; `?connected=stripe` is where Stripe's OAuth lands people."""
+        return Template("integrations/index.html", context=await _context(actor, connected=connected))
 
     @get("/stripe/card", name="integrations:stripe_card")
     async def stripe_card(self, request: Request, actor: CurrentActor) -> Template:
         """The Stripe card alone (HTMX), or the whole page."""
-        context = {"actor": actor, "stripe": _stripe_card(actor), "connected": ""}
-        return page_or_fragment(request, "integrations/index.html", "integrations/_stripe_card.html", context)
+        return page_or_fragment(request, "integrations/index.html", "integrations/_stripe_card.html",
+                                await _context(actor))
+
+    @post("/stripe/connect", name="integrations:stripe_connect")
+    async def connect(self, request: Request, actor: CurrentActor) -> Redirect:
+        """Send the owner to Stripe's consent page with a fresh single-use state."""
+        url = await services.start_connect(actor, _callback_url(request))
+        return Redirect(url, status_code=303)
+
+    @get("/stripe/callback", name="integrations:stripe_callback")
+    async def callback(self, request: Request, actor: CurrentActor,
+                       oauth_state: Annotated[str, Parameter(query="state")] = "",
+                       code: FromQuery[str] = "", error: FromQuery[str] = "") -> Template | Redirect:
+        """Where Stripe sends the owner back: store the link, or say clearly why not."""
+        try:
+            await services.complete_connect(actor, oauth_state, code, error)
+        except (ConnectError, Conflict) as exc:
+            status = 409 if isinstance(exc, Conflict) else 400
+            return Template("integrations/index.html", context=await _context(actor, connect_error=exc.message),
+                            status_code=status)
+        return Redirect("/dashboard/integrations?connected=stripe", status_code=303)
+
+    @post("/stripe/disconnect", name="integrations:stripe_disconnect")
+    async def disconnect(self, request: Request, actor: CurrentActor) -> Template | Redirect:
+        """Unlink the Stripe account (owners only); pulled data stays."""
+        connection = await services.disconnect(actor)
+        message = f"Disconnected Stripe account {connection.account_name} ({connection.stripe_account_id}). Data already pulled is kept."
+        if is_partial(request):
+            return Template("integrations/_stripe_card.html", context=await _context(actor, notice=message))
+        flash(request, message, "success")
+        return Redirect("/dashboard/integrations", status_code=303)
+
+
+def _callback_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/dashboard/integrations/stripe/callback"
+
+
+@post("/billing/stripe/webhook", name="stripe:webhook", include_in_schema=False, opt={"exclude_from_csrf": True})
+async def stripe_webhook(request: Request) -> Response:
+    """Verify, store once, enqueue, and answer 200 fast; bad signatures get 400 and change nothing."""
+    payload = await request.body()
+    try:
+        event = webhooks.verify(payload, request.headers.get("stripe-signature", ""))
+        row = await webhooks.store(event)
+    except webhooks.InvalidWebhook as exc:
+        log.warning("rejected stripe webhook: %s", exc)
+        return Response({"error": str(exc)}, status_code=400)
+    if row is not None:
+        process_stripe_event(row.id)
+    return Response({"received": True, "duplicate": row is None}, status_code=200)

@@ -1,0 +1,216 @@
+"""Connecting, showing and disconnecting a workspace's Stripe account (Stripe Connect OAuth, read-only)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+import anyio
+import stripe
+
+from app.core.errors import Conflict, DomainError, NotFound
+from app.core.security import encrypt_secret, hash_token, new_token
+from app.core.timeutil import utcnow
+from app.integrations.stripe_client import platform_client, read_only_client
+from app.integrations.tables import ConnectionStatus, OAuthState, StripeConnection
+from app.workspaces.services import Actor
+
+log = logging.getLogger(__name__)
+
+STATE_LIFETIME = timedelta(minutes=15)
+DENIED_MESSAGE = ("You didn't connect Stripe: the request was declined on Stripe's page. "
+                  "Nothing changed. Click Connect Stripe to try again.")
+BAD_STATE_MESSAGE = ("This Stripe connection link has expired or was already used. "
+                     "Nothing changed. Click Connect Stripe to start again.")
+EXCHANGE_FAILED_MESSAGE = ("Stripe didn't accept the connection (the authorization code was invalid or expired). "
+                           "Nothing changed. Click Connect Stripe to try again.")
+ALREADY_LINKED_MESSAGE = ("That Stripe account is already connected to another ClientPulse workspace. "
+                          "One Stripe account can serve one workspace: disconnect it there first, "
+                          "or pick another account in Stripe's account switcher.")
+ALREADY_CONNECTED_MESSAGE = ("This workspace is already connected to Stripe account {account}. "
+                             "Disconnect it first to connect a different one.")
+REVOKED_REASON = "Access was revoked from Stripe's dashboard. Reconnect to resume syncing."
+
+
+class ConnectError(DomainError):
+    """The OAuth round-trip failed; the message says what happened and what to do."""
+
+
+@dataclass(frozen=True)
+class StripeCard:
+    """What the Integrations page shows on the Stripe card."""
+
+    state: str  # not_connected | connecting | connected | disconnected | error
+    connection: StripeConnection | None
+    last: StripeConnection | None
+
+
+async def current_connection(workspace_id: int) -> StripeConnection | None:
+    return await StripeConnection.objects().where(
+        (StripeConnection.workspace == workspace_id) & (StripeConnection.status == ConnectionStatus.connected.value)
+    ).first()
+
+
+async def card(actor: Actor) -> StripeCard:
+    connection = await current_connection(actor.workspace_id)
+    if connection is not None:
+        return StripeCard("connected", connection, connection)
+    last = await StripeConnection.objects().where(StripeConnection.workspace == actor.workspace_id).order_by(
+        StripeConnection.id, ascending=False
+    ).first()
+    pending = await OAuthState.exists().where(
+        (OAuthState.workspace == actor.workspace_id) & OAuthState.used_at.is_null() & (OAuthState.expires_at > utcnow())
+    )
+    if pending:
+        return StripeCard("connecting", None, last)
+    if last is not None:
+        return StripeCard("error" if last.status == ConnectionStatus.error.value else "disconnected", None, last)
+    return StripeCard("not_connected", None, None)
+
+
+async def start_connect(actor: Actor, redirect_uri: str) -> str:
+    """Issue a single-use state and return Stripe's authorize URL.
+
+    Raises:
+        PermissionDenied / PlanRequired: not an owner, or not on the Agency plan.
+        Conflict: the workspace is already connected.
+    """
+    actor.require_agency_plan()
+    actor.require_owner("connect Stripe")
+    existing = await current_connection(actor.workspace_id)
+    if existing is not None:
+        raise Conflict(ALREADY_CONNECTED_MESSAGE.format(account=existing.stripe_account_id))
+    token, token_hash = new_token()
+    now = utcnow()
+    await OAuthState.insert(OAuthState(token_hash=token_hash, workspace=actor.workspace_id, user=actor.user.id,
+                                       created_at=now, expires_at=now + STATE_LIFETIME))
+    return platform_client().oauth.authorize_url(
+        params={"response_type": "code", "scope": "read_write", "redirect_uri": redirect_uri, "state": token}
+    )
+
+
+async def _claim_state(actor: Actor, state: str) -> None:
+    """Use up the state once; a missing, expired, reused or foreign state is refused."""
+    if not state:
+        raise ConnectError(BAD_STATE_MESSAGE)
+    claimed = await OAuthState.update({OAuthState.used_at: utcnow()}).where(
+        (OAuthState.token_hash == hash_token(state))
+        & OAuthState.used_at.is_null()
+        & (OAuthState.expires_at > utcnow())
+        & (OAuthState.workspace == actor.workspace_id)
+        & (OAuthState.user == actor.user.id)
+    ).returning(OAuthState.id)
+    if not claimed:
+        raise ConnectError(BAD_STATE_MESSAGE)
+
+
+async def complete_connect(actor: Actor, state: str, code: str, error: str = "") -> StripeConnection:
+    """Finish the OAuth round-trip: check state, exchange the code, store the link.
+
+    Raises:
+        ConnectError: denied consent, bad state, or a failed exchange (nothing stored).
+        Conflict: already connected here, or the account is linked to another workspace.
+    """
+    actor.require_agency_plan()
+    actor.require_owner("connect Stripe")
+    await _claim_state(actor, state)
+    if error:
+        raise ConnectError(DENIED_MESSAGE if error == "access_denied" else EXCHANGE_FAILED_MESSAGE)
+    if not code:
+        raise ConnectError(EXCHANGE_FAILED_MESSAGE)
+    existing = await current_connection(actor.workspace_id)
+    if existing is not None:
+        raise Conflict(ALREADY_CONNECTED_MESSAGE.format(account=existing.stripe_account_id))
+    try:
+        token = (await anyio.to_thread.run_sync(
+            lambda: platform_client().oauth.token(params={"grant_type": "authorization_code", "code": code})
+        )).to_dict()
+    except stripe.StripeError as exc:
+        log.warning("stripe oauth token exchange failed: %s", type(exc).__name__)
+        raise ConnectError(EXCHANGE_FAILED_MESSAGE) from None
+    account_id = token["stripe_user_id"]
+    if await StripeConnection.exists().where(
+        (StripeConnection.stripe_account_id == account_id)
+        & (StripeConnection.status == ConnectionStatus.connected.value)
+        & (StripeConnection.workspace != actor.workspace_id)
+    ):
+        raise Conflict(ALREADY_LINKED_MESSAGE)
+    account_name = await _account_name(account_id)
+    connection = StripeConnection(
+        workspace=actor.workspace_id,
+        stripe_account_id=account_id,
+        account_name=account_name,
+        livemode=bool(token.get("livemode")),
+        scope=token.get("scope") or "read_write",
+        access_token_enc=encrypt_secret(token.get("access_token") or ""),
+        refresh_token_enc=encrypt_secret(token.get("refresh_token") or ""),
+        status=ConnectionStatus.connected.value,
+        connected_by=actor.user.id,
+        connected_at=utcnow(),
+    )
+    await connection.save()
+    log.info("workspace %s connected stripe account %s", actor.workspace_id, account_id)
+    return connection
+
+
+async def _account_name(account_id: str) -> str:
+    """The account's display name, read through the read-only client; the id if Stripe won't say."""
+    try:
+        account = await anyio.to_thread.run_sync(lambda: read_only_client(account_id).account())
+    except stripe.StripeError:
+        return account_id
+    settings = account.get("settings") or {}
+    profile = account.get("business_profile") or {}
+    return ((settings.get("dashboard") or {}).get("display_name") or profile.get("name") or account.get("email")
+            or account_id)
+
+
+async def disconnect(actor: Actor) -> StripeConnection:
+    """Unlink the account at Stripe and here; everything already pulled is kept.
+
+    Raises:
+        NotFound: nothing is connected.
+    """
+    actor.require_owner("disconnect Stripe")
+    connection = await current_connection(actor.workspace_id)
+    if connection is None:
+        raise NotFound("Stripe isn't connected to this workspace.")
+    try:
+        await anyio.to_thread.run_sync(
+            lambda: platform_client().oauth.deauthorize(params={"stripe_user_id": connection.stripe_account_id})
+        )
+    except stripe.StripeError as exc:
+        # Already unlinked on Stripe's side (e.g. revoked from their dashboard): ours must follow.
+        log.info("stripe deauthorize for %s answered %s; marking disconnected", connection.stripe_account_id,
+                 type(exc).__name__)
+    who = actor.user.name or actor.user.email
+    await _mark_disconnected(connection.id, f"Disconnected by {who}. Data already pulled is kept.")
+    return connection
+
+
+async def _mark_disconnected(connection_id: int, reason: str) -> None:
+    await StripeConnection.update({
+        StripeConnection.status: ConnectionStatus.disconnected.value,
+        StripeConnection.status_reason: reason,
+        StripeConnection.disconnected_at: utcnow(),
+        StripeConnection.access_token_enc: "",
+        StripeConnection.refresh_token_enc: "",
+    }).where(StripeConnection.id == connection_id)
+
+
+async def handle_deauthorized(account_id: str) -> int:
+    """The agency revoked ClientPulse from Stripe's side: disconnect every live link to that account.
+
+    Returns:
+        How many connections were marked disconnected (0 when we already knew).
+    """
+    rows = await StripeConnection.select(StripeConnection.id).where(
+        (StripeConnection.stripe_account_id == account_id)
+        & (StripeConnection.status == ConnectionStatus.connected.value)
+    )
+    for row in rows:
+        await _mark_disconnected(row["id"], REVOKED_REASON)
+    return len(rows)
+
+

@@ -1,0 +1,102 @@
+"""The single seam to Stripe: every call ClientPulse makes goes through a client built here.
+
+Two kinds of client:
+- `platform_client()` acts as ClientPulse's own platform (OAuth token exchange and deauthorize).
+- `read_only_client(account_id)` acts on an agency's connected account and can only send GET
+  requests: the transport refuses any other method before a byte leaves the process, so no code
+  path of the read integration can create, update or delete anything on the agency's account.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import stripe
+from stripe import HTTPXClient
+
+from app.settings import Settings, get_settings
+
+
+class WriteForbidden(RuntimeError):
+    """A non-GET request was attempted on a connected account through the read-only client."""
+
+
+def _base_addresses(settings: Settings) -> dict[str, str]:
+    return {"api": settings.stripe_api_base, "connect": settings.stripe_connect_base, "files": settings.stripe_api_base}
+
+
+class ReadOnlyHTTPClient(HTTPXClient):
+    """An HTTP transport that sends GET requests only."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=30, allow_sync_methods=True)
+
+    @staticmethod
+    def _check(method: str, url: str) -> None:
+        if method.lower() != "get":
+            # The URL is safe to show: it carries no secrets (those travel in headers).
+            raise WriteForbidden(f"ClientPulse only reads from connected Stripe accounts; refused {method.upper()} {url}")
+
+    def request(self, method: str, url: str, headers: Any, post_data: Any = None):
+        self._check(method, url)
+        return super().request(method, url, headers, post_data)
+
+    async def request_async(self, method: str, url: str, headers: Any, post_data: Any = None):
+        self._check(method, url)
+        return await super().request_async(method, url, headers, post_data)
+
+    def request_stream(self, method: str, url: str, headers: Any, post_data: Any = None):
+        self._check(method, url)
+        return super().request_stream(method, url, headers, post_data)
+
+    async def request_stream_async(self, method: str, url: str, headers: Any, post_data: Any = None):
+        self._check(method, url)
+        return await super().request_stream_async(method, url, headers, post_data)
+
+
+def platform_client(settings: Settings | None = None) -> stripe.StripeClient:
+    """ClientPulse's platform client (OAuth and, later, its own billing)."""
+    settings = settings or get_settings()
+    return stripe.StripeClient(
+        settings.stripe_secret_key,
+        client_id=settings.stripe_client_id,
+        base_addresses=_base_addresses(settings),
+        max_network_retries=0,
+        http_client=HTTPXClient(timeout=30, allow_sync_methods=True),
+    )
+
+
+def read_only_client(account_id: str, settings: Settings | None = None) -> "ConnectedAccountReader":
+    """A client for one connected account that can only read."""
+    settings = settings or get_settings()
+    client = stripe.StripeClient(
+        settings.stripe_secret_key,
+        client_id=settings.stripe_client_id,
+        stripe_account=account_id,
+        base_addresses=_base_addresses(settings),
+        # Retries (429/5xx with Stripe's hints) belong to the sync's own budgeted loop, not the SDK.
+        max_network_retries=0,
+        http_client=ReadOnlyHTTPClient(),
+    )
+    return ConnectedAccountReader(client, account_id)
+
+
+class ConnectedAccountReader:
+    """Thin wrapper: the connected account id and its read-only StripeClient."""
+
+    def __init__(self, client: stripe.StripeClient, account_id: str) -> None:
+        self.client = client
+        self.account_id = account_id
+
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
+        """GET a Stripe path (e.g. '/v1/customers') and return the decoded JSON object."""
+        response = self.client.raw_request("get", path, **params)
+        return self.client.deserialize(response, api_mode="V1").to_dict()
+
+    def request(self, method: str, path: str, **params: Any) -> dict[str, Any]:
+        """Any method, for tests and tooling: non-GET raises WriteForbidden before sending."""
+        response = self.client.raw_request(method, path, **params)
+        return self.client.deserialize(response, api_mode="V1").to_dict()
+
+    def account(self) -> dict[str, Any]:
+        return self.get(f"/v1/accounts/{self.account_id}")

@@ -1,0 +1,94 @@
+"""Stripe webhooks: verify the signature, store the event once, and process it in a task.
+
+Verification uses the SDK's own construct_event (HMAC-SHA256 over "t.payload", 5-minute
+tolerance), so a forged, altered or stale delivery is refused before anything is stored.
+The unique event id makes Stripe's retries and replays harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+import stripe
+
+from app.core.timeutil import utcnow
+from app.integrations import services
+from app.integrations.tables import StripeEvent
+from app.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+class InvalidWebhook(ValueError):
+    """The payload or its signature did not verify."""
+
+
+def verify(payload: bytes, signature: str) -> dict:
+    """Return the event as a dict, or raise InvalidWebhook without echoing the payload."""
+    if not signature:
+        raise InvalidWebhook("missing Stripe-Signature header")
+    try:
+        event = stripe.Webhook.construct_event(payload, signature, get_settings().stripe_webhook_secret)
+    except stripe.SignatureVerificationError:
+        raise InvalidWebhook("signature does not match") from None
+    except ValueError:
+        raise InvalidWebhook("payload is not valid JSON") from None
+    return event.to_dict()
+
+
+async def store(event: dict) -> StripeEvent | None:
+    """Persist a verified event; returns None when this event id was already stored (a replay)."""
+    event_id = str(event.get("id") or "")
+    if not event_id:
+        raise InvalidWebhook("event has no id")
+    if await StripeEvent.exists().where(StripeEvent.event_id == event_id):
+        return None
+    row = StripeEvent(
+        event_id=event_id,
+        event_type=str(event.get("type") or ""),
+        account=str(event.get("account") or ""),
+        livemode=bool(event.get("livemode")),
+        payload=json.dumps(event),
+        received_at=utcnow(),
+    )
+    try:
+        await row.save()
+    except Exception:  # noqa: BLE001 - a concurrent delivery of the same id won the unique index
+        if await StripeEvent.exists().where(StripeEvent.event_id == event_id):
+            return None
+        raise
+    return row
+
+
+async def _on_deauthorized(event: dict) -> None:
+    account = event.get("account") or ""
+    if account:
+        await services.handle_deauthorized(account)
+
+
+EVENT_HANDLERS: dict[str, Callable[[dict], Awaitable[None]]] = {
+    "account.application.deauthorized": _on_deauthorized,
+}
+
+
+async def process(event_row_id: int) -> bool:
+    """Apply one stored event; idempotent (a processed event is skipped).
+
+    Returns:
+        True when it was processed in this call.
+    """
+    row = await StripeEvent.objects().where(StripeEvent.id == event_row_id).first()
+    if row is None or row.processed_at is not None:
+        return False
+    handler = EVENT_HANDLERS.get(row.event_type)
+    await StripeEvent.update({StripeEvent.attempts: StripeEvent.attempts + 1}).where(StripeEvent.id == row.id)
+    try:
+        if handler is not None:
+            await handler(json.loads(row.payload))
+    except Exception as exc:
+        await StripeEvent.update({StripeEvent.last_error: type(exc).__name__}).where(StripeEvent.id == row.id)
+        raise
+    await StripeEvent.update({StripeEvent.processed_at: utcnow()}).where(StripeEvent.id == row.id)
+    return True

@@ -1,0 +1,30 @@
+"""Stripe webhook processing tasks."""
+
+from huey import crontab
+from piccolo.utils.sync import run_sync
+
+from app.integrations import webhooks
+from app.integrations.tables import StripeEvent
+from tasks.queue import huey
+
+
+@huey.task(retries=5, retry_delay=10)
+def process_stripe_event(event_row_id: int) -> bool:
+    """Apply one stored Stripe event (safe to run twice).
+
+    Args:
+        event_row_id: StripeEvent.id of the stored, verified event.
+    """
+    return run_sync(webhooks.process(event_row_id))
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+@huey.lock_task("stripe-event-sweeper")
+def retry_unprocessed_events() -> int:
+    """Re-enqueue events stored but not processed (a crash between store and task, or exhausted retries)."""
+    rows = run_sync(
+        StripeEvent.select(StripeEvent.id).where(StripeEvent.processed_at.is_null() & (StripeEvent.attempts < 20)).limit(500)
+    )
+    for row in rows:
+        process_stripe_event(row["id"])
+    return len(rows)

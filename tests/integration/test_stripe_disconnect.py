@@ -1,0 +1,84 @@
+"""Disconnecting Stripe, from ClientPulse or from Stripe's side (the deauthorized webhook)."""
+
+import pytest
+
+from app.integrations.tables import StripeConnection, StripeEvent
+from app.workspaces.services import set_plan
+from tests.conftest import login, post_form
+from tests.integration.conftest import consent, signed
+from tests.plugins.standin import NORTHWIND_DIGITAL, NORTHWIND_LABS
+
+
+@pytest.fixture(name="connected")
+async def fx_connected(client, alice, stripe_standin):
+    alice.workspace = await set_plan(alice.workspace.id, "agency")
+    await login(client, alice)
+    start = await post_form(client, "/dashboard/integrations/stripe/connect", follow_redirects=False)
+    back = consent(start.headers["location"], NORTHWIND_DIGITAL)
+    assert (await client.get("/dashboard/integrations/stripe/callback", params=back, follow_redirects=False)).status_code == 303
+    return alice
+
+
+async def test_disconnect_unlinks_at_stripe_and_keeps_the_row(client, connected, stripe_standin):
+    response = await post_form(client, "/dashboard/integrations/stripe/disconnect", htmx=True)
+    assert response.status_code == 200
+    assert "<html" not in response.text and "Disconnected" in response.text and "Connect Stripe" in response.text
+    row = await StripeConnection.objects().first()
+    assert row.status == "disconnected" and row.access_token_enc == ""
+    linked = {a["id"]: a for a in stripe_standin.accounts()}
+    assert not linked[NORTHWIND_DIGITAL].get("linked"), "the stand-in should no longer list the account as linked"
+
+
+async def test_disconnect_without_htmx_redirects_with_a_message(client, connected):
+    response = await post_form(client, "/dashboard/integrations/stripe/disconnect", follow_redirects=False)
+    assert response.status_code == 303
+    page = await client.get(response.headers["location"])
+    assert "Data already pulled is kept" in page.text
+
+
+async def test_after_disconnect_another_account_can_be_connected(client, connected):
+    await post_form(client, "/dashboard/integrations/stripe/disconnect")
+    start = await post_form(client, "/dashboard/integrations/stripe/connect", follow_redirects=False)
+    back = consent(start.headers["location"], NORTHWIND_LABS)
+    await client.get("/dashboard/integrations/stripe/callback", params=back)
+    live = await StripeConnection.objects().where(StripeConnection.status == "connected").first()
+    assert live.stripe_account_id == NORTHWIND_LABS
+    assert await StripeConnection.count() == 2
+
+
+async def test_the_deauthorized_webhook_disconnects_and_says_why(client, connected):
+    event = {"id": "evt_deauth_1", "object": "event", "type": "account.application.deauthorized",
+             "account": NORTHWIND_DIGITAL, "livemode": False, "created": 1, "data": {"object": {"id": "ca_x"}}}
+    payload, headers = signed(event)
+    response = await client.post("/billing/stripe/webhook", content=payload, headers=headers)
+    assert response.status_code == 200
+    page = await client.get("/dashboard/integrations")
+    assert "Disconnected" in page.text and "revoked from Stripe" in page.text
+    assert (await StripeConnection.objects().first()).status == "disconnected"
+
+
+async def test_a_replayed_event_is_stored_and_applied_once(client, connected):
+    event = {"id": "evt_replay", "object": "event", "type": "account.application.deauthorized",
+             "account": NORTHWIND_DIGITAL, "livemode": False, "created": 1, "data": {"object": {}}}
+    for _ in range(10):
+        payload, headers = signed(event)
+        assert (await client.post("/billing/stripe/webhook", content=payload, headers=headers)).status_code == 200
+    assert await StripeEvent.count() == 1
+    assert (await StripeEvent.objects().first()).attempts == 1
+
+
+@pytest.mark.parametrize("how", ["forged", "stale", "missing"])
+async def test_a_bad_signature_is_rejected_and_changes_nothing(client, connected, how):
+    event = {"id": f"evt_{how}", "object": "event", "type": "account.application.deauthorized",
+             "account": NORTHWIND_DIGITAL, "data": {"object": {}}}
+    if how == "forged":
+        payload, headers = signed(event, secret="whsec_attacker")
+    elif how == "stale":
+        payload, headers = signed(event, timestamp=1_000_000_000)
+    else:
+        payload, headers = signed(event)
+        headers.pop("Stripe-Signature")
+    response = await client.post("/billing/stripe/webhook", content=payload, headers=headers)
+    assert response.status_code == 400
+    assert await StripeEvent.count() == 0
+    assert (await StripeConnection.objects().first()).status == "connected"
