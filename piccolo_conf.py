@@ -22,5 +22,6 @@ APP_REGISTRY = AppRegistry(
         "app.workspaces.piccolo_app",
         "app.clients.piccolo_app",
         "app.integrations.piccolo_app",
+        "app.stripe_data.piccolo_app",
     ]
 )

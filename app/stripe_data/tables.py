@@ -1,0 +1,170 @@
+"""Objects pulled from a workspace's connected Stripe account, the sync's checkpoints, and customer↔client matches.
+
+Every row carries its workspace (tenant isolation) and the Stripe account it came from; amounts are
+integer minor units in the object's own currency, exactly as Stripe sends them. `raw` keeps the
+object's JSON so later features can read fields without a re-sync.
+"""
+
+from enum import Enum
+
+from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from app.clients.tables import Client
+from app.workspaces.tables import Workspace
+
+
+class StripeCustomer(Table):
+    workspace = ForeignKey(references=Workspace, index=True)
+    account_id = Varchar(length=64)
+    stripe_id = Varchar(length=64, index=True)
+    email = Varchar(length=320, default="", index=True, help_text="Lower-cased; may be empty.")
+    email_domain = Varchar(length=253, default="", index=True)
+    website_domain = Varchar(length=253, default="", help_text="From metadata.website/url, normalised.")
+    name = Varchar(length=300, default="")
+    currency = Varchar(length=3, default="")
+    deleted = Boolean(default=False)
+    created = Timestamptz()
+    raw = JSON(default="{}")
+    synced_at = Timestamptz()
+
+
+class StripeSubscription(Table):
+    workspace = ForeignKey(references=Workspace, index=True)
+    account_id = Varchar(length=64)
+    stripe_id = Varchar(length=64, index=True)
+    customer_id = Varchar(length=64, index=True, help_text="Stripe customer id (cus_...).")
+    status = Varchar(length=30, index=True)
+    currency = Varchar(length=3, default="usd")
+    cancel_at_period_end = Boolean(default=False)
+    canceled_at = Timestamptz(null=True, default=None)
+    current_period_start = Timestamptz(null=True, default=None)
+    current_period_end = Timestamptz(null=True, default=None)
+    trial_end = Timestamptz(null=True, default=None)
+    created = Timestamptz()
+    raw = JSON(default="{}")
+    synced_at = Timestamptz()
+
+
+class StripeInvoice(Table):
+    workspace = ForeignKey(references=Workspace, index=True)
+    account_id = Varchar(length=64)
+    stripe_id = Varchar(length=64, index=True)
+    customer_id = Varchar(length=64, index=True)
+    customer_email = Varchar(length=320, default="", help_text="Lower-cased invoice customer_email.")
+    subscription_id = Varchar(length=64, default="")
+    number = Varchar(length=100, default="")
+    status = Varchar(length=20, index=True, help_text="draft, open, paid, void, uncollectible")
+    currency = Varchar(length=3, default="usd")
+    total = Integer(default=0)
+    amount_due = Integer(default=0)
+    amount_paid = Integer(default=0)
+    amount_remaining = Integer(default=0)
+    created = Timestamptz(index=True)
+    due_date = Timestamptz(null=True, default=None)
+    paid_at = Timestamptz(null=True, default=None)
+    hosted_invoice_url = Text(default="")
+    lines_complete = Boolean(default=False, help_text="All lines pulled (Stripe embeds only the first 10).")
+    raw = JSON(default="{}")
+    synced_at = Timestamptz()
+
+
+class StripeInvoiceLine(Table):
+    workspace = ForeignKey(references=Workspace, index=True)
+    account_id = Varchar(length=64)
+    invoice_id = Varchar(length=64, index=True)
+    stripe_id = Varchar(length=64)
+    description = Text(default="")
+    amount = Integer(default=0)
+    currency = Varchar(length=3, default="usd")
+    quantity = Integer(null=True, default=None)
+    price_id = Varchar(length=64, default="")
+    period_start = Timestamptz(null=True, default=None)
+    period_end = Timestamptz(null=True, default=None)
+
+
+class StripeCharge(Table):
+    workspace = ForeignKey(references=Workspace, index=True)
+    account_id = Varchar(length=64)
+    stripe_id = Varchar(length=64, index=True)
+    customer_id = Varchar(length=64, default="", index=True)
+    invoice_id = Varchar(length=64, default="")
+    status = Varchar(length=20, default="")
+    paid = Boolean(default=False)
+    currency = Varchar(length=3, default="usd")
+    amount = Integer(default=0)
+    amount_refunded = Integer(default=0)
+    created = Timestamptz(index=True)
+    raw = JSON(default="{}")
+    synced_at = Timestamptz()
+
+
+class StripeRefund(Table):
+    workspace = ForeignKey(references=Workspace, index=True)
+    account_id = Varchar(length=64)
+    stripe_id = Varchar(length=64, index=True)
+    charge_id = Varchar(length=64, default="", index=True)
+    status = Varchar(length=20, default="")
+    currency = Varchar(length=3, default="usd")
+    amount = Integer(default=0)
+    created = Timestamptz()
+    raw = JSON(default="{}")
+    synced_at = Timestamptz()
+
+
+class SyncStatus(str, Enum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class SyncRun(Table):
+    """One sync of one connected account: its checkpoint (resume point) and live progress."""
+
+    workspace = ForeignKey(references=Workspace, index=True)
+    account_id = Varchar(length=64)
+    kind = Varchar(length=20, default="backfill", help_text="backfill | catchup")
+    status = Varchar(length=20, choices=SyncStatus, default=SyncStatus.queued.value, index=True)
+    # {"customers": {"cursor": "cus_..", "done": false, "count": 120, "estimate": 400}, ...}
+    progress = JSON(default="{}")
+    error = Text(default="", help_text="What went wrong and what to do, for the owner.")
+    requests_made = Integer(default=0)
+    created_at = Timestamptz()
+    started_at = Timestamptz(null=True, default=None)
+    finished_at = Timestamptz(null=True, default=None)
+    heartbeat_at = Timestamptz(null=True, default=None)
+
+
+class SyncCheckpoint(Table):
+    """Per workspace+account: where incremental sync resumes (the newest event or object seen)."""
+
+    workspace = ForeignKey(references=Workspace, index=True)
+    account_id = Varchar(length=64)
+    last_event_created = Integer(default=0, help_text="Unix seconds of the newest event applied.")
+    last_full_sync_at = Timestamptz(null=True, default=None)
+    summary_dismissed_at = Timestamptz(null=True, default=None)
+
+
+class MatchMethod(str, Enum):
+    email = "email"
+    domain = "domain"
+    manual = "manual"
+
+
+class CustomerMatch(Table):
+    """How a Stripe customer maps to a client. Manual rows and ignores survive re-syncs and reconnects.
+
+    Automatic rows (email/domain) are recomputed after every sync; `client` is null for an
+    unmatched or ignored customer; `suggestions` lists candidate client ids with reasons.
+    """
+
+    workspace = ForeignKey(references=Workspace, index=True)
+    account_id = Varchar(length=64)
+    customer_id = Varchar(length=64, index=True)
+    client = ForeignKey(references=Client, null=True, default=None, index=True)
+    method = Varchar(length=20, default="", help_text="email | domain | manual | '' (unmatched)")
+    reason = Text(default="", help_text="Why it matched, in words: 'email ops@acme.com', 'domain acme.com'.")
+    ignored = Boolean(default=False)
+    suggestions = JSON(default="[]")
+    updated_at = Timestamptz()
