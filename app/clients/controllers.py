@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, FromQuery
 from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Response, Template
 
@@ -34,7 +34,11 @@ async def _plan_context(actor: Actor) -> dict[str, Any]:
 
 def _go(request: Request, url: str) -> Response:
     """Navigate after a mutation: HX-Redirect for htmx, a 303 for plain forms."""
-    return ClientRedirect(url) if is_partial(request) else Redirect(url, status_code=303)
+    if not is_partial(request):
+        return Redirect(url, status_code=303)
+    response = ClientRedirect(url)
+    response.status_code = 200  # htmx only follows HX-Redirect on a 2xx; a POST would default to 201
+    return response
 
 
 class ClientController(Controller):
@@ -42,8 +46,8 @@ class ClientController(Controller):
     include_in_schema = False
 
     @get("/", name="clients:index")
-    async def index(self, request: Request, actor: CurrentActor, q: str = "", status: str = "active",
-                    sort: str = "name", page: int = 1) -> Template:
+    async def index(self, request: Request, actor: CurrentActor, q: FromQuery[str] = "",
+                    status: FromQuery[str] = "active", sort: FromQuery[str] = "name", page: FromQuery[int] = 1) -> Template:
         """Every client of the workspace: searchable, filterable, sortable, paginated."""
         listing = await list_clients(actor, ListParams(q=q, status=status, sort=sort, page=page))
         context = {"actor": actor, "listing": listing, **await _plan_context(actor)}
