@@ -45,7 +45,8 @@ run: seed
 	@echo "  Local Stripe:      http://$(HOST):$(STANDIN_PORT)   Outbox: http://$(HOST):$(PORT)/dev/outbox"
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
-	if [ -d stripe_standin ]; then $(PY) -m stripe_standin serve --host $(HOST) --port $(STANDIN_PORT) --seed 42 --scale demo & fi; \
+	$(PY) -m stripe_standin serve --host $(HOST) --port $(STANDIN_PORT) --seed 42 --scale demo \
+		--webhook-url http://$(HOST):$(PORT)/billing/stripe/webhook --webhook-secret whsec_standin_clientpulse & \
 	$(PY) -m app worker & \
 	$(PY) -m app serve --host $(HOST) --port $(PORT)
 

@@ -64,11 +64,15 @@ def worker(workers: int) -> None:
 def serve(host: str, port: int) -> None:
     import uvicorn
 
-    uvicorn.run("app.asgi:app", host=host, port=port, log_level="info", proxy_headers=True)
+    # No access log: callback URLs carry OAuth codes and states, which must not land in logs.
+    uvicorn.run("app.asgi:app", host=host, port=port, log_level="info", proxy_headers=True, access_log=False)
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Their INFO lines carry full URLs (OAuth codes and states included); ours say what matters.
+    for noisy in ("httpx", "stripe"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(prog="python -m app", description="ClientPulse operator commands")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations")

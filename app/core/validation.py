@@ -23,8 +23,11 @@ def normalise_email(raw: str) -> str:
     candidate = (raw or "").strip()
     if not candidate:
         raise InvalidValue("Enter an email address.")
+    # Outside production, RFC 2606's reserved `.test` domain is allowed, for the demo and the tests.
+    from app.settings import get_settings
+
     try:
-        result = validate_email(candidate, check_deliverability=False)
+        result = validate_email(candidate, check_deliverability=False, test_environment=not get_settings().production)
     except EmailNotValidError as exc:
         raise InvalidValue(f"{candidate!r} is not a valid email address.") from exc
     local, _, domain = result.normalized.rpartition("@")

@@ -23,6 +23,7 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-quic", "--no-first-run"]
 DEFAULT_TIMEOUT_MS = 15_000
+E2E_WEBHOOK_SECRET = "whsec_e2e_clientpulse"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -100,7 +101,8 @@ def _server_env(request: pytest.FixtureRequest) -> dict[str, str]:
     except pytest.FixtureLookupError:
         return env
     env.update(STRIPE_API_BASE=standin.base_url, STRIPE_CONNECT_BASE=standin.base_url,
-               STRIPE_SECRET_KEY=standin.secret_key, STRIPE_CLIENT_ID=standin.client_id)
+               STRIPE_SECRET_KEY=standin.secret_key, STRIPE_CLIENT_ID=standin.client_id,
+               STRIPE_WEBHOOK_SECRET=E2E_WEBHOOK_SECRET)
     return env
 
 
@@ -133,3 +135,10 @@ async def fx_page(request: pytest.FixtureRequest, browser: Browser, server: Serv
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     await context.close()
+
+
+@pytest.fixture(name="stripe_for_server")
+def fx_stripe_for_server(fresh_standin, server: ServerProcesses):
+    """The seeded stand-in, delivering signed webhooks to the running server."""
+    fresh_standin.register_webhook(f"{server.base_url}/billing/stripe/webhook", secret=E2E_WEBHOOK_SECRET)
+    return fresh_standin

@@ -99,9 +99,12 @@ class Standin:
         """Connect ``account`` to the platform without the consent page; returns the OAuth token."""
         return self.action("link_account", account=account)
 
-    def register_webhook(self, url: str, enabled_events: list[str] | None = None, connect: bool = True) -> str:
-        return self._call("POST", "webhooks", {"url": url, "enabled_events": enabled_events or ["*"],
-                                                "connect": connect})["secret"]
+    def register_webhook(self, url: str, enabled_events: list[str] | None = None, connect: bool = True,
+                         secret: str | None = None) -> str:
+        body = {"url": url, "enabled_events": enabled_events or ["*"], "connect": connect}
+        if secret:
+            body["secret"] = secret
+        return self._call("POST", "webhooks", body)["secret"]
 
     def webhook_config(self, **settings: Any) -> dict:
         return self._call("POST", "webhooks/config", settings)
