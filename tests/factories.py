@@ -6,7 +6,7 @@ import itertools
 from datetime import datetime, timedelta
 
 from app.clients.tables import Client, ClientDomain, ClientEmail, ClientStatus
-from app.core.timeutil import utcnow
+from app.core.timeutil import utcnow  # noqa: F401 (tests use f.utcnow)
 from app.stripe_data.tables import (CustomerMatch, StripeCharge, StripeCustomer, StripeInvoice, StripeRefund,
                                     StripeSubscription, SyncRun)
 
@@ -87,6 +87,8 @@ async def subscription(cust: StripeCustomer, status: str = "active") -> StripeSu
 
 
 async def manual_match(cust: StripeCustomer, client_id: int | None, ignored: bool = False) -> CustomerMatch:
+    await CustomerMatch.delete().where((CustomerMatch.workspace == cust.workspace)
+                                       & (CustomerMatch.customer_id == cust.stripe_id))
     row = CustomerMatch(workspace=cust.workspace, account_id=cust.account_id, customer_id=cust.stripe_id,
                         client=client_id, method="" if ignored else "manual", reason="test", ignored=ignored,
                         updated_at=utcnow())

@@ -1,0 +1,83 @@
+"""Fixed exchange rates for showing multi-currency revenue in one workspace currency, with Decimal arithmetic.
+
+The rates are deliberately fixed (reviewed by hand, not fetched): totals must not drift between page loads and
+tests must be exact. Each rate is the value of one unit of the currency in US dollars, as of RATES_AS_OF.
+Amounts stay integer minor units (Stripe's convention) on both sides; rounding is half-even, once, at the end.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+
+RATES_AS_OF = "2026-11-01"
+USD_PER_UNIT: dict[str, Decimal] = {
+    "usd": Decimal("1"),
+    "eur": Decimal("1.08"),
+    "gbp": Decimal("1.27"),
+    "cad": Decimal("0.73"),
+    "aud": Decimal("0.66"),
+    "nzd": Decimal("0.60"),
+    "chf": Decimal("1.13"),
+    "sek": Decimal("0.095"),
+    "nok": Decimal("0.092"),
+    "dkk": Decimal("0.145"),
+    "pln": Decimal("0.25"),
+    "czk": Decimal("0.043"),
+    "jpy": Decimal("0.0066"),
+    "inr": Decimal("0.012"),
+    "sgd": Decimal("0.75"),
+    "hkd": Decimal("0.128"),
+    "mxn": Decimal("0.055"),
+    "brl": Decimal("0.18"),
+    "zar": Decimal("0.055"),
+}
+# Currencies whose minor unit is the unit itself (Stripe's zero-decimal list, the ones we have rates for).
+ZERO_DECIMAL = frozenset({"jpy", "krw", "vnd", "clp", "isk", "ugx", "xaf", "xof"})
+
+
+class UnknownCurrency(ValueError):
+    """No fixed rate for this currency: callers show it separately instead of guessing."""
+
+
+def exponent(currency: str) -> int:
+    return 0 if currency.lower() in ZERO_DECIMAL else 2
+
+
+def to_major(minor_units: int, currency: str) -> Decimal:
+    return Decimal(minor_units).scaleb(-exponent(currency))
+
+
+def convert(minor_units: int, from_currency: str, to_currency: str) -> int:
+    """Convert integer minor units between currencies via USD.
+
+    Raises:
+        UnknownCurrency: either currency has no fixed rate.
+    """
+    source, target = (from_currency or "").lower(), (to_currency or "").lower()
+    if source == target:
+        return int(minor_units)
+    try:
+        usd = to_major(minor_units, source) * USD_PER_UNIT[source]
+        major = usd / USD_PER_UNIT[target]
+    except KeyError as exc:
+        raise UnknownCurrency(str(exc.args[0]).upper()) from None
+    return int(major.scaleb(exponent(target)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def total_in(amounts: dict[str, int], to_currency: str) -> tuple[int, set[str]]:
+    """Sum per-currency minor units into `to_currency`.
+
+    Returns:
+        The total, and the currencies left out because they have no rate (empty when everything converted).
+    """
+    # Sum in Decimal major units first so rounding happens once, not once per currency.
+    target = to_currency.lower()
+    total_usd, unknown = Decimal(0), set()
+    for currency, minor in amounts.items():
+        rate = USD_PER_UNIT.get(currency.lower())
+        if rate is None or target not in USD_PER_UNIT:
+            unknown.add(currency.upper())
+            continue
+        total_usd += to_major(minor, currency) * rate
+    major = total_usd / USD_PER_UNIT.get(target, Decimal(1))
+    return int(major.scaleb(exponent(target)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)), unknown
