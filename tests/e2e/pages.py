@@ -57,3 +57,68 @@ class StripeConsentPage:
 
     async def deny(self) -> None:
         await self.deny_button.click()
+
+
+class SignupPage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    async def open(self, next_path: str = "") -> "SignupPage":
+        await self.page.goto("/signup" + (f"?next={next_path}" if next_path else ""))
+        return self
+
+    async def sign_up(self, name: str, email: str, password: str, agency: str | None = None) -> None:
+        await self.page.get_by_label("Your name").fill(name)
+        await self.page.get_by_label("Work email").fill(email)
+        await self.page.get_by_label("Password").fill(password)
+        if agency is not None:
+            await self.page.get_by_label("Agency name").fill(agency)
+        await self.page.get_by_role("button", name="Create account").click()
+
+
+class ClientsPage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.rows = page.get_by_test_id("client-row")
+
+    async def open(self) -> "ClientsPage":
+        await self.page.goto("/dashboard/clients")
+        return self
+
+    async def add(self, name: str, emails: str = "", domains: str = "") -> None:
+        await self.page.goto("/dashboard/clients/new")
+        await self.page.get_by_label("Name").fill(name)
+        await self.page.get_by_label("Contact emails").fill(emails)
+        await self.page.get_by_label("Domains").fill(domains)
+        await self.page.get_by_test_id("save-client").click()
+
+    async def add_and_open(self, name: str, emails: str = "", domains: str = "") -> None:
+        await self.add(name, emails, domains)
+        await expect(self.page.get_by_test_id("client-title")).to_contain_text(name)
+
+
+class TeamSettingsPage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    async def open(self) -> "TeamSettingsPage":
+        await self.page.goto("/dashboard/settings")
+        return self
+
+    async def invite(self, email: str) -> None:
+        form = self.page.get_by_test_id("invite-form")
+        await form.get_by_label("Invite a teammate by email").fill(email)
+        await form.get_by_role("button", name="Send invitation").click()
+        await expect(self.page.get_by_test_id("invite-sent")).to_contain_text(email)
+
+
+class OutboxPage:
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    async def link_in_latest_email_to(self, email: str, path_prefix: str) -> str:
+        await self.page.goto("/dev/outbox")
+        await self.page.get_by_test_id("outbox-row").filter(has_text=email).first.get_by_role("link").click()
+        text = await self.page.get_by_test_id("email-text").inner_text()
+        start = text.index(path_prefix) if path_prefix.startswith("http") else text.index("http")
+        return text[start:].split()[0]
