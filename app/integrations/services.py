@@ -14,6 +14,7 @@ from app.core.security import encrypt_secret, hash_token, new_token
 from app.core.timeutil import utcnow
 from app.integrations.stripe_client import platform_client, read_only_client
 from app.integrations.tables import ConnectionStatus, OAuthState, StripeConnection
+from app.stripe_data.tables import SyncRun, SyncStatus
 from app.workspaces.services import Actor
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ ALREADY_LINKED_MESSAGE = ("That Stripe account is already connected to another C
 ALREADY_CONNECTED_MESSAGE = ("This workspace is already connected to Stripe account {account}. "
                              "Disconnect it first to connect a different one.")
 REVOKED_REASON = "Access was revoked from Stripe's dashboard. Reconnect to resume syncing."
+SYNC_REVOKED_REASON = ("Stripe no longer lets ClientPulse read this account (access was revoked). "
+                       "Reconnect Stripe to resume syncing.")
 
 
 class ConnectError(DomainError):
@@ -214,3 +217,31 @@ async def handle_deauthorized(account_id: str) -> int:
     return len(rows)
 
 
+
+
+async def start_backfill(workspace_id: int, account_id: str) -> SyncRun:
+    """Queue a full sync of the account into the workspace; enqueue `tasks.sync.run_backfill` after commit.
+
+    Returns:
+        The new queued run, or the one already queued or running for this account (never two at once).
+    """
+    active = await SyncRun.objects().where(
+        (SyncRun.workspace == workspace_id) & (SyncRun.account_id == account_id)
+        & SyncRun.status.is_in([SyncStatus.queued.value, SyncStatus.running.value])
+    ).order_by(SyncRun.id, ascending=False).first()
+    if active is not None:
+        return active
+    run = SyncRun(workspace=workspace_id, account_id=account_id, kind="backfill", created_at=utcnow())
+    await run.save()
+    return run
+
+
+async def mark_access_revoked(workspace_id: int, account_id: str) -> None:
+    """Stripe refused the sync (revoked token, account_invalid): put the card in its reconnect state."""
+    await StripeConnection.update({
+        StripeConnection.status: ConnectionStatus.error.value,
+        StripeConnection.status_reason: SYNC_REVOKED_REASON,
+    }).where(
+        (StripeConnection.workspace == workspace_id) & (StripeConnection.stripe_account_id == account_id)
+        & (StripeConnection.status == ConnectionStatus.connected.value)
+    )

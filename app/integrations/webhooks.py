@@ -16,6 +16,7 @@ import stripe
 from app.core.timeutil import utcnow
 from app.integrations import services
 from app.integrations.tables import StripeEvent
+from app.stripe_data import events as stripe_data_events
 from app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ async def _on_deauthorized(event: dict) -> None:
 EVENT_HANDLERS: dict[str, Callable[[dict], Awaitable[None]]] = {
     "account.application.deauthorized": _on_deauthorized,
 }
+# Data events (customers, invoices, charges, refunds, subscriptions) upsert what they carry.
+EVENT_HANDLERS.update(stripe_data_events.HANDLERS)
 
 
 async def process(event_row_id: int) -> bool:

@@ -1,0 +1,355 @@
+"""The backfill and catch-up engine: pages Stripe lists newest first, checkpoints, and live progress.
+
+A backfill walks customers, subscriptions, invoices, charges and refunds, 100 per page, newest first
+(so recent months show while older history streams in). After every page the run's `progress`
+stores, per object type, the last id processed: a sync killed half way resumes from there, and
+because every write is an upsert, re-reading a page adds nothing twice.
+
+The catch-up heals missed webhooks: it applies `/v1/events` created since the checkpoint with the
+webhook's own handlers, and falls back to re-listing when the checkpoint is older than the 30 days
+Stripe keeps events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from app.core.timeutil import utcnow
+from app.integrations import services as integrations
+from app.stripe_data import events, upserts
+from app.stripe_data.budget import AccessRevoked, BudgetedReader, StripeUnavailable
+from app.stripe_data.tables import SyncCheckpoint, SyncRun, SyncStatus
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+EVENT_RETENTION = 30 * 24 * 3600
+# Re-list a little before Stripe forgets, so an event at the edge of the window is never lost.
+RETENTION_MARGIN = 3600
+STALE_AFTER = timedelta(minutes=10)
+CHECKPOINT_MARGIN = 60
+
+
+@dataclass(frozen=True)
+class Stream:
+    name: str
+    label: str
+    path: str
+    params: dict = field(default_factory=dict)
+
+
+STREAMS = (
+    Stream("customers", "Customers", "/v1/customers"),
+    # The trap: without status=all Stripe leaves canceled subscriptions out of the list.
+    Stream("subscriptions", "Subscriptions", "/v1/subscriptions", {"status": "all"}),
+    Stream("invoices", "Invoices", "/v1/invoices"),
+    Stream("charges", "Payments", "/v1/charges"),
+    Stream("refunds", "Refunds", "/v1/refunds"),
+)
+
+UNAVAILABLE_MESSAGE = ("Stripe kept failing while we read your {what} ({detail}). Nothing is lost: "
+                       "ClientPulse tries again automatically within 15 minutes and resumes where it stopped.")
+CRASH_MESSAGE = ("The sync stopped unexpectedly while reading your {what}. Nothing is lost: it resumes where it "
+                 "stopped within 15 minutes. If this keeps happening, contact support.")
+
+
+@dataclass
+class SyncOptions:
+    """Knobs for tests and tools: a reader with its own retry policy, and a hook after each page."""
+
+    reader: BudgetedReader | None = None
+    # Called as after_page(stream_name, pages_done) once a page is written, before its checkpoint is saved.
+    after_page: Callable[[str, int], None] | None = None
+
+
+@dataclass(frozen=True)
+class CatchupResult:
+    events_applied: int = 0
+    relisted: bool = False
+    run_id: int | None = None
+    skipped: str = ""
+
+
+def load_progress(run: SyncRun) -> dict:
+    value = run.progress
+    return json.loads(value) if isinstance(value, str) else dict(value or {})
+
+
+async def _claim(run_id: int) -> SyncRun | None:
+    """Take the run for this worker: queued, failed (a retry) or running with a dead heartbeat."""
+    now = utcnow()
+    claimable = (SyncRun.status.is_in([SyncStatus.queued.value, SyncStatus.failed.value])
+                 | ((SyncRun.status == SyncStatus.running.value) & (SyncRun.heartbeat_at < now - STALE_AFTER)))
+    claimed = await SyncRun.update({SyncRun.status: SyncStatus.running.value, SyncRun.heartbeat_at: now,
+                                    SyncRun.error: ""}).where((SyncRun.id == run_id) & claimable).returning(SyncRun.id)
+    if not claimed:
+        return None
+    run = await SyncRun.objects().where(SyncRun.id == run_id).first()
+    if run.started_at is None:
+        await SyncRun.update({SyncRun.started_at: now}).where(SyncRun.id == run_id)
+    return run
+
+
+async def _save(run_id: int, progress: dict, requests: int) -> None:
+    await SyncRun.update({SyncRun.progress: json.dumps(progress), SyncRun.requests_made: requests,
+                          SyncRun.heartbeat_at: utcnow()}).where(SyncRun.id == run_id)
+
+
+async def _finish(run_id: int, status: SyncStatus, error: str = "") -> None:
+    await SyncRun.update({SyncRun.status: status.value, SyncRun.error: error,
+                          SyncRun.finished_at: utcnow()}).where(SyncRun.id == run_id)
+
+
+def _estimate(state: dict, has_more: bool, history_start: int | None) -> int | None:
+    """A cheap total: Stripe has no counts, so extrapolate over time from the oldest customer.
+
+    Lists are newest first; having read `count` objects back to `oldest`, the whole history back to
+    the first customer holds about count * (newest - start) / (newest - oldest). None: no basis yet.
+    """
+    if not has_more:
+        return state["count"]
+    newest, oldest = state.get("newest"), state.get("oldest")
+    if not history_start or not newest or not oldest or newest <= oldest or oldest <= history_start:
+        return None
+    guess = state["count"] * (newest - history_start) / (newest - oldest)
+    return max(state["count"] + PAGE_SIZE, int(round(guess, -2)))
+
+
+async def _read_stream(run: SyncRun, stream: Stream, progress: dict, reader: BudgetedReader,
+                       options: SyncOptions) -> None:
+    state = progress.setdefault(stream.name, {"cursor": "", "done": False, "count": 0, "estimate": None})
+    pages = 0
+    while not state["done"]:
+        params = {"limit": PAGE_SIZE, **stream.params}
+        if state["cursor"]:
+            params["starting_after"] = state["cursor"]
+        page = await asyncio.to_thread(reader.get, stream.path, **params)
+        data = page.get("data") or []
+        await upserts.upsert_objects(run.workspace, run.account_id, data)
+        if stream.name == "invoices":
+            for invoice in data:
+                await events.complete_invoice_lines(run.workspace, reader, invoice)
+        pages += 1
+        if options.after_page is not None:
+            options.after_page(stream.name, pages)
+        if data:
+            state["cursor"] = data[-1]["id"]
+            state.setdefault("newest", data[0].get("created"))
+            state["oldest"] = data[-1].get("created")
+        state["count"] += len(data)
+        state["done"] = not page.get("has_more") or not data
+        customers = progress.get("customers") or {}
+        state["estimate"] = _estimate(state, not state["done"],
+                                      customers.get("oldest") if customers.get("done") else None)
+        await _save(run.id, progress, reader.requests)
+
+
+async def _mark_caught_up(workspace_id: int, account_id: str, since: int) -> None:
+    """After a full listing, events from `since` on are what the next catch-up must apply."""
+    checkpoint = await _checkpoint(workspace_id, account_id)
+    await SyncCheckpoint.update({
+        SyncCheckpoint.last_event_created: max(checkpoint.last_event_created, since),
+        SyncCheckpoint.last_full_sync_at: utcnow(),
+    }).where(SyncCheckpoint.id == checkpoint.id)
+
+
+async def _checkpoint(workspace_id: int, account_id: str) -> SyncCheckpoint:
+    where = (SyncCheckpoint.workspace == workspace_id) & (SyncCheckpoint.account_id == account_id)
+    checkpoint = await SyncCheckpoint.objects().where(where).first()
+    if checkpoint is None:
+        await SyncCheckpoint.insert(SyncCheckpoint(workspace=workspace_id, account_id=account_id)).on_conflict(
+            action="DO NOTHING")
+        checkpoint = await SyncCheckpoint.objects().where(where).first()
+    return checkpoint
+
+
+async def run_backfill(sync_run_id: int, options: SyncOptions | None = None) -> SyncRun | None:
+    """Read everything of the run's account into the workspace, resuming from the run's checkpoint.
+
+    A revoked token fails the run and puts the Stripe card in its reconnect state; Stripe failing
+    beyond the retries fails the run with a message (the periodic catch-up resumes it). Anything
+    else fails the run and is re-raised so the task queue retries it.
+
+    Returns:
+        The run as it ended, or None when another worker holds it or it is already done.
+    """
+    options = options or SyncOptions()
+    run = await _claim(sync_run_id)
+    if run is None:
+        return None
+    progress = load_progress(run)
+    # Changes made while we page are behind our cursors; the catch-up replays events from here on.
+    progress.setdefault("_since", int(time.time()) - CHECKPOINT_MARGIN)
+    reader = options.reader or BudgetedReader(run.account_id)
+    current = STREAMS[0]
+    try:
+        for current in STREAMS:
+            await _read_stream(run, current, progress, reader, options)
+    except AccessRevoked:
+        await _fail_revoked(run)
+    except StripeUnavailable as exc:
+        await _finish(run.id, SyncStatus.failed, UNAVAILABLE_MESSAGE.format(what=current.label.lower(), detail=exc))
+    except Exception:
+        await _finish(run.id, SyncStatus.failed, CRASH_MESSAGE.format(what=current.label.lower()))
+        raise
+    else:
+        await _finish(run.id, SyncStatus.done)
+        await _mark_caught_up(run.workspace, run.account_id, progress["_since"])
+        log.info("stripe backfill %s done for workspace %s in %s requests", run.id, run.workspace, reader.requests)
+    return await SyncRun.objects().where(SyncRun.id == run.id).first()
+
+
+async def _fail_revoked(run: SyncRun) -> None:
+    await _finish(run.id, SyncStatus.failed, integrations.SYNC_REVOKED_REASON)
+    await integrations.mark_access_revoked(run.workspace, run.account_id)
+    log.warning("stripe access revoked for %s (workspace %s); sync %s stopped", run.account_id, run.workspace, run.id)
+
+
+async def latest_run(workspace_id: int, account_id: str | None = None) -> SyncRun | None:
+    where = SyncRun.workspace == workspace_id
+    if account_id:
+        where &= SyncRun.account_id == account_id
+    return await SyncRun.objects().where(where).order_by(SyncRun.id, ascending=False).first()
+
+
+async def _events_since(reader: BudgetedReader, since: int) -> tuple[list[dict], int | None]:
+    """Every event created at or after `since`, and the newest one's time (Stripe's clock)."""
+    collected: list[dict] = []
+    cursor = None
+    while True:
+        params = {"limit": PAGE_SIZE, "created[gte]": since, **({"starting_after": cursor} if cursor else {})}
+        page = await asyncio.to_thread(reader.get, "/v1/events", **params)
+        data = page.get("data") or []
+        collected.extend(data)
+        if not page.get("has_more") or not data:
+            break
+        cursor = data[-1]["id"]
+    newest = max((e.get("created") or 0 for e in collected), default=None)
+    return collected, newest
+
+
+async def run_catchup(workspace_id: int, options: SyncOptions | None = None) -> CatchupResult:
+    """Pull what changed since the checkpoint: events within Stripe's 30 days, else a full re-list.
+
+    An unfinished backfill is resumed instead (it covers everything a catch-up would).
+
+    Returns:
+        What was done: events applied, or the id of the re-listing run.
+    """
+    options = options or SyncOptions()
+    connection = await integrations.current_connection(workspace_id)
+    if connection is None:
+        return CatchupResult(skipped="not connected")
+    account_id = connection.stripe_account_id
+    last = await latest_run(workspace_id, account_id)
+    if last is not None and last.status != SyncStatus.done.value:
+        if last.status == SyncStatus.running.value and last.heartbeat_at and last.heartbeat_at > utcnow() - STALE_AFTER:
+            return CatchupResult(skipped="a sync is running")
+        resumed = await run_backfill(last.id, options)
+        return CatchupResult(relisted=True, run_id=resumed.id if resumed else last.id)
+    checkpoint = await _checkpoint(workspace_id, account_id)
+    since = checkpoint.last_event_created
+    if not since or time.time() - since > EVENT_RETENTION - RETENTION_MARGIN:
+        return await _relist(workspace_id, account_id, options)
+    reader = options.reader or BudgetedReader(account_id)
+    try:
+        found, newest = await _events_since(reader, since)
+    except AccessRevoked:
+        await integrations.mark_access_revoked(workspace_id, account_id)
+        return CatchupResult(skipped="access revoked")
+    if newest and newest - since > EVENT_RETENTION - RETENTION_MARGIN:
+        # Stripe's clock says the checkpoint is past the 30 days it keeps: the events alone would leave gaps.
+        return await _relist(workspace_id, account_id, options)
+    applied = await _apply_events(workspace_id, found, reader)
+    if newest:
+        await SyncCheckpoint.update({SyncCheckpoint.last_event_created: max(since, newest)}).where(
+            SyncCheckpoint.id == checkpoint.id)
+    return CatchupResult(events_applied=applied)
+
+
+async def _apply_events(workspace_id: int, found: list[dict], reader: BudgetedReader) -> int:
+    """Apply only each object's newest event (oldest first), so an older snapshot never wins."""
+    newest_per_object: dict[str, dict] = {}
+    # Stripe lists newest first; reversed then stably sorted, same-second events stay in their true order.
+    for event in sorted(reversed(found), key=lambda e: (e.get("created") or 0)):
+        obj = (event.get("data") or {}).get("object") or {}
+        if event.get("type") in events.DATA_EVENT_TYPES and obj.get("id"):
+            newest_per_object.pop(obj["id"], None)
+            newest_per_object[obj["id"]] = event
+    applied = 0
+    for event in newest_per_object.values():
+        applied += await events.apply_event(workspace_id, event, reader)
+    return applied
+
+
+async def _relist(workspace_id: int, account_id: str, options: SyncOptions) -> CatchupResult:
+    run = SyncRun(workspace=workspace_id, account_id=account_id, kind="catchup", created_at=utcnow())
+    await run.save()
+    finished = await run_backfill(run.id, options)
+    return CatchupResult(relisted=True, run_id=(finished or run).id)
+
+
+async def workspaces_to_catch_up() -> list[int]:
+    """Workspaces with a live Stripe connection (the periodic catch-up visits each)."""
+    rows = await integrations.StripeConnection.select(integrations.StripeConnection.workspace).where(
+        integrations.StripeConnection.status == integrations.ConnectionStatus.connected.value)
+    return sorted({row["workspace"] for row in rows})
+
+
+@dataclass(frozen=True)
+class StreamView:
+    name: str
+    label: str
+    count: int
+    estimate: int | None
+    done: bool
+
+    @property
+    def text(self) -> str:
+        if self.done:
+            return f"{self.label} {self.count:,}"
+        if self.estimate:
+            return f"{self.label} {self.count:,} of ~{self.estimate:,}"
+        return f"{self.label} {self.count:,} so far"
+
+    @property
+    def percent(self) -> int | None:
+        if self.done:
+            return 100
+        return min(99, int(100 * self.count / self.estimate)) if self.estimate else None
+
+
+@dataclass(frozen=True)
+class SyncView:
+    """What the Stripe card shows about the latest sync."""
+
+    run: SyncRun
+    streams: list[StreamView]
+
+    @property
+    def active(self) -> bool:
+        return self.run.status in (SyncStatus.queued.value, SyncStatus.running.value)
+
+    @property
+    def failed(self) -> bool:
+        return self.run.status == SyncStatus.failed.value
+
+
+async def sync_view(workspace_id: int, account_id: str | None = None) -> SyncView | None:
+    """The latest sync of the workspace (of `account_id` when given) with counts per object type."""
+    run = await latest_run(workspace_id, account_id)
+    if run is None:
+        return None
+    progress = load_progress(run)
+    streams = []
+    for stream in STREAMS:
+        state = progress.get(stream.name) or {}
+        streams.append(StreamView(stream.name, stream.label, int(state.get("count") or 0), state.get("estimate"),
+                                  bool(state.get("done"))))
+    return SyncView(run, streams)
