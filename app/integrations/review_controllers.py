@@ -1,0 +1,113 @@
+"""Review unmatched Stripe customers (map, create a client, ignore, bulk) and the post-connection summary card."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Response, Template
+
+from app.stripe_data import insights, review
+from app.stripe_data.forms import BulkForm, CreateClientForm, MapForm
+from app.web.auth import CurrentActor
+from app.web.flash import flash
+from app.web.forms import Form
+from app.web.htmx import is_partial, page_or_fragment
+from app.workspaces.services import Actor
+
+GRID_URL = "/dashboard/integrations/stripe/unmatched"
+VARY = {"Vary": "HX-Request"}
+
+
+async def _row_done(request: Request, actor: Actor, customer_id: str, message: str) -> Response:
+    """After a per-row action: htmx swaps in the decided row (plus the counts, out of band); plain forms go back."""
+    if not is_partial(request):
+        flash(request, message, "success")
+        return Redirect(GRID_URL, status_code=303)
+    context = {"actor": actor, "row": await review.customer_row(actor, customer_id), "message": message,
+               "counts": await review.review_counts(actor.workspace_id)}
+    return Template("integrations/_unmatched_row.html", context=context, headers=VARY)
+
+
+class ReviewController(Controller):
+    path = GRID_URL
+    include_in_schema = False
+
+    @get("/", name="integrations:unmatched")
+    async def index(self, request: Request, actor: CurrentActor, q: FromQuery[str] = "",
+                    page: FromQuery[int] = 1) -> Template:
+        """Unmatched customers with invoice totals and suggestions; search and pages swap only the rows."""
+        listing = await review.list_unmatched(actor, q, page)
+        return page_or_fragment(request, "integrations/unmatched.html", "integrations/_unmatched_rows.html",
+                                {"actor": actor, "listing": listing, "counts": listing.counts})
+
+    @get("/clients", name="integrations:unmatched_clients")
+    async def client_options(self, request: Request, actor: CurrentActor, q: FromQuery[str] = "",
+                             client: FromQuery[str] = "") -> Response:
+        """Options for the client picker's datalist, narrowed as the person types (the row's input is `client`)."""
+        if not is_partial(request):
+            return Redirect(GRID_URL, status_code=303)  # only the picker asks for this; people belong on the grid
+        clients = await review.search_clients(actor, q or client)
+        return Template("integrations/_client_options.html", context={"clients": clients}, headers=VARY)
+
+    @post("/{customer_id:str}/map", name="integrations:unmatched_map")
+    async def map_one(self, request: Request, actor: CurrentActor, customer_id: FromPath[str],
+                      data: Form[MapForm]) -> Response:
+        """Map one customer to an existing client (a manual mapping, kept across re-syncs)."""
+        _, name = await review.map_customers(actor, [customer_id], data.client)
+        return await _row_done(request, actor, customer_id, f"Mapped to {name}.")
+
+    @post("/{customer_id:str}/create", name="integrations:unmatched_create")
+    async def create_client(self, request: Request, actor: CurrentActor, customer_id: FromPath[str],
+                            data: Form[CreateClientForm]) -> Response:
+        """Create a client from this customer (prefilled, editable) and map the customer to it."""
+        _, name = await review.create_client_from(actor, customer_id, data.name, data.email, data.domain)
+        return await _row_done(request, actor, customer_id, f"Created client {name}.")
+
+    @post("/{customer_id:str}/ignore", name="integrations:unmatched_ignore")
+    async def ignore(self, request: Request, actor: CurrentActor, customer_id: FromPath[str]) -> Response:
+        """Ignore a customer: it belongs to no client and leaves this list."""
+        await review.ignore_customers(actor, [customer_id])
+        return await _row_done(request, actor, customer_id, "Ignored.")
+
+    @post("/bulk", name="integrations:unmatched_bulk")
+    async def bulk(self, request: Request, actor: CurrentActor, data: Form[BulkForm]) -> Response:
+        """Map the selected customers to one client, or ignore them; htmx gets the refreshed rows."""
+        ids = [data.customer_ids] if isinstance(data.customer_ids, str) else list(data.customer_ids)
+        if data.action == "ignore":
+            count = await review.ignore_customers(actor, ids)
+            message = f"Ignored {count} {'customer' if count == 1 else 'customers'}."
+        else:
+            _, name = await review.map_customers(actor, ids, data.client)
+            message = f"Mapped {len(set(ids))} {'customer' if len(set(ids)) == 1 else 'customers'} to {name}."
+        if not is_partial(request):
+            flash(request, message, "success")
+            return Redirect(GRID_URL, status_code=303)
+        listing = await review.list_unmatched(actor, data.q, data.page)
+        context = {"actor": actor, "listing": listing, "counts": listing.counts, "message": message}
+        return Template("integrations/_unmatched_rows.html", context=context, headers=VARY)
+
+
+class SummaryController(Controller):
+    path = "/dashboard/integrations/stripe/summary"
+    include_in_schema = False
+
+    @get("/", name="integrations:summary")
+    async def show(self, request: Request, actor: CurrentActor) -> Response:
+        """The "we found X invoices, matched Y" card alone (HTMX polling while a sync runs), or the page."""
+        if not is_partial(request):
+            return Redirect("/dashboard/integrations", status_code=303)
+        summary = await insights.summary_card(actor.workspace_id)
+        return Template("integrations/_summary_card.html", context={"actor": actor, "summary": summary},
+                        headers=VARY)
+
+    @post("/dismiss", name="integrations:summary_dismiss")
+    async def dismiss(self, request: Request, actor: CurrentActor) -> Response:
+        """Hide the card until the next sync finishes."""
+        summary = await insights.summary_card(actor.workspace_id)
+        if summary is not None:
+            await insights.dismiss_summary(actor.workspace_id, summary.account_id)
+        if not is_partial(request):
+            return Redirect("/dashboard/integrations", status_code=303)
+        summary = await insights.summary_card(actor.workspace_id)
+        return Template("integrations/_summary_card.html", context={"actor": actor, "summary": summary},
+                        headers=VARY)
