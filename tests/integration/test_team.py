@@ -92,3 +92,24 @@ async def test_another_workspaces_membership_ids_are_not_found(client, alice, ch
         response = await post_form(client, f"/dashboard/settings/team/{theirs.id}/role", {"role": "teammate"}, htmx=htmx)
         assert response.status_code == 404
     assert await Membership.exists().where(Membership.id == theirs.id)
+
+
+async def test_team_actions_without_htmx_return_the_whole_page(client, alice, bob):
+    await login(client, alice)
+    bob_membership = await Membership.objects().where(Membership.user == bob.user.id).first()
+    promoted = await post_form(client, f"/dashboard/settings/team/{bob_membership.id}/role", {"role": "owner"})
+    assert promoted.status_code == 200 and "<html" in promoted.text and "Make teammate" in promoted.text
+    removed = await post_form(client, f"/dashboard/settings/team/{bob_membership.id}/remove")
+    assert removed.status_code == 200 and "<html" in removed.text and "bob@alice-agency.com" not in removed.text
+
+
+async def test_an_owner_revokes_a_pending_invitation(client, alice):
+    from app.workspaces.tables import Invitation
+
+    await login(client, alice)
+    await post_form(client, "/dashboard/settings/team/invite", {"email": "later@example.com"})
+    invitation = await Invitation.objects().first()
+    response = await post_form(client, f"/dashboard/settings/team/invitations/{invitation.id}/revoke", htmx=True)
+    assert response.status_code == 200 and "<html" not in response.text and "later@example.com" not in response.text
+    page = await client.get(await _invitation_path())
+    assert page.status_code == 404
