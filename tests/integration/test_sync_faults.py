@@ -1,0 +1,62 @@
+"""Stripe's 429 and 5xx bursts are survived with backoff; a Stripe that keeps failing fails the run clearly."""
+
+import pytest
+
+from app.stripe_data import sync
+from app.stripe_data.budget import BudgetedReader, RetryPolicy
+from app.stripe_data.tables import SyncRun
+from app.workspaces.services import set_plan
+from tests.integration.sync_support import backfill, db_counts, link, standin_counts
+from tests.plugins.standin import NORTHWIND_DIGITAL
+
+
+@pytest.fixture(name="ws")
+async def fx_ws(alice, stripe_standin) -> int:
+    alice.workspace = await set_plan(alice.workspace.id, "agency")
+    await link(stripe_standin, alice.workspace.id, NORTHWIND_DIGITAL)
+    return alice.workspace.id
+
+
+async def test_429_bursts_are_survived(ws, stripe_standin):
+    # Tighter than our own budget (10/endpoint): the stand-in answers 429 with Retry-After until we slow down.
+    stripe_standin.set_faults(rate_limit=True, endpoint_rps=5, account_rps=8)
+    run = await backfill(ws, NORTHWIND_DIGITAL)
+    assert run.status == "done", run.error
+    assert stripe_standin.faults()["rate_limited"] > 0, "the burst should have been rate limited at least once"
+    stripe_standin.clear_faults()
+    assert await db_counts(ws) == standin_counts(stripe_standin, NORTHWIND_DIGITAL)
+
+
+async def test_500_bursts_are_survived(ws, stripe_standin):
+    stripe_standin.set_faults(fail_next=3, fail_path="/v1/invoices")
+    run = await backfill(ws, NORTHWIND_DIGITAL)
+    assert run.status == "done", run.error
+    assert stripe_standin.faults()["injected_failures"] == 3
+    failed = [r for r in stripe_standin.requests(account=NORTHWIND_DIGITAL) if r["status"] == 500]
+    assert len(failed) == 3
+    stripe_standin.clear_faults()
+    assert await db_counts(ws) == standin_counts(stripe_standin, NORTHWIND_DIGITAL)
+
+
+async def test_a_stripe_that_keeps_failing_fails_the_run_with_what_to_do(ws, stripe_standin):
+    stripe_standin.set_faults(fail_next=50, fail_path="/v1/charges", fail_status=503)
+    run = await services_start(ws)
+    reader = BudgetedReader(NORTHWIND_DIGITAL, retry=RetryPolicy(attempts=3, scale=0.01))
+    ended = await sync.run_backfill(run.id, sync.SyncOptions(reader=reader))
+    assert ended.status == "failed"
+    assert "Stripe kept failing while we read your payments" in ended.error and "resumes" in ended.error
+    progress = sync.load_progress(ended)
+    assert progress["invoices"]["done"] and not progress.get("charges", {}).get("done")
+    assert len([r for r in stripe_standin.requests(account=NORTHWIND_DIGITAL) if r["path"] == "/v1/charges"]) == 3
+
+    stripe_standin.clear_faults()
+    result = await sync.run_catchup(ws)  # the periodic catch-up resumes the failed run where it stopped
+    assert result.relisted and result.run_id == run.id
+    assert (await SyncRun.objects().where(SyncRun.id == run.id).first()).status == "done"
+    assert await db_counts(ws) == standin_counts(stripe_standin, NORTHWIND_DIGITAL)
+
+
+async def services_start(ws: int) -> SyncRun:
+    from app.integrations import services
+
+    return await services.start_backfill(ws, NORTHWIND_DIGITAL)
