@@ -64,11 +64,14 @@ def _lifespan(settings: Settings):
 
 def route_handlers(settings: Settings) -> list:
     from app.clients.controllers import ClientController
+    from app.integrations.review_controllers import ReviewController, SummaryController
+    from app.stripe_data.controllers import DataController
 
     handlers = [
         home, dashboard, health,
         AccountController, WorkspaceController, SettingsController, InvitationController,
         BillingController, IntegrationsController, ClientController, stripe_webhook,
+        ReviewController, SummaryController, DataController,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
     ]
     if not settings.production:

@@ -1,0 +1,64 @@
+"""Settings → Data: what is stored from Stripe, Purge (typed confirmation), and "Sync again" afterwards."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Response, Template
+
+from app.core.errors import NotFound, ValidationFailed
+from app.integrations import services as integrations
+from app.stripe_data import purge as purging
+from app.stripe_data.forms import PurgeForm
+from app.web.auth import CurrentActor
+from app.web.flash import flash
+from app.web.forms import Form
+from app.web.htmx import is_partial, page_or_fragment
+from app.workspaces.services import Actor
+
+DATA_URL = "/dashboard/settings/data"
+
+
+async def _context(actor: Actor, **extra: object) -> dict:
+    return {"actor": actor, "stored": await purging.stored_data(actor.workspace_id),
+            "connection": await integrations.current_connection(actor.workspace_id), "errors": {},
+            "purged": None, "confirm": "", **extra}
+
+
+class DataController(Controller):
+    path = DATA_URL
+    include_in_schema = False
+
+    @get("/", name="settings:data")
+    async def show(self, actor: CurrentActor) -> Template:
+        """What ClientPulse stores from Stripe for this workspace, and the purge form (owners only)."""
+        actor.require_owner("manage the workspace's Stripe data")
+        return Template("settings/data.html", context=await _context(actor))
+
+    @post("/purge", name="settings:data_purge")
+    async def purge(self, request: Request, actor: CurrentActor, data: Form[PurgeForm]) -> Response:
+        """Delete everything pulled from Stripe once the workspace name is typed exactly."""
+        try:
+            purged = await purging.purge(actor, data.confirm)
+        except ValidationFailed as exc:
+            context = await _context(actor, errors=exc.errors, confirm=data.confirm)
+            return page_or_fragment(request, "settings/data.html", "settings/_data_panel.html", context, 422)
+        message = f"Purged {purged.total:,} rows pulled from Stripe. Nothing will sync until you ask."
+        if not is_partial(request):
+            flash(request, message, "success")
+            return Redirect(DATA_URL, status_code=303)
+        return Template("settings/_data_panel.html", context=await _context(actor, purged=message),
+                        headers={"Vary": "HX-Request"})
+
+    @post("/sync", name="settings:data_sync")
+    async def sync_again(self, request: Request, actor: CurrentActor) -> Redirect:
+        """Start a fresh backfill of the connected account (owners only), e.g. after a purge."""
+        actor.require_owner("start a Stripe sync")
+        connection = await integrations.current_connection(actor.workspace_id)
+        if connection is None:
+            raise NotFound("Stripe isn't connected to this workspace. Connect it on the Integrations page.")
+        from tasks.sync import run_backfill  # noqa: PLC0415 (the sync engine's task; imported where it is used)
+
+        run = await integrations.start_backfill(actor.workspace_id, connection.stripe_account_id)
+        run_backfill(run.id)  # enqueued after start_backfill committed the run, so the worker sees it
+        flash(request, "Syncing again from Stripe. Progress shows on the Stripe card.", "success")
+        return Redirect("/dashboard/integrations", status_code=303)
