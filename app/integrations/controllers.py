@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from app.core.errors import Conflict
 from app.integrations import services, webhooks
+from app.stripe_data import insights
 from app.integrations.services import ConnectError
 from app.web.auth import CurrentActor
 from app.web.flash import flash
@@ -27,6 +28,7 @@ async def _context(actor: Actor, **extra: object) -> dict:
     return {
         "actor": actor,
         "stripe": await services.card(actor),
+        "summary": await insights.summary_card(actor.workspace_id),  # "We found X invoices, matched Y" card
         "plan_allows": actor.workspace.plan == Plan.agency.value,
         "plan_message": AGENCY_ONLY_MESSAGE,
         "connect_error": "",
