@@ -18,16 +18,21 @@ from app.web.flash import flash
 from app.web.htmx import is_partial, page_or_fragment
 from app.workspaces.services import AGENCY_ONLY_MESSAGE, Actor
 from app.workspaces.tables import Plan
+from app.stripe_data import sync as stripe_sync
 from tasks.stripe_events import process_stripe_event
+from tasks.sync import run_backfill
 
 log = logging.getLogger(__name__)
 CONNECTED_MESSAGE = "Stripe is connected. ClientPulse only reads your invoices, payments, customers and subscriptions."
 
 
 async def _context(actor: Actor, **extra: object) -> dict:
+    stripe = await services.card(actor)
     return {
         "actor": actor,
-        "stripe": await services.card(actor),
+        "stripe": stripe,
+        "sync": (await stripe_sync.sync_view(actor.workspace_id, stripe.connection.stripe_account_id)
+                 if stripe.state == "connected" else None),
         "summary": await insights.summary_card(actor.workspace_id),  # "We found X invoices, matched Y" card
         "plan_allows": actor.workspace.plan == Plan.agency.value,
         "plan_message": AGENCY_ONLY_MESSAGE,
@@ -52,6 +57,19 @@ class IntegrationsController(Controller):
         return page_or_fragment(request, "integrations/index.html", "integrations/_stripe_card.html",
                                 await _context(actor))
 
+    @get("/stripe/progress", name="integrations:stripe_progress")
+    async def stripe_progress(self, request: Request, actor: CurrentActor) -> Template:
+        """The sync's progress bars (polled by HTMX); 286 tells htmx to stop polling once the sync ended."""
+        context = await _context(actor)
+        if not is_partial(request):
+            return Template("integrations/index.html", context=context, headers={"Vary": "HX-Request"})
+        sync = context["sync"]
+        headers = {"Vary": "HX-Request"}
+        if sync is not None and sync.active:
+            return Template("integrations/_sync_progress.html", context=context, headers=headers)
+        headers["HX-Trigger"] = "stripe-sync-finished"  # the card refreshes itself (e.g. into reconnect)
+        return Template("integrations/_sync_progress.html", context=context, status_code=286, headers=headers)
+
     @post("/stripe/connect", name="integrations:stripe_connect")
     async def connect(self, request: Request, actor: CurrentActor) -> Redirect:
         """Send the owner to Stripe's consent page with a fresh single-use state."""
@@ -64,11 +82,13 @@ class IntegrationsController(Controller):
                        code: FromQuery[str] = "", error: FromQuery[str] = "") -> Template | Redirect:
         """Where Stripe sends the owner back: store the link, or say clearly why not."""
         try:
-            await services.complete_connect(actor, oauth_state, code, error)
+            connection = await services.complete_connect(actor, oauth_state, code, error)
         except (ConnectError, Conflict) as exc:
             status = 409 if isinstance(exc, Conflict) else 400
             return Template("integrations/index.html", context=await _context(actor, connect_error=exc.message),
                             status_code=status)
+        run = await services.start_backfill(actor.workspace_id, connection.stripe_account_id)
+        run_backfill(run.id)  # enqueued after the rows above are committed, so the worker sees them
         return Redirect("/dashboard/integrations?connected=stripe", status_code=303)
 
     @post("/stripe/disconnect", name="integrations:stripe_disconnect")
