@@ -12,7 +12,7 @@ from litestar.response import Redirect, Response, Template
 
 from app.clients import csv_import, services
 from app.clients.forms import ClientForm, ImportConfirmForm, ImportUpload
-from app.clients.queries import ListParams, list_clients
+from app.clients.queries import ListParams, attach_insights, client_money, list_clients
 from app.core.errors import ValidationFailed
 from app.web.auth import CurrentActor
 from app.web.flash import flash
@@ -47,9 +47,10 @@ class ClientController(Controller):
 
     @get("/", name="clients:index")
     async def index(self, request: Request, actor: CurrentActor, q: FromQuery[str] = "",
-                    status: FromQuery[str] = "active", sort: FromQuery[str] = "name", page: FromQuery[int] = 1) -> Template:
+                    status: FromQuery[str] = "active", sort: FromQuery[str] = "name", page: FromQuery[int] = 1,
+                    only: FromQuery[str] = "") -> Template:
         """Every client of the workspace: searchable, filterable, sortable, paginated."""
-        listing = await list_clients(actor, ListParams(q=q, status=status, sort=sort, page=page))
+        listing = await list_clients(actor, ListParams(q=q, status=status, sort=sort, page=page, only=only))
         context = {"actor": actor, "listing": listing, **await _plan_context(actor)}
         return page_or_fragment(request, "clients/index.html", "clients/_list.html", context)
 
@@ -72,9 +73,11 @@ class ClientController(Controller):
 
     @get("/{client_id:int}", name="clients:show")
     async def show(self, actor: CurrentActor, client_id: FromPath[int]) -> Template:
-        """One client: contacts, notes, status and (later) invoices."""
+        """One client: contacts, notes, status, money facts from Stripe and its invoices."""
         detail = await services.get_client(actor, client_id)
-        return Template("clients/detail.html", context={"actor": actor, "detail": detail})
+        insight, invoices = await client_money(actor, detail.client.id)
+        return Template("clients/detail.html", context={"actor": actor, "detail": detail, "insight": insight,
+                                                        "invoices": invoices})
 
     @get("/{client_id:int}/edit", name="clients:edit")
     async def edit(self, actor: CurrentActor, client_id: FromPath[int]) -> Template:
@@ -115,6 +118,7 @@ class ClientController(Controller):
         detail = await services.get_client(actor, client_id)
         row = {"id": detail.client.id, "name": detail.client.name, "status": detail.client.status,
                "archived": detail.client.status == "archived", "emails": detail.emails, "domains": detail.domains}
+        await attach_insights(actor, [row])
         return Template("clients/_row.html", context={"row": row}, headers={"Vary": "HX-Request"})
 
     @get("/import", name="clients:import")

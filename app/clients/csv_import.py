@@ -12,6 +12,7 @@ from app.clients.services import (
 )
 from app.clients.tables import Client
 from app.core.errors import ValidationFailed
+from app.stripe_data.matching import rematch_workspace
 from app.workspaces.services import FREE_CLIENT_LIMIT, Actor
 from app.workspaces.tables import Plan
 
@@ -175,5 +176,6 @@ async def import_clients(actor: Actor, text: str) -> int:
         await require_room_for(actor, len(preview.rows))
         for row in preview.rows:
             await insert_client(actor, row.data)
+    await rematch_workspace(actor.workspace_id)  # once for the whole file, after it committed
     return len(preview.rows)
 

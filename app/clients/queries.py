@@ -9,14 +9,17 @@ from piccolo.query import OrderByRaw
 
 from app.clients.tables import Client, ClientDomain, ClientEmail, ClientStatus
 from app.core.validation import InvalidValue, normalise_domain
+from app.stripe_data.insights import ClientInsight, client_insights, client_invoices, today_in
 from app.workspaces.services import Actor
 
 PAGE_SIZE = 25
 STATUSES = {"active": "Active", "archived": "Archived", "all": "All"}
-# `revenue`, `last_invoice` and `overdue` are accepted now so that bookmarked URLs keep working; they sort by
-# name until the Stripe sync fills those columns (a later issue swaps in the real ordering here, nowhere else).
 SORTS = {"name": "Name", "created": "Newest first", "revenue": "Lifetime revenue",
          "last_invoice": "Last invoice", "overdue": "Most overdue"}
+# Filters on Stripe facts; "quiet" = no invoice in QUIET_DAYS (a client who may be quietly leaving).
+ONLY = {"": "Any", "overdue": "Overdue", "revenue": "With revenue", "quiet": "No invoice in 90 days"}
+QUIET_DAYS = 90
+_MONEY_SORTS = {"revenue", "last_invoice", "overdue"}
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class ListParams:
     status: str = "active"
     sort: str = "name"
     page: int = 1
+    only: str = ""
 
     def cleaned(self) -> ListParams:
         return ListParams(
@@ -34,13 +38,14 @@ class ListParams:
             status=self.status if self.status in STATUSES else "active",
             sort=self.sort if self.sort in SORTS else "name",
             page=max(1, self.page or 1),
+            only=self.only if self.only in ONLY else "",
         )
 
     def url(self, **changes: object) -> str:
         """The list's URL with some parameters changed (defaults left out to keep URLs short)."""
         params = replace(self, **changes)
         query = {key: value for key, value in (("q", params.q), ("status", params.status), ("sort", params.sort),
-                                               ("page", params.page))
+                                               ("only", params.only), ("page", params.page))
                  if value and value != getattr(ListParams, key)}
         return "/dashboard/clients" + (f"?{urlencode(query)}" if query else "")
 
@@ -53,6 +58,7 @@ class ClientPage:
     workspace_has_clients: bool
     page_size: int = PAGE_SIZE
     sorts: dict[str, str] = field(default_factory=lambda: SORTS)
+    filters: dict[str, str] = field(default_factory=lambda: ONLY)
     statuses: dict[str, str] = field(default_factory=lambda: STATUSES)
 
     @property
@@ -108,17 +114,21 @@ async def list_clients(actor: Actor, params: ListParams) -> ClientPage:
         params: search text, status, sort and page; out-of-range values fall back to defaults.
 
     Returns:
-        The page's rows (dicts with id, name, status, created_at, emails, domains) and the total count.
+        The page's rows (dicts with id, name, status, created_at, emails, domains, insight) and the total count.
     """
     params = params.cleaned()
     where = _where(actor, params)
-    total = await Client.count().where(where)
     query = Client.select(Client.id, Client.name, Client.status, Client.created_at).where(where)
     if params.sort == "created":
         query = query.order_by(Client.created_at, ascending=False).order_by(Client.id, ascending=False)
     else:
         query = query.order_by(OrderByRaw("LOWER(name)")).order_by(Client.id)
-    rows = await query.limit(PAGE_SIZE).offset((params.page - 1) * PAGE_SIZE)
+    if params.sort in _MONEY_SORTS or params.only:
+        rows, total = await _by_money(actor, params, query)
+    else:
+        total = await Client.count().where(where)
+        rows = await query.limit(PAGE_SIZE).offset((params.page - 1) * PAGE_SIZE)
+        await attach_insights(actor, rows)
     await _attach_contacts(rows)
     has_any = total > 0 or await Client.exists().where(Client.workspace == actor.workspace_id)
     return ClientPage(params=params, rows=rows, total=total, workspace_has_clients=has_any)
@@ -139,3 +149,57 @@ async def _attach_contacts(rows: list[dict]) -> None:
         row["emails"] = emails[row["id"]]
         row["domains"] = domains[row["id"]]
         row["archived"] = row["status"] == ClientStatus.archived.value
+
+
+async def attach_insights(actor: Actor, rows: list[dict], insights: dict[int, ClientInsight] | None = None) -> None:
+    """Add each row's Stripe money facts (`insight`, None without data) and the workspace currency."""
+    if insights is None:
+        insights = await client_insights(actor.workspace_id, actor.workspace.timezone, actor.workspace.currency,
+                                         [row["id"] for row in rows])
+    for row in rows:
+        row["insight"] = insights.get(row["id"])
+        row["currency"] = actor.workspace.currency
+
+
+def _sort_key(sort: str, insight: ClientInsight | None):
+    """Biggest first; clients without Stripe data last (the query's name order breaks ties, sorts are stable)."""
+    if insight is None:
+        return (1, 0)
+    if sort == "revenue":
+        return (0, -insight.lifetime_revenue)
+    if sort == "last_invoice":
+        return (0 if insight.last_invoice_at else 1, -(insight.last_invoice_at.timestamp() if insight.last_invoice_at else 0))
+    return (0 if insight.overdue else 1, -insight.days_overdue, -insight.overdue_amount)
+
+
+def _keep(only: str, insight: ClientInsight | None, today) -> bool:
+    if only == "overdue":
+        return bool(insight and insight.overdue)
+    if only == "revenue":
+        return bool(insight and insight.lifetime_revenue > 0)
+    if only == "quiet":
+        last = insight.last_invoice_at if insight else None
+        return last is None or (today - last.date()).days > QUIET_DAYS
+    return True
+
+
+async def _by_money(actor: Actor, params: ListParams, query) -> tuple[list[dict], int]:
+    """Sort or filter on Stripe facts: ids in name order from the database, facts for the whole workspace in a few
+    grouped queries, then filter, sort and slice in memory (thousands of clients are a few hundred KB)."""
+    rows = await query
+    insights = await client_insights(actor.workspace_id, actor.workspace.timezone, actor.workspace.currency)
+    today = today_in(actor.workspace.timezone)
+    rows = [row for row in rows if _keep(params.only, insights.get(row["id"]), today)]
+    if params.sort in _MONEY_SORTS:
+        rows.sort(key=lambda row: _sort_key(params.sort, insights.get(row["id"])))
+    start = (params.page - 1) * PAGE_SIZE
+    page = rows[start:start + PAGE_SIZE]
+    await attach_insights(actor, page, insights)
+    return page, len(rows)
+
+
+async def client_money(actor: Actor, client_id: int) -> tuple[ClientInsight | None, list[dict]]:
+    """A client's Stripe facts and newest invoices (the caller has checked the client is in the workspace)."""
+    insight = (await client_insights(actor.workspace_id, actor.workspace.timezone, actor.workspace.currency,
+                                     [client_id])).get(client_id)
+    return insight, await client_invoices(actor.workspace_id, client_id)

@@ -10,6 +10,7 @@ from app.clients.tables import Client, ClientDomain, ClientEmail, ClientStatus
 from app.core.errors import NotFound, PlanRequired, ValidationFailed
 from app.core.timeutil import utcnow
 from app.core.validation import InvalidValue, normalise_domain, normalise_email
+from app.stripe_data.matching import rematch_workspace
 from app.workspaces.services import FREE_CLIENT_LIMIT, Actor
 from app.workspaces.tables import Plan
 
@@ -157,12 +158,14 @@ async def create_client(actor: Actor, data: ClientInput) -> Client:
     clean = await _validated(actor, data)
     try:
         async with Client._meta.db.transaction():
-            return await insert_client(actor, clean)
+            client = await insert_client(actor, clean)
     except Exception as exc:
         # Two people saving the same email at once: the unique index decides, the loser gets a message.
         if _is_unique_violation(exc):
             raise ValidationFailed({"emails": "One of these emails was just added to another client."}) from exc
         raise
+    await rematch_workspace(actor.workspace_id)  # new emails/domains may claim Stripe customers
+    return client
 
 
 async def _client(actor: Actor, client_id: int) -> Client:
@@ -205,6 +208,7 @@ async def update_client(actor: Actor, client_id: int, data: ClientInput) -> Clie
         if _is_unique_violation(exc):
             raise ValidationFailed({"emails": "One of these emails was just added to another client."}) from exc
         raise
+    await rematch_workspace(actor.workspace_id)  # changed emails/domains move automatic matches
     return await _client(actor, client.id)
 
 
@@ -216,6 +220,8 @@ async def _set_status(actor: Actor, client_id: int, status: str) -> Client:
 
 async def archive_client(actor: Actor, client_id: int) -> Client:
     """Archive a client: it leaves the default list and the plan count, and keeps its data.
+
+    No rematch: archived clients keep matching Stripe customers so their history stays attributed.
 
     Raises:
         NotFound: no such client in this workspace.
