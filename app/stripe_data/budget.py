@@ -26,6 +26,9 @@ from app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
+# A refill computed as exactly "one token's worth of time" can land at 0.999999...: without this slack
+# the next wait is ~1e-17 s, which a float clock cannot even advance by, and acquire spins forever.
+_EPSILON = 1e-9
 _ID_SEGMENT = re.compile(r"/[a-z]{2,6}_[A-Za-z0-9]+(?=/|$)")
 # Stripe answers these when the platform may no longer act on the account.
 REVOKED_CODES = {"account_invalid", "platform_api_key_expired", "platform_account_required"}
@@ -55,7 +58,7 @@ class LocalBudget:
         tokens, last = self._buckets.get(key, (rate, now))
         tokens = min(rate, tokens + (now - last) * rate)
         self._buckets[key] = (tokens, now)
-        return 0.0 if tokens >= 1 else (1 - tokens) / rate
+        return 0.0 if tokens >= 1 - _EPSILON else (1 - tokens) / rate
 
     def acquire(self, account_id: str, endpoint: str) -> None:
         keys = (f"{account_id}", f"{account_id} {endpoint}")
@@ -82,7 +85,7 @@ for i, key in ipairs(KEYS) do
   tokens = math.min(rate, tokens + math.max(0, now - ts) * rate)
   redis.call('HSET', key, 't', tokens, 'ts', now)
   redis.call('EXPIRE', key, 60)
-  if tokens < 1 then wait = math.max(wait, (1 - tokens) / rate) end
+  if tokens < 1 - 1e-9 then wait = math.max(wait, (1 - tokens) / rate) end
 end
 if wait == 0 then
   for i, key in ipairs(KEYS) do redis.call('HINCRBYFLOAT', key, 't', -1) end

@@ -1,0 +1,127 @@
+"""The request budget (token buckets) and the retry loop, with a fake clock and a fake Stripe."""
+
+import pytest
+import stripe
+
+from app.stripe_data.budget import (
+    AccessRevoked,
+    BudgetedReader,
+    LocalBudget,
+    RetryPolicy,
+    StripeUnavailable,
+    endpoint_key,
+)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_endpoint_keys_ignore_object_ids():
+    assert endpoint_key("/v1/invoices/in_1AbC/lines") == "/v1/invoices/{id}/lines"
+    assert endpoint_key("/v1/customers") == "/v1/customers"
+    assert endpoint_key("/v1/accounts/acct_1Northwind") == "/v1/accounts/{id}"
+
+
+def test_the_budget_allows_a_burst_of_the_rate_then_paces_requests():
+    clock = FakeClock()
+    budget = LocalBudget(per_second=25, per_endpoint=10, clock=clock, sleep=clock.sleep)
+    for _ in range(10):
+        budget.acquire("acct_a", "/v1/invoices")
+    assert clock.now == 0, "a full bucket lets the first 10 through at once"
+    for _ in range(20):
+        budget.acquire("acct_a", "/v1/invoices")
+    assert clock.now == pytest.approx(2.0, abs=0.05), "then 10 per second per endpoint"
+
+
+def test_the_account_budget_caps_all_endpoints_together():
+    clock = FakeClock()
+    budget = LocalBudget(per_second=25, per_endpoint=10, clock=clock, sleep=clock.sleep)
+    for i in range(75):
+        budget.acquire("acct_a", f"/v1/endpoint{i % 10}")
+    assert clock.now == pytest.approx(2.0, abs=0.05), "75 requests at 25/s after a burst of 25"
+
+
+def test_accounts_have_separate_budgets():
+    clock = FakeClock()
+    budget = LocalBudget(per_second=25, per_endpoint=10, clock=clock, sleep=clock.sleep)
+    for account in ("acct_a", "acct_b", "acct_c"):
+        for _ in range(10):
+            budget.acquire(account, "/v1/invoices")
+    assert clock.now == 0
+
+
+class NoBudget:
+    def acquire(self, account_id: str, endpoint: str) -> None:
+        pass
+
+
+class FakeReader:
+    """Answers with the queued errors first, then a page."""
+
+    account_id = "acct_a"
+
+    def __init__(self, *errors: stripe.StripeError) -> None:
+        self.errors = list(errors)
+        self.calls = 0
+
+    def get(self, path: str, **params):
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return {"object": "list", "data": [], "has_more": False}
+
+
+def error(cls, status: int, headers: dict | None = None, code: str | None = None) -> stripe.StripeError:
+    body = {"error": {"code": code, "message": "x"}} if code else None
+    return cls("x", http_status=status, headers=headers or {}, json_body=body, code=code)
+
+
+def reader_with(*errors, attempts: int = 5) -> tuple[BudgetedReader, FakeReader, FakeClock]:
+    fake, clock = FakeReader(*errors), FakeClock()
+    reader = BudgetedReader("acct_a", budget=NoBudget(), retry=RetryPolicy(attempts=attempts), reader=fake,
+                            sleep=clock.sleep)
+    return reader, fake, clock
+
+
+def test_429_is_retried_after_stripes_retry_after():
+    reader, fake, clock = reader_with(error(stripe.RateLimitError, 429, {"Retry-After": "3"}))
+    assert reader.get("/v1/customers")["data"] == []
+    assert fake.calls == 2 and clock.slept[0] >= 3
+
+
+def test_5xx_backs_off_exponentially_and_gives_up_after_the_last_attempt():
+    reader, fake, clock = reader_with(*[error(stripe.APIError, 500) for _ in range(5)], attempts=5)
+    with pytest.raises(StripeUnavailable, match="500"):
+        reader.get("/v1/invoices")
+    assert fake.calls == 5 and len(clock.slept) == 4
+    assert clock.slept[3] > clock.slept[0], "each wait longer than the first"
+
+
+def test_stripe_should_retry_false_is_not_retried():
+    reader, fake, _ = reader_with(error(stripe.APIError, 500, {"Stripe-Should-Retry": "false"}))
+    with pytest.raises(StripeUnavailable):
+        reader.get("/v1/invoices")
+    assert fake.calls == 1
+
+
+@pytest.mark.parametrize("status,code", [(403, "account_invalid"), (401, "platform_api_key_expired"), (403, None)])
+def test_a_revoked_token_is_not_retried(status, code):
+    reader, fake, _ = reader_with(error(stripe.PermissionError, status, code=code))
+    with pytest.raises(AccessRevoked):
+        reader.get("/v1/customers")
+    assert fake.calls == 1
+
+
+def test_the_retry_scale_shrinks_every_wait():
+    assert RetryPolicy(scale=0.01).delay(1, retry_after=1.0) == pytest.approx(0.01)
+    assert RetryPolicy(max_delay=2).delay(10, retry_after=None) <= 2
