@@ -115,7 +115,7 @@ def _estimate(state: dict, has_more: bool, history_start: int | None) -> int | N
     if not has_more:
         return state["count"]
     newest, oldest = state.get("newest"), state.get("oldest")
-    if not history_start or not newest or not oldest or newest <= oldest or oldest <= history_start:
+    if history_start is None or newest is None or oldest is None or newest <= oldest or oldest <= history_start:
         return None
     guess = state["count"] * (newest - history_start) / (newest - oldest)
     return max(state["count"] + PAGE_SIZE, int(round(guess, -2)))

@@ -1,0 +1,59 @@
+"""Stripe JSON -> rows, progress estimates and the words on the progress bars."""
+
+from datetime import timezone
+
+from app.stripe_data import sync
+from app.stripe_data.upserts import charge_row, customer_row, domain_of, invoice_row, line_row, subscription_row, ts
+
+
+def test_unix_seconds_become_aware_utc_datetimes():
+    moment = ts(1_700_000_000)
+    assert moment.tzinfo is not None and moment.utcoffset().total_seconds() == 0
+    assert moment.astimezone(timezone.utc).timestamp() == 1_700_000_000
+    assert ts(None) is None
+
+
+def test_customer_emails_are_lowered_and_domains_extracted():
+    row = customer_row({"email": " Ops@ACME.com ", "metadata": {"website": "https://www.Acme.com/about"},
+                        "created": 1})
+    assert row["email"] == "ops@acme.com" and row["email_domain"] == "acme.com" and row["website_domain"] == "acme.com"
+    assert customer_row({"email": None, "created": 1})["email_domain"] == ""
+    assert domain_of("acme.co.uk") == "acme.co.uk" and domain_of("") == ""
+
+
+def test_expanded_ids_and_missing_fields_are_tolerated():
+    row = charge_row({"customer": {"id": "cus_1"}, "invoice": None, "amount": 500, "created": 1})
+    assert row["customer_id"] == "cus_1" and row["invoice_id"] == "" and row["amount_refunded"] == 0
+
+
+def test_an_invoice_with_more_lines_than_embedded_is_marked_incomplete():
+    base = {"customer": "cus_1", "status": "paid", "created": 1, "status_transitions": {"paid_at": 5}}
+    assert not invoice_row({**base, "lines": {"data": [], "has_more": True}})["lines_complete"]
+    row = invoice_row({**base, "lines": {"data": [], "has_more": False}})
+    assert row["lines_complete"] and row["paid_at"] == ts(5)
+
+
+def test_subscription_periods_are_read_from_the_items_on_newer_api_versions():
+    row = subscription_row({"customer": "cus_1", "status": "active", "created": 1,
+                            "items": {"data": [{"current_period_start": 10, "current_period_end": 20}]}})
+    assert row["current_period_start"] == ts(10) and row["current_period_end"] == ts(20)
+
+
+def test_line_price_comes_from_either_shape():
+    assert line_row({"price": {"id": "price_1"}})["price_id"] == "price_1"
+    assert line_row({"pricing": {"price_details": {"price": "price_2"}}, "quantity": 2})["price_id"] == "price_2"
+
+
+def test_the_estimate_extrapolates_over_time_from_the_oldest_customer():
+    # 100 invoices cover the newest 10 days of a 100-day history: about 1,000 in all.
+    state = {"count": 100, "newest": 1_000, "oldest": 900}
+    assert sync._estimate(state, has_more=True, history_start=0) == 1000
+    assert sync._estimate(state, has_more=True, history_start=None) is None
+    assert sync._estimate(state, has_more=False, history_start=0) == 100
+
+
+def test_progress_text_with_and_without_an_estimate():
+    assert sync.StreamView("invoices", "Invoices", 3400, 12000, False).text == "Invoices 3,400 of ~12,000"
+    assert sync.StreamView("charges", "Payments", 3400, None, False).text == "Payments 3,400 so far"
+    assert sync.StreamView("charges", "Payments", 3400, None, True).text == "Payments 3,400"
+    assert sync.StreamView("invoices", "Invoices", 3400, 12000, False).percent == 28
