@@ -3,7 +3,7 @@
 from huey import crontab
 from piccolo.utils.sync import run_sync
 
-from app.stripe_data import sync
+from app.stripe_data import matching, sync
 from tasks.queue import huey
 
 
@@ -15,6 +15,8 @@ def run_backfill(sync_run_id: int) -> dict:
         sync_run_id: SyncRun.id from `app.integrations.services.start_backfill`.
     """
     run = run_sync(sync.run_backfill(sync_run_id))
+    if run is not None and run.status == "done":
+        run_sync(matching.rematch(run.workspace, run.account_id))  # new customers may match clients
     return {"status": run.status if run else "skipped", "requests": run.requests_made if run else 0}
 
 
@@ -22,6 +24,8 @@ def run_backfill(sync_run_id: int) -> dict:
 def run_catchup(workspace_id: int) -> dict:
     """Apply what changed in the workspace's Stripe account since the last checkpoint."""
     result = run_sync(sync.run_catchup(workspace_id))
+    if result.events_applied or result.relisted:
+        run_sync(matching.rematch_workspace(workspace_id))
     return {"events": result.events_applied, "relisted": result.relisted, "skipped": result.skipped}
 
 
