@@ -205,12 +205,15 @@ async def _mark_disconnected(connection_id: int, reason: str) -> None:
 async def handle_deauthorized(account_id: str) -> int:
     """The agency revoked ClientPulse from Stripe's side: disconnect every live link to that account.
 
+    A running sync often hits the revoked token before this event arrives and flags the connection
+    as an error; Stripe's event is the definitive word on why, so it settles those too.
+
     Returns:
         How many connections were marked disconnected (0 when we already knew).
     """
     rows = await StripeConnection.select(StripeConnection.id).where(
         (StripeConnection.stripe_account_id == account_id)
-        & (StripeConnection.status == ConnectionStatus.connected.value)
+        & StripeConnection.status.is_in([ConnectionStatus.connected.value, ConnectionStatus.error.value])
     )
     for row in rows:
         await _mark_disconnected(row["id"], REVOKED_REASON)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from app.integrations.services import mark_access_revoked
 from app.integrations.tables import StripeConnection, StripeEvent
 from app.workspaces.services import set_plan
 from tests.conftest import login, post_form
@@ -55,6 +56,18 @@ async def test_the_deauthorized_webhook_disconnects_and_says_why(client, connect
     page = await client.get("/dashboard/integrations")
     assert "Disconnected" in page.text and "revoked from Stripe" in page.text
     assert (await StripeConnection.objects().first()).status == "disconnected"
+
+
+async def test_the_deauthorized_webhook_explains_a_revocation_the_sync_saw_first(client, connected):
+    await mark_access_revoked(connected.workspace.id, NORTHWIND_DIGITAL)
+    assert "Reconnect Stripe" in (await client.get("/dashboard/integrations")).text
+    event = {"id": "evt_deauth_2", "object": "event", "type": "account.application.deauthorized",
+             "account": NORTHWIND_DIGITAL, "livemode": False, "created": 1, "data": {"object": {"id": "ca_x"}}}
+    payload, headers = signed(event)
+    assert (await client.post("/billing/stripe/webhook", content=payload, headers=headers)).status_code == 200
+    row = await StripeConnection.objects().first()
+    assert row.status == "disconnected" and row.access_token_enc == ""
+    assert "revoked from Stripe" in (await client.get("/dashboard/integrations")).text
 
 
 async def test_a_replayed_event_is_stored_and_applied_once(client, connected):
