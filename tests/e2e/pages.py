@@ -122,3 +122,64 @@ class OutboxPage:
         text = await self.page.get_by_test_id("email-text").inner_text()
         start = text.index(path_prefix) if path_prefix.startswith("http") else text.index("http")
         return text[start:].split()[0]
+
+
+class SyncProgress:
+    """The Stripe card's live progress: one counter per object type, polled by htmx while the sync runs."""
+
+    # True once a poll has shown the sync running with something already read (so the bar moved).
+    PARTWAY = """() => {
+        const box = document.querySelector('[data-testid=sync-progress]');
+        if (!box || !['queued', 'running'].includes(box.dataset.status)) return false;
+        return [...box.querySelectorAll('[data-count]')].some(el => Number(el.dataset.count) > 0);
+    }"""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.box = page.get_by_test_id("sync-progress")
+
+    async def wait_until_partway(self) -> None:
+        await self.page.wait_for_function(self.PARTWAY)
+
+    def stream(self, name: str):
+        return self.page.get_by_test_id(f"sync-{name}")
+
+
+class ReviewUnmatchedPage:
+    """/dashboard/integrations/stripe/unmatched: one row per unmatched Stripe customer."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.rows = page.get_by_test_id("unmatched-row")
+        self.unmatched = page.get_by_test_id("count-unmatched")
+        self.matched = page.get_by_test_id("count-matched")
+        self.ignored = page.get_by_test_id("count-ignored")
+
+    async def listed_customers(self) -> set[str]:
+        return {cid for cid in await self.rows.evaluate_all("rows => rows.map(r => r.dataset.customer)") if cid}
+
+    def row(self, customer_id: str):
+        return self.page.locator(f"#customer-{customer_id}")
+
+    async def map_to(self, customer_id: str, client_name: str) -> None:
+        row = self.row(customer_id)
+        await row.get_by_test_id("map-client").fill(client_name)
+        await row.get_by_test_id("map-customer").click()
+        await expect(row).to_have_attribute("data-state", "mapped")
+
+    async def create_client_from(self, customer_id: str) -> None:
+        row = self.row(customer_id)
+        await row.get_by_test_id("create-toggle").click()
+        await row.get_by_test_id("create-client").click()
+        await expect(row).to_have_attribute("data-state", "mapped")
+
+    async def ignore(self, customer_id: str) -> None:
+        row = self.row(customer_id)
+        await row.get_by_test_id("ignore-customer").click()
+        await expect(row).to_have_attribute("data-state", "ignored")
+
+    async def bulk_map(self, customer_ids: list[str], client_name: str) -> None:
+        for customer_id in customer_ids:
+            await self.row(customer_id).get_by_test_id("select-customer").check()
+        await self.page.get_by_test_id("bulk-client").fill(client_name)
+        await self.page.get_by_test_id("bulk-map").click()
