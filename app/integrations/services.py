@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import anyio
 import stripe
@@ -202,19 +202,26 @@ async def _mark_disconnected(connection_id: int, reason: str) -> None:
     }).where(StripeConnection.id == connection_id)
 
 
-async def handle_deauthorized(account_id: str) -> int:
+async def handle_deauthorized(account_id: str, revoked_at: datetime | None = None) -> int:
     """The agency revoked ClientPulse from Stripe's side: disconnect every live link to that account.
 
     A running sync often hits the revoked token before this event arrives and flags the connection
     as an error; Stripe's event is the definitive word on why, so it settles those too.
+    Our own Disconnect also makes Stripe send this event, and it may arrive late (delivery and task
+    retries): a connection made after `revoked_at` was authorized afterwards and is left alone.
+
+    Args:
+        account_id: the connected account Stripe says we lost.
+        revoked_at: when Stripe created the event; None disconnects regardless.
 
     Returns:
         How many connections were marked disconnected (0 when we already knew).
     """
-    rows = await StripeConnection.select(StripeConnection.id).where(
-        (StripeConnection.stripe_account_id == account_id)
-        & StripeConnection.status.is_in([ConnectionStatus.connected.value, ConnectionStatus.error.value])
-    )
+    where = (StripeConnection.stripe_account_id == account_id) & StripeConnection.status.is_in(
+        [ConnectionStatus.connected.value, ConnectionStatus.error.value])
+    if revoked_at is not None:
+        where &= StripeConnection.connected_at <= revoked_at
+    rows = await StripeConnection.select(StripeConnection.id).where(where)
     for row in rows:
         await _mark_disconnected(row["id"], REVOKED_REASON)
     return len(rows)

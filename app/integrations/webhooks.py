@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
 
 import stripe
 
@@ -66,7 +67,9 @@ async def store(event: dict) -> StripeEvent | None:
 async def _on_deauthorized(event: dict) -> None:
     account = event.get("account") or ""
     if account:
-        await services.handle_deauthorized(account)
+        created = event.get("created")
+        revoked_at = datetime.fromtimestamp(int(created), timezone.utc) if created else None
+        await services.handle_deauthorized(account, revoked_at)
 
 
 EVENT_HANDLERS: dict[str, Callable[[dict], Awaitable[None]]] = {

@@ -1,5 +1,7 @@
 """Disconnecting Stripe, from ClientPulse or from Stripe's side (the deauthorized webhook)."""
 
+import time
+
 import pytest
 
 from app.integrations.services import mark_access_revoked
@@ -8,6 +10,12 @@ from app.workspaces.services import set_plan
 from tests.conftest import login, post_form
 from tests.integration.conftest import consent, signed
 from tests.plugins.standin import NORTHWIND_DIGITAL, NORTHWIND_LABS
+
+
+def _deauthorized(event_id: str, created: int | None = None) -> dict:
+    return {"id": event_id, "object": "event", "type": "account.application.deauthorized",
+            "account": NORTHWIND_DIGITAL, "livemode": False, "created": created or int(time.time()),
+            "data": {"object": {"id": "ca_x", "object": "application"}}}
 
 
 @pytest.fixture(name="connected")
@@ -48,9 +56,7 @@ async def test_after_disconnect_another_account_can_be_connected(client, connect
 
 
 async def test_the_deauthorized_webhook_disconnects_and_says_why(client, connected):
-    event = {"id": "evt_deauth_1", "object": "event", "type": "account.application.deauthorized",
-             "account": NORTHWIND_DIGITAL, "livemode": False, "created": 1, "data": {"object": {"id": "ca_x"}}}
-    payload, headers = signed(event)
+    payload, headers = signed(_deauthorized("evt_deauth_1"))
     response = await client.post("/billing/stripe/webhook", content=payload, headers=headers)
     assert response.status_code == 200
     page = await client.get("/dashboard/integrations")
@@ -61,18 +67,25 @@ async def test_the_deauthorized_webhook_disconnects_and_says_why(client, connect
 async def test_the_deauthorized_webhook_explains_a_revocation_the_sync_saw_first(client, connected):
     await mark_access_revoked(connected.workspace.id, NORTHWIND_DIGITAL)
     assert "Reconnect Stripe" in (await client.get("/dashboard/integrations")).text
-    event = {"id": "evt_deauth_2", "object": "event", "type": "account.application.deauthorized",
-             "account": NORTHWIND_DIGITAL, "livemode": False, "created": 1, "data": {"object": {"id": "ca_x"}}}
-    payload, headers = signed(event)
+    payload, headers = signed(_deauthorized("evt_deauth_2"))
     assert (await client.post("/billing/stripe/webhook", content=payload, headers=headers)).status_code == 200
     row = await StripeConnection.objects().first()
     assert row.status == "disconnected" and row.access_token_enc == ""
     assert "revoked from Stripe" in (await client.get("/dashboard/integrations")).text
 
 
+async def test_a_late_deauthorized_event_from_before_the_connection_leaves_it_connected(client, connected):
+    # Our own Disconnect makes Stripe send this event; delivered late, it must not cut off a reconnection.
+    connection = await StripeConnection.objects().first()
+    before = int(connection.connected_at.timestamp()) - 60
+    payload, headers = signed(_deauthorized("evt_late", created=before))
+    assert (await client.post("/billing/stripe/webhook", content=payload, headers=headers)).status_code == 200
+    assert (await StripeConnection.objects().first()).status == "connected"
+    assert "revoked from Stripe" not in (await client.get("/dashboard/integrations")).text
+
+
 async def test_a_replayed_event_is_stored_and_applied_once(client, connected):
-    event = {"id": "evt_replay", "object": "event", "type": "account.application.deauthorized",
-             "account": NORTHWIND_DIGITAL, "livemode": False, "created": 1, "data": {"object": {}}}
+    event = _deauthorized("evt_replay")
     for _ in range(10):
         payload, headers = signed(event)
         assert (await client.post("/billing/stripe/webhook", content=payload, headers=headers)).status_code == 200
