@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from piccolo.columns.combination import WhereRaw
+
 from app.clients.services import ClientInput, create_client
 from app.clients.tables import Client
 from app.core.errors import NotFound, ValidationFailed
@@ -186,8 +188,9 @@ async def resolve_client(actor: Actor, text: str) -> int:
             raise NotFound("We couldn't find that client.")
         return client_id
     if text:
+        # An exact comparison, not LIKE: a typed "%" or "_" must not act as a wildcard and pick some client.
         rows = await Client.select(Client.id, Client.name).where(Client.workspace == actor.workspace_id).where(
-            (Client.name.ilike(text) if Client._meta.db.engine_type == "postgres" else Client.name.like(text)))
+            WhereRaw("LOWER(name) = LOWER({})", text))
         if len(rows) == 1:
             return rows[0]["id"]
     raise ValidationFailed({"client": "Pick a client from the list."}, "Pick a client from the list.")
