@@ -152,7 +152,16 @@ async def complete_connect(actor: Actor, state: str, code: str, error: str = "")
         connected_by=actor.user.id,
         connected_at=utcnow(),
     )
-    await connection.save()
+    try:
+        await connection.save()
+    except Exception:  # noqa: BLE001 - a concurrent callback won the partial unique indexes
+        existing = await current_connection(actor.workspace_id)
+        if existing is not None:
+            raise Conflict(ALREADY_CONNECTED_MESSAGE.format(account=existing.stripe_account_id)) from None
+        if await StripeConnection.exists().where((StripeConnection.stripe_account_id == account_id)
+                                                 & (StripeConnection.status == ConnectionStatus.connected.value)):
+            raise Conflict(ALREADY_LINKED_MESSAGE) from None
+        raise
     log.info("workspace %s connected stripe account %s", actor.workspace_id, account_id)
     return connection
 
