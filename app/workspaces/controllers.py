@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from litestar.params import FromPath
 from litestar import Controller, Request, get, post
-from app.web.flash import flash
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.accounts.tables import User
@@ -12,7 +11,8 @@ from app.core.errors import ValidationFailed
 from app.core.timeutil import _timezones
 from app.web.auth import CurrentActor, CurrentUser, current_user_or_none, set_current_workspace
 from app.web.forms import Form
-from app.web.htmx import page_or_fragment
+from app.web.flash import flash
+from app.web.htmx import is_partial, page_or_fragment
 from app.workspaces import services
 from app.workspaces.forms import InviteForm, RoleForm, SwitchForm, WorkspaceForm
 from app.workspaces.services import Actor
@@ -69,6 +69,13 @@ class SettingsController(Controller):
             **extra,
         }
 
+    async def _team_changed(self, request: Request, actor: CurrentActor, message: str) -> Template | Redirect:
+        """htmx swaps in the refreshed team panel; a plain form redirects (so a reload never re-submits)."""
+        if is_partial(request):
+            return Template("workspaces/_team.html", context=await self._context(actor), headers={"Vary": "HX-Request"})
+        flash(request, message, "success")
+        return Redirect("/dashboard/settings", status_code=303)
+
     @get("/", name="settings:show")
     async def show(self, actor: CurrentActor) -> Template:
         """Workspace settings and the team."""
@@ -86,7 +93,7 @@ class SettingsController(Controller):
         return Redirect("/dashboard/settings")
 
     @post("/team/invite", name="settings:invite")
-    async def invite(self, request: Request, actor: CurrentActor, data: Form[InviteForm]) -> Template:
+    async def invite(self, request: Request, actor: CurrentActor, data: Form[InviteForm]) -> Template | Redirect:
         """Email an invitation; answers with the refreshed team panel."""
         errors: dict[str, str] = {}
         invited = ""
@@ -96,30 +103,30 @@ class SettingsController(Controller):
             invited = message.to_address
         except ValidationFailed as exc:
             errors = exc.errors
+        if invited and not is_partial(request):
+            flash(request, f"Invitation sent to {invited}.", "success")
+            return Redirect("/dashboard/settings", status_code=303)
         context = await self._context(actor, invite_errors=errors, invited=invited, invite_email="" if invited else data.email)
         return page_or_fragment(request, "workspaces/settings.html", "workspaces/_team.html", context,
                                 status_code=422 if errors else 200)
 
     @post("/team/{membership_id:int}/remove", name="settings:remove_member")
-    async def remove(self, request: Request, actor: CurrentActor, membership_id: FromPath[int]) -> Template:
+    async def remove(self, request: Request, actor: CurrentActor, membership_id: FromPath[int]) -> Template | Redirect:
         """Remove someone from the workspace."""
         await services.remove_member(actor, membership_id)
-        return page_or_fragment(request, "workspaces/settings.html", "workspaces/_team.html",
-                                await self._context(actor))
+        return await self._team_changed(request, actor, "Removed from the workspace.")
 
     @post("/team/{membership_id:int}/role", name="settings:set_role")
-    async def set_role(self, request: Request, actor: CurrentActor, membership_id: FromPath[int], data: Form[RoleForm]) -> Template:
+    async def set_role(self, request: Request, actor: CurrentActor, membership_id: FromPath[int], data: Form[RoleForm]) -> Template | Redirect:
         """Promote a teammate to owner, or make an owner a teammate."""
         await services.set_role(actor, membership_id, data.role)
-        return page_or_fragment(request, "workspaces/settings.html", "workspaces/_team.html",
-                                await self._context(actor))
+        return await self._team_changed(request, actor, "Role changed.")
 
     @post("/team/invitations/{invitation_id:int}/revoke", name="settings:revoke_invitation")
-    async def revoke(self, request: Request, actor: CurrentActor, invitation_id: FromPath[int]) -> Template:
+    async def revoke(self, request: Request, actor: CurrentActor, invitation_id: FromPath[int]) -> Template | Redirect:
         """Cancel a pending invitation."""
         await services.revoke_invitation(actor, invitation_id)
-        return page_or_fragment(request, "workspaces/settings.html", "workspaces/_team.html",
-                                await self._context(actor))
+        return await self._team_changed(request, actor, "Invitation revoked.")
 
 
 class InvitationController(Controller):

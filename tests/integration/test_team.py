@@ -36,10 +36,13 @@ async def test_an_owner_invites_and_the_invitee_joins_as_teammate(app, client, a
     assert membership.role == "teammate"
 
 
-async def test_the_invite_form_without_htmx_returns_the_whole_page(client, alice):
+async def test_the_invite_form_without_htmx_redirects_to_settings_with_a_message(client, alice):
     await login(client, alice)
-    response = await post_form(client, "/dashboard/settings/team/invite", {"email": "x@example.com"})
-    assert response.status_code == 200 and "<html" in response.text
+    response = await post_form(client, "/dashboard/settings/team/invite", {"email": "x@example.com"},
+                               follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/dashboard/settings"
+    page = await client.get("/dashboard/settings")
+    assert "Invitation sent to x@example.com." in page.text
 
 
 async def test_a_bad_invite_email_is_a_422_fragment_with_the_reason(client, alice):
@@ -94,13 +97,18 @@ async def test_another_workspaces_membership_ids_are_not_found(client, alice, ch
     assert await Membership.exists().where(Membership.id == theirs.id)
 
 
-async def test_team_actions_without_htmx_return_the_whole_page(client, alice, bob):
+async def test_team_actions_without_htmx_redirect_so_a_reload_never_resubmits(client, alice, bob):
     await login(client, alice)
     bob_membership = await Membership.objects().where(Membership.user == bob.user.id).first()
-    promoted = await post_form(client, f"/dashboard/settings/team/{bob_membership.id}/role", {"role": "owner"})
-    assert promoted.status_code == 200 and "<html" in promoted.text and "Make teammate" in promoted.text
-    removed = await post_form(client, f"/dashboard/settings/team/{bob_membership.id}/remove")
-    assert removed.status_code == 200 and "<html" in removed.text and "bob@alice-agency.com" not in removed.text
+    promoted = await post_form(client, f"/dashboard/settings/team/{bob_membership.id}/role", {"role": "owner"},
+                               follow_redirects=False)
+    assert promoted.status_code == 303 and promoted.headers["location"] == "/dashboard/settings"
+    page = await client.get("/dashboard/settings")
+    assert "Role changed." in page.text and "Make teammate" in page.text
+    removed = await post_form(client, f"/dashboard/settings/team/{bob_membership.id}/remove", follow_redirects=False)
+    assert removed.status_code == 303
+    page = await client.get("/dashboard/settings")
+    assert "Removed from the workspace." in page.text and "bob@alice-agency.com" not in page.text
 
 
 async def test_an_owner_revokes_a_pending_invitation(client, alice):
