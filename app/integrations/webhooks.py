@@ -28,16 +28,24 @@ class InvalidWebhook(ValueError):
 
 
 def verify(payload: bytes, signature: str) -> dict:
-    """Return the event as a dict, or raise InvalidWebhook without echoing the payload."""
+    """Return the event as plain JSON data, or raise InvalidWebhook without echoing the payload.
+
+    The SDK checks the signature; the event itself is the payload parsed as plain JSON, because the
+    SDK's objects turn Stripe's decimal strings (unit_amount_decimal, quantity_decimal) into Decimal,
+    which neither json.dumps nor our handlers expect.
+    """
     if not signature:
         raise InvalidWebhook("missing Stripe-Signature header")
     try:
-        event = stripe.Webhook.construct_event(payload, signature, get_settings().stripe_webhook_secret)
+        stripe.Webhook.construct_event(payload, signature, get_settings().stripe_webhook_secret)
+        event = json.loads(payload)
     except stripe.SignatureVerificationError:
         raise InvalidWebhook("signature does not match") from None
     except ValueError:
         raise InvalidWebhook("payload is not valid JSON") from None
-    return event.to_dict()
+    if not isinstance(event, dict):
+        raise InvalidWebhook("payload is not a Stripe event")
+    return event
 
 
 async def store(event: dict) -> StripeEvent | None:
