@@ -229,7 +229,8 @@ async def handle_deauthorized(account_id: str, revoked_at: datetime | None = Non
     where = (StripeConnection.stripe_account_id == account_id) & StripeConnection.status.is_in(
         [ConnectionStatus.connected.value, ConnectionStatus.error.value])
     if revoked_at is not None:
-        where &= StripeConnection.connected_at <= revoked_at
+        # Stripe's times are whole seconds: a connection made within that second is not newer than the event.
+        where &= StripeConnection.connected_at < revoked_at + timedelta(seconds=1)
     rows = await StripeConnection.select(StripeConnection.id).where(where)
     for row in rows:
         await _mark_disconnected(row["id"], REVOKED_REASON)

@@ -84,6 +84,15 @@ async def test_a_late_deauthorized_event_from_before_the_connection_leaves_it_co
     assert "revoked from Stripe" not in (await client.get("/dashboard/integrations")).text
 
 
+async def test_a_deauthorized_event_in_the_same_second_as_the_connection_still_disconnects(client, connected):
+    # Stripe stamps events in whole seconds; our connection time has microseconds.
+    connection = await StripeConnection.objects().first()
+    same_second = int(connection.connected_at.timestamp())
+    payload, headers = signed(_deauthorized("evt_same_second", created=same_second))
+    assert (await client.post("/billing/stripe/webhook", content=payload, headers=headers)).status_code == 200
+    assert (await StripeConnection.objects().first()).status == "disconnected"
+
+
 async def test_a_replayed_event_is_stored_and_applied_once(client, connected):
     event = _deauthorized("evt_replay")
     for _ in range(10):
