@@ -30,6 +30,17 @@ def endpoint_key(method: str, path: str) -> str:
     return f"{method} {_ID_SEGMENT.sub('/{id}', path)}"
 
 
+# What Stripe answers with each status (type, code, message), so the SDK raises the matching error class.
+_INJECTED = {
+    400: ("invalid_request_error", "parameter_invalid_empty", "Invalid request"),
+    401: ("invalid_request_error", None, "Invalid API Key provided"),
+    402: ("card_error", "card_declined", "Your card was declined"),
+    403: ("invalid_request_error", "account_invalid", "The provided key does not have access to this account"),
+    404: ("invalid_request_error", "resource_missing", "No such object"),
+    500: ("api_error", None, "An unknown error occurred"),
+}
+
+
 class Faults:
     def __init__(self) -> None:
         self.clear()
@@ -90,5 +101,6 @@ class Faults:
         if fail:
             self.injected += 1
             status = int(self.config["fail_status"] or 500)
-            raise StripeError(status, "An unknown error occurred (injected by the stand-in).", type="api_error",
-                              headers={"Stripe-Should-Retry": "true"})
+            kind, code, message = _INJECTED.get(status, _INJECTED[500] if status >= 500 else _INJECTED[400])
+            retry = {"Stripe-Should-Retry": "true"} if status >= 500 else {}
+            raise StripeError(status, f"{message} (injected by the stand-in).", type=kind, code=code, headers=retry)

@@ -71,6 +71,24 @@ def test_the_next_n_requests_fail_with_500(api):
         client.v1.invoices.list(options={"stripe_account": NORTHWIND_DIGITAL})
 
 
+@pytest.mark.parametrize("status,error_class,code", [
+    (400, stripe.InvalidRequestError, "parameter_invalid_empty"),
+    (401, stripe.AuthenticationError, None),
+    (402, stripe.CardError, "card_declined"),
+    (403, stripe.PermissionError, "account_invalid"),
+    (404, stripe.InvalidRequestError, "resource_missing"),
+    (503, stripe.APIError, None),
+])
+def test_an_injected_status_speaks_stripes_error_for_it(api, status, error_class, code):
+    api.set_faults(fail_next=1, fail_status=status)
+    client = api.sdk(max_network_retries=0)
+    with pytest.raises(error_class) as raised:
+        client.v1.customers.list(options={"stripe_account": NORTHWIND_DIGITAL})
+    error = raised.value.json_body["error"]
+    assert raised.value.http_status == status and error.get("code") == code and error["type"]
+    assert raised.value.headers.get("Stripe-Should-Retry") == ("true" if status >= 500 else "false")
+
+
 def test_the_sdk_retries_through_an_injected_500(api):
     api.set_faults(fail_next=1)
     client = api.sdk(max_network_retries=2)
