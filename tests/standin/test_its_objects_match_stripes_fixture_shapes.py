@@ -50,16 +50,21 @@ def served(standin) -> dict[str, dict]:
         "discount": discounted["discount"],
         "coupon": discounted["discount"]["coupon"],
     }
-    httpx.delete(f"{standin.base_url}/v1/webhook_endpoints/{endpoint['id']}",
-                 headers={"Authorization": f"Bearer {standin.secret_key}"})
+    objects["deleted_webhook_endpoint"] = httpx.delete(f"{standin.base_url}/v1/webhook_endpoints/{endpoint['id']}",
+                                                       headers={"Authorization": f"Bearer {standin.secret_key}"}).json()
+    # Linking the account emitted account.application.authorized; its object is the Connect application.
+    events = _get(standin, "/v1/events?limit=100")["data"]
+    objects["application"] = next(e for e in events if e["type"] == "account.application.authorized")["data"]["object"]
     return objects
 
 
 TYPES = ["account", "customer", "subscription", "subscription_item", "price", "plan", "product", "invoice",
-         "line_item", "charge", "refund", "event", "webhook_endpoint", "discount", "coupon"]
+         "line_item", "charge", "refund", "event", "webhook_endpoint", "discount", "coupon", "application",
+         "deleted_webhook_endpoint"]
 PREFIXES = {"account": "acct_", "customer": "cus_", "subscription": "sub_", "subscription_item": "si_",
             "price": "price_", "plan": "price_", "product": "prod_", "invoice": "in_", "line_item": "il_",
-            "charge": "ch_", "refund": "re_", "event": "evt_", "webhook_endpoint": "we_", "discount": "di_"}
+            "charge": "ch_", "refund": "re_", "event": "evt_", "webhook_endpoint": "we_", "discount": "di_",
+            "application": "ca_", "deleted_webhook_endpoint": "we_"}
 
 
 @pytest.mark.parametrize("kind", TYPES)
