@@ -146,6 +146,19 @@ class Generator:
             profile = DEMO_CUSTOMERS[i] if demo_first and i < len(DEMO_CUSTOMERS) else self.random_profile(i)
             self.make_customer_history(acct, *profile, index=i)
             i += 1
+        self.ensure_one_cancelling(acct)
+
+    @staticmethod
+    def ensure_one_cancelling(acct: AccountData) -> None:
+        """Every account shows a client quietly cancelling (cancel at period end), whatever the dice said.
+
+        Picked without the random generator, so the rest of a seed's data stays exactly as it was.
+        """
+        active = [sub for sub in acct.collection("subscriptions").by_id.values() if sub["status"] == "active"]
+        if active and not any(sub.get("cancel_at_period_end") for sub in active):
+            chosen = min(active, key=lambda sub: sub["id"])
+            chosen["cancel_at_period_end"] = True
+            chosen["cancel_at"] = chosen["current_period_end"]
 
     def random_profile(self, i: int) -> tuple:
         r = self.rng.random()

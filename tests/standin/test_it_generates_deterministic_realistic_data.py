@@ -77,3 +77,32 @@ def test_the_seed_command_prints_a_summary():
     out = subprocess.run([sys.executable, "-m", "stripe_standin", "seed", "--seed", "3", "--scale", "small"],
                          capture_output=True, text=True, check=True, timeout=60)
     assert '"acct_1NorthwindDigital"' in out.stdout and '"customers": 10' in out.stdout
+
+
+def test_subscriptions_have_agency_histories_upgrades_churn_reactivation_trials_and_discounts(fresh_standin):
+    subs = fresh_standin.objects(NORTHWIND_DIGITAL, "subscriptions", limit=100000)
+    invoices = fresh_standin.objects(NORTHWIND_DIGITAL, "invoices", limit=100000)
+    cycles = {(item["price"]["recurring"]["interval"], item["price"]["recurring"]["interval_count"])
+              for sub in subs for item in sub["items"]["data"]}
+    assert cycles >= {("month", 1), ("month", 3), ("year", 1)}, "monthly, quarterly and annual retainers"
+
+    prices_per_sub: dict[str, set[str]] = {}
+    for invoice in invoices:
+        subscription = (invoice.get("parent") or {}).get("subscription_details", {}).get("subscription") \
+            or invoice.get("subscription")
+        for line in invoice["lines"]["data"]:
+            price = line.get("price") or (line.get("pricing") or {}).get("price_details", {}).get("price")
+            if subscription and price:
+                prices_per_sub.setdefault(subscription, set()).add(price["id"] if isinstance(price, dict) else price)
+    assert any(len(prices) > 1 for prices in prices_per_sub.values()), "some plan changed over time (up or down)"
+
+    by_customer: dict[str, list[dict]] = {}
+    for sub in subs:
+        by_customer.setdefault(sub["customer"], []).append(sub)
+    reactivated = [c for c, own in by_customer.items()
+                   if any(s["status"] == "canceled" and any(o["created"] > (s["ended_at"] or 0) for o in own)
+                          for s in own)]
+    assert reactivated, "a customer who churned and came back"
+    assert any(s["status"] == "canceled" for s in subs) and any(s["trial_end"] for s in subs)
+    assert any(s["discount"] for s in subs) and any(s["cancel_at_period_end"] for s in subs)
+    assert {s["currency"] for s in subs} >= {"usd", "eur", "gbp"}
