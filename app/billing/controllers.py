@@ -7,7 +7,7 @@ from litestar import Controller, get
 from litestar.response import Template
 
 from app.clients.services import count_active_clients
-from app.workspaces.services import FREE_CLIENT_LIMIT, PLAN_LABELS, Actor
+from app.workspaces.services import FREE_CLIENT_LIMIT, PLAN_LABELS
 
 PLANS = [
     {"id": "free", "name": "Free", "price": "$0", "features": [f"Up to {FREE_CLIENT_LIMIT} clients", "Every integration"]},

@@ -6,7 +6,6 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from app.accounts.tables import User
 from app.core.errors import ValidationFailed
 from app.core.timeutil import _timezones
 from app.web.auth import CurrentActor, CurrentUser, current_user_or_none, set_current_workspace
@@ -15,7 +14,6 @@ from app.web.flash import flash
 from app.web.htmx import is_partial, page_or_fragment
 from app.workspaces import services
 from app.workspaces.forms import InviteForm, RoleForm, SwitchForm, WorkspaceForm
-from app.workspaces.services import Actor
 from tasks.emails import deliver_email
 
 

@@ -13,6 +13,8 @@ import stripe
 from app.settings import get_settings
 
 WEBHOOK_SECRET = "whsec_integration_tests"
+CONNECT = "/dashboard/integrations/stripe/connect"
+CALLBACK = "/dashboard/integrations/stripe/callback"
 
 
 @pytest.fixture(name="stripe_standin")
@@ -50,3 +52,24 @@ def signed(event: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = No
     timestamp = int(time.time()) if timestamp is None else timestamp
     signature = stripe.WebhookSignature._compute_signature(f"{timestamp}.{payload}", secret)
     return payload.encode(), {"Stripe-Signature": f"t={timestamp},v1={signature}", "Content-Type": "application/json"}
+
+
+async def start_connect(client) -> str:
+    """Click Connect Stripe; returns the authorize URL on Stripe that the app redirects to."""
+    from tests.conftest import post_form
+
+    response = await post_form(client, CONNECT, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return response.headers["location"]
+
+
+async def finish_connect(client, back: dict):
+    """Arrive back from Stripe at the OAuth callback with the query Stripe redirected with."""
+    return await client.get(CALLBACK, params=back, follow_redirects=False)
+
+
+async def connect_through_oauth(client, account: str):
+    """The whole round trip: Connect Stripe, pick `account` on the consent page, back to the callback."""
+    response = await finish_connect(client, consent(await start_connect(client), account))
+    assert response.status_code == 303, response.text
+    return response

@@ -7,7 +7,7 @@ from app.stripe_data import sync
 from app.stripe_data.tables import StripeCharge, StripeCustomer, StripeInvoice, StripeSubscription, SyncRun
 from app.workspaces.services import set_plan
 from tests.conftest import login, post_form
-from tests.integration.conftest import consent, signed
+from tests.integration.conftest import consent, finish_connect, signed, start_connect
 from tests.plugins.standin import NORTHWIND_DIGITAL
 
 OAUTH_WRITES = {("POST", "/oauth/token"), ("POST", "/oauth/deauthorize")}
@@ -26,10 +26,9 @@ async def fx_connected(client, alice, stripe_standin):
     """Alice connects Northwind Digital through OAuth; the callback's backfill runs inline."""
     alice.workspace = await set_plan(alice.workspace.id, "agency")
     await login(client, alice)
-    start = await post_form(client, "/dashboard/integrations/stripe/connect", follow_redirects=False)
-    back = consent(start.headers["location"], NORTHWIND_DIGITAL)
+    back = consent(await start_connect(client), NORTHWIND_DIGITAL)
     stripe_standin.clear_requests()  # the consent form is the person's browser on Stripe's page, not ClientPulse
-    callback = await client.get("/dashboard/integrations/stripe/callback", params=back, follow_redirects=False)
+    callback = await finish_connect(client, back)
     assert callback.status_code == 303
     run = await SyncRun.objects().where(SyncRun.workspace == alice.workspace.id).first()
     assert run.status == "done", run.error

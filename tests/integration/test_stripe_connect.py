@@ -7,11 +7,8 @@ import pytest
 from app.integrations.tables import OAuthState, StripeConnection
 from app.workspaces.services import set_plan
 from tests.conftest import login, make_persona, post_form
-from tests.integration.conftest import consent
+from tests.integration.conftest import CALLBACK, consent, finish_connect, start_connect
 from tests.plugins.standin import NORTHWIND_DIGITAL, NORTHWIND_LABS
-
-CALLBACK = "/dashboard/integrations/stripe/callback"
-
 
 @pytest.fixture(name="agency_owner")
 async def fx_agency_owner(alice):
@@ -19,19 +16,9 @@ async def fx_agency_owner(alice):
     return alice
 
 
-async def _start(client) -> str:
-    response = await post_form(client, "/dashboard/integrations/stripe/connect", follow_redirects=False)
-    assert response.status_code == 303, response.text
-    return response.headers["location"]
-
-
-async def _callback(client, back: dict):
-    return await client.get(CALLBACK, params=back, follow_redirects=False)
-
-
 async def test_connect_sends_the_owner_to_stripe_with_read_write_scope_and_a_state(client, agency_owner, stripe_standin):
     await login(client, agency_owner)
-    url = urlparse(await _start(client))
+    url = urlparse(await start_connect(client))
     assert url.path == "/oauth/authorize"
     for part in ("client_id=ca_", "scope=read_write", "response_type=code", "state=",
                  "redirect_uri=http%3A%2F%2Ftestserver.local%2Fdashboard%2Fintegrations%2Fstripe%2Fcallback"):
@@ -41,8 +28,8 @@ async def test_connect_sends_the_owner_to_stripe_with_read_write_scope_and_a_sta
 
 async def test_the_chosen_account_is_stored_with_encrypted_tokens(client, agency_owner, stripe_standin):
     await login(client, agency_owner)
-    back = consent(await _start(client), NORTHWIND_LABS)
-    response = await _callback(client, back)
+    back = consent(await start_connect(client), NORTHWIND_LABS)
+    response = await finish_connect(client, back)
     assert response.status_code == 303
     assert response.headers["location"] == "/dashboard/integrations?connected=stripe"
     page = await client.get(response.headers["location"])
@@ -55,9 +42,9 @@ async def test_the_chosen_account_is_stored_with_encrypted_tokens(client, agency
 
 async def test_denied_consent_shows_the_denial_and_stores_nothing(client, agency_owner, stripe_standin):
     await login(client, agency_owner)
-    back = consent(await _start(client), None, deny=True)
+    back = consent(await start_connect(client), None, deny=True)
     assert back["error"] == "access_denied"
-    response = await _callback(client, back)
+    response = await finish_connect(client, back)
     assert response.status_code == 400
     assert "declined on Stripe" in response.text
     assert await StripeConnection.count() == 0
@@ -65,12 +52,12 @@ async def test_denied_consent_shows_the_denial_and_stores_nothing(client, agency
 
 async def test_a_reused_state_is_refused(client, agency_owner, stripe_standin):
     await login(client, agency_owner)
-    url = await _start(client)
+    url = await start_connect(client)
     back = consent(url, NORTHWIND_DIGITAL)
-    assert (await _callback(client, back)).status_code == 303
+    assert (await finish_connect(client, back)).status_code == 303
     await post_form(client, "/dashboard/integrations/stripe/disconnect")
     again = consent(url, NORTHWIND_LABS)
-    response = await _callback(client, again)
+    response = await finish_connect(client, again)
     assert response.status_code == 400 and "expired or was already used" in response.text
     assert await StripeConnection.count().where(StripeConnection.status == "connected") == 0
 
@@ -78,8 +65,8 @@ async def test_a_reused_state_is_refused(client, agency_owner, stripe_standin):
 @pytest.mark.parametrize("state", ["", "forged-state"])
 async def test_a_missing_or_forged_state_is_refused(client, agency_owner, stripe_standin, state):
     await login(client, agency_owner)
-    back = consent(await _start(client), NORTHWIND_DIGITAL)
-    response = await _callback(client, {**back, "state": state})
+    back = consent(await start_connect(client), NORTHWIND_DIGITAL)
+    response = await finish_connect(client, {**back, "state": state})
     assert response.status_code == 400 and "expired or was already used" in response.text
     assert await StripeConnection.count() == 0
 
@@ -91,17 +78,17 @@ async def test_another_workspaces_state_is_refused(app, client, agency_owner, ch
 
     async with AsyncTestClient(app=app) as charlie_client:
         await login(charlie_client, charlie)
-        back = consent(await _start(charlie_client), NORTHWIND_DIGITAL)
+        back = consent(await start_connect(charlie_client), NORTHWIND_DIGITAL)
     await login(client, agency_owner)
-    response = await _callback(client, back)
+    response = await finish_connect(client, back)
     assert response.status_code == 400
     assert await StripeConnection.count() == 0
 
 
 async def test_a_failed_code_exchange_is_explained(client, agency_owner, stripe_standin):
     await login(client, agency_owner)
-    back = consent(await _start(client), NORTHWIND_DIGITAL)
-    response = await _callback(client, {**back, "code": "ac_not_a_real_code"})
+    back = consent(await start_connect(client), NORTHWIND_DIGITAL)
+    response = await finish_connect(client, {**back, "code": "ac_not_a_real_code"})
     assert response.status_code == 400 and "accept the connection" in response.text
     assert await StripeConnection.count() == 0
 
@@ -112,16 +99,16 @@ async def test_an_account_linked_to_another_workspace_is_refused(app, client, ag
 
     async with AsyncTestClient(app=app) as other_client:
         await login(other_client, other)
-        assert (await _callback(other_client, consent(await _start(other_client), NORTHWIND_DIGITAL))).status_code == 303
+        assert (await finish_connect(other_client, consent(await start_connect(other_client), NORTHWIND_DIGITAL))).status_code == 303
     await login(client, agency_owner)
-    response = await _callback(client, consent(await _start(client), NORTHWIND_DIGITAL))
+    response = await finish_connect(client, consent(await start_connect(client), NORTHWIND_DIGITAL))
     assert response.status_code == 409 and "already connected to another ClientPulse workspace" in response.text
     assert await StripeConnection.count().where(StripeConnection.workspace == agency_owner.workspace.id) == 0
 
 
 async def test_a_second_connect_while_connected_is_refused(client, agency_owner, stripe_standin):
     await login(client, agency_owner)
-    await _callback(client, consent(await _start(client), NORTHWIND_DIGITAL))
+    await finish_connect(client, consent(await start_connect(client), NORTHWIND_DIGITAL))
     response = await post_form(client, "/dashboard/integrations/stripe/connect", follow_redirects=False)
     assert response.status_code == 409 and "Disconnect it first" in response.text
 

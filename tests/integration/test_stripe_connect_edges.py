@@ -13,11 +13,10 @@ from app.integrations import services
 from app.integrations.tables import OAuthState, StripeConnection
 from app.workspaces.services import set_plan
 from app.workspaces.tables import Membership, Role
-from tests.conftest import PASSWORD, Persona, login, post_form
-from tests.integration.conftest import consent
+from tests.conftest import PASSWORD, Persona, login
+from tests.integration.conftest import connect_through_oauth, consent, finish_connect, start_connect
 from tests.plugins.standin import NORTHWIND_DIGITAL, NORTHWIND_LABS
 
-CALLBACK = "/dashboard/integrations/stripe/callback"
 BAD_STATE = "This Stripe connection link has expired or was already used"
 
 
@@ -29,20 +28,6 @@ async def fx_agency_owner(client, alice):
     return alice
 
 
-async def _start(client) -> str:
-    response = await post_form(client, "/dashboard/integrations/stripe/connect", follow_redirects=False)
-    assert response.status_code == 303, response.text
-    return response.headers["location"]
-
-
-async def _callback(client, back: dict):
-    return await client.get(CALLBACK, params=back, follow_redirects=False)
-
-
-async def _connect(client) -> None:
-    assert (await _callback(client, consent(await _start(client), NORTHWIND_DIGITAL))).status_code == 303
-
-
 async def _assert_refused_and_nothing_stored(response, status: int, message: str, standin) -> None:
     assert response.status_code == status and message in response.text
     assert await StripeConnection.count() == 0
@@ -51,9 +36,9 @@ async def _assert_refused_and_nothing_stored(response, status: int, message: str
 
 async def test_an_expired_state_is_refused_with_the_expired_message_and_nothing_is_stored(client, agency_owner,
                                                                                           stripe_standin):
-    back = consent(await _start(client), NORTHWIND_DIGITAL)
+    back = consent(await start_connect(client), NORTHWIND_DIGITAL)
     await OAuthState.update({OAuthState.expires_at: utcnow() - timedelta(minutes=1)}).where(OAuthState.id > 0)
-    await _assert_refused_and_nothing_stored(await _callback(client, back), 400, BAD_STATE, stripe_standin)
+    await _assert_refused_and_nothing_stored(await finish_connect(client, back), 400, BAD_STATE, stripe_standin)
 
 
 async def test_another_owner_of_the_same_workspace_cannot_complete_the_first_owners_state(app, client, agency_owner,
@@ -63,27 +48,27 @@ async def test_another_owner_of_the_same_workspace_cannot_complete_the_first_own
     user = await create_user("olivia@alice-agency.com", PASSWORD, "Olivia")
     await Membership.insert(Membership(workspace=agency_owner.workspace.id, user=user.id, role=Role.owner.value,
                                        created_at=utcnow()))
-    back = consent(await _start(client), NORTHWIND_DIGITAL)
+    back = consent(await start_connect(client), NORTHWIND_DIGITAL)
     async with AsyncTestClient(app=app) as olivia_client:
         await login(olivia_client, Persona(user, agency_owner.workspace, Role.owner.value))
-        response = await _callback(olivia_client, back)
+        response = await finish_connect(olivia_client, back)
     await _assert_refused_and_nothing_stored(response, 400, BAD_STATE, stripe_standin)
 
 
 async def test_a_teammate_calling_the_callback_directly_is_refused_and_nothing_is_stored(client, agency_owner, bob,
                                                                                        stripe_standin):
-    back = consent(await _start(client), NORTHWIND_DIGITAL)
+    back = consent(await start_connect(client), NORTHWIND_DIGITAL)
     await login(client, bob)
-    await _assert_refused_and_nothing_stored(await _callback(client, back), 403,
+    await _assert_refused_and_nothing_stored(await finish_connect(client, back), 403,
                                              "Only a workspace owner can connect Stripe", stripe_standin)
 
 
 async def test_a_second_flow_finishing_after_the_first_is_refused_and_the_first_connection_is_unchanged(
         client, agency_owner, stripe_standin):
-    first_url, second_url = await _start(client), await _start(client)
-    assert (await _callback(client, consent(first_url, NORTHWIND_DIGITAL))).status_code == 303
+    first_url, second_url = await start_connect(client), await start_connect(client)
+    assert (await finish_connect(client, consent(first_url, NORTHWIND_DIGITAL))).status_code == 303
     before = (await StripeConnection.objects().first()).to_dict()
-    response = await _callback(client, consent(second_url, NORTHWIND_LABS))
+    response = await finish_connect(client, consent(second_url, NORTHWIND_LABS))
     assert response.status_code == 409
     assert f"already connected to Stripe account {NORTHWIND_DIGITAL}. Disconnect it first" in response.text
     assert [row.to_dict() for row in await StripeConnection.objects()] == [before]
@@ -127,14 +112,14 @@ async def test_a_connection_stores_livemode_as_stripe_reports_it(client, agency_
                                                                  reported):
     # The stand-in only speaks test mode; live mode is simulated by rewriting the exchange's answer.
     exchanged.livemode = True if reported else None
-    await _connect(client)
+    await connect_through_oauth(client, NORTHWIND_DIGITAL)
     assert len(exchanged.tokens) == 1 and exchanged.tokens[0]["livemode"] is reported
     assert (await StripeConnection.objects().first()).livemode is reported
 
 
 async def test_the_raw_tokens_from_the_exchange_appear_in_no_column_of_the_stored_row(client, agency_owner,
                                                                                        stripe_standin, exchanged):
-    await _connect(client)
+    await connect_through_oauth(client, NORTHWIND_DIGITAL)
     access, refresh = exchanged.tokens[0]["access_token"], exchanged.tokens[0]["refresh_token"]
     row = await StripeConnection.objects().first()
     for column, value in row.to_dict().items():
@@ -146,7 +131,7 @@ async def test_the_raw_tokens_from_the_exchange_appear_in_no_column_of_the_store
 
 
 async def test_the_disconnect_button_asks_for_confirmation_first(client, agency_owner, stripe_standin):
-    await _connect(client)
+    await connect_through_oauth(client, NORTHWIND_DIGITAL)
     page = (await client.get("/dashboard/integrations")).text
     form = re.search(r'<form[^>]*action="/dashboard/integrations/stripe/disconnect"[^>]*>(.*?)</form>', page, re.S)
     assert form, "the card should hold a disconnect form"

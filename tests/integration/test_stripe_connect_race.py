@@ -9,8 +9,8 @@ from app.core.timeutil import utcnow
 from app.integrations.services import complete_connect
 from app.integrations.tables import StripeConnection
 from app.workspaces.services import Actor, set_plan
-from tests.conftest import login, post_form
-from tests.integration.conftest import consent
+from tests.conftest import login
+from tests.integration.conftest import consent, start_connect
 from tests.plugins.standin import NORTHWIND_DIGITAL, NORTHWIND_LABS
 
 
@@ -19,8 +19,7 @@ async def test_two_simultaneous_callbacks_leave_exactly_one_connection(client, a
     await login(client, alice)
     backs = []
     for account in (NORTHWIND_DIGITAL, NORTHWIND_LABS):
-        start = await post_form(client, "/dashboard/integrations/stripe/connect", follow_redirects=False)
-        backs.append(consent(start.headers["location"], account))
+        backs.append(consent(await start_connect(client), account))
     actor = Actor(user=alice.user, workspace=alice.workspace, role=alice.role)
     results = await asyncio.gather(*(complete_connect(actor, b["state"], b["code"]) for b in backs),
                                    return_exceptions=True)

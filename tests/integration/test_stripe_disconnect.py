@@ -8,7 +8,7 @@ from app.integrations.services import mark_access_revoked
 from app.integrations.tables import StripeConnection, StripeEvent
 from app.workspaces.services import set_plan
 from tests.conftest import login, post_form
-from tests.integration.conftest import consent, signed
+from tests.integration.conftest import connect_through_oauth, signed
 from tests.plugins.standin import NORTHWIND_DIGITAL, NORTHWIND_LABS
 
 
@@ -22,9 +22,7 @@ def _deauthorized(event_id: str, created: int | None = None) -> dict:
 async def fx_connected(client, alice, stripe_standin):
     alice.workspace = await set_plan(alice.workspace.id, "agency")
     await login(client, alice)
-    start = await post_form(client, "/dashboard/integrations/stripe/connect", follow_redirects=False)
-    back = consent(start.headers["location"], NORTHWIND_DIGITAL)
-    assert (await client.get("/dashboard/integrations/stripe/callback", params=back, follow_redirects=False)).status_code == 303
+    await connect_through_oauth(client, NORTHWIND_DIGITAL)
     return alice
 
 
@@ -47,9 +45,7 @@ async def test_disconnect_without_htmx_redirects_with_a_message(client, connecte
 
 async def test_after_disconnect_another_account_can_be_connected(client, connected):
     await post_form(client, "/dashboard/integrations/stripe/disconnect")
-    start = await post_form(client, "/dashboard/integrations/stripe/connect", follow_redirects=False)
-    back = consent(start.headers["location"], NORTHWIND_LABS)
-    await client.get("/dashboard/integrations/stripe/callback", params=back)
+    await connect_through_oauth(client, NORTHWIND_LABS)
     live = await StripeConnection.objects().where(StripeConnection.status == "connected").first()
     assert live.stripe_account_id == NORTHWIND_LABS
     assert await StripeConnection.count() == 2

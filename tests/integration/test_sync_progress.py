@@ -6,8 +6,8 @@ from app.integrations import services
 from app.stripe_data import sync
 from app.stripe_data.tables import SyncRun
 from app.workspaces.services import set_plan
-from tests.conftest import login, post_form
-from tests.integration.conftest import consent
+from tests.conftest import login
+from tests.integration.conftest import connect_through_oauth
 from tests.integration.sync_support import db_counts, link, standin_counts
 from tests.plugins.standin import NORTHWIND_DIGITAL
 
@@ -22,10 +22,7 @@ async def fx_owner(client, alice, stripe_standin):
 
 
 async def test_connecting_runs_the_backfill_and_the_card_shows_the_counts(client, owner, stripe_standin):
-    start = await post_form(client, "/dashboard/integrations/stripe/connect", follow_redirects=False)
-    back = consent(start.headers["location"], NORTHWIND_DIGITAL)
-    response = await client.get("/dashboard/integrations/stripe/callback", params=back, follow_redirects=False)
-    assert response.status_code == 303
+    await connect_through_oauth(client, NORTHWIND_DIGITAL)
     run = await SyncRun.objects().first()
     assert run.kind == "backfill" and run.status == "done" and run.account_id == NORTHWIND_DIGITAL
     expected = standin_counts(stripe_standin, NORTHWIND_DIGITAL)
