@@ -10,6 +10,7 @@ from app.clients.tables import Client, ClientDomain, ClientEmail
 from app.core.timeutil import utcnow
 from app.stripe_data.insights import client_insights
 from app.stripe_data.matching import rematch
+from app.stripe_data.sync import refresh_statistics
 from app.stripe_data.tables import StripeCharge, StripeCustomer, StripeInvoice
 from app.workspaces.services import create_workspace
 
@@ -62,6 +63,7 @@ async def _seed() -> int:
     await _bulk(StripeInvoice, invoices)
     await _bulk(StripeCharge, charges)
     await rematch(ws, ACCOUNT)
+    await refresh_statistics()  # as the backfill task does once it has finished
     return ws
 
 

@@ -17,6 +17,7 @@ def run_backfill(sync_run_id: int) -> dict:
     run = run_sync(sync.run_backfill(sync_run_id))
     if run is not None and run.status == "done":
         run_sync(matching.rematch(run.workspace, run.account_id))  # new customers may match clients
+        run_sync(sync.refresh_statistics())
     return {"status": run.status if run else "skipped", "requests": run.requests_made if run else 0}
 
 
