@@ -6,7 +6,7 @@ import logging
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromQuery, Parameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from app.core.errors import Conflict
@@ -78,7 +78,7 @@ class IntegrationsController(Controller):
 
     @get("/stripe/callback", name="integrations:stripe_callback")
     async def callback(self, request: Request, actor: CurrentActor,
-                       oauth_state: Annotated[str, Parameter(query="state")] = "",
+                       oauth_state: Annotated[str, QueryParameter(name="state")] = "",
                        code: FromQuery[str] = "", error: FromQuery[str] = "") -> Template | Redirect:
         """Where Stripe sends the owner back: store the link, or say clearly why not."""
         try:
