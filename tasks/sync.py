@@ -27,6 +27,8 @@ def run_catchup(workspace_id: int) -> dict:
     result = run_sync(sync.run_catchup(workspace_id))
     if result.events_applied or result.relisted:
         run_sync(matching.rematch_workspace(workspace_id))
+    if result.relisted:  # a resumed backfill or a full re-list reshaped the tables, like a backfill does
+        run_sync(sync.refresh_statistics())
     return {"events": result.events_applied, "relisted": result.relisted, "skipped": result.skipped}
 
 
