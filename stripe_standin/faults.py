@@ -37,6 +37,7 @@ _INJECTED = {
     402: ("card_error", "card_declined", "Your card was declined"),
     403: ("invalid_request_error", "account_invalid", "The provided key does not have access to this account"),
     404: ("invalid_request_error", "resource_missing", "No such object"),
+    429: ("invalid_request_error", "rate_limit", "Request rate limit exceeded"),
     500: ("api_error", None, "An unknown error occurred"),
 }
 
@@ -102,5 +103,7 @@ class Faults:
             self.injected += 1
             status = int(self.config["fail_status"] or 500)
             kind, code, message = _INJECTED.get(status, _INJECTED[500] if status >= 500 else _INJECTED[400])
-            retry = {"Stripe-Should-Retry": "true"} if status >= 500 else {}
+            retry = {"Stripe-Should-Retry": "true"} if status >= 500 or status == 429 else {}
+            if status == 429:
+                retry["Retry-After"] = "1"
             raise StripeError(status, f"{message} (injected by the stand-in).", type=kind, code=code, headers=retry)

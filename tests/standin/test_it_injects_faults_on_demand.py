@@ -77,6 +77,7 @@ def test_the_next_n_requests_fail_with_500(api):
     (402, stripe.CardError, "card_declined"),
     (403, stripe.PermissionError, "account_invalid"),
     (404, stripe.InvalidRequestError, "resource_missing"),
+    (429, stripe.RateLimitError, "rate_limit"),
     (503, stripe.APIError, None),
 ])
 def test_an_injected_status_speaks_stripes_error_for_it(api, status, error_class, code):
@@ -86,7 +87,9 @@ def test_an_injected_status_speaks_stripes_error_for_it(api, status, error_class
         client.v1.customers.list(options={"stripe_account": NORTHWIND_DIGITAL})
     error = raised.value.json_body["error"]
     assert raised.value.http_status == status and error.get("code") == code and error["type"]
-    assert raised.value.headers.get("Stripe-Should-Retry") == ("true" if status >= 500 else "false")
+    retryable = status >= 500 or status == 429
+    assert raised.value.headers.get("Stripe-Should-Retry") == ("true" if retryable else "false")
+    assert raised.value.headers.get("Retry-After") == ("1" if status == 429 else None)
 
 
 def test_the_sdk_retries_through_an_injected_500(api):
