@@ -65,11 +65,9 @@ def test_the_invoices_cover_every_status_overdue_and_long_invoices(fresh_standin
     assert any(c["refunded"] for c in refunded) and any(not c["refunded"] for c in refunded)
 
 
-def test_a_hundred_thousand_invoices_generate_quickly():
-    store = Store()
-    started = time.monotonic()
-    info = seed_store(store, 1, 100_000)
-    assert time.monotonic() - started < 30
+def test_it_scales_to_a_hundred_thousand_invoices():
+    # How long this takes is measured in make bench (benchmarks/test_bench_stripe_sync.py), not here.
+    info = seed_store(Store(), 1, 100_000)
     assert info["accounts"][NORTHWIND_DIGITAL]["invoices"] >= 100_000
 
 
