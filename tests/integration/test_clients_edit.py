@@ -1,5 +1,7 @@
 """Saving an edited client: htmx gets a 422 form fragment or an HX-Redirect; plain forms a page or a 303."""
 
+import pytest
+
 from app.clients.services import ClientInput, create_client, get_client
 from tests.conftest import login, post_form
 
@@ -7,8 +9,16 @@ VALID = {"name": "Acme Rockets", "emails": "ops@acme.com\nnew@acme.com", "domain
 INVALID = {"name": " ", "emails": "not-an-email", "domains": "", "notes": ""}
 
 
-async def _acme(alice):
-    return await create_client(alice.actor, ClientInput(name="Acme", emails=["ops@acme.com"]))
+@pytest.fixture(name="acme")
+async def fx_acme(client, alice):
+    """Alice's client Acme, with Alice logged in to edit it."""
+    acme = await create_client(alice.actor, ClientInput(name="Acme", emails=["ops@acme.com"]))
+    await login(client, alice)
+    return acme
+
+
+async def _edit(client, acme, form: dict, **kwargs):
+    return await post_form(client, f"/dashboard/clients/{acme.id}", form, **kwargs)
 
 
 async def _unchanged(alice, client_id: int) -> None:
@@ -22,10 +32,8 @@ async def _changed(alice, client_id: int) -> None:
         "Acme Rockets", ["ops@acme.com", "new@acme.com"], ["acme.com"], "VIP")
 
 
-async def test_an_invalid_htmx_edit_answers_422_with_only_the_form_and_changes_nothing(client, alice):
-    acme = await _acme(alice)
-    await login(client, alice)
-    response = await post_form(client, f"/dashboard/clients/{acme.id}", INVALID, htmx=True)
+async def test_an_invalid_htmx_edit_answers_422_with_only_the_form_and_changes_nothing(client, alice, acme):
+    response = await _edit(client, acme, INVALID, htmx=True)
     assert response.status_code == 422
     assert "<html" not in response.text and 'data-testid="client-form"' in response.text
     assert "Enter the client" in response.text and "is not a valid email address" in response.text
@@ -33,10 +41,8 @@ async def test_an_invalid_htmx_edit_answers_422_with_only_the_form_and_changes_n
     await _unchanged(alice, acme.id)
 
 
-async def test_a_valid_htmx_edit_saves_and_answers_with_an_hx_redirect_to_the_client(client, alice):
-    acme = await _acme(alice)
-    await login(client, alice)
-    response = await post_form(client, f"/dashboard/clients/{acme.id}", VALID, htmx=True)
+async def test_a_valid_htmx_edit_saves_and_answers_with_an_hx_redirect_to_the_client(client, alice, acme):
+    response = await _edit(client, acme, VALID, htmx=True)
     assert response.status_code == 200
     assert response.headers["HX-Redirect"] == f"/dashboard/clients/{acme.id}"
     await _changed(alice, acme.id)
@@ -44,20 +50,16 @@ async def test_a_valid_htmx_edit_saves_and_answers_with_an_hx_redirect_to_the_cl
     assert "Saved Acme Rockets." in page.text
 
 
-async def test_an_invalid_plain_edit_answers_422_with_the_whole_page_and_the_error(client, alice):
-    acme = await _acme(alice)
-    await login(client, alice)
-    response = await post_form(client, f"/dashboard/clients/{acme.id}", INVALID, follow_redirects=False)
+async def test_an_invalid_plain_edit_answers_422_with_the_whole_page_and_the_error(client, alice, acme):
+    response = await _edit(client, acme, INVALID, follow_redirects=False)
     assert response.status_code == 422
     assert "<html" in response.text and 'data-testid="client-form"' in response.text
     assert "Enter the client" in response.text and 'aria-invalid="true"' in response.text
     await _unchanged(alice, acme.id)
 
 
-async def test_a_valid_plain_edit_saves_and_redirects_with_303_to_the_client(client, alice):
-    acme = await _acme(alice)
-    await login(client, alice)
-    response = await post_form(client, f"/dashboard/clients/{acme.id}", VALID, follow_redirects=False)
+async def test_a_valid_plain_edit_saves_and_redirects_with_303_to_the_client(client, alice, acme):
+    response = await _edit(client, acme, VALID, follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == f"/dashboard/clients/{acme.id}"
     await _changed(alice, acme.id)
