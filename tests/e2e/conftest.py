@@ -5,6 +5,7 @@ Nothing here skips: a browser or server that cannot start fails the run, with it
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -136,6 +137,29 @@ async def fx_page(request: pytest.FixtureRequest, browser: Browser, server: Serv
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     await context.close()
+
+
+@pytest.fixture(autouse=True)
+async def _worker_settled(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """After a test that ran the real worker, wait for its queued and running work before tables are emptied.
+
+    A journey that ends by connecting an account leaves a backfill running in the worker; emptying the tables
+    under it deadlocked on PostgreSQL and could leave its rows for the next test. Runs before the root
+    conftest's truncation because autouse fixtures tear down innermost first.
+    """
+    yield
+    if "server" not in request.fixturenames:
+        return
+    from app.stripe_data.tables import SyncRun, SyncStatus
+    from tasks import huey
+
+    busy = (SyncRun.status == SyncStatus.queued.value) | (SyncRun.status == SyncStatus.running.value)
+    deadline = time.monotonic() + 60
+    while huey.pending_count() or await SyncRun.exists().where(busy):
+        if time.monotonic() > deadline:
+            pytest.fail(f"the worker was still busy 60 s after the test: {huey.pending_count()} queued tasks, "
+                        f"sync runs {await SyncRun.select(SyncRun.id, SyncRun.status).where(busy)}")
+        await asyncio.sleep(0.1)  # the poll interval of a loop with a deadline
 
 
 @pytest.fixture(name="stripe_for_server")

@@ -93,8 +93,18 @@ async def truncate_all() -> None:
     tables = sort_table_classes(Finder().get_table_classes())
     engine = engine_finder()
     if os.environ.get("DATABASE_URL"):
+        import asyncpg
+
         names = ", ".join(f'"{t._meta.tablename}"' for t in tables)
-        await engine.run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        # A periodic task of the e2e worker can hold a row lock the TRUNCATE waits behind while it waits for
+        # a table the TRUNCATE already holds; PostgreSQL then rolls one side back. Ours is safe to repeat.
+        for attempt in range(5):
+            try:
+                await engine.run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+                return
+            except asyncpg.exceptions.DeadlockDetectedError:
+                if attempt == 4:
+                    raise
     else:
         for table in reversed(tables):
             await table.delete(force=True)
