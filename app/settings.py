@@ -92,6 +92,9 @@ class Settings:
     login_max_failures: int
     login_window_seconds: int
     db_pool_size: int
+    login_max_failures_per_ip: int
+    login_max_failures_per_account: int
+    password_hash_workers: int
 
     @property
     def production(self) -> bool:
@@ -154,7 +157,20 @@ def load_settings() -> Settings:
         login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5, minimum=1),
         login_window_seconds=_env_int("LOGIN_WINDOW_SECONDS", 900, minimum=1),
         db_pool_size=_env_int("DATABASE_POOL_SIZE", 10, minimum=0),
+        **_login_limits(),
     )
+
+
+def _login_limits() -> dict[str, int]:
+    """Throttling and hashing limits; the wider throttles can't be tighter than the per-pair one."""
+    per_pair = _env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
+    return {
+        # Across emails from one address: stops one client guessing through a list of accounts.
+        "login_max_failures_per_ip": _env_int("LOGIN_MAX_FAILURES_PER_IP", 20, minimum=per_pair),
+        # Across addresses for one email: high, so a stranger can't wall the real owner out from one address.
+        "login_max_failures_per_account": _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 50, minimum=per_pair),
+        "password_hash_workers": _env_int("PASSWORD_HASH_WORKERS", 2, minimum=1),
+    }
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,8 @@ from litestar.response import Redirect, Template
 
 from app.accounts import services
 from app.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
-from app.core.errors import RateLimited, ValidationFailed
+from app.accounts.throttle import LoginThrottled
+from app.core.errors import ValidationFailed
 from app.web.auth import current_user_or_none, log_in, log_out
 from app.web.forms import Form, safe_next
 from app.workspaces.services import create_workspace
@@ -60,11 +61,13 @@ class AccountController(Controller):
         ip = request.client.host if request.client else ""
         try:
             user = await services.authenticate(data.email, data.password, ip)
-        except (ValidationFailed, RateLimited) as exc:
-            status = 429 if isinstance(exc, RateLimited) else 422
+        except (ValidationFailed, LoginThrottled) as exc:
+            throttled = isinstance(exc, LoginThrottled)
             data.password = ""
             return Template(
-                "accounts/login.html", context={"form": data, "errors": {"form": exc.message}}, status_code=status
+                "accounts/login.html", context={"form": data, "errors": {"form": exc.message}},
+                status_code=429 if throttled else 422,
+                headers={"Retry-After": str(exc.retry_after)} if throttled else None,
             )
         log_in(request, user)
         return Redirect(safe_next(data.next))
