@@ -94,6 +94,7 @@ class Settings:
     db_pool_size: int
     login_max_failures_per_ip: int
     login_max_failures_per_account: int
+    session_max_age_seconds: int
     password_hash_workers: int
 
     @property
@@ -162,13 +163,14 @@ def load_settings() -> Settings:
 
 
 def _login_limits() -> dict[str, int]:
-    """Throttling and hashing limits; the wider throttles can't be tighter than the per-pair one."""
+    """Throttling, session and hashing limits; the wider throttles can't be tighter than the per-pair one."""
     per_pair = _env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
     return {
         # Across emails from one address: stops one client guessing through a list of accounts.
         "login_max_failures_per_ip": _env_int("LOGIN_MAX_FAILURES_PER_IP", 20, minimum=per_pair),
         # Across addresses for one email: high, so a stranger can't wall the real owner out from one address.
         "login_max_failures_per_account": _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 50, minimum=per_pair),
+        "session_max_age_seconds": _env_int("SESSION_MAX_AGE_SECONDS", 14 * 24 * 3600, minimum=60),
         "password_hash_workers": _env_int("PASSWORD_HASH_WORKERS", 2, minimum=1),
     }
 

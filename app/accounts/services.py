@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.accounts import throttle
+from app.accounts.sessions import end_every_session
 from app.accounts.tables import LoginAttempt, PasswordResetToken, User
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.mail import Email, record_email
@@ -150,5 +151,6 @@ async def reset_password(token: str, password: str) -> User:
     await User.update(
         {User.password_hash: await hash_password_off_loop(password), User.session_epoch: User.session_epoch + 1}
     ).where(User.id == user.id)
+    await end_every_session(user.id)
     await throttle.forget_account(user.email)
     return await get_user(user.id)
