@@ -92,6 +92,10 @@ class Settings:
     login_max_failures: int
     login_window_seconds: int
     db_pool_size: int
+    login_max_failures_per_ip: int
+    login_max_failures_per_account: int
+    session_max_age_seconds: int
+    password_hash_workers: int
 
     @property
     def production(self) -> bool:
@@ -132,6 +136,7 @@ def load_settings() -> Settings:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ImproperlyConfigured(f"DEFAULT_TIMEZONE {timezone!r} is not a known time zone") from exc
     stripe_base = "http://127.0.0.1:12111"
+    login_max_failures = _env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
     return Settings(
         env=env,
         secret_key=secret_key,
@@ -151,10 +156,23 @@ def load_settings() -> Settings:
         stripe_connect_base=_env_url("STRIPE_CONNECT_BASE", stripe_base, {"http", "https"}),
         stripe_requests_per_second=_env_int("STRIPE_REQUESTS_PER_SECOND", 25, minimum=1),
         stripe_requests_per_endpoint=_env_int("STRIPE_REQUESTS_PER_ENDPOINT", 10, minimum=1),
-        login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5, minimum=1),
+        login_max_failures=login_max_failures,
         login_window_seconds=_env_int("LOGIN_WINDOW_SECONDS", 900, minimum=1),
         db_pool_size=_env_int("DATABASE_POOL_SIZE", 10, minimum=0),
+        **_login_limits(login_max_failures),
     )
+
+
+def _login_limits(per_pair: int) -> dict[str, int]:
+    """Throttling, session and hashing limits; the wider throttles can't be tighter than the per-pair one."""
+    return {
+        # Across emails from one address: stops one client guessing through a list of accounts.
+        "login_max_failures_per_ip": _env_int("LOGIN_MAX_FAILURES_PER_IP", 20, minimum=per_pair),
+        # Across addresses for one email: high, so a stranger can't wall the real owner out from one address.
+        "login_max_failures_per_account": _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 50, minimum=per_pair),
+        "session_max_age_seconds": _env_int("SESSION_MAX_AGE_SECONDS", 14 * 24 * 3600, minimum=60),
+        "password_hash_workers": _env_int("PASSWORD_HASH_WORKERS", 2, minimum=1),
+    }
 
 
 @lru_cache(maxsize=1)

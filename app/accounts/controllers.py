@@ -1,4 +1,4 @@
-"""Sign up, log in, log out and reset a password."""
+"""Sign up, log in, log out (here or everywhere), reset a password, and the person's own account settings."""
 
 from __future__ import annotations
 
@@ -7,10 +7,20 @@ from litestar import Controller, Request, get, post
 from app.web.flash import flash
 from litestar.response import Redirect, Template
 
-from app.accounts import services
+from app.accounts import services, sessions
 from app.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
-from app.core.errors import RateLimited, ValidationFailed
-from app.web.auth import current_user_or_none, log_in, log_out
+from app.accounts.throttle import LoginThrottled
+from app.core.errors import ValidationFailed
+from app.web.auth import (
+    CurrentActor,
+    CurrentUser,
+    client_ip,
+    current_session_key,
+    current_user_or_none,
+    log_in,
+    log_out,
+    log_out_everywhere,
+)
 from app.web.forms import Form, safe_next
 from app.workspaces.services import create_workspace
 from tasks.emails import deliver_email
@@ -39,11 +49,11 @@ class AccountController(Controller):
             return Template("accounts/signup.html", context={"form": data, "errors": exc.errors}, status_code=422)
         if data.next.startswith("/invitations/"):
             # Invited people join the inviter's workspace instead of getting one of their own.
-            log_in(request, user)
+            await log_in(request, user)
             return Redirect(safe_next(data.next))
         workspace_name = data.workspace_name.strip() or f"{(data.name or user.email.split('@')[0]).strip()}'s agency"
         workspace = await create_workspace(user, workspace_name)
-        log_in(request, user, workspace.id)
+        await log_in(request, user, workspace.id)
         flash(request, f"Welcome to ClientPulse! {workspace.name} is ready: add your first clients.", "success")
         return Redirect("/dashboard/clients")
 
@@ -57,22 +67,23 @@ class AccountController(Controller):
     @post("/login", name="accounts:authenticate")
     async def login(self, request: Request, data: Form[LoginForm]) -> Template | Redirect:
         """Check credentials (throttled) and start a session."""
-        ip = request.client.host if request.client else ""
         try:
-            user = await services.authenticate(data.email, data.password, ip)
-        except (ValidationFailed, RateLimited) as exc:
-            status = 429 if isinstance(exc, RateLimited) else 422
+            user = await services.authenticate(data.email, data.password, client_ip(request))
+        except (ValidationFailed, LoginThrottled) as exc:
+            throttled = isinstance(exc, LoginThrottled)
             data.password = ""
             return Template(
-                "accounts/login.html", context={"form": data, "errors": {"form": exc.message}}, status_code=status
+                "accounts/login.html", context={"form": data, "errors": {"form": exc.message}},
+                status_code=429 if throttled else 422,
+                headers={"Retry-After": str(exc.retry_after)} if throttled else None,
             )
-        log_in(request, user)
+        await log_in(request, user)
         return Redirect(safe_next(data.next))
 
     @post("/logout", name="accounts:logout")
     async def logout(self, request: Request) -> Redirect:
-        """End the session."""
-        log_out(request)
+        """End this device's session (other devices stay signed in)."""
+        await log_out(request)
         flash(request, "You're logged out.", "info")
         return Redirect("/login")
 
@@ -102,6 +113,19 @@ class AccountController(Controller):
             user = await services.reset_password(token, data.password)
         except ValidationFailed as exc:
             return Template("accounts/reset.html", context={"token": token, "errors": exc.errors}, status_code=422)
-        log_in(request, user)
+        await log_in(request, user)
         flash(request, "Your password is changed. Other devices have been signed out.", "success")
         return Redirect("/dashboard")
+
+    @get("/dashboard/settings/account", name="accounts:settings")
+    async def account_settings(self, request: Request, actor: CurrentActor) -> Template:
+        """The person's own account: where they are signed in, and a way to sign out everywhere."""
+        devices = await sessions.live_devices(actor.user.id, current_session_key(request))
+        return Template("accounts/settings.html", context={"actor": actor, "devices": devices})
+
+    @post("/dashboard/settings/account/logout-everywhere", name="accounts:logout_everywhere")
+    async def logout_everywhere(self, request: Request, user: CurrentUser) -> Redirect:
+        """End every session of this person, this device's included."""
+        await log_out_everywhere(request, user)
+        flash(request, "You're logged out on every device, this one included.", "info")
+        return Redirect("/login", status_code=303)

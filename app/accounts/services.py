@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.accounts import throttle
+from app.accounts.sessions import end_every_session
 from app.accounts.tables import LoginAttempt, PasswordResetToken, User
-from app.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.mail import Email, record_email
-from app.core.security import MIN_PASSWORD_LENGTH, hash_password, hash_token, new_token, verify_password
+from app.core.security import (
+    MIN_PASSWORD_LENGTH,
+    dummy_password_hash,
+    hash_password_off_loop,
+    hash_token,
+    new_token,
+    verify_password_off_loop,
+)
 from app.core.tables import OutboxMessage
 from app.core.timeutil import utcnow
 from app.core.validation import InvalidValue, normalise_email
@@ -38,7 +47,8 @@ async def create_user(email: str, password: str, name: str = "") -> User:
         errors["email"] = "An account with this email already exists. Log in instead, or reset your password."
     if errors:
         raise ValidationFailed(errors)
-    user = User(email=email, name=name.strip()[:200], password_hash=hash_password(password), created_at=utcnow())
+    user = User(email=email, name=name.strip()[:200], password_hash=await hash_password_off_loop(password),
+                created_at=utcnow())
     await user.save()
     return user
 
@@ -50,31 +60,23 @@ async def get_user(user_id: int) -> User:
     return user
 
 
-async def _recent_failures(email: str) -> int:
-    settings = get_settings()
-    since = utcnow() - timedelta(seconds=settings.login_window_seconds)
-    return await LoginAttempt.count().where(
-        (LoginAttempt.email == email) & (LoginAttempt.succeeded.eq(False)) & (LoginAttempt.created_at >= since)
-    )
-
-
 async def authenticate(email: str, password: str, ip_address: str = "") -> User:
-    """Check credentials, refusing after too many recent failures for this email.
+    """Check credentials, throttled per (address, email), per address and per email (see app.accounts.throttle).
 
     Raises:
-        RateLimited: LOGIN_MAX_FAILURES failures within LOGIN_WINDOW_SECONDS.
+        LoginThrottled: too many recent failures; the password was not even checked.
         ValidationFailed: wrong email or password (one message for both, so emails can't be probed).
     """
-    email = (email or "").strip().lower()
-    if await _recent_failures(email) >= get_settings().login_max_failures:
-        raise RateLimited("Too many failed attempts. Wait 15 minutes, or reset your password.")
+    email = (email or "").strip().lower()[:320]
+    held = await throttle.claim(email, ip_address[:64])
     user = await User.objects().where(User.email == email).first() if email else None
-    ok = user is not None and verify_password(user.password_hash, password)
-    await LoginAttempt.insert(
-        LoginAttempt(email=email[:320], ip_address=ip_address[:64], succeeded=ok, created_at=utcnow())
-    )
+    # An unknown email costs one argon2 verify too, so response times don't tell which emails are registered.
+    password_hash = user.password_hash if user is not None else await dummy_password_hash()
+    ok = await verify_password_off_loop(password_hash, password) and user is not None
+    await LoginAttempt.insert(LoginAttempt(email=email, ip_address=ip_address[:64], succeeded=ok, created_at=utcnow()))
     if not ok:
         raise ValidationFailed({"password": GENERIC_LOGIN_ERROR}, GENERIC_LOGIN_ERROR)
+    await throttle.forgive(held)
     return user
 
 
@@ -147,7 +149,8 @@ async def reset_password(token: str, password: str) -> User:
         raise Conflict("This reset link was already used. Ask for a new one.")
     user = await get_user(row.user)
     await User.update(
-        {User.password_hash: hash_password(password), User.session_epoch: User.session_epoch + 1}
+        {User.password_hash: await hash_password_off_loop(password), User.session_epoch: User.session_epoch + 1}
     ).where(User.id == user.id)
-    await LoginAttempt.delete().where(LoginAttempt.email == user.email)
+    await end_every_session(user.id)
+    await throttle.forget_account(user.email)
     return await get_user(user.id)

@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency, Provide
 
+from app.accounts import sessions
 from app.accounts.tables import User
 from app.workspaces.services import Actor, actor_for
 
@@ -19,13 +20,38 @@ class NoWorkspace(Exception):
     """Signed in but a member of no workspace yet; the handler sends them to create one."""
 
 
-def log_in(request: Request, user: User, workspace_id: int | None = None) -> None:
-    """Start a fresh session (a new cookie value, so a fixated pre-login session is useless)."""
+def _session(request: Request) -> dict[str, Any]:
+    return request.session if request.scope.get("session") else {}
+
+
+def client_ip(request: Request) -> str:
+    """The address the server saw; X-Forwarded-For is not trusted here (uvicorn rewrites it only for known proxies)."""
+    return request.client.host if request.client else ""
+
+
+def current_session_key(request: Request) -> str | None:
+    key = _session(request).get("sid")
+    return key if isinstance(key, str) else None
+
+
+async def log_in(request: Request, user: User, workspace_id: int | None = None) -> None:
+    """Start a fresh session: a new server-side record and a new cookie value, so a fixated pre-login session is useless."""
     request.clear_session()
-    request.set_session({"uid": user.id, "epoch": user.session_epoch, "wid": workspace_id or user.last_workspace_id})
+    key = await sessions.start_session(user.id, request.headers.get("user-agent", ""), client_ip(request))
+    request.set_session({"sid": key, "wid": workspace_id or user.last_workspace_id})
 
 
-def log_out(request: Request) -> None:
+async def log_out(request: Request) -> None:
+    """End this device's session on the server too, so a copy of the cookie stops working."""
+    key = current_session_key(request)
+    if key:
+        await sessions.end_session(key)
+    request.set_session({})
+
+
+async def log_out_everywhere(request: Request, user: User) -> None:
+    """End every session of the user, this device's included."""
+    await sessions.end_every_session(user.id)
     request.set_session({})
 
 
@@ -36,15 +62,9 @@ def set_current_workspace(request: Request, workspace_id: int) -> None:
 
 
 async def current_user_or_none(request: Request) -> User | None:
-    session: dict[str, Any] = request.session if request.scope.get("session") else {}
-    user_id = session.get("uid")
-    if not isinstance(user_id, int):
-        return None
-    user = await User.objects().where(User.id == user_id).first()
-    # A password reset bumps the epoch: sessions started before it stop here.
-    if user is None or session.get("epoch") != user.session_epoch:
-        return None
-    return user
+    """The signed-in user, when the cookie names a session that is neither logged out nor past its lifetime."""
+    key = current_session_key(request)
+    return await sessions.user_for_session(key) if key else None
 
 
 async def provide_user(request: Request) -> User:
