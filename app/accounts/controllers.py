@@ -16,10 +16,6 @@ from app.workspaces.services import create_workspace
 from tasks.emails import deliver_email
 
 
-def _base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
-
-
 class AccountController(Controller):
     include_in_schema = False
 
@@ -84,7 +80,7 @@ class AccountController(Controller):
     @post("/password/forgot", name="accounts:send_reset")
     async def send_reset(self, request: Request, data: Form[ForgotPasswordForm]) -> Template:
         """Email a reset link; the answer is the same whether or not the account exists."""
-        message = await services.request_password_reset(data.email, _base_url(request))
+        message = await services.request_password_reset(data.email)
         if message is not None:
             deliver_email(message.id)
         return Template("accounts/forgot.html", context={"form": data, "sent": True})

@@ -78,7 +78,7 @@ async def authenticate(email: str, password: str, ip_address: str = "") -> User:
     return user
 
 
-async def request_password_reset(email: str, base_url: str) -> OutboxMessage | None:
+async def request_password_reset(email: str) -> OutboxMessage | None:
     """Email a reset link when the address has an account; silent otherwise (no account probing).
 
     Returns:
@@ -96,7 +96,7 @@ async def request_password_reset(email: str, base_url: str) -> OutboxMessage | N
     await PasswordResetToken.insert(
         PasswordResetToken(user=user.id, token_hash=token_hash, created_at=now, expires_at=now + RESET_TOKEN_LIFETIME)
     )
-    link = f"{base_url}/password/reset/{token}"
+    link = f"{get_settings().base_url}/password/reset/{token}"
     return await record_email(
         Email(
             to=user.email,

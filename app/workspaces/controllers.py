@@ -96,7 +96,7 @@ class SettingsController(Controller):
         errors: dict[str, str] = {}
         invited = ""
         try:
-            message = await services.invite(actor, data.email, str(request.base_url).rstrip("/"))
+            message = await services.invite(actor, data.email)
             deliver_email(message.id)
             invited = message.to_address
         except ValidationFailed as exc:

@@ -12,6 +12,7 @@ from app.core.security import hash_token, new_token
 from app.core.tables import OutboxMessage
 from app.core.timeutil import is_valid_timezone, utcnow
 from app.core.validation import InvalidValue, normalise_email
+from app.settings import get_settings
 from app.workspaces.tables import Invitation, Membership, Plan, Role, Workspace
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -156,7 +157,7 @@ async def pending_invitations(actor: Actor) -> list[Invitation]:
     ).order_by(Invitation.id)
 
 
-async def invite(actor: Actor, email: str, base_url: str) -> OutboxMessage:
+async def invite(actor: Actor, email: str) -> OutboxMessage:
     """Email a single-use join link to `email`.
 
     Raises:
@@ -188,7 +189,7 @@ async def invite(actor: Actor, email: str, base_url: str) -> OutboxMessage:
     )
     from app.web.templating import render_email  # noqa: PLC0415 (templates live with the web layer)
 
-    link = f"{base_url}/invitations/{token}"
+    link = f"{get_settings().base_url}/invitations/{token}"
     inviter = actor.user.name or actor.user.email
     return await record_email(
         Email(
