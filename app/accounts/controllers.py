@@ -12,7 +12,7 @@ from app.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm,
 from app.core.errors import RateLimited, ValidationFailed
 from app.web.auth import current_user_or_none, log_in, log_out
 from app.web.forms import Form, safe_next
-from app.workspaces.services import create_workspace
+from app.workspaces.services import create_workspace, invitation_for_path
 from tasks.emails import deliver_email
 
 
@@ -21,18 +21,25 @@ class AccountController(Controller):
 
     @get("/signup", name="accounts:signup")
     async def signup_page(self, request: Request, next: FromQuery[str] = "") -> Template | Redirect:
-        """Show the sign-up form."""
+        """Show the sign-up form; from an invitation, with the invited email filled in and locked."""
         if await current_user_or_none(request):
             return Redirect(safe_next(next))
-        return Template("accounts/signup.html", context={"form": SignupForm(next=next), "errors": {}})
+        invitation = await invitation_for_path(next)
+        invited_email = invitation.email if invitation else None
+        form = SignupForm(next=next, email=invited_email or "")
+        return Template("accounts/signup.html", context={"form": form, "errors": {}, "invited_email": invited_email})
 
     @post("/signup", name="accounts:create")
     async def signup(self, request: Request, data: Form[SignupForm]) -> Template | Redirect:
         """Create the login and its first workspace, then sign in."""
+        invitation = await invitation_for_path(data.next)
+        invited_email = invitation.email if invitation else None
         try:
-            user = await services.create_user(data.email, data.password, data.name)
+            user = await services.sign_up(data.email, data.password, data.name, invited_email)
         except ValidationFailed as exc:
-            return Template("accounts/signup.html", context={"form": data, "errors": exc.errors}, status_code=422)
+            data.password, data.email = "", invited_email or data.email
+            return Template("accounts/signup.html", context={"form": data, "errors": exc.errors, "invited_email": invited_email},
+                            status_code=422)
         if data.next.startswith("/invitations/"):
             # Invited people join the inviter's workspace instead of getting one of their own.
             log_in(request, user)

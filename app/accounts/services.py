@@ -78,6 +78,25 @@ async def authenticate(email: str, password: str, ip_address: str = "") -> User:
     return user
 
 
+async def sign_up(email: str, password: str, name: str, invited_email: str | None = None) -> User:
+    """Create a login from the sign-up form.
+
+    Args:
+        invited_email: when signing up from an invitation, the only email the account may use.
+
+    Raises:
+        ValidationFailed: as `create_user`, or an email other than the invited one.
+    """
+    if invited_email is not None:
+        try:
+            chosen = normalise_email(email)
+        except InvalidValue as exc:
+            raise ValidationFailed({"email": str(exc)}) from exc
+        if chosen != invited_email:
+            raise ValidationFailed({"email": f"This invitation was sent to {invited_email}: sign up with that address."})
+    return await create_user(email, password, name)
+
+
 async def request_password_reset(email: str) -> OutboxMessage | None:
     """Email a reset link when the address has an account; silent otherwise (no account probing).
 
