@@ -111,6 +111,10 @@ class Settings:
     db_pool_size: int
     # Host headers production answers: BASE_URL's host plus ALLOWED_HOSTS (see _allowed_hosts).
     allowed_hosts: tuple[str, ...] = ()
+    reset_emails_per_address_per_hour: int = 5
+    reset_requests_per_ip_per_hour: int = 20
+    invitations_per_workspace_per_hour: int = 50
+    signups_per_ip_per_hour: int = 10
 
     @property
     def production(self) -> bool:
@@ -175,6 +179,10 @@ def load_settings() -> Settings:
         login_window_seconds=_env_int("LOGIN_WINDOW_SECONDS", 900, minimum=1),
         db_pool_size=_env_int("DATABASE_POOL_SIZE", 10, minimum=0),
         allowed_hosts=_allowed_hosts(base_url),
+        reset_emails_per_address_per_hour=_env_int("RESET_EMAILS_PER_ADDRESS_PER_HOUR", 5, minimum=1),
+        reset_requests_per_ip_per_hour=_env_int("RESET_REQUESTS_PER_IP_PER_HOUR", 20, minimum=1),
+        invitations_per_workspace_per_hour=_env_int("INVITATIONS_PER_WORKSPACE_PER_HOUR", 50, minimum=1),
+        signups_per_ip_per_hour=_env_int("SIGNUPS_PER_IP_PER_HOUR", 10, minimum=1),
     )
 
 

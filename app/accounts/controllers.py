@@ -16,6 +16,10 @@ from app.workspaces.services import create_workspace, invitation_for_path
 from tasks.emails import deliver_email
 
 
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
 class AccountController(Controller):
     include_in_schema = False
 
@@ -35,11 +39,12 @@ class AccountController(Controller):
         invitation = await invitation_for_path(data.next)
         invited_email = invitation.email if invitation else None
         try:
-            user = await services.sign_up(data.email, data.password, data.name, invited_email)
-        except ValidationFailed as exc:
+            user = await services.sign_up(data.email, data.password, data.name, _client_ip(request), invited_email)
+        except (ValidationFailed, RateLimited) as exc:
+            errors = exc.errors if isinstance(exc, ValidationFailed) else {"form": exc.message}
             data.password, data.email = "", invited_email or data.email
-            return Template("accounts/signup.html", context={"form": data, "errors": exc.errors, "invited_email": invited_email},
-                            status_code=422)
+            return Template("accounts/signup.html", context={"form": data, "errors": errors, "invited_email": invited_email},
+                            status_code=429 if isinstance(exc, RateLimited) else 422)
         if data.next.startswith("/invitations/"):
             # Invited people join the inviter's workspace instead of getting one of their own.
             log_in(request, user)
@@ -86,8 +91,8 @@ class AccountController(Controller):
 
     @post("/password/forgot", name="accounts:send_reset")
     async def send_reset(self, request: Request, data: Form[ForgotPasswordForm]) -> Template:
-        """Email a reset link; the answer is the same whether or not the account exists."""
-        message = await services.request_password_reset(data.email)
+        """Email a reset link; the answer is the same whether or not the account exists (429 per IP, see service)."""
+        message = await services.request_password_reset(data.email, _client_ip(request))
         if message is not None:
             deliver_email(message.id)
         return Template("accounts/forgot.html", context={"form": data, "sent": True})

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from app.accounts.tables import User
-from app.core.errors import Conflict, NotFound, PermissionDenied, PlanRequired, ValidationFailed
+from app.core.errors import Conflict, NotFound, PermissionDenied, PlanRequired, RateLimited, ValidationFailed
 from app.core.mail import Email, record_email
 from app.core.security import hash_token, new_token
 from app.core.tables import OutboxMessage
@@ -159,13 +159,20 @@ async def pending_invitations(actor: Actor) -> list[Invitation]:
 
 
 async def invite(actor: Actor, email: str) -> OutboxMessage:
-    """Email a single-use join link to `email`.
+    """Email a single-use join link to `email`, at most INVITATIONS_PER_WORKSPACE_PER_HOUR per workspace.
 
     Raises:
         PermissionDenied: the actor is not an owner.
         ValidationFailed: bad email, or already a member.
+        RateLimited: the workspace already sent its invitations for this hour.
     """
     actor.require_owner("invite teammates")
+    limit = get_settings().invitations_per_workspace_per_hour
+    recent = await Invitation.count().where(
+        (Invitation.workspace == actor.workspace_id) & (Invitation.created_at >= utcnow() - timedelta(hours=1))
+    )
+    if recent >= limit:
+        raise RateLimited(f"This workspace sent {limit} invitations in the last hour. Try again later.")
     try:
         email = normalise_email(email)
     except InvalidValue as exc:

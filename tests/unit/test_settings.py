@@ -17,6 +17,10 @@ from app.settings import DEV_SECRET_KEY, ImproperlyConfigured, load_settings
         ("STRIPE_API_BASE", "ftp://stripe", "STRIPE_API_BASE must be a URL"),
         ("ALLOWED_HOSTS", "*", "ALLOWED_HOSTS entries"),
         ("ALLOWED_HOSTS", "app.*.example", "ALLOWED_HOSTS entries"),
+        ("RESET_EMAILS_PER_ADDRESS_PER_HOUR", "0", "at least 1"),
+        ("RESET_REQUESTS_PER_IP_PER_HOUR", "lots", "whole number"),
+        ("INVITATIONS_PER_WORKSPACE_PER_HOUR", "0", "at least 1"),
+        ("SIGNUPS_PER_IP_PER_HOUR", "-1", "at least 1"),
     ],
 )
 def test_it_rejects_a_bad_value_with_the_variable_name(monkeypatch, name, value, message):
