@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Request, get
+from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.plugins.htmx import HTMXPlugin
@@ -79,6 +80,17 @@ def route_handlers(settings: Settings) -> list:
     return handlers
 
 
+def _allowed_hosts(settings: Settings) -> AllowedHostsConfig | None:
+    """In production, answer 400 to a Host header that is not ours, so nothing can build a link on a forged one.
+
+    Outside production any host goes: the demo and the tests reach the app under many names. /healthz is
+    exempt because process managers probe it by IP address, and it renders nothing.
+    """
+    if not settings.production:
+        return None
+    return AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts), exclude=["^/healthz$"], www_redirect=False)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     templates = template_config()
@@ -88,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=templates,
         plugins=[HTMXPlugin()],
+        allowed_hosts=_allowed_hosts(settings),
         middleware=[
             CookieBackendConfig(
                 secret=settings.session_key,

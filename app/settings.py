@@ -69,6 +69,23 @@ def _env_url(name: str, default: str | None, schemes: set[str]) -> str | None:
     return raw.rstrip("/")
 
 
+def _allowed_hosts(base_url: str) -> tuple[str, ...]:
+    """BASE_URL's host (with and without its port) and the extra hosts listed in ALLOWED_HOSTS."""
+    parsed = urlparse(base_url)
+    hosts = [parsed.hostname or ""]
+    if parsed.port:
+        hosts.append(f"{parsed.hostname}:{parsed.port}")
+    for host in (_env("ALLOWED_HOSTS", "") or "").split(","):
+        host = host.strip().lower()
+        if not host:
+            continue
+        # "*" would switch the check off, and Litestar only understands a wildcard as a leading "*.".
+        if "*" in host and (not host.startswith("*.") or "*" in host[2:]):
+            raise ImproperlyConfigured(f"ALLOWED_HOSTS entries must be host names or *.domain wildcards, got {host!r}")
+        hosts.append(host)
+    return tuple(dict.fromkeys(h for h in hosts if h))
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str
@@ -96,6 +113,12 @@ class Settings:
     login_max_failures_per_account: int
     session_max_age_seconds: int
     password_hash_workers: int
+    # Host headers production answers: BASE_URL's host plus ALLOWED_HOSTS (see _allowed_hosts).
+    allowed_hosts: tuple[str, ...] = ()
+    reset_emails_per_address_per_hour: int = 5
+    reset_requests_per_ip_per_hour: int = 20
+    invitations_per_workspace_per_hour: int = 50
+    signups_per_ip_per_hour: int = 10
 
     @property
     def production(self) -> bool:
@@ -137,10 +160,11 @@ def load_settings() -> Settings:
         raise ImproperlyConfigured(f"DEFAULT_TIMEZONE {timezone!r} is not a known time zone") from exc
     stripe_base = "http://127.0.0.1:12111"
     login_max_failures = _env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
+    base_url = _env_url("BASE_URL", "http://127.0.0.1:8000", {"http", "https"})
     return Settings(
         env=env,
         secret_key=secret_key,
-        base_url=_env_url("BASE_URL", "http://127.0.0.1:8000", {"http", "https"}),
+        base_url=base_url,
         data_dir=data_dir,
         database_url=database_url,
         sqlite_path=Path(_env("SQLITE_PATH", str(data_dir / "clientpulse.sqlite3"))),
@@ -160,6 +184,11 @@ def load_settings() -> Settings:
         login_window_seconds=_env_int("LOGIN_WINDOW_SECONDS", 900, minimum=1),
         db_pool_size=_env_int("DATABASE_POOL_SIZE", 10, minimum=0),
         **_login_limits(login_max_failures),
+        allowed_hosts=_allowed_hosts(base_url),
+        reset_emails_per_address_per_hour=_env_int("RESET_EMAILS_PER_ADDRESS_PER_HOUR", 5, minimum=1),
+        reset_requests_per_ip_per_hour=_env_int("RESET_REQUESTS_PER_IP_PER_HOUR", 20, minimum=1),
+        invitations_per_workspace_per_hour=_env_int("INVITATIONS_PER_WORKSPACE_PER_HOUR", 50, minimum=1),
+        signups_per_ip_per_hour=_env_int("SIGNUPS_PER_IP_PER_HOUR", 10, minimum=1),
     )
 
 

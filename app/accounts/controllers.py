@@ -22,12 +22,12 @@ from app.web.auth import (
     log_out_everywhere,
 )
 from app.web.forms import Form, safe_next
-from app.workspaces.services import create_workspace
+from app.workspaces.services import create_workspace, invitation_for_path
 from tasks.emails import deliver_email
 
 
-def _base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
 
 
 class AccountController(Controller):
@@ -35,18 +35,26 @@ class AccountController(Controller):
 
     @get("/signup", name="accounts:signup")
     async def signup_page(self, request: Request, next: FromQuery[str] = "") -> Template | Redirect:
-        """Show the sign-up form."""
+        """Show the sign-up form; from an invitation, with the invited email filled in and locked."""
         if await current_user_or_none(request):
             return Redirect(safe_next(next))
-        return Template("accounts/signup.html", context={"form": SignupForm(next=next), "errors": {}})
+        invitation = await invitation_for_path(next)
+        invited_email = invitation.email if invitation else None
+        form = SignupForm(next=next, email=invited_email or "")
+        return Template("accounts/signup.html", context={"form": form, "errors": {}, "invited_email": invited_email})
 
     @post("/signup", name="accounts:create")
     async def signup(self, request: Request, data: Form[SignupForm]) -> Template | Redirect:
         """Create the login and its first workspace, then sign in."""
+        invitation = await invitation_for_path(data.next)
+        invited_email = invitation.email if invitation else None
         try:
-            user = await services.create_user(data.email, data.password, data.name)
-        except ValidationFailed as exc:
-            return Template("accounts/signup.html", context={"form": data, "errors": exc.errors}, status_code=422)
+            user = await services.sign_up(data.email, data.password, data.name, _client_ip(request), invited_email)
+        except (ValidationFailed, RateLimited) as exc:
+            errors = exc.errors if isinstance(exc, ValidationFailed) else {"form": exc.message}
+            data.password, data.email = "", invited_email or data.email
+            return Template("accounts/signup.html", context={"form": data, "errors": errors, "invited_email": invited_email},
+                            status_code=429 if isinstance(exc, RateLimited) else 422)
         if data.next.startswith("/invitations/"):
             # Invited people join the inviter's workspace instead of getting one of their own.
             await log_in(request, user)
@@ -94,8 +102,8 @@ class AccountController(Controller):
 
     @post("/password/forgot", name="accounts:send_reset")
     async def send_reset(self, request: Request, data: Form[ForgotPasswordForm]) -> Template:
-        """Email a reset link; the answer is the same whether or not the account exists."""
-        message = await services.request_password_reset(data.email, _base_url(request))
+        """Email a reset link; the answer is the same whether or not the account exists (429 per IP, see service)."""
+        message = await services.request_password_reset(data.email, _client_ip(request))
         if message is not None:
             deliver_email(message.id)
         return Template("accounts/forgot.html", context={"form": data, "sent": True})

@@ -1,4 +1,4 @@
-"""Sign-up, log-in with throttling, and password reset."""
+"""Sign-up, log-in with throttling, password reset, and the per-hour limits on sign-ups and reset emails."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import timedelta
 from app.accounts import throttle
 from app.accounts.sessions import end_every_session
 from app.accounts.tables import LoginAttempt, PasswordResetToken, User
-from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from app.core.mail import Email, record_email
 from app.core.security import (
     MIN_PASSWORD_LENGTH,
@@ -17,12 +17,15 @@ from app.core.security import (
     new_token,
     verify_password_off_loop,
 )
-from app.core.tables import OutboxMessage
+from app.core.tables import OutboxMessage, RateLimitHit
 from app.core.timeutil import utcnow
 from app.core.validation import InvalidValue, normalise_email
 from app.settings import get_settings
 
 RESET_TOKEN_LIFETIME = timedelta(hours=2)
+LIMIT_WINDOW = timedelta(hours=1)
+RESET_REQUEST = "password_reset_request"
+SIGNUP = "signup"
 GENERIC_LOGIN_ERROR = "That email and password don't match an account."
 
 
@@ -80,12 +83,61 @@ async def authenticate(email: str, password: str, ip_address: str = "") -> User:
     return user
 
 
-async def request_password_reset(email: str, base_url: str) -> OutboxMessage | None:
+async def _hits_in_window(action: str, ip_address: str) -> int:
+    since = utcnow() - LIMIT_WINDOW
+    return await RateLimitHit.count().where(
+        (RateLimitHit.action == action) & (RateLimitHit.ip_address == ip_address) & (RateLimitHit.created_at >= since)
+    )
+
+
+async def _record_hit(action: str, ip_address: str) -> None:
+    now = utcnow()
+    # Older hits count towards nothing any more; dropping them keeps no IP address longer than needed.
+    await RateLimitHit.delete().where(RateLimitHit.created_at < now - LIMIT_WINDOW)
+    await RateLimitHit.insert(RateLimitHit(action=action, ip_address=ip_address[:64], created_at=now))
+
+
+async def sign_up(email: str, password: str, name: str, ip_address: str, invited_email: str | None = None) -> User:
+    """Create a login from the sign-up form, at most SIGNUPS_PER_IP_PER_HOUR per IP address.
+
+    Args:
+        invited_email: when signing up from an invitation, the only email the account may use.
+
+    Raises:
+        RateLimited: too many sign-ups from this IP address in the last hour.
+        ValidationFailed: as `create_user`, or an email other than the invited one.
+    """
+    if await _hits_in_window(SIGNUP, ip_address) >= get_settings().signups_per_ip_per_hour:
+        raise RateLimited("Too many accounts were created from your network in the last hour. Try again later.")
+    if invited_email is not None:
+        try:
+            chosen = normalise_email(email)
+        except InvalidValue as exc:
+            raise ValidationFailed({"email": str(exc)}) from exc
+        if chosen != invited_email:
+            raise ValidationFailed({"email": f"This invitation was sent to {invited_email}: sign up with that address."})
+    user = await create_user(email, password, name)
+    await _record_hit(SIGNUP, ip_address)
+    return user
+
+
+async def request_password_reset(email: str, ip_address: str) -> OutboxMessage | None:
     """Email a reset link when the address has an account; silent otherwise (no account probing).
 
+    Two per-hour limits apply. Requests per IP address count whether or not the account exists, so refusing
+    them openly reveals nothing. Emails per address only exist for real accounts, so that limit stays silent:
+    the caller answers exactly as for an unknown address.
+
     Returns:
-        The outbox row to deliver, or None when no account has that email.
+        The outbox row to deliver, or None when nothing is to be sent (unknown address, or its limit reached).
+
+    Raises:
+        RateLimited: RESET_REQUESTS_PER_IP_PER_HOUR reached for this IP address.
     """
+    settings = get_settings()
+    if await _hits_in_window(RESET_REQUEST, ip_address) >= settings.reset_requests_per_ip_per_hour:
+        raise RateLimited("Too many password reset requests from your network. Try again in an hour.")
+    await _record_hit(RESET_REQUEST, ip_address)
     try:
         email = normalise_email(email)
     except InvalidValue:
@@ -93,12 +145,19 @@ async def request_password_reset(email: str, base_url: str) -> OutboxMessage | N
     user = await User.objects().where(User.email == email).first()
     if user is None:
         return None
+    sent = await OutboxMessage.count().where(
+        (OutboxMessage.kind == "password_reset")
+        & (OutboxMessage.to_address == user.email)
+        & (OutboxMessage.created_at >= utcnow() - LIMIT_WINDOW)
+    )
+    if sent >= settings.reset_emails_per_address_per_hour:
+        return None
     token, token_hash = new_token()
     now = utcnow()
     await PasswordResetToken.insert(
         PasswordResetToken(user=user.id, token_hash=token_hash, created_at=now, expires_at=now + RESET_TOKEN_LIFETIME)
     )
-    link = f"{base_url}/password/reset/{token}"
+    link = f"{settings.base_url}/password/reset/{token}"
     return await record_email(
         Email(
             to=user.email,

@@ -1,13 +1,20 @@
-"""The one mail seam: every email is recorded in the outbox, then sent over SMTP when SMTP_URL is set."""
+"""The one mail seam: every email is recorded in the outbox, then sent over SMTP when SMTP_URL is set.
+
+Emails carry single-use links (password resets, invitations). Outside production the outbox keeps them readable
+for /dev/outbox; in production it keeps them only encrypted (`sealed_body`) and only until SMTP accepts them, so a
+database dump never holds a usable link, and a delivery retry still has the bodies to send.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import unquote, urlparse
 
+from app.core.security import decrypt_secret, encrypt_secret
 from app.core.tables import OutboxMessage
 from app.core.timeutil import utcnow
 from app.settings import get_settings
@@ -54,14 +61,24 @@ async def record_email(email: Email) -> OutboxMessage:
     row = OutboxMessage(
         to_address=email.to,
         subject=email.subject,
-        text_body=email.text,
-        html_body=email.html,
         kind=email.kind,
         workspace_id=email.workspace_id,
         created_at=utcnow(),
     )
+    if get_settings().production:
+        row.sealed_body = encrypt_secret(json.dumps({"text": email.text, "html": email.html}))
+    else:
+        row.text_body, row.html_body = email.text, email.html
     await row.save()
     return row
+
+
+def _bodies(row: OutboxMessage) -> tuple[str, str]:
+    """The (text, html) bodies of a stored email, unsealing them in production."""
+    if row.sealed_body:
+        bodies = json.loads(decrypt_secret(row.sealed_body))
+        return bodies["text"], bodies["html"]
+    return row.text_body, row.html_body
 
 
 async def deliver(outbox_id: int) -> bool:
@@ -74,8 +91,11 @@ async def deliver(outbox_id: int) -> bool:
     row = await OutboxMessage.objects().where(OutboxMessage.id == outbox_id).first()
     if row is None or row.sent_at is not None or not smtp_url:
         return False
-    email = Email(row.to_address, row.subject, row.text_body, row.html_body, row.kind, row.workspace_id)
-    _smtp_send(build_message(email), smtp_url)
-    await OutboxMessage.update({OutboxMessage.sent_at: utcnow()}).where(OutboxMessage.id == outbox_id)
+    text, html = _bodies(row)
+    _smtp_send(build_message(Email(row.to_address, row.subject, text, html, row.kind, row.workspace_id)), smtp_url)
+    # Once SMTP has it, the sealed copy has no further use: drop it rather than keep links at rest.
+    await OutboxMessage.update({OutboxMessage.sent_at: utcnow(), OutboxMessage.sealed_body: ""}).where(
+        OutboxMessage.id == outbox_id
+    )
     log.info("email sent kind=%s outbox_id=%s", row.kind, outbox_id)
     return True

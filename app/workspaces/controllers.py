@@ -96,7 +96,7 @@ class SettingsController(Controller):
         errors: dict[str, str] = {}
         invited = ""
         try:
-            message = await services.invite(actor, data.email, str(request.base_url).rstrip("/"))
+            message = await services.invite(actor, data.email)
             deliver_email(message.id)
             invited = message.to_address
         except ValidationFailed as exc:
@@ -133,14 +133,16 @@ class InvitationController(Controller):
 
     @get("/{token:str}", name="invitations:show")
     async def show(self, request: Request, token: FromPath[str]) -> Template:
-        """Explain the invitation and offer to accept it (signing in or up first)."""
+        """Explain the invitation and offer to accept it (signing in or up first); 403 for another account."""
         invitation = await services.find_invitation(token)
         user = await current_user_or_none(request)
-        return Template("workspaces/invitation.html", context={"invitation": invitation, "token": token, "user": user})
+        mismatch = services.invitee_mismatch(invitation, user) if user else None
+        return Template("workspaces/invitation.html", status_code=403 if mismatch else 200,
+                        context={"invitation": invitation, "token": token, "user": user, "mismatch": mismatch})
 
     @post("/{token:str}/accept", name="invitations:accept")
     async def accept(self, request: Request, user: CurrentUser, token: FromPath[str]) -> Redirect:
-        """Join the workspace as the signed-in user."""
+        """Join the workspace as the signed-in user, who must be the invitee."""
         workspace = await services.accept_invitation(token, user)
         set_current_workspace(request, workspace.id)
         flash(request, f"You joined {workspace.name}.", "success")

@@ -6,15 +6,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from app.accounts.tables import User
-from app.core.errors import Conflict, NotFound, PermissionDenied, PlanRequired, ValidationFailed
+from app.core.errors import Conflict, NotFound, PermissionDenied, PlanRequired, RateLimited, ValidationFailed
 from app.core.mail import Email, record_email
 from app.core.security import hash_token, new_token
 from app.core.tables import OutboxMessage
 from app.core.timeutil import is_valid_timezone, utcnow
 from app.core.validation import InvalidValue, normalise_email
+from app.settings import get_settings
 from app.workspaces.tables import Invitation, Membership, Plan, Role, Workspace
 
 INVITATION_LIFETIME = timedelta(days=7)
+INVITATION_PATH = "/invitations/"
 AGENCY_ONLY_MESSAGE = "Stripe Connect is only available on the Agency plan"
 PLAN_LABELS = {Plan.free.value: "Free", Plan.pro.value: "Pro", Plan.agency.value: "Agency"}
 FREE_CLIENT_LIMIT = 3
@@ -156,14 +158,21 @@ async def pending_invitations(actor: Actor) -> list[Invitation]:
     ).order_by(Invitation.id)
 
 
-async def invite(actor: Actor, email: str, base_url: str) -> OutboxMessage:
-    """Email a single-use join link to `email`.
+async def invite(actor: Actor, email: str) -> OutboxMessage:
+    """Email a single-use join link to `email`, at most INVITATIONS_PER_WORKSPACE_PER_HOUR per workspace.
 
     Raises:
         PermissionDenied: the actor is not an owner.
         ValidationFailed: bad email, or already a member.
+        RateLimited: the workspace already sent its invitations for this hour.
     """
     actor.require_owner("invite teammates")
+    limit = get_settings().invitations_per_workspace_per_hour
+    recent = await Invitation.count().where(
+        (Invitation.workspace == actor.workspace_id) & (Invitation.created_at >= utcnow() - timedelta(hours=1))
+    )
+    if recent >= limit:
+        raise RateLimited(f"This workspace sent {limit} invitations in the last hour. Try again later.")
     try:
         email = normalise_email(email)
     except InvalidValue as exc:
@@ -188,7 +197,7 @@ async def invite(actor: Actor, email: str, base_url: str) -> OutboxMessage:
     )
     from app.web.templating import render_email  # noqa: PLC0415 (templates live with the web layer)
 
-    link = f"{base_url}/invitations/{token}"
+    link = f"{get_settings().base_url}{INVITATION_PATH}{token}"
     inviter = actor.user.name or actor.user.email
     return await record_email(
         Email(
@@ -211,9 +220,40 @@ async def find_invitation(token: str) -> Invitation:
     return row
 
 
+async def invitation_for_path(path: str) -> Invitation | None:
+    """The pending invitation a sign-up's `next=/invitations/<token>` points at; None for anything else."""
+    if not path.startswith(INVITATION_PATH):
+        return None
+    token = path.removeprefix(INVITATION_PATH).split("/")[0]
+    try:
+        return await find_invitation(token) if token else None
+    except NotFound:
+        return None
+
+
+def invitee_mismatch(invitation: Invitation, user: User) -> str | None:
+    """Why `user` may not use `invitation` (it was sent to someone else), or None when they are the invitee.
+
+    Both addresses are stored normalised (lower-cased, IDNA domain); casefold() also covers rows that predate that.
+    """
+    if user.email.casefold() == invitation.email.casefold():
+        return None
+    return (f"This invitation was sent to {invitation.email}. Log in as {invitation.email}, "
+            f"or ask the owner to invite {user.email}.")
+
+
 async def accept_invitation(token: str, user: User) -> Workspace:
-    """Join the invitation's workspace as the signed-in user; the link works once."""
+    """Join the invitation's workspace as the signed-in user, who must be the invitee; the link works once.
+
+    Raises:
+        NotFound: unknown, used, revoked or expired invitation.
+        PermissionDenied: the signed-in user is not the person the invitation was sent to.
+        Conflict: a concurrent acceptance used it first.
+    """
     invitation = await find_invitation(token)
+    mismatch = invitee_mismatch(invitation, user)
+    if mismatch:
+        raise PermissionDenied(mismatch)
     claimed = await Invitation.update({Invitation.accepted_at: utcnow()}).where(
         (Invitation.id == invitation.id) & Invitation.accepted_at.is_null()
     ).returning(Invitation.id)

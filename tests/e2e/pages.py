@@ -67,9 +67,11 @@ class SignupPage:
         await self.page.goto("/signup" + (f"?next={next_path}" if next_path else ""))
         return self
 
-    async def sign_up(self, name: str, email: str, password: str, agency: str | None = None) -> None:
+    async def sign_up(self, name: str, email: str | None, password: str, agency: str | None = None) -> None:
+        """Fill and send the form; email=None keeps the one an invitation filled in and locked."""
         await self.page.get_by_label("Your name").fill(name)
-        await self.page.get_by_label("Work email").fill(email)
+        if email is not None:
+            await self.page.get_by_label("Work email").fill(email)
         await self.page.get_by_label("Password").fill(password)
         if agency is not None:
             await self.page.get_by_label("Agency name").fill(agency)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import secrets
+import socket
 import time
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
 import stripe
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
 
 from app.settings import get_settings
 
@@ -27,6 +31,64 @@ def fx_stripe_standin(fresh_standin, monkeypatch):
     monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
     get_settings.cache_clear()
     yield fresh_standin
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+class SmtpInbox(Message):
+    """What a real SMTP server on loopback received (aiosmtpd), as email.message.Message objects."""
+
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def handle_message(self, message):
+        self.messages.append(message)
+
+    def texts(self) -> list[str]:
+        """The decoded text/plain part of every message received."""
+        return [part.get_payload(decode=True).decode() for message in self.messages for part in message.walk()
+                if part.get_content_type() == "text/plain"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(name="smtp")
+def fx_smtp(monkeypatch):
+    """A real SMTP server on loopback, with SMTP_URL pointing at it (restored afterwards)."""
+    inbox = SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    monkeypatch.setenv("SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
+    get_settings.cache_clear()
+    yield inbox
+    controller.stop()
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+PRODUCTION_BASE_URL = "https://app.example"
+
+
+@pytest.fixture(name="production_client")
+async def fx_production_client(monkeypatch):
+    """A client of a production app, with the process settings production too (the mail seam reads them)."""
+    from litestar.testing import AsyncTestClient
+
+    from app.main import create_app
+
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "p" * 16 + secrets.token_hex(16))
+    monkeypatch.setenv("BASE_URL", PRODUCTION_BASE_URL)
+    get_settings.cache_clear()
+    assert get_settings().production
+    # https, so the test client sends the Secure CSRF and session cookies back.
+    async with AsyncTestClient(app=create_app(get_settings()), base_url=PRODUCTION_BASE_URL) as client:
+        yield client
     monkeypatch.undo()
     get_settings.cache_clear()
 

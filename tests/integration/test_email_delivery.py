@@ -1,42 +1,7 @@
 """With SMTP_URL set, emails leave through a real SMTP server (aiosmtpd on loopback)."""
 
-import socket
-
-import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
-
 from app.core import mail
 from app.core.tables import OutboxMessage
-from app.settings import get_settings
-
-
-class _Inbox(Message):
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def handle_message(self, message):
-        self.messages.append(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(name="smtp")
-def fx_smtp(monkeypatch):
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    monkeypatch.setenv("SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
-    get_settings.cache_clear()
-    yield inbox
-    controller.stop()
-    monkeypatch.delenv("SMTP_URL")
-    get_settings.cache_clear()
 
 
 async def test_a_recorded_email_is_delivered_once_over_smtp(smtp):

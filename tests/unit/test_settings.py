@@ -19,6 +19,12 @@ from app.settings import DEV_SECRET_KEY, ImproperlyConfigured, load_settings
         ("PASSWORD_HASH_WORKERS", "0", "at least 1"),
         ("DEFAULT_TIMEZONE", "Mars/Base", "not a known time zone"),
         ("STRIPE_API_BASE", "ftp://stripe", "STRIPE_API_BASE must be a URL"),
+        ("ALLOWED_HOSTS", "*", "ALLOWED_HOSTS entries"),
+        ("ALLOWED_HOSTS", "app.*.example", "ALLOWED_HOSTS entries"),
+        ("RESET_EMAILS_PER_ADDRESS_PER_HOUR", "0", "at least 1"),
+        ("RESET_REQUESTS_PER_IP_PER_HOUR", "lots", "whole number"),
+        ("INVITATIONS_PER_WORKSPACE_PER_HOUR", "0", "at least 1"),
+        ("SIGNUPS_PER_IP_PER_HOUR", "-1", "at least 1"),
     ],
 )
 def test_it_rejects_a_bad_value_with_the_variable_name(monkeypatch, name, value, message):
@@ -51,3 +57,9 @@ def test_postgres_and_redis_are_chosen_by_url(monkeypatch):
 def test_sqlite_is_the_default(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     assert not load_settings().uses_postgres
+
+
+def test_allowed_hosts_are_base_urls_host_with_its_port_and_the_extra_ones(monkeypatch):
+    monkeypatch.setenv("BASE_URL", "https://App.Example:8443/")
+    monkeypatch.setenv("ALLOWED_HOSTS", " *.app.example ,Internal.lan,")
+    assert load_settings().allowed_hosts == ("app.example", "app.example:8443", "*.app.example", "internal.lan")
