@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 from app.accounts import services, sessions
 from app.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
 from app.accounts.throttle import LoginThrottled
-from app.core.errors import ValidationFailed
+from app.core.errors import RateLimited, ValidationFailed
 from app.web.auth import (
     CurrentActor,
     CurrentUser,
