@@ -26,10 +26,6 @@ from app.workspaces.services import create_workspace, invitation_for_path
 from tasks.emails import deliver_email
 
 
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
 class AccountController(Controller):
     include_in_schema = False
 
@@ -49,7 +45,7 @@ class AccountController(Controller):
         invitation = await invitation_for_path(data.next)
         invited_email = invitation.email if invitation else None
         try:
-            user = await services.sign_up(data.email, data.password, data.name, _client_ip(request), invited_email)
+            user = await services.sign_up(data.email, data.password, data.name, client_ip(request), invited_email)
         except (ValidationFailed, RateLimited) as exc:
             errors = exc.errors if isinstance(exc, ValidationFailed) else {"form": exc.message}
             data.password, data.email = "", invited_email or data.email
@@ -103,7 +99,7 @@ class AccountController(Controller):
     @post("/password/forgot", name="accounts:send_reset")
     async def send_reset(self, request: Request, data: Form[ForgotPasswordForm]) -> Template:
         """Email a reset link; the answer is the same whether or not the account exists (429 per IP, see service)."""
-        message = await services.request_password_reset(data.email, _client_ip(request))
+        message = await services.request_password_reset(data.email, client_ip(request))
         if message is not None:
             deliver_email(message.id)
         return Template("accounts/forgot.html", context={"form": data, "sent": True})
