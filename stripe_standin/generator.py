@@ -28,22 +28,23 @@ DEMO_CLIENTS = [
 ]
 
 # How each demo client shows up in Stripe: exact email, same domain, free mail, none...
-# (name, email, website, kind)
+# (name, email, website, kind, the demo client it really belongs to). The last two are ground truth that only the
+# generator knows; each customer carries them in its metadata (standin_kind, standin_client), as an agency could.
 DEMO_CUSTOMERS = [
-    ("Acme Rockets", "ops@acme-rockets.com", None, "exact_email"),
-    ("Bluebird Bakery Ltd", "accounts@bluebirdbakery.co.uk", None, "domain"),
-    ("Driftwood Surf", "driftwoodsurf@gmail.com", None, "free_mail"),
-    ("Harbor Fitness", None, None, "no_email"),
-    ("Copperleaf Dental Group", "billing@copperleafdental.com", None, "domain"),
-    ("Acme Rockets (EU)", "ops@acme-rockets.com", None, "duplicate_email"),
-    ("Evergreen Legal LLP", "finance@evergreenlegal.com", None, "domain"),
-    ("Foxglove Florists", "orders@foxglove-florists.com", None, "exact_email"),
-    ("Granite and Pine", "jo@mail.graniteandpine.com", None, "subdomain"),
-    ("Juniper Yoga Studio", "juniper.yoga@outlook.com", None, "free_mail"),
-    ("Ironclad Security Inc", "ap@ironclad-sec.com", None, "domain"),
-    ("Keystone Realty", "keystone.realty@yahoo.com", "https://keystonerealty.com", "website"),
-    ("Lumen Optometry", "care@lumenoptometry.com", None, "exact_email"),
-    ("Harbour Fitness Club", "billing@harbourfitness.co.uk", None, "near_miss"),
+    ("Acme Rockets", "ops@acme-rockets.com", None, "exact_email", "Acme Rockets"),
+    ("Bluebird Bakery Ltd", "accounts@bluebirdbakery.co.uk", None, "domain", "Bluebird Bakery"),
+    ("Driftwood Surf", "driftwoodsurf@gmail.com", None, "free_mail", "Driftwood Surf Co"),
+    ("Harbor Fitness", None, None, "no_email", "Harbor Fitness"),
+    ("Copperleaf Dental Group", "billing@copperleafdental.com", None, "domain", "Copperleaf Dental"),
+    ("Acme Rockets (EU)", "ops@acme-rockets.com", None, "duplicate_email", "Acme Rockets"),
+    ("Evergreen Legal LLP", "finance@evergreenlegal.com", None, "domain", "Evergreen Legal"),
+    ("Foxglove Florists", "orders@foxglove-florists.com", None, "exact_email", "Foxglove Florists"),
+    ("Granite and Pine", "jo@mail.graniteandpine.com", None, "subdomain", "Granite & Pine Builders"),
+    ("Juniper Yoga Studio", "juniper.yoga@outlook.com", None, "free_mail", "Juniper Yoga"),
+    ("Ironclad Security Inc", "ap@ironclad-sec.com", None, "domain", "Ironclad Security"),
+    ("Keystone Realty", "keystone.realty@yahoo.com", "https://keystonerealty.com", "website", "Keystone Realty"),
+    ("Lumen Optometry", "care@lumenoptometry.com", None, "exact_email", "Lumen Optometry"),
+    ("Harbour Fitness Club", "billing@harbourfitness.co.uk", None, "near_miss", None),  # another business
 ]
 
 FREE_MAIL = ["gmail.com", "outlook.com", "yahoo.com", "hotmail.com", "icloud.com", "proton.me"]
@@ -143,8 +144,11 @@ class Generator:
                 break
             if invoice_target is not None and len(acct.invoices) >= invoice_target:
                 break
-            profile = DEMO_CUSTOMERS[i] if demo_first and i < len(DEMO_CUSTOMERS) else self.random_profile(i)
-            self.make_customer_history(acct, *profile, index=i)
+            if demo_first and i < len(DEMO_CUSTOMERS):
+                *profile, client = DEMO_CUSTOMERS[i]
+            else:
+                profile, client = self.random_profile(i), None
+            self.make_customer_history(acct, *profile, index=i, client=client)
             i += 1
         self.ensure_one_cancelling(acct)
 
@@ -175,7 +179,7 @@ class Generator:
 
     # -- one customer's 24 months ---------------------------------------------------
     def make_customer_history(self, acct: AccountData, name: str, email: str | None, website: str | None,
-                              kind: str, index: int) -> dict:
+                              kind: str, index: int, client: str | None = None) -> dict:
         rng, now = self.rng, self.now
         base_cur = acct.account["currency"]
         r = rng.random()
@@ -187,7 +191,7 @@ class Generator:
             "id": self.id("cus_", 14), "created": created, "name": name, "email": email, "website": website,
             "currency": currency, "country": acct.account["country"],
             "invoice_prefix": "".join(rng.choices(string.ascii_uppercase + string.digits, k=8)),
-            "description": f"{kind.replace('_', ' ')} customer", "metadata": {"standin_kind": kind},
+            "description": f"{kind.replace('_', ' ')} customer", "metadata": {"standin_kind": kind, **({"standin_client": client} if client else {})},
         })
         self.emit_if_recent(acct, "customer.created", "customers", cust, created)
         roll = rng.random()

@@ -5,7 +5,6 @@ Nothing here skips: a browser or server that cannot start fails the run, with it
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import subprocess
@@ -143,23 +142,16 @@ async def fx_page(request: pytest.FixtureRequest, browser: Browser, server: Serv
 async def _worker_settled(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     """After a test that ran the real worker, wait for its queued and running work before tables are emptied.
 
-    A journey that ends by connecting an account leaves a backfill running in the worker; emptying the tables
-    under it deadlocked on PostgreSQL and could leave its rows for the next test. Runs before the root
-    conftest's truncation because autouse fixtures tear down innermost first.
+    A journey that ends by connecting an account leaves a backfill running in the worker, and webhook deliveries
+    leave events to apply; emptying the tables under them deadlocked on PostgreSQL and could leave their rows for
+    the next test. Runs before the root conftest's truncation because autouse fixtures tear down innermost first.
     """
     yield
     if "server" not in request.fixturenames:
         return
-    from app.stripe_data.tables import SyncRun, SyncStatus
-    from tasks import huey
+    from tests.e2e.worker_busy import wait_until_idle
 
-    busy = (SyncRun.status == SyncStatus.queued.value) | (SyncRun.status == SyncStatus.running.value)
-    deadline = time.monotonic() + 60
-    while huey.pending_count() or await SyncRun.exists().where(busy):
-        if time.monotonic() > deadline:
-            pytest.fail(f"the worker was still busy 60 s after the test: {huey.pending_count()} queued tasks, "
-                        f"sync runs {await SyncRun.select(SyncRun.id, SyncRun.status).where(busy)}")
-        await asyncio.sleep(0.1)  # the poll interval of a loop with a deadline
+    await wait_until_idle(timeout=60)
 
 
 @pytest.fixture(name="stripe_for_server")

@@ -1,7 +1,8 @@
-"""What a sync of a stand-in account should show, computed from the stand-in's own objects.
+"""What a sync of a stand-in account should show, computed from the stand-in's objects and its generator's records.
 
-The rules are restated here from PRODUCT.md, independently of app/stripe_data, so a browser test can
-check the app's numbers against something the app did not compute.
+Nothing here restates a rule of app/stripe_data: revenue comes from the fields Stripe defines on each charge, and
+matches from what the generator knows about each customer (metadata `standin_client`, the demo client it really
+belongs to, and `standin_kind`, how it shows up in Stripe), so a wrong rule in the app cannot also be right here.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-# The stand-in's generator only uses these free-mail domains; they never match by domain.
-FREE_MAIL = {"gmail.com", "outlook.com", "yahoo.com", "hotmail.com", "icloud.com", "proton.me"}
+# PRODUCT.md, Matching: an exact email, or the domain of the email or of the website kept in metadata, matches a
+# client automatically. A customer the generator made to show up in Stripe in one of these ways matches the client
+# it belongs to; one paying from a free-mail address or with no email at all belongs to a client but goes to review.
+AUTOMATIC_EVIDENCE = {"exact_email", "duplicate_email", "domain", "subdomain", "website"}
 
 
 @dataclass(frozen=True)
@@ -28,53 +30,27 @@ class StripeData:
     customers: dict[str, dict]
     invoices: list[dict]
     charges: list[dict]
-    refunds: list[dict]
 
     @classmethod
     def load(cls, standin, account: str) -> "StripeData":
         def everything(collection: str) -> list[dict]:
             return standin.objects(account, collection, limit=1_000_000)
 
-        return cls({c["id"]: c for c in everything("customers")}, everything("invoices"), everything("charges"),
-                   everything("refunds"))
-
-    def invoice_emails(self) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = defaultdict(set)
-        for invoice in self.invoices:
-            if invoice.get("customer_email"):
-                found[invoice["customer"]].add(invoice["customer_email"].lower())
-        return found
+        return cls({c["id"]: c for c in everything("customers")}, everything("invoices"), everything("charges"))
 
 
-def _host(value: str | None) -> str:
-    if not value:
-        return ""
-    host = (urlsplit(value).hostname if "//" in value else value.split("/")[0]) or ""
-    return host.lower().removeprefix("www.")
-
-
-def _claims(domain: str, client_domain: str) -> bool:
-    return domain == client_domain or domain.endswith("." + client_domain)
-
-
-def auto_matches(data: StripeData, clients: list[ClientSpec]) -> dict[str, str]:
-    """customer id -> client name: exact email first, then a single client claiming the (non-free-mail) domain."""
-    by_email = {email.lower(): spec.name for spec in clients for email in spec.emails}
-    invoice_emails = data.invoice_emails()
+def expected_matches(data: StripeData, clients: list[ClientSpec]) -> dict[str, str]:
+    """customer id -> client name, for the customers that belong to a client and show it in their email or website."""
+    names = {spec.name for spec in clients}
     matched: dict[str, str] = {}
     for customer_id, customer in data.customers.items():
-        emails = {(customer.get("email") or "").lower()} | invoice_emails.get(customer_id, set())
-        emails.discard("")
-        email_hits = {by_email[e] for e in emails if e in by_email}
-        if email_hits:
-            if len(email_hits) == 1:
-                matched[customer_id] = email_hits.pop()
+        metadata = customer.get("metadata") or {}
+        client = metadata.get("standin_client")
+        if client is None:
             continue
-        domains = {e.rpartition("@")[2] for e in emails} | {_host(customer.get("website"))}
-        domains = {d for d in domains if d and d not in FREE_MAIL}
-        hits = {spec.name for spec in clients for d in domains for cd in spec.domains if _claims(d, cd)}
-        if len(hits) == 1:
-            matched[customer_id] = hits.pop()
+        assert client in names, f"{customer_id} belongs to {client!r}, which is not one of the workspace's clients"
+        if metadata.get("standin_kind") in AUTOMATIC_EVIDENCE:
+            matched[customer_id] = client
     return matched
 
 
@@ -83,16 +59,12 @@ def invoices_of(data: StripeData, customer_ids: set[str]) -> int:
 
 
 def net_revenue(data: StripeData, customer_ids: set[str]) -> dict[str, int]:
-    """Succeeded, paid charges minus refunds (the larger of the charge's own figure and its refunds), per currency."""
-    refunded: dict[str, int] = defaultdict(int)
-    for refund in data.refunds:
-        if refund.get("status") in ("succeeded", "pending"):
-            refunded[refund["charge"]] += refund["amount"]
+    """Money kept from the customers' charges, per currency, in Stripe's own terms: a charge whose `status` is
+    succeeded and that is `paid` brought in its `amount_captured`, of which `amount_refunded` went back."""
     totals: dict[str, int] = defaultdict(int)
     for charge in data.charges:
-        if charge["customer"] in customer_ids and charge.get("paid") and charge.get("status") == "succeeded":
-            totals[charge["currency"]] += charge["amount"] - max(charge.get("amount_refunded") or 0,
-                                                                 refunded[charge["id"]])
+        if charge["customer"] in customer_ids and charge["status"] == "succeeded" and charge["paid"]:
+            totals[charge["currency"]] += charge["amount_captured"] - charge["amount_refunded"]
     return dict(totals)
 
 

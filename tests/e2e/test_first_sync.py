@@ -1,7 +1,8 @@
 """A new owner's first sync, as the setup guide's "Verify it's working" describes: connect, watch the progress,
 read the summary card, review the unmatched customers, and find overdue badges and revenue on the clients page.
 
-Every expected number comes from the stand-in's own objects (tests/e2e/stripe_oracle.py), never from constants.
+Every expected number comes from the stand-in's objects and its generator's records of who belongs to which client
+(tests/e2e/stripe_oracle.py), never from constants or from the app's own rules.
 """
 
 from decimal import Decimal
@@ -10,7 +11,7 @@ from playwright.async_api import Page, expect
 
 from app.demo import DEMO_CLIENTS, seed_demo
 from tests.e2e.pages import ClientsPage, IntegrationsPage, LoginPage, ReviewUnmatchedPage, SyncProgress
-from tests.e2e.stripe_oracle import (ClientSpec, StripeData, auto_matches, currencies_of, days_overdue,
+from tests.e2e.stripe_oracle import (ClientSpec, StripeData, currencies_of, days_overdue, expected_matches,
                                      invoices_of, net_revenue)
 from tests.plugins.standin import NORTHWIND_DIGITAL
 
@@ -48,7 +49,7 @@ async def test_connecting_syncs_matches_and_the_review_leads_to_overdue_badges(p
     workspace = await seed_demo()
     specs = [ClientSpec(name, tuple(emails), tuple(domains)) for name, emails, domains in DEMO_CLIENTS]
     data = StripeData.load(standin, NORTHWIND_DIGITAL)
-    auto = auto_matches(data, specs)
+    auto = expected_matches(data, specs)
 
     await (await LoginPage(page).open()).log_in("owner@demo.test", "demo-password")
     integrations = await IntegrationsPage(page).open()

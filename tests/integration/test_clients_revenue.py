@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+import time_machine
 
 from app.clients.services import ClientInput, create_client, update_client
 from app.core.timeutil import utcnow
 from app.integrations.tables import StripeConnection
-from app.stripe_data.tables import CustomerMatch, StripeSubscription
+from app.stripe_data.matching import rematch
+from app.stripe_data.tables import CustomerMatch, StripeInvoice, StripeSubscription
+from app.workspaces.tables import Workspace
 from app.workspaces.services import set_plan
 from tests import factories as f
 from tests.conftest import login
@@ -36,7 +40,6 @@ async def _agency(alice):
     raw = {"status": "active", "items": {"data": [{"quantity": 2, "price": {"unit_amount": 25_000,
                                                                              "recurring": {"interval": "month"}}}]}}
     await StripeSubscription.update({StripeSubscription.raw: json.dumps(raw)}).where(StripeSubscription.id == sub.id)
-    from app.stripe_data.matching import rematch
     await rematch(ws, f.ACCOUNT)
     return late, big
 
@@ -51,15 +54,43 @@ async def test_the_list_shows_revenue_mrr_last_invoice_and_an_overdue_badge_link
     assert "Invoice 12 days overdue" in page.text
 
 
-async def test_sort_by_revenue_last_invoice_and_overdue_and_filter_overdue(client, alice):
-    await _agency(alice)
+async def test_sort_by_revenue_follows_net_revenue_not_names_and_moves_when_a_refund_lands(client, alice):
+    ws = alice.workspace.id
+    await set_plan(ws, "pro")
+    # Created so that neither name order (Alpha, bravo, charlie, delta) nor newest first gives the revenue order.
+    paid = {}
+    for name, amount, refunded in (("bravo", 120_000, 30_000), ("delta", 0, 0), ("charlie", 50_000, 0),
+                                   ("Alpha", 10_000, 0)):
+        await f.client(ws, name, emails=(f"ap@{name.lower()}.test",))
+        if amount:
+            customer = await f.customer(ws, email=f"ap@{name.lower()}.test")
+            paid[name] = await f.charge(customer, amount=amount, refunded=refunded)
+    await rematch(ws, f.ACCOUNT)
     await login(client, alice)
-    assert _names(await client.get("/dashboard/clients", params={"sort": "revenue"})) == ["Big Spender", "Late Co", "No Stripe"]
+    # Net revenue: bravo $900, charlie $500, Alpha $100; delta has no Stripe data, so it comes last.
+    assert _names(await client.get("/dashboard/clients", params={"sort": "revenue"})) == [
+        "bravo", "charlie", "Alpha", "delta"]
+    await f.refund(paid["bravo"], 85_000)  # the refund object, before the synced charge shows it: bravo nets $350
+    assert _names(await client.get("/dashboard/clients", params={"sort": "revenue"})) == [
+        "charlie", "bravo", "Alpha", "delta"]
+    assert _names(await client.get("/dashboard/clients", params={"sort": "name"})) == [
+        "Alpha", "bravo", "charlie", "delta"]
+
+
+async def test_sort_by_last_invoice_and_overdue_and_filter_overdue(client, alice):
+    await _agency(alice)
+    quiet = await f.client(alice.workspace.id, "Aardvark Quiet", emails=("ap@aardvark.test",))
+    old = await f.customer(alice.workspace.id, email="ap@aardvark.test")
+    await f.invoice(old, created=utcnow() - timedelta(days=200))
+    await rematch(alice.workspace.id, f.ACCOUNT)
+    await login(client, alice)
+    assert _names(await client.get("/dashboard/clients", params={"sort": "last_invoice"})) == [
+        "Big Spender", "Late Co", quiet.name, "No Stripe"]
     assert _names(await client.get("/dashboard/clients", params={"sort": "overdue"}))[0] == "Late Co"
-    assert _names(await client.get("/dashboard/clients", params={"sort": "last_invoice"}))[0] == "Big Spender"
     fragment = await client.get("/dashboard/clients", params={"only": "overdue"}, headers={"HX-Request": "true"})
     assert _names(fragment) == ["Late Co"] and "<html" not in fragment.text
-    assert _names(await client.get("/dashboard/clients", params={"only": "revenue", "sort": "name"})) == ["Big Spender", "Late Co"]
+    assert _names(await client.get("/dashboard/clients", params={"only": "revenue", "sort": "name"})) == [
+        "Big Spender", "Late Co"]
 
 
 async def test_the_detail_page_lists_invoices_with_links_into_stripes_dashboard(client, alice):
@@ -85,10 +116,15 @@ async def test_a_new_or_edited_client_claims_its_stripe_customers_at_once(alice)
 
 
 async def test_the_workspace_time_zone_decides_the_day_count(client, alice):
-    from app.workspaces.tables import Workspace
-    late, _ = await _agency(alice)
-    await Workspace.update({Workspace.timezone: "Pacific/Kiritimati"}).where(Workspace.id == alice.workspace.id)
-    await login(client, alice)
-    page = await client.get("/dashboard/clients")
-    # UTC+14: "today" there may be a day ahead of UTC, never behind.
-    assert "Invoice 12 days overdue" in page.text or "Invoice 13 days overdue" in page.text
+    # 01:00 on 11 March in Kiritimati (UTC+14) while UTC is still on 10 March; due 23:00 on 26 February there,
+    # 09:00 on 26 February in UTC. Kiritimati counts 13 days, UTC 12: only the zone-aware count gives 13.
+    now, due = datetime(2026, 3, 10, 11, 0, tzinfo=UTC), datetime(2026, 2, 26, 9, 0, tzinfo=UTC)
+    with time_machine.travel(now, tick=True):
+        await _agency(alice)
+        await StripeInvoice.update({StripeInvoice.due_date: due}).where(StripeInvoice.number == "LATE-1")
+        await login(client, alice)
+        in_utc = await client.get("/dashboard/clients")
+        await Workspace.update({Workspace.timezone: "Pacific/Kiritimati"}).where(Workspace.id == alice.workspace.id)
+        in_kiritimati = await client.get("/dashboard/clients")
+    assert "Invoice 12 days overdue" in in_utc.text
+    assert "Invoice 13 days overdue" in in_kiritimati.text and "Invoice 12 days overdue" not in in_kiritimati.text

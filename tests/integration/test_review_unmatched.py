@@ -49,11 +49,23 @@ async def test_a_teammate_may_review_too(client, alice, bob):
 
 
 async def test_search_returns_only_the_rows_fragment_for_htmx(client, alice):
-    await _grid(alice)
+    _, _, lone, ambiguous, _ = await _grid(alice)
     await login(client, alice)
     fragment = await client.get(GRID, params={"q": "lonely"}, headers={"HX-Request": "true"})
-    assert fragment.text.lstrip().startswith("{#") is False and "<html" not in fragment.text
-    assert fragment.text.count('data-testid="unmatched-row"') == 1 and 'hx-swap-oob="true"' in fragment.text
+    text = fragment.text
+    assert fragment.status_code == 200 and text.lstrip().startswith('<section class="panel" id="unmatched-rows"')
+    # The matching customer's row, with its invoice total and its three actions...
+    assert text.count('data-testid="unmatched-row"') == 1 and f'data-customer="{lone.stripe_id}"' in text
+    assert '<span data-testid="customer-name">Lonely Ltd</span>' in text and "pay@lonely.io" in text
+    assert "€133.45" in text
+    for action in ("map", "create", "ignore"):
+        assert f'hx-post="{GRID}/{lone.stripe_id}/{action}"' in text, action
+    assert ambiguous.stripe_id not in text and "Acme Something" not in text
+    # ...the counts out of band, and nothing of the page around the grid.
+    assert 'id="unmatched-counts"' in text and 'hx-swap-oob="true"' in text
+    for layout in ("<html", "<body", '<main id="main"', 'data-testid="toasts"', "Review unmatched Stripe customers",
+                   'data-testid="unmatched-search"', 'data-testid="bulk-form"', 'id="client-options"'):
+        assert layout not in text, layout
 
 
 async def test_it_maps_a_customer_by_hand_and_the_mapping_survives_rematch(client, alice):

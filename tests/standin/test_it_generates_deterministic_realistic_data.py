@@ -51,6 +51,15 @@ def test_customers_match_partly_match_or_miss_the_demo_clients(fresh_standin):
     assert len(domains - {d for _, _, d in DEMO_CLIENTS} - set(FREE_MAIL)) >= 5  # unrelated customers
 
 
+def test_each_customer_says_in_its_metadata_which_demo_client_it_really_belongs_to(fresh_standin):
+    customers = fresh_standin.objects(NORTHWIND_DIGITAL, "customers", limit=100)
+    belongs = {c["name"]: c["metadata"].get("standin_client") for c in customers}
+    assert {name for name in belongs.values() if name} == {name for name, _, _ in DEMO_CLIENTS}
+    assert belongs["Acme Rockets (EU)"] == "Acme Rockets" and belongs["Driftwood Surf"] == "Driftwood Surf Co"
+    assert belongs["Harbour Fitness Club"] is None  # a near miss is another business
+    assert all(isinstance(v, str) and len(v) <= 500 for c in customers for v in c["metadata"].values())  # Stripe's limit
+
+
 def test_the_invoices_cover_every_status_overdue_and_long_invoices(fresh_standin):
     now = int(time.time())
     invoices = fresh_standin.objects(NORTHWIND_DIGITAL, "invoices", limit=100000)
