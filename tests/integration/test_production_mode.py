@@ -1,6 +1,5 @@
-"""With APP_ENV=production: no dev outbox, and session cookies only travel over HTTPS."""
+"""With APP_ENV=production: no dev outbox, session cookies only over HTTPS, and only the real webhook secret."""
 
-import dataclasses
 import secrets
 
 import pytest
@@ -9,16 +8,41 @@ from litestar.testing import AsyncTestClient
 from app.main import create_app
 from app.settings import get_settings
 from tests.conftest import PASSWORD, csrf_token
+from tests.integration.conftest import signed
+
+WEBHOOK_SECRET = "whsec_production_" + secrets.token_hex(8)
+PRODUCTION_ENV = {
+    "APP_ENV": "production",
+    "SECRET_KEY": secrets.token_urlsafe(48),
+    "BASE_URL": "https://testserver.local",
+    "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_hex(12),
+    "STRIPE_CLIENT_ID": "ca_" + secrets.token_hex(12),
+    "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    "STRIPE_API_BASE": "https://api.stripe.com",
+    "STRIPE_CONNECT_BASE": "https://connect.stripe.com",
+}
 
 
 @pytest.fixture(name="prod_client")
-async def fx_prod_client():
-    # A production app built from explicit settings: the cached settings other tests use stay untouched.
-    settings = dataclasses.replace(get_settings(), env="production", secret_key=secrets.token_urlsafe(48))
-    assert settings.production
-    # https, so the test client sends the Secure CSRF and session cookies back.
-    async with AsyncTestClient(app=create_app(settings), base_url="https://testserver.local") as client:
-        yield client
+async def fx_prod_client(app, monkeypatch):
+    """An app built by load_settings() from a production environment, as `python -m app serve` would build it.
+
+    `app` first: the session's test app is built (from test settings) before the environment turns production.
+    The cache is cleared on the way in, so request-time get_settings() calls see production too, and on the way
+    out after the environment is restored, so later tests get test settings again.
+    """
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        settings = get_settings()
+        assert settings.production and settings.stripe_webhook_secret == WEBHOOK_SECRET
+        # https, so the test client sends the Secure CSRF and session cookies back.
+        async with AsyncTestClient(app=create_app(settings), base_url="https://testserver.local") as client:
+            yield client
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
 
 
 async def test_the_dev_outbox_is_not_mounted_in_production(prod_client, client):
@@ -37,3 +61,16 @@ async def test_the_session_cookie_is_secure_httponly_and_samesite_lax_in_product
     assert "secure" in attributes and "httponly" in attributes
     assert attributes["samesite"].split("=")[1].lower() == "lax"
     assert (await prod_client.get("/dashboard/settings")).status_code == 200  # the Secure session works over https
+
+
+async def test_a_webhook_signed_with_the_stand_ins_secret_is_refused_in_production(prod_client):
+    event = {"id": "evt_forged", "object": "event", "type": "account.application.deauthorized",
+             "account": "acct_1NorthwindDigital", "created": 1, "data": {"object": {}}}
+    payload, headers = signed(event, secret="whsec_standin_clientpulse")  # in this repository
+    assert (await prod_client.post("/billing/stripe/webhook", content=payload, headers=headers)).status_code == 400
+    payload, headers = signed(event, secret=WEBHOOK_SECRET)
+    assert (await prod_client.post("/billing/stripe/webhook", content=payload, headers=headers)).status_code == 200
+
+
+async def test_the_production_settings_do_not_leak_into_later_tests():
+    assert not get_settings().production and get_settings().env == "test"
