@@ -32,6 +32,10 @@ browser:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# The demo, and only the demo, runs in development mode (the published development key, the dev outbox, the
+# local Stripe stand-in); anything started without APP_ENV is production and refuses to start unconfigured.
+migrate seed run: export APP_ENV = development
+
 migrate: install
 	@$(PY) -m app migrate
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
 import os
 import subprocess
 import sys
 
-from app.settings import ROOT, get_settings
+from app.settings import DEMO_HINT, ROOT, ImproperlyConfigured, get_settings
+
+
+class Refused(Exception):
+    """The command would be unsafe with these settings; the message says what to change."""
 
 
 def migrate() -> None:
@@ -52,6 +57,9 @@ def set_plan(workspace_id: int, plan: str) -> None:
 
 
 def seed_demo() -> None:
+    if get_settings().production:
+        # The demo's logins have published passwords: in production they would be a way in.
+        raise Refused(f"seed-demo creates logins with published passwords and never runs in production. {DEMO_HINT}")
     from app.demo import seed_demo as _seed
 
     asyncio.run(_seed())
@@ -61,8 +69,23 @@ def worker(workers: int) -> None:
     os.execvp(sys.executable, [sys.executable, "-m", "huey.bin.huey_consumer", "tasks.huey", "-w", str(workers), "-k", "thread"])
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # another host name: it may well resolve to a public address
+
+
 def serve(host: str, port: int) -> None:
     import uvicorn
+
+    if get_settings().uses_dev_secret_key and not _is_loopback(host):
+        # Anyone can forge sessions signed with the published development key: keep it on this machine.
+        raise Refused(f"serve refuses --host {host}: the development SECRET_KEY (published in this repository) is "
+                      "in use, so only a loopback address (127.0.0.1, ::1, localhost) is allowed. Set SECRET_KEY "
+                      "to a random value of 32+ characters to listen elsewhere.")
 
     # No access log: callback URLs carry OAuth codes and states, which must not land in logs.
     uvicorn.run("app.asgi:app", host=host, port=port, log_level="info", proxy_headers=True, access_log=False)
@@ -93,6 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     from app.core.errors import DomainError
 
     try:
+        get_settings()  # every command, so bad settings stop it here with one message, before any work
+    except ImproperlyConfigured as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
         if args.command == "migrate":
             migrate()
         elif args.command == "seed-demo":
@@ -109,4 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         details = "; ".join(getattr(exc, "errors", {}).values()) or exc.message
         print(f"error: {details}", file=sys.stderr)
         return 1
+    except Refused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0

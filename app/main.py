@@ -21,6 +21,7 @@ from app.integrations.controllers import IntegrationsController, stripe_webhook
 from app.settings import ROOT, Settings, get_settings
 from app.web.auth import DEPENDENCIES, current_user_or_none
 from app.web.errors import EXCEPTION_HANDLERS
+from app.web.forms import check_input
 from app.web.templating import template_config
 from app.workspaces.controllers import InvitationController, SettingsController, WorkspaceController
 
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=route_handlers(settings),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=check_input,
         template_config=templates,
         plugins=[HTMXPlugin()],
         allowed_hosts=_allowed_hosts(settings),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +17,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Shipped so `make run` works on a fresh clone; production refuses to start with it.
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-0123456789"
+# The local Stripe stand-in's credentials are in this repository, so anyone could sign with them.
+STANDIN_STRIPE_SECRET_KEY = "sk_test_standin_platform"
+STANDIN_STRIPE_CLIENT_ID = "ca_standin_clientpulse"
+STANDIN_STRIPE_WEBHOOK_SECRET = "whsec_standin_clientpulse"
+STANDIN_STRIPE_BASE = "http://127.0.0.1:12111"
+STANDIN_STRIPE_VALUES = {STANDIN_STRIPE_SECRET_KEY, STANDIN_STRIPE_CLIENT_ID, STANDIN_STRIPE_WEBHOOK_SECRET}
+STRIPE_API_BASE = "https://api.stripe.com"
+STRIPE_CONNECT_BASE = "https://connect.stripe.com"
+DEMO_HINT = "For the local demo run `make run` or set APP_ENV=development."
+_FERNET_KEY = re.compile(r"[A-Za-z0-9_-]{43}=")
 
 
 class ImproperlyConfigured(RuntimeError):
@@ -90,6 +102,7 @@ def _allowed_hosts(base_url: str) -> tuple[str, ...]:
 class Settings:
     env: str
     secret_key: str
+    encryption_key: bytes  # a Fernet key for secrets at rest (Stripe tokens)
     base_url: str
     data_dir: Path
     database_url: str | None
@@ -134,23 +147,75 @@ class Settings:
         return hashlib.sha256(b"clientpulse-session:" + self.secret_key.encode()).digest()
 
     @property
-    def encryption_key(self) -> bytes:
-        """A Fernet key for secrets at rest (Stripe tokens), derived from SECRET_KEY unless ENCRYPTION_KEY is set."""
-        explicit = _env("ENCRYPTION_KEY")
-        if explicit:
-            return explicit.encode()
-        digest = hashlib.sha256(b"clientpulse-encryption:" + self.secret_key.encode()).digest()
+    def uses_dev_secret_key(self) -> bool:
+        return self.secret_key == DEV_SECRET_KEY
+
+
+def _encryption_key(secret_key: str) -> bytes:
+    """ENCRYPTION_KEY, checked now rather than at the first Stripe token; else one derived from SECRET_KEY."""
+    explicit = _env("ENCRYPTION_KEY")
+    if explicit is None:
+        digest = hashlib.sha256(b"clientpulse-encryption:" + secret_key.encode()).digest()
         return base64.urlsafe_b64encode(digest)
+    try:
+        valid = bool(_FERNET_KEY.fullmatch(explicit)) and len(base64.urlsafe_b64decode(explicit)) == 32
+    except (binascii.Error, ValueError):
+        valid = False
+    if not valid:
+        # Never echo the value: it is a secret even when it is a malformed one.
+        raise ImproperlyConfigured(
+            "ENCRYPTION_KEY must be a Fernet key: 32 url-safe base64-encoded bytes (44 characters ending in '='). "
+            "Generate one with: python -c "
+            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        )
+    return explicit.encode()
+
+
+def _production_problems(settings: Settings) -> list[str]:
+    """Everything that makes `settings` unsafe to serve real agencies with (an empty list when none)."""
+    problems = []
+    if settings.uses_dev_secret_key or len(settings.secret_key) < 32:
+        problems.append("SECRET_KEY must be set to a random value of 32+ characters")
+    if not settings.base_url.startswith("https://"):
+        problems.append("BASE_URL must be the public https:// address (session cookies are Secure-only)")
+    # Values are never echoed: some are secrets, and a URL may carry credentials.
+    stripe_values = (
+        ("STRIPE_SECRET_KEY", settings.stripe_secret_key, ("sk_", "rk_"), "the platform's secret key (sk_...)"),
+        ("STRIPE_CLIENT_ID", settings.stripe_client_id, ("ca_",), "the Connect client id (ca_...)"),
+        ("STRIPE_WEBHOOK_SECRET", settings.stripe_webhook_secret, ("whsec_",),
+         "the webhook endpoint's signing secret (whsec_...)"),
+    )
+    for name, value, prefixes, meaning in stripe_values:
+        if value in STANDIN_STRIPE_VALUES or "standin" in value:
+            problems.append(f"{name} is missing or is the local Stripe stand-in's value; set it to {meaning}")
+        elif not value.startswith(prefixes):
+            problems.append(f"{name} does not look like {meaning}")
+    for name, value, expected in (("STRIPE_API_BASE", settings.stripe_api_base, STRIPE_API_BASE),
+                                  ("STRIPE_CONNECT_BASE", settings.stripe_connect_base, STRIPE_CONNECT_BASE)):
+        if value != expected:
+            problems.append(f"{name} must be {expected} (or be left unset)")
+    return problems
+
+
+def _refuse_unsafe_production(settings: Settings, app_env_set: bool) -> None:
+    problems = _production_problems(settings)
+    if problems:
+        why = "APP_ENV is production" if app_env_set else "APP_ENV is not set, which means production"
+        listed = "\n".join(f"  - {problem}" for problem in problems)
+        raise ImproperlyConfigured(f"ClientPulse cannot start: {why}, and\n{listed}\n{DEMO_HINT}")
 
 
 def load_settings() -> Settings:
-    """Build Settings from the environment, raising ImproperlyConfigured on the first bad value."""
-    env = _env("APP_ENV", "development")
+    """Build Settings from the environment, raising ImproperlyConfigured on a bad value.
+
+    APP_ENV defaults to production, so a forgotten variable fails safe: the development key, the dev outbox
+    and the stand-in's Stripe credentials are only ever used when someone asked for them.
+    """
+    env = _env("APP_ENV", "production")
     if env not in {"development", "test", "production"}:
         raise ImproperlyConfigured(f"APP_ENV must be development, test or production, got {env!r}")
     secret_key = _env("SECRET_KEY", DEV_SECRET_KEY)
-    if env == "production" and (secret_key == DEV_SECRET_KEY or len(secret_key) < 32):
-        raise ImproperlyConfigured("SECRET_KEY must be set to a random value of 32+ characters in production")
+    production = env == "production"
     data_dir = Path(_env("DATA_DIR", str(ROOT / "var"))).resolve()
     database_url = _env_url("DATABASE_URL", None, {"postgres", "postgresql"})
     timezone = _env("DEFAULT_TIMEZONE", "UTC")
@@ -158,12 +223,15 @@ def load_settings() -> Settings:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ImproperlyConfigured(f"DEFAULT_TIMEZONE {timezone!r} is not a known time zone") from exc
-    stripe_base = "http://127.0.0.1:12111"
+    # Production defaults to Stripe itself: only an explicit setting points it anywhere else (and is refused).
+    stripe_api_base = STRIPE_API_BASE if production else STANDIN_STRIPE_BASE
+    stripe_connect_base = STRIPE_CONNECT_BASE if production else STANDIN_STRIPE_BASE
     login_max_failures = _env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
     base_url = _env_url("BASE_URL", "http://127.0.0.1:8000", {"http", "https"})
-    return Settings(
+    settings = Settings(
         env=env,
         secret_key=secret_key,
+        encryption_key=_encryption_key(secret_key),
         base_url=base_url,
         data_dir=data_dir,
         database_url=database_url,
@@ -173,11 +241,11 @@ def load_settings() -> Settings:
         smtp_url=_env_url("SMTP_URL", None, {"smtp", "smtps"}),
         mail_from=_env("MAIL_FROM", "ClientPulse <brief@clientpulse.local>"),
         default_timezone=timezone,
-        stripe_secret_key=_env("STRIPE_SECRET_KEY", "sk_test_standin_platform"),
-        stripe_client_id=_env("STRIPE_CLIENT_ID", "ca_standin_clientpulse"),
-        stripe_webhook_secret=_env("STRIPE_WEBHOOK_SECRET", "whsec_standin_clientpulse"),
-        stripe_api_base=_env_url("STRIPE_API_BASE", stripe_base, {"http", "https"}),
-        stripe_connect_base=_env_url("STRIPE_CONNECT_BASE", stripe_base, {"http", "https"}),
+        stripe_secret_key=_env("STRIPE_SECRET_KEY", STANDIN_STRIPE_SECRET_KEY),
+        stripe_client_id=_env("STRIPE_CLIENT_ID", STANDIN_STRIPE_CLIENT_ID),
+        stripe_webhook_secret=_env("STRIPE_WEBHOOK_SECRET", STANDIN_STRIPE_WEBHOOK_SECRET),
+        stripe_api_base=_env_url("STRIPE_API_BASE", stripe_api_base, {"http", "https"}),
+        stripe_connect_base=_env_url("STRIPE_CONNECT_BASE", stripe_connect_base, {"http", "https"}),
         stripe_requests_per_second=_env_int("STRIPE_REQUESTS_PER_SECOND", 25, minimum=1),
         stripe_requests_per_endpoint=_env_int("STRIPE_REQUESTS_PER_ENDPOINT", 10, minimum=1),
         login_max_failures=login_max_failures,
@@ -190,6 +258,9 @@ def load_settings() -> Settings:
         invitations_per_workspace_per_hour=_env_int("INVITATIONS_PER_WORKSPACE_PER_HOUR", 50, minimum=1),
         signups_per_ip_per_hour=_env_int("SIGNUPS_PER_IP_PER_HOUR", 10, minimum=1),
     )
+    if production:
+        _refuse_unsafe_production(settings, app_env_set=_env("APP_ENV") is not None)
+    return settings
 
 
 def _login_limits(per_pair: int) -> dict[str, int]:

@@ -13,6 +13,8 @@ from app.stripe_data.insights import ClientInsight, client_insights, client_invo
 from app.workspaces.services import Actor
 
 PAGE_SIZE = 25
+# Far past any workspace's last page, and small enough that the offset fits the database's integers.
+MAX_PAGE = 100_000
 STATUSES = {"active": "Active", "archived": "Archived", "all": "All"}
 SORTS = {"name": "Name", "created": "Newest first", "revenue": "Lifetime revenue",
          "last_invoice": "Last invoice", "overdue": "Most overdue"}
@@ -37,7 +39,7 @@ class ListParams:
             q=" ".join((self.q or "").split())[:200],
             status=self.status if self.status in STATUSES else "active",
             sort=self.sort if self.sort in SORTS else "name",
-            page=max(1, self.page or 1),
+            page=min(max(1, self.page or 1), MAX_PAGE),
             only=self.only if self.only in ONLY else "",
         )
 

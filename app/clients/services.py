@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from app.clients.tables import Client, ClientDomain, ClientEmail, ClientStatus
 from app.core.errors import NotFound, PlanRequired, ValidationFailed
 from app.core.timeutil import utcnow
-from app.core.validation import InvalidValue, normalise_domain, normalise_email
+from app.core.validation import (
+    CONTROL_CHARACTER_MESSAGE, InvalidValue, has_control_characters, normalise_domain, normalise_email,
+    strip_control_characters,
+)
 from app.stripe_data.matching import rematch_workspace
 from app.workspaces.services import FREE_CLIENT_LIMIT, Actor
 from app.workspaces.tables import Plan
@@ -17,6 +20,9 @@ from app.workspaces.tables import Plan
 FREE_LIMIT_MESSAGE = f"The Free plan includes up to {FREE_CLIENT_LIMIT} clients. Upgrade to add more."
 NAME_MAX = 200
 NOTES_MAX = 10_000
+# Enough for any real client; a bound keeps one form (or CSV cell) from costing thousands of rows and checks.
+EMAILS_MAX = 20
+DOMAINS_MAX = 20
 # Emails and domains never contain commas, semicolons, pipes or spaces, so any of them separates values.
 _SEPARATORS = re.compile(r"[,;|\s]+")
 
@@ -40,8 +46,7 @@ class ClientDetail:
 
 def split_values(values: str | Iterable[str]) -> list[str]:
     """Split text typed one per line or comma/semicolon/pipe-separated into its non-empty values."""
-    items = [values] if isinstance(values, str) else list(values)
-    return [part for item in items for part in _SEPARATORS.split(item or "") if part]
+    return [part for item in _listed(values) for part in _SEPARATORS.split(item or "") if part]
 
 
 def _unique(values: Iterable[str]) -> list[str]:
@@ -52,24 +57,43 @@ def clean_client(data: ClientInput) -> tuple[ClientInput, dict[str, str]]:
     """Normalise a client's fields without touching the database.
 
     Returns:
-        The cleaned input (duplicates removed, order kept) and field errors, empty when valid.
+        The cleaned input (duplicates removed, order kept, control characters dropped) and field errors,
+        empty when valid.
     """
     errors: dict[str, str] = {}
-    name = " ".join((data.name or "").split())
+    name = " ".join(strip_control_characters(data.name or "").split())
     if not name:
         errors["name"] = "Enter the client's name."
     elif len(name) > NAME_MAX:
         errors["name"] = f"Keep the name under {NAME_MAX} characters."
-    emails, email_errors = _normalise_all(split_values(data.emails), normalise_email)
-    domains, domain_errors = _normalise_all(split_values(data.domains), normalise_domain)
+    emails, email_errors = _normalise_capped(split_values(data.emails), normalise_email, EMAILS_MAX, "emails")
+    domains, domain_errors = _normalise_capped(split_values(data.domains), normalise_domain, DOMAINS_MAX, "domains")
     if email_errors:
         errors["emails"] = " ".join(email_errors)
     if domain_errors:
         errors["domains"] = " ".join(domain_errors)
-    notes = (data.notes or "").strip()
+    notes = strip_control_characters(data.notes or "").strip()
     if len(notes) > NOTES_MAX:
         errors["notes"] = f"Keep notes under {NOTES_MAX:,} characters."
+    # Checked on the raw text: splitting on whitespace would quietly turn some controls into spaces. The
+    # cleaned values drop them, so a rejected row can still be shown back safely (form, CSV preview).
+    raw = {"name": [data.name], "emails": _listed(data.emails), "domains": _listed(data.domains),
+           "notes": [data.notes]}
+    errors.update({key: CONTROL_CHARACTER_MESSAGE for key, values in raw.items()
+                   if any(has_control_characters(value or "") for value in values)})
     return ClientInput(name=name, emails=_unique(emails), domains=_unique(domains), notes=notes), errors
+
+
+def _listed(values: str | Iterable[str]) -> list[str]:
+    return [values] if isinstance(values, str) else list(values)
+
+
+def _normalise_capped(raw: list[str], normalise, cap: int, noun: str) -> tuple[list[str], list[str]]:
+    # Counted before normalising, so a pasted list of thousands costs one message, not thousands of checks.
+    distinct = len({value.casefold() for value in raw})
+    if distinct > cap:
+        return [], [f"A client can have at most {cap} {noun}; this has {distinct}. Keep the main ones."]
+    return _normalise_all(raw, normalise)
 
 
 def _normalise_all(raw: list[str], normalise) -> tuple[list[str], list[str]]:

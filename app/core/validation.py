@@ -8,10 +8,29 @@ import idna
 from email_validator import EmailNotValidError, validate_email
 
 _DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+# PostgreSQL cannot store NUL, and nobody types the other C0 controls on purpose (pasted escape codes, binary).
+# Tab, line feed and carriage return are ordinary text: a textarea posts its line breaks as CRLF.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+CONTROL_CHARACTER_MESSAGE = ("The text contains a control character (an invisible character such as NUL), "
+                             "which ClientPulse can't store. Remove it and try again.")
+EMAIL_MAX = 254  # RFC 5321's limit on a whole address
+DOMAIN_MAX = 253  # RFC 1035's limit on a whole name
+# A pasted web address may carry a long path; anything longer than this is not a domain someone meant.
+_DOMAIN_INPUT_MAX = 2_000
 
 
 class InvalidValue(ValueError):
     """A human-readable reason the value was rejected."""
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether `text` holds a C0 control character other than tab, line feed or carriage return."""
+    return bool(_CONTROL_CHARACTERS.search(text))
+
+
+def strip_control_characters(text: str) -> str:
+    """`text` without the characters has_control_characters() finds (to show a rejected value safely)."""
+    return _CONTROL_CHARACTERS.sub("", text)
 
 
 def normalise_email(raw: str) -> str:
@@ -23,6 +42,11 @@ def normalise_email(raw: str) -> str:
     candidate = (raw or "").strip()
     if not candidate:
         raise InvalidValue("Enter an email address.")
+    # Checked before anything echoes the value back: neither a long nor an invisible value belongs in a message.
+    if len(candidate) > EMAIL_MAX:
+        raise InvalidValue(f"An email address can't be longer than {EMAIL_MAX} characters.")
+    if has_control_characters(candidate):
+        raise InvalidValue(CONTROL_CHARACTER_MESSAGE)
     # Outside production, RFC 2606's reserved `.test` domain is allowed, for the demo and the tests.
     from app.settings import get_settings
 
@@ -43,11 +67,17 @@ def normalise_domain(raw: str) -> str:
     candidate = (raw or "").strip().lower()
     if not candidate:
         raise InvalidValue("Enter a domain.")
+    if len(candidate) > _DOMAIN_INPUT_MAX:
+        raise InvalidValue(f"Enter a domain such as acme.com; a domain can't be longer than {DOMAIN_MAX} characters.")
+    if has_control_characters(candidate):
+        raise InvalidValue(CONTROL_CHARACTER_MESSAGE)
     candidate = re.sub(r"^[a-z][a-z0-9+.-]*://", "", candidate)
     candidate = candidate.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
     candidate = candidate.rsplit("@", 1)[-1].split(":", 1)[0].rstrip(".")
     if candidate.startswith("www."):
         candidate = candidate[4:]
+    if len(candidate) > DOMAIN_MAX:
+        raise InvalidValue(f"A domain can't be longer than {DOMAIN_MAX} characters.")
     try:
         ascii_domain = _ascii_domain(candidate)
     except InvalidValue:

@@ -9,7 +9,7 @@ from litestar.response import Redirect, Template
 from app.core.errors import ValidationFailed
 from app.core.timeutil import _timezones
 from app.web.auth import CurrentActor, CurrentUser, current_user_or_none, set_current_workspace
-from app.web.forms import Form
+from app.web.forms import Form, require_id
 from app.web.flash import flash
 from app.web.htmx import is_partial, page_or_fragment
 from app.workspaces import services
@@ -46,7 +46,7 @@ class WorkspaceController(Controller):
     @post("/workspaces/switch", name="workspaces:switch")
     async def switch(self, request: Request, user: CurrentUser, data: Form[SwitchForm]) -> Redirect:
         """Make another of the user's workspaces the current one."""
-        actor = await services.switch_workspace(user, data.workspace_id)
+        actor = await services.switch_workspace(user, require_id(data.workspace_id))
         set_current_workspace(request, actor.workspace_id)
         flash(request, f"Switched to {actor.workspace.name}.", "info")
         return Redirect("/dashboard/clients")

@@ -1,4 +1,5 @@
-"""With APP_ENV=production: no dev outbox, session cookies only over HTTPS, and only BASE_URL's host answered."""
+"""With APP_ENV=production: no dev outbox, session cookies only over HTTPS, only BASE_URL's host answered, and
+only the real webhook secret."""
 
 import secrets
 
@@ -6,29 +7,47 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from app.main import create_app
-from app.settings import get_settings, load_settings
+from app.settings import get_settings
 from tests.conftest import PASSWORD, csrf_token
+from tests.integration.conftest import signed
+
+WEBHOOK_SECRET = "whsec_production_" + secrets.token_hex(8)
+PRODUCTION_ENV = {
+    "APP_ENV": "production",
+    "SECRET_KEY": secrets.token_urlsafe(48),
+    "BASE_URL": "https://app.example",
+    "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_hex(12),
+    "STRIPE_CLIENT_ID": "ca_" + secrets.token_hex(12),
+    "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    "STRIPE_API_BASE": "https://api.stripe.com",
+    "STRIPE_CONNECT_BASE": "https://connect.stripe.com",
+}
 
 
-@pytest.fixture(name="prod_settings")
-def fx_prod_settings(monkeypatch):
-    # Built from a production environment for this app only: the process-wide settings are read (and cached)
-    # before the environment changes, so the services these tests reach keep the test settings.
-    get_settings()
-    monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(36))  # 48 characters
-    monkeypatch.setenv("BASE_URL", "https://app.example")
-    settings = load_settings()
-    assert settings.production
-    yield settings
-    monkeypatch.undo()
+@pytest.fixture(name="prod_env")
+def fx_prod_env(app, monkeypatch):
+    """A production environment, read by load_settings() as `python -m app serve` would read it.
+
+    `app` first: the session's test app is built (from test settings) before the environment turns production.
+    The cache is cleared on the way in, so request-time get_settings() calls see production too, and on the way
+    out after the environment is restored, so later tests get test settings again.
+    """
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
     get_settings.cache_clear()
+    try:
+        yield monkeypatch
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
 
 
 @pytest.fixture(name="prod_client")
-async def fx_prod_client(prod_settings):
+async def fx_prod_client(prod_env):
+    settings = get_settings()
+    assert settings.production and settings.stripe_webhook_secret == WEBHOOK_SECRET
     # https, so the test client sends the Secure CSRF and session cookies back.
-    async with AsyncTestClient(app=create_app(prod_settings), base_url="https://app.example") as client:
+    async with AsyncTestClient(app=create_app(settings), base_url="https://app.example") as client:
         yield client
 
 
@@ -41,10 +60,10 @@ async def test_production_answers_400_to_a_host_other_than_base_urls(prod_client
     assert forged_post.status_code == 400
 
 
-async def test_production_answers_the_extra_allowed_hosts_and_health_probes_by_ip(monkeypatch, prod_settings):
-    monkeypatch.setenv("ALLOWED_HOSTS", "*.app.example, internal.lan")
-    app = create_app(load_settings())
-    async with AsyncTestClient(app=app, base_url="https://app.example") as client:
+async def test_production_answers_the_extra_allowed_hosts_and_health_probes_by_ip(prod_env):
+    prod_env.setenv("ALLOWED_HOSTS", "*.app.example, internal.lan")
+    get_settings.cache_clear()
+    async with AsyncTestClient(app=create_app(get_settings()), base_url="https://app.example") as client:
         assert (await client.get("/login", headers={"Host": "eu.app.example"})).status_code == 200
         assert (await client.get("/login", headers={"Host": "internal.lan"})).status_code == 200
         assert (await client.get("/login", headers={"Host": "evil.example"})).status_code == 400
@@ -71,3 +90,16 @@ async def test_the_session_cookie_is_secure_httponly_and_samesite_lax_in_product
     assert "secure" in attributes and "httponly" in attributes
     assert attributes["samesite"].split("=")[1].lower() == "lax"
     assert (await prod_client.get("/dashboard/settings")).status_code == 200  # the Secure session works over https
+
+
+async def test_a_webhook_signed_with_the_stand_ins_secret_is_refused_in_production(prod_client):
+    event = {"id": "evt_forged", "object": "event", "type": "account.application.deauthorized",
+             "account": "acct_1NorthwindDigital", "created": 1, "data": {"object": {}}}
+    payload, headers = signed(event, secret="whsec_standin_clientpulse")  # in this repository
+    assert (await prod_client.post("/billing/stripe/webhook", content=payload, headers=headers)).status_code == 400
+    payload, headers = signed(event, secret=WEBHOOK_SECRET)
+    assert (await prod_client.post("/billing/stripe/webhook", content=payload, headers=headers)).status_code == 200
+
+
+async def test_the_production_settings_do_not_leak_into_later_tests():
+    assert not get_settings().production and get_settings().env == "test"

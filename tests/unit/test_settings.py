@@ -1,6 +1,9 @@
 """Settings fail fast on bad values."""
 
+import base64
+
 import pytest
+from cryptography.fernet import Fernet
 
 from app.settings import DEV_SECRET_KEY, ImproperlyConfigured, load_settings
 
@@ -63,3 +66,113 @@ def test_allowed_hosts_are_base_urls_host_with_its_port_and_the_extra_ones(monke
     monkeypatch.setenv("BASE_URL", "https://App.Example:8443/")
     monkeypatch.setenv("ALLOWED_HOSTS", " *.app.example ,Internal.lan,")
     assert load_settings().allowed_hosts == ("app.example", "app.example:8443", "*.app.example", "internal.lan")
+
+
+# A complete, safe production environment; each refusal test breaks one thing in it.
+PRODUCTION = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "p" * 48,
+    "BASE_URL": "https://clientpulse.example",
+    "STRIPE_SECRET_KEY": "sk_live_platformkey0123456789",
+    "STRIPE_CLIENT_ID": "ca_platformclient0123456789",
+    "STRIPE_WEBHOOK_SECRET": "whsec_endpointsecret0123456789",
+}
+STRIPE_AND_BASE_NAMES = ["STRIPE_SECRET_KEY", "STRIPE_CLIENT_ID", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE",
+                         "STRIPE_CONNECT_BASE", "BASE_URL", "ENCRYPTION_KEY"]
+
+
+@pytest.fixture(name="production_env")
+def fx_production_env(monkeypatch):
+    for name in STRIPE_AND_BASE_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    return monkeypatch
+
+
+def test_app_env_unset_means_production_which_refuses_the_demo_defaults_all_at_once(monkeypatch):
+    for name in ["APP_ENV", "SECRET_KEY", *STRIPE_AND_BASE_NAMES]:
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ImproperlyConfigured) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "APP_ENV is not set, which means production" in message
+    for name in ["SECRET_KEY", "BASE_URL", "STRIPE_SECRET_KEY", "STRIPE_CLIENT_ID", "STRIPE_WEBHOOK_SECRET"]:
+        assert f"  - {name} " in message
+    assert "For the local demo run `make run` or set APP_ENV=development." in message
+
+
+def test_a_complete_production_environment_starts_against_stripe_itself(production_env):
+    settings = load_settings()
+    assert settings.production and not settings.uses_dev_secret_key
+    assert settings.stripe_api_base == "https://api.stripe.com"
+    assert settings.stripe_connect_base == "https://connect.stripe.com"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SECRET_KEY", DEV_SECRET_KEY, "SECRET_KEY must be set to a random value of 32+ characters"),
+        ("SECRET_KEY", "short-but-random", "SECRET_KEY must be set to a random value of 32+ characters"),
+        ("BASE_URL", "http://clientpulse.example", "BASE_URL must be the public https:// address"),
+        ("STRIPE_SECRET_KEY", None, "STRIPE_SECRET_KEY is missing or is the local Stripe stand-in's value"),
+        ("STRIPE_SECRET_KEY", "sk_test_standin_platform", "STRIPE_SECRET_KEY is missing or is the local Stripe"),
+        ("STRIPE_SECRET_KEY", "pk_live_publishable0123", "STRIPE_SECRET_KEY does not look like"),
+        ("STRIPE_CLIENT_ID", None, "STRIPE_CLIENT_ID is missing or is the local Stripe stand-in's value"),
+        ("STRIPE_CLIENT_ID", "ca_standin_clientpulse", "STRIPE_CLIENT_ID is missing or is the local Stripe"),
+        ("STRIPE_WEBHOOK_SECRET", None, "STRIPE_WEBHOOK_SECRET is missing or is the local Stripe stand-in's value"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_standin_clientpulse", "STRIPE_WEBHOOK_SECRET is missing or is the local"),
+        ("STRIPE_WEBHOOK_SECRET", "sk_live_swapped0123456789", "STRIPE_WEBHOOK_SECRET does not look like"),
+        ("STRIPE_API_BASE", "http://127.0.0.1:12111", "STRIPE_API_BASE must be https://api.stripe.com"),
+        ("STRIPE_API_BASE", "https://api.stripe.com.evil.example", "STRIPE_API_BASE must be https://api.stripe.com"),
+        ("STRIPE_CONNECT_BASE", "http://connect.stripe.com", "STRIPE_CONNECT_BASE must be https://connect.stripe"),
+    ],
+)
+def test_production_refuses_each_unsafe_value_by_name_without_echoing_it(production_env, name, value, message):
+    if value is None:
+        production_env.delenv(name)
+    else:
+        production_env.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured, match="APP_ENV is production") as caught:
+        load_settings()
+    assert message in str(caught.value)
+    assert str(caught.value).count("\n  - ") == 1, "only the broken setting is listed"
+    if value and name != "BASE_URL":
+        assert value not in str(caught.value)
+
+
+def test_development_and_test_keep_the_stand_in_defaults(monkeypatch):
+    for name in STRIPE_AND_BASE_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    for env in ("development", "test"):
+        monkeypatch.setenv("APP_ENV", env)
+        settings = load_settings()
+        assert settings.stripe_api_base == "http://127.0.0.1:12111"
+        assert settings.stripe_webhook_secret == "whsec_standin_clientpulse"
+
+
+@pytest.mark.parametrize("key", ["not-a-fernet-key", "A" * 43, "QUJD" * 11, base64.urlsafe_b64encode(b"k" * 16).decode(),
+                                 base64.urlsafe_b64encode(b"k" * 33).decode(), "A" * 42 + "+="])
+def test_an_invalid_encryption_key_stops_start_up_without_echoing_it(monkeypatch, key):
+    monkeypatch.setenv("ENCRYPTION_KEY", key)
+    with pytest.raises(ImproperlyConfigured, match="ENCRYPTION_KEY must be a Fernet key") as caught:
+        load_settings()
+    assert key not in str(caught.value)
+
+
+def test_a_valid_encryption_key_is_read_once_and_stored(monkeypatch):
+    key = Fernet.generate_key()
+    monkeypatch.setenv("ENCRYPTION_KEY", key.decode())
+    settings = load_settings()
+    monkeypatch.delenv("ENCRYPTION_KEY")
+    assert settings.encryption_key == key  # kept, not re-read from the environment
+    assert Fernet(settings.encryption_key).decrypt(Fernet(key).encrypt(b"token")) == b"token"
+
+
+def test_without_encryption_key_one_is_derived_from_the_secret_key(monkeypatch):
+    monkeypatch.delenv("ENCRYPTION_KEY", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    first = load_settings().encryption_key
+    Fernet(first)  # a usable key
+    monkeypatch.setenv("SECRET_KEY", "t" * 40)
+    assert load_settings().encryption_key != first
