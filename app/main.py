@@ -20,6 +20,7 @@ from app.integrations.controllers import IntegrationsController, stripe_webhook
 from app.settings import ROOT, Settings, get_settings
 from app.web.auth import DEPENDENCIES, current_user_or_none
 from app.web.errors import EXCEPTION_HANDLERS
+from app.web.security_headers import SecurityHeaders
 from app.web.templating import template_config
 from app.workspaces.controllers import InvitationController, SettingsController, WorkspaceController
 
@@ -107,5 +108,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             exclude=["/billing/stripe/webhook", "/healthz"],
         ),
         lifespan=[_lifespan(settings)],
+        before_send=[SecurityHeaders(settings)],
         debug=False,
     )
