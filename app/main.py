@@ -22,6 +22,7 @@ from app.settings import ROOT, Settings, get_settings
 from app.web.auth import DEPENDENCIES, current_user_or_none
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.forms import check_input
+from app.web.security_headers import SecurityHeaders
 from app.web.templating import template_config
 from app.workspaces.controllers import InvitationController, SettingsController, WorkspaceController
 
@@ -110,7 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 httponly=True,
                 samesite="lax",
                 secure=settings.production,
-                max_age=14 * 24 * 3600,
+                max_age=settings.session_max_age_seconds,
             ).middleware
         ],
         csrf_config=CSRFConfig(
@@ -122,5 +123,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             exclude=["/billing/stripe/webhook", "/healthz"],
         ),
         lifespan=[_lifespan(settings)],
+        before_send=[SecurityHeaders(settings)],
+        # No OpenAPI pages until the JSON API lands: every handler is excluded, and the pages load CDN scripts.
+        openapi_config=None,
         debug=False,
     )

@@ -65,7 +65,7 @@ def environment() -> Environment:
         thousands=thousands,
         display_domain=display_domain,
     )
-    env.globals.update(plural=plural, static_version="1")
+    env.globals.update(plural=plural, static_version="2")
     return env
 
 

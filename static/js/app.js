@@ -30,3 +30,7 @@ document.addEventListener("htmx:responseError", function (evt) {
   var xhr = evt.detail.xhr;
   if (!xhr.getResponseHeader("HX-Trigger")) showToast("Something went wrong (" + xhr.status + "). Try again.", "error");
 });
+// allowEval is off (see base.html): say so loudly if markup ever relies on hx-on or trigger filters again.
+document.addEventListener("htmx:evalDisallowedError", function (evt) {
+  console.error("htmx refused to evaluate code on", evt.target, ": the Content Security Policy allows no eval");
+});

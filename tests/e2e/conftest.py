@@ -15,7 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import (Browser, BrowserContext, ConsoleMessage, Page, Response, WebError, async_playwright,
+                                  expect)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -125,8 +126,63 @@ async def fx_browser() -> AsyncIterator[Browser]:
         await browser.close()
 
 
+SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "referrer-policy")
+
+
+class AppTraffic:
+    """What browsers got from the app server during one test: each response's headers, and CSP complaints.
+
+    Only the app's own origin counts (the Stripe stand-in is another server with its own pages).
+    """
+
+    def __init__(self, base_url: str) -> None:
+        self.prefix = base_url + "/"
+        self.headers: list[asyncio.Future] = []
+        self.csp_errors: list[str] = []
+
+    def watch(self, context: BrowserContext) -> None:
+        context.on("response", self._on_response)
+        context.on("console", self._on_console)
+        context.on("weberror", self._on_web_error)
+
+    def _on_response(self, response: Response) -> None:
+        if response.url.startswith(self.prefix):
+            # Asked for at once: a context the test closes early can no longer answer at teardown.
+            self.headers.append(asyncio.ensure_future(self._headers_of(response)))
+
+    @staticmethod
+    async def _headers_of(response: Response) -> tuple[str, dict[str, str]]:
+        return f"{response.request.method} {response.url} -> {response.status}", await response.all_headers()
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.csp_errors.append(message.text)
+
+    def _on_web_error(self, error: WebError) -> None:
+        if "Content Security Policy" in str(error.error):
+            self.csp_errors.append(str(error.error))
+
+    async def problems(self) -> tuple[int, list[str]]:
+        """How many app responses were seen, and what was wrong with them or with the pages."""
+        seen = await asyncio.gather(*self.headers)
+        lacking = [f"{what} lacks {', '.join(h for h in SECURITY_HEADERS if h not in headers)}"
+                   for what, headers in seen if any(h not in headers for h in SECURITY_HEADERS)]
+        return len(seen), lacking + [f"console: {text}" for text in self.csp_errors]
+
+
 @pytest.fixture(name="page")
-async def fx_page(request: pytest.FixtureRequest, browser: Browser, server: ServerProcesses) -> AsyncIterator[Page]:
+async def fx_page(request: pytest.FixtureRequest, browser: Browser, server: ServerProcesses,
+                  monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Page]:
+    traffic = AppTraffic(server.base_url)
+    new_context = browser.new_context
+
+    async def watched_context(*args, **kwargs) -> BrowserContext:
+        context = await new_context(*args, **kwargs)
+        traffic.watch(context)
+        return context
+
+    # A test that opens a second person's browser (browser.new_context) is watched too.
+    monkeypatch.setattr(browser, "new_context", watched_context)
     context = await browser.new_context(base_url=server.base_url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     page = await context.new_page()
@@ -135,7 +191,13 @@ async def fx_page(request: pytest.FixtureRequest, browser: Browser, server: Serv
     if report is not None and report.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    count, problems = await traffic.problems()
     await context.close()
+    request.node.user_properties.append(("app_responses_checked", count))
+    if count == 0:
+        pytest.fail("the browser received no response from the app server, so no security header was checked")
+    if problems:
+        pytest.fail(f"{len(problems)} security header / CSP problems in {count} app responses:\n" + "\n".join(problems))
 
 
 @pytest.fixture(autouse=True)
