@@ -32,11 +32,12 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/logout"): Row(302, 302, 302, 302, 302),
     ("GET", "/password/forgot"): Row(200, 200, 200, 200, 200),
     ("POST", "/password/forgot"): Row(200, 200, 200, 200, 200, form={"email": "alice@alice-agency.com"}),
-    # A reset or invitation link is a bearer secret: whoever holds alice's link may use it (not an id).
+    # A reset link is a bearer secret: whoever holds alice's link may use it (not an id). An invitation is for
+    # newbie@example.com only: every persona here is signed in as someone else and is refused.
     ("GET", "/password/reset/{token:str}"): Row(200, 200, 200, 200, 200),
     ("POST", "/password/reset/{token:str}"): Row(302, 302, 302, 302, 302, form=NEW_PASSWORD),
-    ("GET", "/invitations/{token:str}"): Row(200, 200, 200, 200, 200),
-    ("POST", "/invitations/{token:str}/accept"): Row(LOGIN, 302, 302, 302, 302),
+    ("GET", "/invitations/{token:str}"): Row(200, 403, 403, 403, 403),
+    ("POST", "/invitations/{token:str}/accept"): Row(LOGIN, 403, 403, 403, 403),
     # Workspaces.
     ("GET", "/workspaces/new"): Row(LOGIN, 200, 200, 200, 200),
     ("POST", "/workspaces"): Row(LOGIN, 302, 302, 302, 302, form={"name": "Side Project", "timezone": "UTC"}),
@@ -45,7 +46,7 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/dashboard/billing"): Row(LOGIN, 200, 200, 200, 200),
     # Your own account: where you are signed in, and ending every session (this one included).
     ("GET", "/dashboard/settings/account"): Row(LOGIN, 200, 200, 200, 200),
-    ("POST", "/dashboard/settings/account/logout-everywhere"): Row(LOGIN, 302, 302, 302, 302),
+    ("POST", "/dashboard/settings/account/logout-everywhere"): Row(LOGIN, 303, 303, 303, 303),
     # Clients: teammates work on clients too.
     ("GET", "/dashboard/clients"): Row(LOGIN, 200, 200, 200, 200),
     ("GET", "/dashboard/clients/new"): Row(LOGIN, 200, 200, 200, 200),
