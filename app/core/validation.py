@@ -7,6 +7,8 @@ import re
 import idna
 from email_validator import EmailNotValidError, validate_email
 
+from app.core.errors import NotFound
+
 _DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 # PostgreSQL cannot store NUL, and nobody types the other C0 controls on purpose (pasted escape codes, binary).
 # Tab, line feed and carriage return are ordinary text: a textarea posts its line breaks as CRLF.
@@ -101,3 +103,19 @@ def display_domain(ascii_domain: str) -> str:
         return idna.decode(ascii_domain)
     except idna.IDNAError:
         return ascii_domain
+
+
+# Ids are BIGINT-sized (SQLite's INTEGER, PostgreSQL's serial/bigserial); a larger number would make the
+# driver fail instead of the query finding nothing.
+MAX_ID = 2**63 - 1
+
+
+def require_id(value: int) -> int:
+    """`value` if a database row could have it as id.
+
+    Raises:
+        NotFound: outside 1..MAX_ID, which is what looking it up would have found.
+    """
+    if not 1 <= value <= MAX_ID:
+        raise NotFound()
+    return value

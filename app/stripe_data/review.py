@@ -17,6 +17,7 @@ from piccolo.columns.combination import WhereRaw
 from app.clients.services import ClientInput, create_client
 from app.clients.tables import Client
 from app.core.errors import NotFound, ValidationFailed
+from app.core.validation import require_id
 from app.core.timeutil import utcnow
 from app.stripe_data.freemail import is_free_mail
 from app.stripe_data.insights import run_sql
@@ -183,7 +184,7 @@ async def resolve_client(actor: Actor, text: str) -> int:
     text = (text or "").strip()
     ref = _CLIENT_REF.search(text) or (re.fullmatch(r"(\d+)", text) if text else None)
     if ref:
-        client_id = int(ref.group(1))
+        client_id = require_id(int(ref.group(1)))
         if not await Client.exists().where((Client.id == client_id) & (Client.workspace == actor.workspace_id)):
             raise NotFound("We couldn't find that client.")
         return client_id

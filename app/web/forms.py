@@ -9,30 +9,13 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import ClientException
 from litestar.params import Body
 
-from app.core.errors import NotFound
-from app.core.validation import CONTROL_CHARACTER_MESSAGE, has_control_characters
+from app.core.validation import CONTROL_CHARACTER_MESSAGE, has_control_characters, require_id
 
 T = TypeVar("T")
 
 # Every form dataclass gives its fields defaults, so a missing field reaches our own validation
 # (with a message for the person) instead of Litestar's generic 400.
 Form = Annotated[T, Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-# Ids are BIGINT-sized (SQLite's INTEGER, PostgreSQL's serial/bigserial); a larger number would make the
-# driver fail instead of the query finding nothing.
-MAX_ID = 2**63 - 1
-
-
-def require_id(value: int) -> int:
-    """`value` if a database row could have it as id.
-
-    Raises:
-        NotFound: outside 1..MAX_ID, which is what looking it up would have found.
-    """
-    if not 1 <= value <= MAX_ID:
-        raise NotFound()
-    return value
-
 
 async def check_input(request: Request) -> None:
     """Before any handler: refuse text with control characters in the path, query or form, and bound int ids.

@@ -9,7 +9,8 @@ from litestar.response import Redirect, Template
 from app.core.errors import ValidationFailed
 from app.core.timeutil import _timezones
 from app.web.auth import CurrentActor, CurrentUser, current_user_or_none, set_current_workspace
-from app.web.forms import Form, require_id
+from app.core.validation import require_id
+from app.web.forms import Form
 from app.web.flash import flash
 from app.web.htmx import is_partial, page_or_fragment
 from app.workspaces import services

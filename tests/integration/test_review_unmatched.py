@@ -96,6 +96,17 @@ async def test_an_unknown_client_name_is_a_clear_422(client, alice):
     assert response.status_code == 422 and "Pick a client from the list" in response.headers["HX-Trigger"]
 
 
+async def test_a_client_id_no_row_could_have_is_a_404_not_a_500(client, alice):
+    _, _, lone, *_ = await _grid(alice)
+    await login(client, alice)
+    before = await _decision(lone)
+    for picked in ("Acme Rockets #99999999999999999999", "99999999999999999999", "#0"):
+        response = await post_form(client, f"{GRID}/{lone.stripe_id}/map", {"client": picked}, htmx=True)
+        assert response.status_code == 404, picked
+    after = await _decision(lone)
+    assert (after.to_dict() if after else None) == (before.to_dict() if before else None)
+
+
 async def test_it_ignores_a_customer_with_and_without_htmx(client, alice):
     _, _, lone, ambiguous, _ = await _grid(alice)
     await login(client, alice)
