@@ -97,6 +97,17 @@ async def _record_hit(action: str, ip_address: str) -> None:
     await RateLimitHit.insert(RateLimitHit(action=action, ip_address=ip_address[:64], created_at=now))
 
 
+async def prune_rate_limit_hits() -> int:
+    """Delete hits older than the limits' window, which count towards nothing (and keep IP addresses no longer).
+
+    Returns:
+        How many rows it deleted.
+    """
+    gone = await RateLimitHit.delete().where(RateLimitHit.created_at < utcnow() - LIMIT_WINDOW).returning(
+        RateLimitHit.id)
+    return len(gone)
+
+
 async def sign_up(email: str, password: str, name: str, ip_address: str, invited_email: str | None = None) -> User:
     """Create a login from the sign-up form, at most SIGNUPS_PER_IP_PER_HOUR per IP address.
 

@@ -96,3 +96,15 @@ async def live_devices(user_id: int, current_key: str | None) -> list[Device]:
     )
     return [Device(row.created_at, row.last_seen_at, row.user_agent, row.ip_address, row.key_hash == current_hash)
             for row in rows]
+
+
+async def prune_ended_sessions() -> int:
+    """Delete sessions that can never be used again (revoked, or past the lifetime), for every user.
+
+    Returns:
+        How many rows it deleted.
+    """
+    gone = await UserSession.delete().where(
+        UserSession.revoked_at.is_not_null() | (UserSession.created_at < _oldest_allowed_start())
+    ).returning(UserSession.id)
+    return len(gone)

@@ -132,3 +132,14 @@ async def forgive(held: Claim) -> None:
 async def forget_account(email: str) -> None:
     """Clear every counter about this email (after a password reset proved who owns it)."""
     await LoginThrottle.delete().where(LoginThrottle.email == email)
+
+
+async def prune_expired_windows() -> int:
+    """Delete counters whose window has ended: an attacker who never logs in leaves them behind otherwise.
+
+    Returns:
+        How many rows it deleted.
+    """
+    gone = await LoginThrottle.delete().where(LoginThrottle.window_started_at < utcnow() - _window()).returning(
+        LoginThrottle.id)
+    return len(gone)

@@ -11,6 +11,7 @@ import json
 import logging
 import smtplib
 from dataclasses import dataclass
+from datetime import timedelta
 from email.message import EmailMessage
 from urllib.parse import unquote, urlparse
 
@@ -99,3 +100,20 @@ async def deliver(outbox_id: int) -> bool:
     )
     log.info("email sent kind=%s outbox_id=%s", row.kind, outbox_id)
     return True
+
+
+# Every link an email carries (reset: hours, invitation: days) is dead by then; a body SMTP never took is no use.
+SEALED_BODY_LIFETIME = timedelta(days=7)
+
+
+async def drop_stale_sealed_bodies() -> int:
+    """Blank the encrypted bodies of emails SMTP never accepted within SEALED_BODY_LIFETIME.
+
+    Returns:
+        How many emails lost their body (they stay listed, with recipient, subject and kind).
+    """
+    stale = await OutboxMessage.update({OutboxMessage.sealed_body: ""}).where(
+        (OutboxMessage.sealed_body != "") & OutboxMessage.sent_at.is_null()
+        & (OutboxMessage.created_at < utcnow() - SEALED_BODY_LIFETIME)
+    ).returning(OutboxMessage.id)
+    return len(stale)
