@@ -5,6 +5,7 @@ Nothing here skips: a browser or server that cannot start fails the run, with it
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess

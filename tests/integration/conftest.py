@@ -72,6 +72,25 @@ def fx_smtp(monkeypatch):
 
 
 PRODUCTION_BASE_URL = "https://app.example"
+PRODUCTION_WEBHOOK_SECRET = "whsec_production_" + secrets.token_hex(8)
+# A complete production environment that load_settings() accepts: each test that needs production starts here.
+PRODUCTION_ENV = {
+    "APP_ENV": "production",
+    "SECRET_KEY": secrets.token_urlsafe(48),
+    "BASE_URL": PRODUCTION_BASE_URL,
+    "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_hex(12),
+    "STRIPE_CLIENT_ID": "ca_" + secrets.token_hex(12),
+    "STRIPE_WEBHOOK_SECRET": PRODUCTION_WEBHOOK_SECRET,
+    "STRIPE_API_BASE": "https://api.stripe.com",
+    "STRIPE_CONNECT_BASE": "https://connect.stripe.com",
+}
+
+
+def use_production_environment(monkeypatch) -> None:
+    """Turn the process environment production; get_settings() reads it afresh until monkeypatch.undo()."""
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
 
 
 @pytest.fixture(name="production_client")
@@ -81,10 +100,7 @@ async def fx_production_client(monkeypatch):
 
     from app.main import create_app
 
-    monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "p" * 16 + secrets.token_hex(16))
-    monkeypatch.setenv("BASE_URL", PRODUCTION_BASE_URL)
-    get_settings.cache_clear()
+    use_production_environment(monkeypatch)
     assert get_settings().production
     # https, so the test client sends the Secure CSRF and session cookies back.
     async with AsyncTestClient(app=create_app(get_settings()), base_url=PRODUCTION_BASE_URL) as client:

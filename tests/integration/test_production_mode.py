@@ -1,28 +1,13 @@
 """With APP_ENV=production: no dev outbox, session cookies only over HTTPS, only BASE_URL's host answered, and
 only the real webhook secret."""
 
-import secrets
-
 import pytest
 from litestar.testing import AsyncTestClient
 
 from app.main import create_app
 from app.settings import get_settings
 from tests.conftest import PASSWORD, csrf_token
-from tests.integration.conftest import signed
-
-WEBHOOK_SECRET = "whsec_production_" + secrets.token_hex(8)
-PRODUCTION_ENV = {
-    "APP_ENV": "production",
-    "SECRET_KEY": secrets.token_urlsafe(48),
-    "BASE_URL": "https://app.example",
-    "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_hex(12),
-    "STRIPE_CLIENT_ID": "ca_" + secrets.token_hex(12),
-    "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-    "STRIPE_API_BASE": "https://api.stripe.com",
-    "STRIPE_CONNECT_BASE": "https://connect.stripe.com",
-}
-
+from tests.integration.conftest import PRODUCTION_WEBHOOK_SECRET, signed, use_production_environment
 
 @pytest.fixture(name="prod_env")
 def fx_prod_env(app, monkeypatch):
@@ -32,9 +17,7 @@ def fx_prod_env(app, monkeypatch):
     The cache is cleared on the way in, so request-time get_settings() calls see production too, and on the way
     out after the environment is restored, so later tests get test settings again.
     """
-    for name, value in PRODUCTION_ENV.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
+    use_production_environment(monkeypatch)
     try:
         yield monkeypatch
     finally:
@@ -45,7 +28,7 @@ def fx_prod_env(app, monkeypatch):
 @pytest.fixture(name="prod_client")
 async def fx_prod_client(prod_env):
     settings = get_settings()
-    assert settings.production and settings.stripe_webhook_secret == WEBHOOK_SECRET
+    assert settings.production and settings.stripe_webhook_secret == PRODUCTION_WEBHOOK_SECRET
     # https, so the test client sends the Secure CSRF and session cookies back.
     async with AsyncTestClient(app=create_app(settings), base_url="https://app.example") as client:
         yield client
@@ -97,7 +80,7 @@ async def test_a_webhook_signed_with_the_stand_ins_secret_is_refused_in_producti
              "account": "acct_1NorthwindDigital", "created": 1, "data": {"object": {}}}
     payload, headers = signed(event, secret="whsec_standin_clientpulse")  # in this repository
     assert (await prod_client.post("/billing/stripe/webhook", content=payload, headers=headers)).status_code == 400
-    payload, headers = signed(event, secret=WEBHOOK_SECRET)
+    payload, headers = signed(event, secret=PRODUCTION_WEBHOOK_SECRET)
     assert (await prod_client.post("/billing/stripe/webhook", content=payload, headers=headers)).status_code == 200
 
 

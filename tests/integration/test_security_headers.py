@@ -1,15 +1,14 @@
 """Session cookies, CSRF protection, and the security headers every kind of response carries."""
 
-import secrets
-
 import pytest
 from litestar import get
 from litestar.testing import AsyncTestClient
 
 from app.core.mail import Email, record_email
 from app.main import create_app
-from app.settings import load_settings
+from app.settings import get_settings, load_settings
 from tests.conftest import PASSWORD, login, post_form
+from tests.integration.conftest import PRODUCTION_BASE_URL, use_production_environment
 
 
 def _directives(response) -> dict[str, str]:
@@ -153,11 +152,9 @@ async def test_the_email_preview_alone_may_apply_inline_styles_and_still_runs_no
 
 
 async def test_only_production_sends_strict_transport_security(monkeypatch):
-    monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
-    monkeypatch.setenv("STRIPE_CONNECT_BASE", "https://connect.stripe.com")
+    use_production_environment(monkeypatch)
     production = create_app(load_settings())
-    async with AsyncTestClient(app=production, base_url="https://testserver.local") as client:
+    async with AsyncTestClient(app=production, base_url=PRODUCTION_BASE_URL) as client:
         page = await client.get("/login")
         missing = await client.get("/no-such-page")
     for response in (page, missing):
@@ -165,5 +162,6 @@ async def test_only_production_sends_strict_transport_security(monkeypatch):
         # The Connect button's 303 to Stripe's consent page is a form submission's redirect: allowed, nothing else.
         assert _directives(response)["form-action"] == "'self' https://connect.stripe.com"
     monkeypatch.undo()
+    get_settings.cache_clear()
     async with AsyncTestClient(app=create_app(load_settings())) as client:
         assert "strict-transport-security" not in (await client.get("/login")).headers
