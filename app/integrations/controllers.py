@@ -123,6 +123,9 @@ async def stripe_webhook(request: Request) -> Response:
     payload = await request.body()
     try:
         event = webhooks.verify(payload, request.headers.get("stripe-signature", ""))
+        if await webhooks.sync_paused_for(event):
+            # Acknowledged, so Stripe stops retrying, and never stored, so no sweeper applies it later.
+            return Response({"received": True, "dropped": "sync paused"}, status_code=200)
         row = await webhooks.store(event)
     except webhooks.InvalidWebhook as exc:
         log.warning("rejected stripe webhook: %s", exc)

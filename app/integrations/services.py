@@ -35,6 +35,7 @@ ALREADY_CONNECTED_MESSAGE = ("This workspace is already connected to Stripe acco
 REVOKED_REASON = "Access was revoked from Stripe's dashboard. Reconnect to resume syncing."
 SYNC_REVOKED_REASON = ("Stripe no longer lets ClientPulse read this account (access was revoked). "
                        "Reconnect Stripe to resume syncing.")
+PURGE_PAUSE_REASON = "{who} purged the data pulled from Stripe."
 
 
 class ConnectRaceLost(Conflict):
@@ -285,3 +286,27 @@ async def mark_access_revoked(workspace_id: int, account_id: str) -> None:
         & (StripeConnection.status == ConnectionStatus.connected.value)
     )
 
+
+async def pause_sync(workspace_id: int, who: str) -> None:
+    """A purge: nothing is pulled or applied for the workspace's connections until the owner asks again."""
+    await StripeConnection.update({
+        StripeConnection.sync_paused_at: utcnow(),
+        StripeConnection.sync_paused_reason: PURGE_PAUSE_REASON.format(who=who),
+    }).where((StripeConnection.workspace == workspace_id)
+             & (StripeConnection.status != ConnectionStatus.disconnected.value))
+
+
+async def resume_sync(actor: Actor) -> SyncRun:
+    """Sync again: lift the pause and queue a fresh backfill; enqueue `tasks.sync.run_backfill` after commit.
+
+    Raises:
+        PermissionDenied: not an owner.
+        NotFound: nothing is connected.
+    """
+    actor.require_owner("start a Stripe sync")
+    connection = await current_connection(actor.workspace_id)
+    if connection is None:
+        raise NotFound("Stripe isn't connected to this workspace. Connect it on the Integrations page.")
+    await StripeConnection.update({StripeConnection.sync_paused_at: None, StripeConnection.sync_paused_reason: ""}
+                                  ).where(StripeConnection.id == connection.id)
+    return await start_backfill(actor.workspace_id, connection.stripe_account_id)
