@@ -25,6 +25,7 @@ from datetime import timedelta
 
 from app.core.timeutil import utcnow
 from app.integrations import services as integrations
+from app.settings import get_settings
 from app.stripe_data import events, upserts
 from app.stripe_data.budget import AccessRevoked, BudgetedReader, StripeUnavailable
 from app.stripe_data.tables import SyncCheckpoint, SyncRun, SyncStatus
@@ -35,7 +36,6 @@ PAGE_SIZE = 100
 EVENT_RETENTION = 30 * 24 * 3600
 # Re-list a little before Stripe forgets, so an event at the edge of the window is never lost.
 RETENTION_MARGIN = 3600
-STALE_AFTER = timedelta(minutes=10)
 CHECKPOINT_MARGIN = 60
 
 
@@ -64,6 +64,11 @@ STOPPED_MESSAGE = ("The sync stopped because syncing was paused or Stripe was di
                    "pulled. Click Sync again on Settings → Data to pull everything again.")
 
 
+def stale_after() -> timedelta:
+    """How long a running sync may go without a heartbeat (one per page) before another worker takes it over."""
+    return timedelta(seconds=get_settings().sync_heartbeat_timeout_seconds)
+
+
 @dataclass
 class SyncOptions:
     """Knobs for tests and tools: a reader with its own retry policy, and a hook after each page."""
@@ -90,7 +95,7 @@ async def _claim(run_id: int) -> SyncRun | None:
     """Take the run for this worker: queued, failed (a retry) or running with a dead heartbeat."""
     now = utcnow()
     claimable = (SyncRun.status.is_in([SyncStatus.queued.value, SyncStatus.failed.value])
-                 | ((SyncRun.status == SyncStatus.running.value) & (SyncRun.heartbeat_at < now - STALE_AFTER)))
+                 | ((SyncRun.status == SyncStatus.running.value) & (SyncRun.heartbeat_at < now - stale_after())))
     claimed = await SyncRun.update({SyncRun.status: SyncStatus.running.value, SyncRun.heartbeat_at: now,
                                     SyncRun.error: ""}).where((SyncRun.id == run_id) & claimable).returning(SyncRun.id)
     if not claimed:
@@ -268,7 +273,7 @@ async def run_catchup(workspace_id: int, options: SyncOptions | None = None) -> 
     last = await latest_run(workspace_id, account_id)
     if last is not None and last.status != SyncStatus.done.value:
         if (last.status == SyncStatus.running.value and last.heartbeat_at
-                and last.heartbeat_at > utcnow() - STALE_AFTER):
+                and last.heartbeat_at > utcnow() - stale_after()):
             return CatchupResult(skipped="a sync is running")
         resumed = await run_backfill(last.id, options)
         return CatchupResult(relisted=True, run_id=resumed.id if resumed else last.id)

@@ -13,6 +13,8 @@ from app.settings import DEV_SECRET_KEY, ImproperlyConfigured, load_settings
         ("REDIS_URL", "http://localhost", "REDIS_URL must be a URL"),
         ("LOGIN_MAX_FAILURES", "many", "whole number"),
         ("LOGIN_MAX_FAILURES", "0", "at least 1"),
+        ("SYNC_HEARTBEAT_TIMEOUT_SECONDS", "soon", "SYNC_HEARTBEAT_TIMEOUT_SECONDS must be a whole number"),
+        ("SYNC_HEARTBEAT_TIMEOUT_SECONDS", "0", "at least 1"),
         ("DEFAULT_TIMEZONE", "Mars/Base", "not a known time zone"),
         ("STRIPE_API_BASE", "ftp://stripe", "STRIPE_API_BASE must be a URL"),
     ],
