@@ -119,6 +119,7 @@ class Settings:
     stripe_connect_base: str
     stripe_requests_per_second: int
     stripe_requests_per_endpoint: int
+    sync_heartbeat_timeout_seconds: int
     login_max_failures: int
     login_window_seconds: int
     db_pool_size: int
@@ -248,6 +249,7 @@ def load_settings() -> Settings:
         stripe_connect_base=_env_url("STRIPE_CONNECT_BASE", stripe_connect_base, {"http", "https"}),
         stripe_requests_per_second=_env_int("STRIPE_REQUESTS_PER_SECOND", 25, minimum=1),
         stripe_requests_per_endpoint=_env_int("STRIPE_REQUESTS_PER_ENDPOINT", 10, minimum=1),
+        sync_heartbeat_timeout_seconds=_env_int("SYNC_HEARTBEAT_TIMEOUT_SECONDS", 600, minimum=1),
         login_max_failures=login_max_failures,
         login_window_seconds=_env_int("LOGIN_WINDOW_SECONDS", 900, minimum=1),
         db_pool_size=_env_int("DATABASE_POOL_SIZE", 10, minimum=0),

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from app.core.errors import Conflict
 from app.integrations import services, webhooks
 from app.stripe_data import insights
-from app.integrations.services import ConnectError
+from app.integrations.services import ConnectError, ConnectRaceLost
 from app.web.auth import CurrentActor
 from app.web.flash import flash
 from app.web.htmx import is_partial, page_or_fragment
@@ -20,10 +20,13 @@ from app.workspaces.services import AGENCY_ONLY_MESSAGE, Actor
 from app.workspaces.tables import Plan
 from app.stripe_data import sync as stripe_sync
 from tasks.stripe_events import process_stripe_event
-from tasks.sync import run_backfill
+from tasks.sync import DISCONNECT_RETRY_DELAY, confirm_disconnect, run_backfill
 
 log = logging.getLogger(__name__)
 CONNECTED_MESSAGE = "Stripe is connected. ClientPulse only reads your invoices, payments, customers and subscriptions."
+DISCONNECTED_MESSAGE = "Disconnected Stripe account {name} ({account}). Data already pulled is kept."
+UNCONFIRMED_MESSAGE = ("Stripe didn't confirm the disconnect of {name} ({account}); we'll keep trying until it does. "
+                       "Nothing syncs from it meanwhile, and data already pulled is kept.")
 
 
 async def _context(actor: Actor, **extra: object) -> dict:
@@ -84,6 +87,8 @@ class IntegrationsController(Controller):
         try:
             connection = await services.complete_connect(actor, oauth_state, code, error)
         except (ConnectError, Conflict) as exc:
+            if isinstance(exc, ConnectRaceLost) and exc.pending_connection_id is not None:
+                confirm_disconnect.schedule((exc.pending_connection_id,), delay=DISCONNECT_RETRY_DELAY)
             status = 409 if isinstance(exc, Conflict) else 400
             return Template("integrations/index.html", context=await _context(actor, connect_error=exc.message),
                             status_code=status)
@@ -93,12 +98,18 @@ class IntegrationsController(Controller):
 
     @post("/stripe/disconnect", name="integrations:stripe_disconnect")
     async def disconnect(self, request: Request, actor: CurrentActor) -> Template | Redirect:
-        """Unlink the Stripe account (owners only); pulled data stays."""
-        connection = await services.disconnect(actor)
-        message = f"Disconnected Stripe account {connection.account_name} ({connection.stripe_account_id}). Data already pulled is kept."
+        """Unlink the Stripe account (owners only); pulled data stays. 202 while Stripe hasn't confirmed it."""
+        result = await services.disconnect(actor)
+        names = {"name": result.connection.account_name, "account": result.connection.stripe_account_id}
+        if result.confirmed:
+            message, category, status = DISCONNECTED_MESSAGE.format(**names), "success", 200
+        else:
+            confirm_disconnect.schedule((result.connection.id,), delay=DISCONNECT_RETRY_DELAY)
+            message, category, status = UNCONFIRMED_MESSAGE.format(**names), "warning", 202
         if is_partial(request):
-            return Template("integrations/_stripe_card.html", context=await _context(actor, notice=message))
-        flash(request, message, "success")
+            return Template("integrations/_stripe_card.html", status_code=status,
+                            context=await _context(actor, notice=message, notice_category=category))
+        flash(request, message, category)
         return Redirect("/dashboard/integrations", status_code=303)
 
 
@@ -112,6 +123,9 @@ async def stripe_webhook(request: Request) -> Response:
     payload = await request.body()
     try:
         event = webhooks.verify(payload, request.headers.get("stripe-signature", ""))
+        if await webhooks.sync_paused_for(event):
+            # Acknowledged, so Stripe stops retrying, and never stored, so no sweeper applies it later.
+            return Response({"received": True, "dropped": "sync paused"}, status_code=200)
         row = await webhooks.store(event)
     except webhooks.InvalidWebhook as exc:
         log.warning("rejected stripe webhook: %s", exc)

@@ -12,6 +12,7 @@ import stripe
 from app.core.errors import Conflict, DomainError, NotFound
 from app.core.security import encrypt_secret, hash_token, new_token
 from app.core.timeutil import utcnow
+from app.integrations.disconnects import LOST_RACE_REASON, confirm_disconnect, mark_disconnected, release_lost_link
 from app.integrations.stripe_client import platform_client, read_only_client
 from app.integrations.tables import ConnectionStatus, OAuthState, StripeConnection
 from app.stripe_data.tables import SyncRun, SyncStatus
@@ -34,6 +35,18 @@ ALREADY_CONNECTED_MESSAGE = ("This workspace is already connected to Stripe acco
 REVOKED_REASON = "Access was revoked from Stripe's dashboard. Reconnect to resume syncing."
 SYNC_REVOKED_REASON = ("Stripe no longer lets ClientPulse read this account (access was revoked). "
                        "Reconnect Stripe to resume syncing.")
+PURGE_PAUSE_REASON = "{who} purged the data pulled from Stripe."
+
+
+class ConnectRaceLost(Conflict):
+    """Another Connect of this workspace finished first; the link this one made at Stripe is being undone.
+
+    `pending_connection_id` names the unlink still waiting for Stripe (retry it), or is None when Stripe confirmed.
+    """
+
+    def __init__(self, message: str, pending_connection_id: int | None) -> None:
+        super().__init__(message)
+        self.pending_connection_id = pending_connection_id
 
 
 class ConnectError(DomainError):
@@ -44,7 +57,7 @@ class ConnectError(DomainError):
 class StripeCard:
     """What the Integrations page shows on the Stripe card."""
 
-    state: str  # not_connected | connecting | connected | disconnected | error
+    state: str  # not_connected | connecting | connected | disconnect_pending | disconnected | error
     connection: StripeConnection | None
     last: StripeConnection | None
 
@@ -59,9 +72,12 @@ async def card(actor: Actor) -> StripeCard:
     connection = await current_connection(actor.workspace_id)
     if connection is not None:
         return StripeCard("connected", connection, connection)
-    last = await StripeConnection.objects().where(StripeConnection.workspace == actor.workspace_id).order_by(
-        StripeConnection.id, ascending=False
-    ).first()
+    # A lost connect race leaves a row behind only to finish unlinking it; it was never this workspace's connection.
+    last = await StripeConnection.objects().where(
+        (StripeConnection.workspace == actor.workspace_id) & (StripeConnection.status_reason != LOST_RACE_REASON)
+    ).order_by(StripeConnection.id, ascending=False).first()
+    if last is not None and last.status == ConnectionStatus.disconnect_pending.value:
+        return StripeCard("disconnect_pending", None, last)
     pending = await OAuthState.exists().where(
         (OAuthState.workspace == actor.workspace_id) & OAuthState.used_at.is_null() & (OAuthState.expires_at > utcnow())
     )
@@ -157,11 +173,19 @@ async def complete_connect(actor: Actor, state: str, code: str, error: str = "")
     except Exception:  # noqa: BLE001 - a concurrent callback won the partial unique indexes
         existing = await current_connection(actor.workspace_id)
         if existing is not None:
-            raise Conflict(ALREADY_CONNECTED_MESSAGE.format(account=existing.stripe_account_id)) from None
+            # Our code exchange linked the account at Stripe all the same: undo that unless the winner uses it.
+            pending = await release_lost_link(actor.workspace_id, actor.user.id, account_id, token)
+            raise ConnectRaceLost(ALREADY_CONNECTED_MESSAGE.format(account=existing.stripe_account_id),
+                                  pending) from None
         if await StripeConnection.exists().where((StripeConnection.stripe_account_id == account_id)
                                                  & (StripeConnection.status == ConnectionStatus.connected.value)):
             raise Conflict(ALREADY_LINKED_MESSAGE) from None
         raise
+    # A disconnect of this account still waiting for Stripe must not unlink the link just made.
+    for pending in await StripeConnection.select(StripeConnection.id).where(
+            (StripeConnection.stripe_account_id == account_id)
+            & (StripeConnection.status == ConnectionStatus.disconnect_pending.value)):
+        await confirm_disconnect(pending["id"])
     log.info("workspace %s connected stripe account %s", actor.workspace_id, account_id)
     return connection
 
@@ -178,8 +202,17 @@ async def _account_name(account_id: str) -> str:
             or account_id)
 
 
-async def disconnect(actor: Actor) -> StripeConnection:
+@dataclass(frozen=True)
+class Disconnect:
+    connection: StripeConnection
+    confirmed: bool  # False: Stripe didn't confirm; the connection is disconnect_pending and must be retried
+
+
+async def disconnect(actor: Actor) -> Disconnect:
     """Unlink the account at Stripe and here; everything already pulled is kept.
+
+    The connection turns disconnect_pending before Stripe is asked, so nothing syncs from then on and a
+    process that dies mid-call still leaves the sweeper something to finish.
 
     Raises:
         NotFound: nothing is connected.
@@ -188,27 +221,12 @@ async def disconnect(actor: Actor) -> StripeConnection:
     connection = await current_connection(actor.workspace_id)
     if connection is None:
         raise NotFound("Stripe isn't connected to this workspace.")
-    try:
-        await anyio.to_thread.run_sync(
-            lambda: platform_client().oauth.deauthorize(params={"stripe_user_id": connection.stripe_account_id})
-        )
-    except stripe.StripeError as exc:
-        # Already unlinked on Stripe's side (e.g. revoked from their dashboard): ours must follow.
-        log.info("stripe deauthorize for %s answered %s; marking disconnected", connection.stripe_account_id,
-                 type(exc).__name__)
     who = actor.user.name or actor.user.email
-    await _mark_disconnected(connection.id, f"Disconnected by {who}. Data already pulled is kept.")
-    return connection
-
-
-async def _mark_disconnected(connection_id: int, reason: str) -> None:
     await StripeConnection.update({
-        StripeConnection.status: ConnectionStatus.disconnected.value,
-        StripeConnection.status_reason: reason,
-        StripeConnection.disconnected_at: utcnow(),
-        StripeConnection.access_token_enc: "",
-        StripeConnection.refresh_token_enc: "",
-    }).where(StripeConnection.id == connection_id)
+        StripeConnection.status: ConnectionStatus.disconnect_pending.value,
+        StripeConnection.status_reason: f"Disconnected by {who}. Data already pulled is kept.",
+    }).where(StripeConnection.id == connection.id)
+    return Disconnect(connection, await confirm_disconnect(connection.id))
 
 
 async def handle_deauthorized(account_id: str, revoked_at: datetime | None = None) -> int:
@@ -227,15 +245,17 @@ async def handle_deauthorized(account_id: str, revoked_at: datetime | None = Non
         How many connections were marked disconnected (0 when we already knew).
     """
     where = (StripeConnection.stripe_account_id == account_id) & StripeConnection.status.is_in(
-        [ConnectionStatus.connected.value, ConnectionStatus.error.value])
+        [ConnectionStatus.connected.value, ConnectionStatus.error.value, ConnectionStatus.disconnect_pending.value])
     if revoked_at is not None:
         # Stripe's times are whole seconds: a connection made within that second is not newer than the event.
         where &= StripeConnection.connected_at < revoked_at + timedelta(seconds=1)
-    rows = await StripeConnection.select(StripeConnection.id).where(where)
+    rows = await StripeConnection.select(StripeConnection.id, StripeConnection.status,
+                                         StripeConnection.status_reason).where(where)
     for row in rows:
-        await _mark_disconnected(row["id"], REVOKED_REASON)
+        # A pending disconnect is what Stripe just confirmed: its own reason (who disconnected) stays.
+        pending = row["status"] == ConnectionStatus.disconnect_pending.value
+        await mark_disconnected(row["id"], row["status_reason"] if pending else REVOKED_REASON)
     return len(rows)
-
 
 
 
@@ -265,3 +285,28 @@ async def mark_access_revoked(workspace_id: int, account_id: str) -> None:
         (StripeConnection.workspace == workspace_id) & (StripeConnection.stripe_account_id == account_id)
         & (StripeConnection.status == ConnectionStatus.connected.value)
     )
+
+
+async def pause_sync(workspace_id: int, who: str) -> None:
+    """A purge: nothing is pulled or applied for the workspace's connections until the owner asks again."""
+    await StripeConnection.update({
+        StripeConnection.sync_paused_at: utcnow(),
+        StripeConnection.sync_paused_reason: PURGE_PAUSE_REASON.format(who=who),
+    }).where((StripeConnection.workspace == workspace_id)
+             & (StripeConnection.status != ConnectionStatus.disconnected.value))
+
+
+async def resume_sync(actor: Actor) -> SyncRun:
+    """Sync again: lift the pause and queue a fresh backfill; enqueue `tasks.sync.run_backfill` after commit.
+
+    Raises:
+        PermissionDenied: not an owner.
+        NotFound: nothing is connected.
+    """
+    actor.require_owner("start a Stripe sync")
+    connection = await current_connection(actor.workspace_id)
+    if connection is None:
+        raise NotFound("Stripe isn't connected to this workspace. Connect it on the Integrations page.")
+    await StripeConnection.update({StripeConnection.sync_paused_at: None, StripeConnection.sync_paused_reason: ""}
+                                  ).where(StripeConnection.id == connection.id)
+    return await start_backfill(actor.workspace_id, connection.stripe_account_id)

@@ -11,6 +11,8 @@ from app.workspaces.tables import Workspace
 
 class ConnectionStatus(str, Enum):
     connected = "connected"
+    # The owner disconnected but Stripe hasn't confirmed the unlink yet: nothing syncs, tokens stay until it does.
+    disconnect_pending = "disconnect_pending"
     disconnected = "disconnected"
     error = "error"
 
@@ -31,6 +33,9 @@ class StripeConnection(Table):
     connected_by = ForeignKey(references=User, null=True)
     connected_at = Timestamptz()
     disconnected_at = Timestamptz(null=True, default=None)
+    # Set by a purge: the owner asked to stop holding the data, so nothing is pulled or applied until Sync again.
+    sync_paused_at = Timestamptz(null=True, default=None)
+    sync_paused_reason = Text(default="", help_text="Why syncing is paused, in words for the owner.")
 
 
 class OAuthState(Table):

@@ -72,6 +72,14 @@ async def store(event: dict) -> StripeEvent | None:
     return row
 
 
+async def sync_paused_for(event: dict) -> bool:
+    """A data event for an account whose workspace paused syncing (after a purge): drop it, don't store it."""
+    account = str(event.get("account") or "")
+    if not account or event.get("type") not in stripe_data_events.DATA_EVENT_TYPES:
+        return False  # a deauthorization still counts while paused
+    return await stripe_data_events.only_paused(account)
+
+
 async def _on_deauthorized(event: dict) -> None:
     account = event.get("account") or ""
     if account:

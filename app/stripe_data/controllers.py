@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Response, Template
 
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.integrations import services as integrations
 from app.stripe_data import purge as purging
 from app.stripe_data.forms import PurgeForm
@@ -51,14 +51,10 @@ class DataController(Controller):
 
     @post("/sync", name="settings:data_sync")
     async def sync_again(self, request: Request, actor: CurrentActor) -> Redirect:
-        """Start a fresh backfill of the connected account (owners only), e.g. after a purge."""
-        actor.require_owner("start a Stripe sync")
-        connection = await integrations.current_connection(actor.workspace_id)
-        if connection is None:
-            raise NotFound("Stripe isn't connected to this workspace. Connect it on the Integrations page.")
+        """Lift the pause a purge left and start a fresh backfill of the connected account (owners only)."""
         from tasks.sync import run_backfill  # noqa: PLC0415 (the sync engine's task; imported where it is used)
 
-        run = await integrations.start_backfill(actor.workspace_id, connection.stripe_account_id)
-        run_backfill(run.id)  # enqueued after start_backfill committed the run, so the worker sees it
+        run = await integrations.resume_sync(actor)
+        run_backfill(run.id)  # enqueued after resume_sync committed the run, so the worker sees it
         flash(request, "Syncing again from Stripe. Progress shows on the Stripe card.", "success")
         return Redirect("/dashboard/integrations", status_code=303)

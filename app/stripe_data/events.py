@@ -2,14 +2,17 @@
 
 An event names its connected account; it is applied to every workspace with a live connection to
 that account (at most one, by the one-workspace-per-account rule) and ignored otherwise, so a
-stray or foreign event can never write into a workspace.
+stray or foreign event can never write into a workspace. A connection whose syncing is paused (after
+a purge) takes no events either, and every write goes through `writing`, which re-checks that under a
+lock so a purge landing mid-write can't be undone by it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from app.integrations.tables import ConnectionStatus, StripeConnection
 from app.stripe_data import upserts
@@ -31,47 +34,96 @@ DATA_EVENT_TYPES = (
 )
 
 
+class SyncStopped(Exception):
+    """The connection is paused, disconnected or gone: nothing more may be written for it."""
+
+
 async def live_workspaces(account_id: str) -> list[int]:
-    """Workspaces currently connected to the account (empty: the event is not ours to apply)."""
+    """Workspaces connected to the account and syncing (empty: the event is not ours to apply)."""
     rows = await StripeConnection.select(StripeConnection.workspace).where(
         (StripeConnection.stripe_account_id == account_id)
         & (StripeConnection.status == ConnectionStatus.connected.value)
+        & StripeConnection.sync_paused_at.is_null()
     )
     return [row["workspace"] for row in rows]
 
 
-async def complete_invoice_lines(workspace_id: int, reader: BudgetedReader, invoice: dict) -> None:
-    """Page the lines Stripe did not embed (it embeds the first 10), then mark the invoice complete."""
+async def only_paused(account_id: str) -> bool:
+    """The account is connected, and every workspace connected to it has paused syncing."""
+    rows = await StripeConnection.select(StripeConnection.sync_paused_at).where(
+        (StripeConnection.stripe_account_id == account_id)
+        & (StripeConnection.status == ConnectionStatus.connected.value)
+    )
+    return bool(rows) and all(row["sync_paused_at"] is not None for row in rows)
+
+
+@asynccontextmanager
+async def writing(workspace_id: int, account_id: str) -> AsyncIterator[None]:
+    """A transaction that writes only while the connection is live and not paused, else raises SyncStopped.
+
+    The check is an UPDATE that changes nothing: it holds the connection's row lock (PostgreSQL) or the
+    database's write lock (SQLite) until commit. A purge pauses the connection before deleting, in one
+    transaction, so either it waits and deletes what this wrote, or it commits first and this writes nothing.
+    Keep Stripe requests out of the block: the lock is held for its whole length.
+    """
+    async with StripeConnection._meta.db.transaction():
+        held = await StripeConnection.update({StripeConnection.status: ConnectionStatus.connected.value}).where(
+            (StripeConnection.workspace == workspace_id) & (StripeConnection.stripe_account_id == account_id)
+            & (StripeConnection.status == ConnectionStatus.connected.value)
+            & StripeConnection.sync_paused_at.is_null()
+        ).returning(StripeConnection.id)
+        if not held:
+            raise SyncStopped(f"workspace {workspace_id} is not syncing {account_id}")
+        yield
+
+
+async def remaining_lines(reader: BudgetedReader, invoice: dict) -> list[dict] | None:
+    """Every line Stripe did not embed in the invoice (it embeds the first 10); None when none is missing."""
     lines = invoice.get("lines") or {}
     if not lines.get("has_more"):
-        return
+        return None
+    collected: list[dict] = []
     cursor = (lines.get("data") or [{}])[-1].get("id")
     while True:
         params = {"limit": 100, **({"starting_after": cursor} if cursor else {})}
         page = await asyncio.to_thread(reader.get, f"/v1/invoices/{invoice['id']}/lines", **params)
-        await upserts.upsert_lines(workspace_id, reader.account_id, invoice["id"], page["data"])
+        collected.extend(page["data"])
         if not page.get("has_more") or not page["data"]:
-            break
+            return collected
         cursor = page["data"][-1]["id"]
-    await upserts.mark_lines_complete(workspace_id, invoice["id"])
+
+
+async def write_remaining_lines(workspace_id: int, account_id: str, invoice_id: str, lines: list[dict]) -> None:
+    """Store the lines `remaining_lines` fetched and mark the invoice's lines complete (inside `writing`)."""
+    await upserts.upsert_lines(workspace_id, account_id, invoice_id, lines)
+    await upserts.mark_lines_complete(workspace_id, invoice_id)
 
 
 async def apply_event(workspace_id: int, event: dict, reader: BudgetedReader | None = None) -> bool:
-    """Upsert the object an event carries into one workspace; returns False for events we don't keep."""
+    """Upsert the object an event carries into one workspace; returns False for events we don't keep.
+
+    Raises:
+        SyncStopped: the workspace no longer syncs the account (paused or disconnected); nothing was written.
+    """
     obj = (event.get("data") or {}).get("object") or {}
     if event.get("type") not in DATA_EVENT_TYPES or obj.get("object") not in upserts.KINDS:
         return False
     account_id = str(event.get("account") or "")
     if event["type"] == "invoice.deleted":
-        # Only drafts can be deleted; they leave no trace in Stripe, so none here either.
-        await StripeInvoiceLine.delete().where((StripeInvoiceLine.workspace == workspace_id)
-                                               & (StripeInvoiceLine.invoice_id == obj["id"]))
-        await StripeInvoice.delete().where((StripeInvoice.workspace == workspace_id)
-                                           & (StripeInvoice.stripe_id == obj["id"]))
+        async with writing(workspace_id, account_id):
+            # Only drafts can be deleted; they leave no trace in Stripe, so none here either.
+            await StripeInvoiceLine.delete().where((StripeInvoiceLine.workspace == workspace_id)
+                                                   & (StripeInvoiceLine.invoice_id == obj["id"]))
+            await StripeInvoice.delete().where((StripeInvoice.workspace == workspace_id)
+                                               & (StripeInvoice.stripe_id == obj["id"]))
         return True
-    await upserts.upsert_objects(workspace_id, account_id, [obj], deleted=event["type"] == "customer.deleted")
+    lines = None
     if obj["object"] == "invoice" and (obj.get("lines") or {}).get("has_more"):
-        await complete_invoice_lines(workspace_id, reader or BudgetedReader(account_id), obj)
+        lines = await remaining_lines(reader or BudgetedReader(account_id), obj)
+    async with writing(workspace_id, account_id):
+        await upserts.upsert_objects(workspace_id, account_id, [obj], deleted=event["type"] == "customer.deleted")
+        if lines is not None:
+            await write_remaining_lines(workspace_id, account_id, obj["id"], lines)
     return True
 
 
@@ -83,7 +135,12 @@ async def handle(event: dict) -> None:
         log.info("ignoring stripe event %s for unconnected account %s", event.get("id"), account_id or "-")
         return
     for workspace_id in workspaces:
-        await apply_event(workspace_id, event)
+        try:
+            await apply_event(workspace_id, event)
+        except SyncStopped:
+            # Paused or disconnected since the check above: dropped, like an event for an unconnected account.
+            log.info("ignoring stripe event %s: workspace %s stopped syncing %s", event.get("id"), workspace_id,
+                     account_id)
 
 
 HANDLERS: dict[str, Callable[[dict], Awaitable[None]]] = {name: handle for name in DATA_EVENT_TYPES}

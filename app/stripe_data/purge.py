@@ -1,7 +1,9 @@
 """Settings → Data → Purge: delete everything pulled from Stripe for one workspace, and nothing of any other.
 
-Purging does not touch the Stripe connection itself: a connected account stays connected and only re-syncs from
-scratch when the owner asks ("Sync again"), because the owner may be purging precisely to stop holding the data.
+Purging keeps the Stripe connection but pauses its syncing: a connected account stays connected and only re-syncs
+from scratch when the owner asks ("Sync again"), because the owner may be purging precisely to stop holding the data.
+Until then the periodic catch-up skips the workspace, webhooks for the account are dropped, and a backfill under
+way stops at its next page (the pause and the deletes commit together; see `events.writing`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import logging
 from dataclasses import dataclass
 
 from app.core.errors import ValidationFailed
+from app.integrations.services import pause_sync
 from app.integrations.tables import ConnectionStatus, StripeConnection, StripeEvent
+from app.stripe_data.events import DATA_EVENT_TYPES
 from app.stripe_data.tables import (CustomerMatch, StripeCharge, StripeCustomer, StripeInvoice, StripeInvoiceLine,
                                     StripeRefund, StripeSubscription, SyncCheckpoint, SyncRun)
 from app.workspaces.services import Actor
@@ -64,7 +68,9 @@ async def purge(actor: Actor, confirmation: str) -> StoredData:
     """Delete every object pulled from Stripe for the actor's workspace, matches included.
 
     Stored webhook events of the workspace's own accounts go too once processed (they carry the same customer
-    data); unprocessed ones stay so the event pipeline never loses track of what it owes.
+    data), and so do unprocessed data events, which the pause would drop anyway; other unprocessed events (a
+    deauthorization) stay so the event pipeline never loses track of what it owes.
+    Syncing is paused until the owner asks again (`services.resume_sync`).
 
     Args:
         actor: an owner of the workspace.
@@ -83,9 +89,13 @@ async def purge(actor: Actor, confirmation: str) -> StoredData:
     before = await stored_data(actor.workspace_id)
     accounts = await _own_accounts(actor.workspace_id)
     async with CustomerMatch._meta.db.transaction():
+        # First, so a page a backfill is writing right now either commits before this (and is deleted below) or
+        # finds the pause and is never written.
+        await pause_sync(actor.workspace_id, actor.user.name or actor.user.email)
         for table in PULLED_TABLES.values():
             await table.delete().where(table.workspace == actor.workspace_id)
         if accounts:
-            await StripeEvent.delete().where(StripeEvent.account.is_in(accounts) & StripeEvent.processed_at.is_not_null())
+            await StripeEvent.delete().where(StripeEvent.account.is_in(accounts) & (
+                StripeEvent.processed_at.is_not_null() | StripeEvent.event_type.is_in(list(DATA_EVENT_TYPES))))
     log.info("workspace %s purged %s stripe rows", actor.workspace_id, before.total)
     return before

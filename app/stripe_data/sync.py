@@ -8,6 +8,9 @@ because every write is an upsert, re-reading a page adds nothing twice.
 The catch-up heals missed webhooks: it applies `/v1/events` created since the checkpoint with the
 webhook's own handlers, and falls back to re-listing when the checkpoint is older than the 30 days
 Stripe keeps events.
+
+Nothing runs for a connection that is paused (after a purge) or no longer connected: the catch-up skips
+it, and a backfill already under way stops at its next page without writing it (see `events.writing`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from datetime import timedelta
 
 from app.core.timeutil import utcnow
 from app.integrations import services as integrations
+from app.settings import get_settings
 from app.stripe_data import events, upserts
 from app.stripe_data.budget import AccessRevoked, BudgetedReader, StripeUnavailable
 from app.stripe_data.tables import SyncCheckpoint, SyncRun, SyncStatus
@@ -32,7 +36,6 @@ PAGE_SIZE = 100
 EVENT_RETENTION = 30 * 24 * 3600
 # Re-list a little before Stripe forgets, so an event at the edge of the window is never lost.
 RETENTION_MARGIN = 3600
-STALE_AFTER = timedelta(minutes=10)
 CHECKPOINT_MARGIN = 60
 
 
@@ -57,6 +60,13 @@ UNAVAILABLE_MESSAGE = ("Stripe kept failing while we read your {what} ({detail})
                        "ClientPulse tries again automatically within 15 minutes and resumes where it stopped.")
 CRASH_MESSAGE = ("The sync stopped unexpectedly while reading your {what}. Nothing is lost: it resumes where it "
                  "stopped within 15 minutes. If this keeps happening, contact support.")
+STOPPED_MESSAGE = ("The sync stopped because syncing was paused or Stripe was disconnected; nothing more was "
+                   "pulled. Click Sync again on Settings → Data to pull everything again.")
+
+
+def stale_after() -> timedelta:
+    """How long a running sync may go without a heartbeat (one per page) before another worker takes it over."""
+    return timedelta(seconds=get_settings().sync_heartbeat_timeout_seconds)
 
 
 @dataclass
@@ -85,7 +95,7 @@ async def _claim(run_id: int) -> SyncRun | None:
     """Take the run for this worker: queued, failed (a retry) or running with a dead heartbeat."""
     now = utcnow()
     claimable = (SyncRun.status.is_in([SyncStatus.queued.value, SyncStatus.failed.value])
-                 | ((SyncRun.status == SyncStatus.running.value) & (SyncRun.heartbeat_at < now - STALE_AFTER)))
+                 | ((SyncRun.status == SyncStatus.running.value) & (SyncRun.heartbeat_at < now - stale_after())))
     claimed = await SyncRun.update({SyncRun.status: SyncStatus.running.value, SyncRun.heartbeat_at: now,
                                     SyncRun.error: ""}).where((SyncRun.id == run_id) & claimable).returning(SyncRun.id)
     if not claimed:
@@ -131,10 +141,16 @@ async def _read_stream(run: SyncRun, stream: Stream, progress: dict, reader: Bud
             params["starting_after"] = state["cursor"]
         page = await asyncio.to_thread(reader.get, stream.path, **params)
         data = page.get("data") or []
-        await upserts.upsert_objects(run.workspace, run.account_id, data)
+        more_lines = {}
         if stream.name == "invoices":
             for invoice in data:
-                await events.complete_invoice_lines(run.workspace, reader, invoice)
+                lines = await events.remaining_lines(reader, invoice)
+                if lines is not None:
+                    more_lines[invoice["id"]] = lines
+        async with events.writing(run.workspace, run.account_id):
+            await upserts.upsert_objects(run.workspace, run.account_id, data)
+            for invoice_id, lines in more_lines.items():
+                await events.write_remaining_lines(run.workspace, run.account_id, invoice_id, lines)
         pages += 1
         if options.after_page is not None:
             options.after_page(stream.name, pages)
@@ -193,6 +209,11 @@ async def run_backfill(sync_run_id: int, options: SyncOptions | None = None) -> 
             await _read_stream(run, current, progress, reader, options)
     except AccessRevoked:
         await _fail_revoked(run)
+    except events.SyncStopped:
+        # A purge deleted this run's row along with the data: there is then nothing left to update.
+        await _finish(run.id, SyncStatus.failed, STOPPED_MESSAGE)
+        log.info("stripe sync %s stopped: workspace %s paused or disconnected %s", run.id, run.workspace,
+                 run.account_id)
     except StripeUnavailable as exc:
         await _finish(run.id, SyncStatus.failed, UNAVAILABLE_MESSAGE.format(what=current.label.lower(), detail=exc))
     except Exception:
@@ -246,10 +267,13 @@ async def run_catchup(workspace_id: int, options: SyncOptions | None = None) -> 
     connection = await integrations.current_connection(workspace_id)
     if connection is None:
         return CatchupResult(skipped="not connected")
+    if connection.sync_paused_at is not None:
+        return CatchupResult(skipped="sync paused")
     account_id = connection.stripe_account_id
     last = await latest_run(workspace_id, account_id)
     if last is not None and last.status != SyncStatus.done.value:
-        if last.status == SyncStatus.running.value and last.heartbeat_at and last.heartbeat_at > utcnow() - STALE_AFTER:
+        if (last.status == SyncStatus.running.value and last.heartbeat_at
+                and last.heartbeat_at > utcnow() - stale_after()):
             return CatchupResult(skipped="a sync is running")
         resumed = await run_backfill(last.id, options)
         return CatchupResult(relisted=True, run_id=resumed.id if resumed else last.id)
@@ -266,7 +290,10 @@ async def run_catchup(workspace_id: int, options: SyncOptions | None = None) -> 
     if newest and newest - since > EVENT_RETENTION - RETENTION_MARGIN:
         # Stripe's clock says the checkpoint is past the 30 days it keeps: the events alone would leave gaps.
         return await _relist(workspace_id, account_id, options)
-    applied = await _apply_events(workspace_id, found, reader)
+    try:
+        applied = await _apply_events(workspace_id, found, reader)
+    except events.SyncStopped:
+        return CatchupResult(skipped="sync paused")
     if newest:
         await SyncCheckpoint.update({SyncCheckpoint.last_event_created: max(since, newest)}).where(
             SyncCheckpoint.id == checkpoint.id)
@@ -312,9 +339,10 @@ async def refresh_statistics() -> None:
 
 
 async def workspaces_to_catch_up() -> list[int]:
-    """Workspaces with a live Stripe connection (the periodic catch-up visits each)."""
-    rows = await integrations.StripeConnection.select(integrations.StripeConnection.workspace).where(
-        integrations.StripeConnection.status == integrations.ConnectionStatus.connected.value)
+    """Workspaces with a live Stripe connection whose syncing isn't paused (the periodic catch-up visits each)."""
+    connection = integrations.StripeConnection
+    rows = await connection.select(connection.workspace).where(
+        (connection.status == integrations.ConnectionStatus.connected.value) & connection.sync_paused_at.is_null())
     return sorted({row["workspace"] for row in rows})
 
 

@@ -4,12 +4,14 @@ import json
 
 import pytest
 
+from app.integrations import webhooks
 from app.integrations.tables import StripeEvent
 from app.stripe_data.tables import StripeInvoice, StripeSubscription
 from tests.integration.conftest import signed
 from tests.integration.sync_support import backfill, link
 from tests.plugins.standin import NORTHWIND_DIGITAL
 from app.workspaces.services import set_plan
+from tasks.stripe_events import retry_unprocessed_events
 
 
 @pytest.fixture(name="synced")
@@ -49,3 +51,13 @@ async def test_a_subscription_deleted_event_is_stored_and_applied(client, synced
     await _deliver(client, event)
     row = await StripeSubscription.objects().where(StripeSubscription.stripe_id == subscription["id"]).first()
     assert row.status == "canceled"
+
+
+async def test_an_event_stored_but_never_processed_is_applied_by_the_sweeper(synced, stripe_standin):
+    invoice = _first(stripe_standin, "invoices", lambda i: i["status"] == "open")
+    event = stripe_standin.action("pay_invoice", account=NORTHWIND_DIGITAL, invoice=invoice["id"])["event"]
+    assert await webhooks.store(event) is not None  # stored; its processing task was lost
+    assert retry_unprocessed_events.call_local() == 1
+    row = await StripeInvoice.objects().where(StripeInvoice.stripe_id == invoice["id"]).first()
+    assert row.status == "paid"
+    assert (await StripeEvent.objects().where(StripeEvent.event_id == event["id"]).first()).processed_at is not None

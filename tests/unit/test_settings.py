@@ -20,6 +20,8 @@ from app.settings import DEV_SECRET_KEY, ImproperlyConfigured, load_settings
         ("LOGIN_MAX_FAILURES_PER_ACCOUNT", "lots", "whole number"),
         ("SESSION_MAX_AGE_SECONDS", "30", "at least 60"),
         ("PASSWORD_HASH_WORKERS", "0", "at least 1"),
+        ("SYNC_HEARTBEAT_TIMEOUT_SECONDS", "soon", "SYNC_HEARTBEAT_TIMEOUT_SECONDS must be a whole number"),
+        ("SYNC_HEARTBEAT_TIMEOUT_SECONDS", "0", "at least 1"),
         ("DEFAULT_TIMEZONE", "Mars/Base", "not a known time zone"),
         ("STRIPE_API_BASE", "ftp://stripe", "STRIPE_API_BASE must be a URL"),
         ("ALLOWED_HOSTS", "*", "ALLOWED_HOSTS entries"),
