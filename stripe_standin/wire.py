@@ -6,7 +6,7 @@ import re
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl
 
-from .store import AccountData, Collection, Index
+from .store import Collection, Index
 
 _KEY_RE = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 

@@ -115,7 +115,8 @@ class Checker:
             below = frozenset(p[5:] for p in expanded if p.startswith("data."))
             return [p for item in value.get("data", [])
                     for p in self.check(item, f"{where}.data[]", below, item_model or model_for(item["object"]))]
-        if isinstance(value.get("object"), str) and value["object"] in OBJECT_CLASSES:  # an object in full (items' price, an expanded customer)
+        if isinstance(value.get("object"), str) and value["object"] in OBJECT_CLASSES:
+            # an object in full: an item's price, an expanded customer
             return self.check(value, where, expanded)
         if inner is not None:  # a hash the SDK models (invoice.parent, invoice.status_transitions)
             return self.check(value, where, expanded, inner, fixture if isinstance(fixture, dict) else {})

@@ -123,13 +123,13 @@ def test_the_checker_catches_a_removed_field_in_what_render_produces(monkeypatch
         return {**original(acct, rec), "subscription": rec.get("subscription")}
 
     monkeypatch.setattr(render, "invoice", with_subscription)
-    acct = standin_store_account()
+    acct = _seeded_account()
     rec = next(r for r in acct.invoices.by_id.values() if r.get("subscription"))
     problems = Checker(stripe_fixtures()).check(render.invoice(acct, rec))
     assert any("invoice: removed or unknown field 'subscription'" in p for p in problems)
 
 
-def standin_store_account():
+def _seeded_account():
     from stripe_standin.generator import seed_store
     from stripe_standin.store import Store
 
