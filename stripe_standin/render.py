@@ -218,7 +218,7 @@ def invoice(acct: AccountData, rec: dict) -> dict:
         "account_name": acct.account["name"], "account_tax_ids": None, "amount_due": rec["amount_due"],
         "amount_overpaid": 0, "amount_paid": rec["amount_paid"], "amount_remaining": rec["amount_remaining"],
         "amount_shipping": 0, "application": None, "attempt_count": rec.get("attempt_count", 0),
-        "attempted": rec.get("attempt_count", 0) > 0, "auto_advance": st == "open",
+        "attempted": rec.get("attempted", rec.get("attempt_count", 0) > 0), "auto_advance": st == "open",
         "automatic_tax": {"enabled": False, "liability": None, "status": None, "disabled_reason": None,
                           "provider": None},
         "automatically_finalizes_at": None, "billing_reason": rec.get("billing_reason", "manual"),
@@ -236,7 +236,8 @@ def invoice(acct: AccountData, rec: dict) -> dict:
         "issuer": {"type": "self"}, "last_finalization_error": None, "latest_revision": None,
         "lines": {"object": "list", "data": shown, "has_more": len(lines) > LINES_INLINE,
                   "total_count": len(lines), "url": f"/v1/invoices/{rec['id']}/lines"},
-        "livemode": False, "metadata": {}, "next_payment_attempt": None, "number": rec.get("number"),
+        "livemode": False, "metadata": {}, "next_payment_attempt": rec.get("next_payment_attempt"),
+        "number": rec.get("number"),
         "on_behalf_of": None, "paid": st == "paid", "paid_out_of_band": False,
         "parent": ({"type": "subscription_details", "quote_details": None,
                     "subscription_details": {"metadata": {}, "subscription": sub_id}} if sub_id else None),
@@ -276,21 +277,23 @@ def charge(acct: AccountData, rec: dict) -> dict:
     refunds = [refund(acct.refunds.get(rid)) for rid in rec.get("refunds", [])]
     refunds.sort(key=lambda r: -r["created"])
     cid = rec["id"]
+    paid = rec.get("status", "succeeded") == "succeeded"
     return {
-        "id": cid, "object": "charge", "amount": rec["amount"], "amount_captured": rec["amount"],
+        "id": cid, "object": "charge", "amount": rec["amount"], "amount_captured": rec["amount"] if paid else 0,
         "amount_refunded": rec.get("amount_refunded", 0), "application": None, "application_fee": None,
-        "application_fee_amount": None, "balance_transaction": cid.replace("ch_", "txn_", 1),
+        "application_fee_amount": None, "balance_transaction": cid.replace("ch_", "txn_", 1) if paid else None,
         "billing_details": {"address": _address(None), "email": rec.get("email"), "name": rec.get("name"),
                             "phone": None, "tax_id": None},
-        "calculated_statement_descriptor": acct.account["name"][:22].upper(), "captured": True,
+        "calculated_statement_descriptor": acct.account["name"][:22].upper(), "captured": paid,
         "created": rec["created"], "currency": rec["currency"], "customer": rec.get("customer"),
         "description": rec.get("description"), "disputed": False, "failure_balance_transaction": None,
-        "failure_code": None, "failure_message": None, "fraud_details": {}, "invoice": rec.get("invoice"),
-        "livemode": False, "metadata": {}, "on_behalf_of": None,
-        "outcome": {"advice_code": None, "network_advice_code": None, "network_decline_code": None,
-                    "network_status": "approved_by_network", "reason": None, "risk_level": "normal",
-                    "seller_message": "Payment complete.", "type": "authorized"},
-        "paid": True, "payment_intent": None, "payment_method": "pm_" + cid[3:],
+        "failure_code": rec.get("failure_code"), "failure_message": rec.get("failure_message"), "fraud_details": {},
+        "invoice": rec.get("invoice"), "livemode": False, "metadata": {}, "on_behalf_of": None,
+        "outcome": _outcome(rec) if not paid else {
+            "advice_code": None, "network_advice_code": None, "network_decline_code": None,
+            "network_status": "approved_by_network", "reason": None, "risk_level": "normal",
+            "seller_message": "Payment complete.", "type": "authorized"},
+        "paid": paid, "payment_intent": None, "payment_method": "pm_" + cid[3:],
         "payment_method_details": {"card": {"brand": rec.get("brand", "visa"), "country": "US",
                                             "exp_month": 12, "exp_year": 2030, "funding": "credit",
                                             "last4": rec.get("last4", "4242"), "network": rec.get("brand", "visa")},
@@ -301,8 +304,18 @@ def charge(acct: AccountData, rec: dict) -> dict:
         "refunds": {"object": "list", "data": refunds[:10], "has_more": len(refunds) > 10,
                     "total_count": len(refunds), "url": f"/v1/charges/{cid}/refunds"},
         "review": None, "shipping": None, "source": None, "source_transfer": None, "statement_descriptor": None,
-        "statement_descriptor_suffix": None, "status": "succeeded", "transfer_data": None, "transfer_group": None,
+        "statement_descriptor_suffix": None, "status": rec.get("status", "succeeded"), "transfer_data": None,
+        "transfer_group": None,
     }
+
+
+def _outcome(rec: dict) -> dict:
+    """A card the issuer declined (the generator's failed automatic payments)."""
+    return {"advice_code": "try_again_later", "network_advice_code": None, "network_decline_code": "51"
+            if rec.get("decline_reason") == "insufficient_funds" else "05",
+            "network_status": "declined_by_network", "reason": rec.get("decline_reason", "generic_decline"),
+            "risk_level": "normal", "seller_message": "The bank did not return any further details with this decline.",
+            "type": "issuer_declined"}
 
 
 def event(acct: AccountData, rec: dict) -> dict:
