@@ -83,6 +83,7 @@ DEMO_STORIES = {
     "Foxglove Florists": ("Annual support", 2, 120, "charge_automatically", "paid"),
     "Keystone Realty": ("Annual support", 1, 200, "send_invoice", "paid_on_time"),
     "Granite and Pine": (None, 0, 50, "send_invoice", "unpaid"),  # project work, net 30, past due
+    "Juniper Yoga Studio": (None, 0, 5, "send_invoice", "unpaid"),  # net 30, not yet due
     "Harbour Fitness Club": ("Monthly retainer", 20, 10, "charge_automatically", "churned_and_back"),
 }
 HISTORY_MONTHS = 24
