@@ -75,10 +75,10 @@ SCALES = {"small": (10, 3, 2), "demo": (40, 12, 6)}
 # How the demo agency's story plays out for some of its clients, whatever the dice say:
 # name -> (plan, periods billed, days since the latest invoice, collection method, how the latest invoice ends).
 DEMO_STORIES = {
-    "Copperleaf Dental Group": ("Monthly retainer", 14, 6, "charge_automatically", "failed"),  # Stripe retries
-    "Ironclad Security Inc": ("Monthly retainer", 9, 20, "charge_automatically", "failed"),  # retries ran out
-    "Evergreen Legal LLP": ("Monthly retainer", 11, 27, "send_invoice", "unpaid"),  # net 14, past due
-    "Lumen Optometry": ("Quarterly retainer", 6, 70, "send_invoice", "paid_late"),
+    "Copperleaf Dental Group": ("Monthly retainer", 23, 6, "charge_automatically", "failed"),  # Stripe retries
+    "Ironclad Security Inc": ("Monthly retainer", 20, 20, "charge_automatically", "failed"),  # retries ran out
+    "Evergreen Legal LLP": ("Monthly retainer", 18, 27, "send_invoice", "unpaid"),  # net 14, past due
+    "Lumen Optometry": ("Quarterly retainer", 8, 70, "send_invoice", "paid_late"),
     "Bluebird Bakery Ltd": ("Annual support", 2, 50, "charge_automatically", "paid_after_retry"),
     "Foxglove Florists": ("Annual support", 2, 120, "charge_automatically", "paid"),
     "Keystone Realty": ("Annual support", 1, 200, "send_invoice", "paid_on_time"),
