@@ -310,7 +310,7 @@ class Generator(Invoicing):
         if churn:
             sub.update(status="canceled", canceled_at=end, ended_at=end, cancel_at=None,
                        current_period_end=end, cancel_feedback=rng.choice([None, "too_expensive", "switched_service"]))
-            self.emit_if_recent(acct, "customer.subscription.deleted", "subscriptions", sub, end, {"status": "active"})
+            self.emit_if_recent(acct, "customer.subscription.deleted", "subscriptions", sub, end)
             if reactivate and end + 2 * MONTH < now:
                 self.subscription_history(acct, cust, end + rng.randrange(MONTH, 2 * MONTH), churn=False,
                                           reactivate=False)
@@ -352,7 +352,9 @@ class Generator(Invoicing):
                 start = times[-1] + max(1, (now - times[-1]) // 2)
             elif cpn["duration"] == "repeating":
                 start = max(start, now - rng.randrange(DAY, cpn["duration_in_months"] * MONTH))
-        return coupons.new_discount(self.id("di_"), cpn, sub["customer"], sub["id"], start)
+        disc = coupons.new_discount(self.id("di_"), cpn, sub["customer"], sub["id"], start)
+        acct.discounts[disc["id"]] = disc
+        return disc
 
     def subscription_invoice(self, acct, cust, sub, t, plen, price, discount, outcome) -> dict:
         item = sub["items"][0]

@@ -93,7 +93,7 @@ class Invoicing:
             inv["due_date"] = at + inv["days_until_due"] * DAY
         else:
             inv["next_payment_attempt"] = at
-        self.emit_if_recent(acct, "invoice.finalized", "invoices", inv, at, {"status": "draft"})
+        self.emit_if_recent(acct, "invoice.finalized", "invoices", inv, at)
 
     def collect_automatically(self, acct: AccountData, cust: dict, inv: dict, outcome: str | None) -> None:
         rng, now = self.rng, self.now
@@ -154,7 +154,7 @@ class Invoicing:
                     "next_payment_attempt": inv["next_payment_attempt"]}
         inv.update(attempt_count=inv["attempt_count"] + 1, attempted=True, next_payment_attempt=next_attempt)
         self.emit_if_recent(acct, "charge.failed", "charges", ch, at)
-        self.emit_if_recent(acct, "invoice.payment_failed", "invoices", inv, at, previous)
+        self.emit_if_recent(acct, ("invoice.updated", "invoice.payment_failed"), "invoices", inv, at, previous)
         return ch
 
     def pay(self, acct: AccountData, cust: dict, inv: dict, at: int) -> None:
@@ -164,17 +164,18 @@ class Invoicing:
                    attempt_count=inv["attempt_count"] + 1, attempted=True, next_payment_attempt=None)
         if inv["total"] > 0:
             self.make_charge(acct, cust, inv)
-        self.emit_if_recent(acct, "invoice.paid", "invoices", inv, at, previous)
-        self.emit_if_recent(acct, "invoice.payment_succeeded", "invoices", inv, at, previous)
+        self.emit_if_recent(acct, ("invoice.updated", "invoice.paid", "invoice.payment_succeeded"), "invoices", inv,
+                            at, previous)
 
     def void(self, acct: AccountData, inv: dict, at: int) -> None:
         previous = {"status": inv["status"], "amount_remaining": inv["amount_remaining"]}
         inv.update(status="void", voided_at=at, amount_remaining=0, next_payment_attempt=None)
-        self.emit_if_recent(acct, "invoice.voided", "invoices", inv, at, previous)
+        self.emit_if_recent(acct, ("invoice.updated", "invoice.voided"), "invoices", inv, at, previous)
 
     def mark_uncollectible(self, acct: AccountData, inv: dict, at: int) -> None:
         inv.update(status="uncollectible", uncollectible_at=at, next_payment_attempt=None)
-        self.emit_if_recent(acct, "invoice.marked_uncollectible", "invoices", inv, at, {"status": "open"})
+        self.emit_if_recent(acct, ("invoice.updated", "invoice.marked_uncollectible"), "invoices", inv, at,
+                            {"status": "open"})
 
     def charge_base(self, cust: dict, inv: dict, at: int) -> dict:
         rng = self.rng
@@ -201,21 +202,25 @@ class Invoicing:
             "id": self.id("re_"), "charge": ch["id"], "amount": amount, "currency": ch["currency"],
             "created": created, "customer": ch.get("customer"),
             "reason": self.rng.choice(["requested_by_customer", None])})
-        previous = {"amount_refunded": ch["amount_refunded"], "refunded": ch["amount_refunded"] >= ch["amount"]}
         ch["refunds"].append(ref["id"])
         ch["amount_refunded"] += amount
-        self.emit_if_recent(acct, "charge.refunded", "charges", ch, created, previous)
+        self.emit_if_recent(acct, "charge.refunded", "charges", ch, created)
         return ref
 
     # -- events ------------------------------------------------------------------------------
-    def emit_if_recent(self, acct: AccountData, etype: str, coll: str, rec: dict, created: int,
+    def emit_if_recent(self, acct: AccountData, etypes: str | tuple[str, ...], coll: str, rec: dict, created: int,
                        previous: dict | None = None) -> None:
-        """Record an event carrying ``rec`` as it is now, the moment the event happens (rendered on read)."""
+        """Record events carrying ``rec`` as it is now, the moment they happen (one copy, rendered on read).
+
+        Like Stripe, only ``*.updated`` events say what changed (``previous_attributes``).
+        """
         if not self.record_events or self.now - created > EVENT_WINDOW or created > self.now:
             return
-        evt = {"id": self.id("evt_"), "type": etype, "created": created, "object": None,
-               "lazy": (coll, snapshot(rec)), "previous": previous, "account": acct.account["id"]}
-        self.add(acct, "events", evt)
+        copied = snapshot(rec)
+        for etype in (etypes,) if isinstance(etypes, str) else etypes:
+            evt = {"id": self.id("evt_"), "type": etype, "created": created, "object": None, "lazy": (coll, copied),
+                   "previous": previous if etype.endswith(".updated") else None, "account": acct.account["id"]}
+            self.add(acct, "events", evt)
 
 
 def snapshot(rec: dict) -> dict:

@@ -121,6 +121,7 @@ def test_a_discount_lowers_only_the_invoices_it_applies_to(demo):
     discounted = [i for i in acct.invoices.by_id.values() if i["discount_amount"]]
     assert discounted
     for inv in discounted:
+        assert acct.discounts[inv["discount_id"]]["coupon"] == inv["discount_coupon"]
         assert inv["total"] == inv["subtotal"] - inv["discount_amount"] + inv["tax"]
         cpn = acct.coupons[inv["discount_coupon"]]
         if cpn["amount_off"]:
@@ -165,6 +166,9 @@ def test_events_show_the_object_as_it_was_when_they_happened(fresh_standin):
     assert any(current[e["data"]["object"]["id"]]["status"] == "paid" for e in created), "paid since"
     paid = [e for e in events if e["type"] == "invoice.paid"]
     assert paid and all(e["data"]["object"]["status"] == "paid" for e in paid)
+    updated = [e for e in events if e["type"] == "invoice.updated" and e["data"]["object"]["status"] == "paid"]
+    assert updated and all(e["data"]["previous_attributes"]["status"] == "open" for e in updated)
+    assert not any(e["data"].get("previous_attributes") for e in events if not e["type"].endswith(".updated"))
 
 
 def test_actions_make_an_automatic_invoice_overdue_by_a_failed_payment_not_a_due_date(fresh_standin):
