@@ -8,6 +8,7 @@ from collections import defaultdict
 
 import pytest
 
+from stripe_standin.__main__ import _scale as cli_scale
 from stripe_standin.coupons import MONTH
 from stripe_standin.generator import parse_scale, seed_store
 from stripe_standin.store import Store
@@ -198,6 +199,7 @@ def test_the_same_seed_gives_the_same_agency_history():
 def test_an_agency_of_two_thousand_customers_has_about_five_invoices_each():
     assert parse_scale("2000-customers") == (2000, None)
     assert parse_scale("2000") == parse_scale("2000-invoices") == (None, 2000)
+    assert cli_scale("2000-customers") == "2000-customers" and cli_scale("2000-invoices") == 2000
     info = seed_store(Store(), 2, "2000-customers")
     counts = info["accounts"][NORTHWIND_DIGITAL]
     assert counts["customers"] == 2000
