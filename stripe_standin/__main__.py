@@ -11,7 +11,7 @@ import time
 
 def _scale(value: str) -> str | int:
     head = value.split("-")[0]
-    return int(head) if head.isdigit() else value
+    return int(head) if head.isdigit() and not value.endswith("-customers") else value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     for p in (serve, seed):
         p.add_argument("--seed", type=int, default=int(os.environ.get("STANDIN_SEED", 42)))
         p.add_argument("--scale", type=_scale, default=os.environ.get("STANDIN_SCALE", "demo"),
-                       help="demo | small | N | N-invoices")
+                       help="demo | small | N | N-invoices | N-customers")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=int(os.environ.get("STANDIN_PORT", 12111)))
     serve.add_argument("--webhook-url", default=os.environ.get("STANDIN_WEBHOOK_URL"))

@@ -31,7 +31,9 @@ def _get(acct: AccountData, coll: str, obj_id: str | None) -> dict:
 
 
 def _gen(app: "StandinApp") -> Generator:
-    return Generator(app.store, app.store.next_seq())
+    gen = Generator(app.store, app.store.next_seq())
+    gen.record_events = False  # an action emits its own events, rendered as they happen
+    return gen
 
 
 def pay_invoice(app, params) -> dict:
@@ -41,12 +43,13 @@ def pay_invoice(app, params) -> dict:
         raise ActionError(f"invoice is {inv['status']}, cannot be paid")
     previous = {"status": inv["status"], "amount_paid": inv["amount_paid"], "amount_remaining": inv["amount_remaining"]}
     now = app.store.now()
-    inv.update(status="paid", amount_paid=inv["amount_due"], amount_remaining=0, paid_at=now)
+    inv.update(status="paid", amount_paid=inv["amount_due"], amount_remaining=0, paid_at=now,
+               attempt_count=inv.get("attempt_count", 0) + 1, attempted=True, next_payment_attempt=None)
     cust = _get(acct, "customers", inv["customer"])
     charge = app.store.add(acct, "charges", {
         "id": app.store.new_id("ch_"), "customer": cust["id"], "invoice": inv["id"], "amount": inv["amount_paid"],
         "currency": inv["currency"], "created": now, "amount_refunded": 0, "refunds": [], "email": cust.get("email"),
-        "name": cust.get("name"), "description": f"Payment for Invoice {inv['number']}"})
+        "name": cust.get("name"), "description": f"Payment for Invoice {inv['number']}", "status": "succeeded"})
     inv["charge"] = charge["id"]
     app.emit(acct, "charge.succeeded", "charges", charge)
     app.emit(acct, "invoice.payment_succeeded", "invoices", inv, previous)
@@ -54,15 +57,25 @@ def pay_invoice(app, params) -> dict:
 
 
 def mark_invoice_past_due(app, params) -> dict:
+    """Make an invoice overdue the way its collection method allows: a send_invoice invoice's due date passes;
+    a charge_automatically one (no due date) was finalized ``days_overdue`` ago and its payment just failed."""
     acct = _acct(app, params)
     inv = _get(acct, "invoices", params.get("invoice"))
     now = app.store.now()
-    previous = {"status": inv["status"], "due_date": inv.get("due_date")}
     days = int(params.get("days_overdue", 7))
-    inv.update(status="open", paid_at=None, amount_paid=0, amount_remaining=inv["amount_due"],
-               due_date=now - days * DAY, attempt_count=inv.get("attempt_count", 0) + 1)
-    app.emit(acct, "invoice.payment_failed", "invoices", inv, previous)
-    return app.emit(acct, "invoice.overdue", "invoices", inv, previous)
+    previous = {"status": inv["status"], "amount_paid": inv["amount_paid"], "amount_remaining": inv["amount_remaining"]}
+    inv.update(status="open", paid_at=None, amount_paid=0, amount_remaining=inv["amount_due"])
+    if inv.get("collection_method") == "send_invoice":
+        previous["due_date"] = inv.get("due_date")
+        inv["due_date"] = now - days * DAY
+        return app.emit(acct, "invoice.overdue", "invoices", inv, previous)
+    cust = _get(acct, "customers", inv["customer"])
+    gen = _gen(app)
+    inv["finalized_at"] = min(inv.get("finalized_at") or now, now - days * DAY)
+    previous.update(attempt_count=inv.get("attempt_count", 0), next_payment_attempt=inv.get("next_payment_attempt"))
+    charge = gen.fail_attempt(acct, cust, inv, now, now + 3 * DAY)
+    app.emit(acct, "charge.failed", "charges", charge)
+    return app.emit(acct, "invoice.payment_failed", "invoices", inv, previous)
 
 
 def create_invoice(app, params) -> dict:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 import string
 
+from . import coupons
+from .coupons import MONTH
+from .invoicing import DAY, Invoicing
 from .store import AccountData, Store, fast_token
-
-DAY = 86400
-MONTH = 30 * DAY
 
 # The demo agency's clients in ClientPulse (name, email, domain). ClientPulse's own
 # demo seeder duplicates these names: production code never imports the stand-in.
@@ -30,6 +30,7 @@ DEMO_CLIENTS = [
 # How each demo client shows up in Stripe: exact email, same domain, free mail, none...
 # (name, email, website, kind, the demo client it really belongs to). The last two are ground truth that only the
 # generator knows; each customer carries them in its metadata (standin_kind, standin_client), as an agency could.
+# A website, like any Stripe customer's, lives in metadata (`metadata.website`): customers have no website field.
 DEMO_CUSTOMERS = [
     ("Acme Rockets", "ops@acme-rockets.com", None, "exact_email", "Acme Rockets"),
     ("Bluebird Bakery Ltd", "accounts@bluebirdbakery.co.uk", None, "domain", "Bluebird Bakery"),
@@ -71,23 +72,43 @@ PLANS = [  # nickname, interval, interval_count, weight, amount range (major uni
     ("Weekly social media", "week", 1, 5, (150, 900)),
 ]
 SCALES = {"small": (10, 3, 2), "demo": (40, 12, 6)}
+# How the demo agency's story plays out for some of its clients, whatever the dice say:
+# name -> (plan, periods billed, days since the latest invoice, collection method, how the latest invoice ends).
+DEMO_STORIES = {
+    "Copperleaf Dental Group": ("Monthly retainer", 23, 6, "charge_automatically", "failed"),  # Stripe retries
+    "Ironclad Security Inc": ("Monthly retainer", 20, 20, "charge_automatically", "failed"),  # retries ran out
+    "Evergreen Legal LLP": ("Monthly retainer", 18, 27, "send_invoice", "unpaid"),  # net 14, past due
+    "Lumen Optometry": ("Quarterly retainer", 8, 70, "send_invoice", "paid_late"),
+    "Bluebird Bakery Ltd": ("Annual support", 2, 50, "charge_automatically", "paid_after_retry"),
+    "Foxglove Florists": ("Annual support", 2, 120, "charge_automatically", "paid"),
+    "Keystone Realty": ("Annual support", 1, 200, "send_invoice", "paid_on_time"),
+    "Granite and Pine": (None, 0, 50, "send_invoice", "unpaid"),  # project work, net 30, past due
+    "Juniper Yoga Studio": (None, 0, 5, "send_invoice", "unpaid"),  # net 30, not yet due
+    "Harbour Fitness Club": ("Monthly retainer", 20, 10, "charge_automatically", "churned_and_back"),
+}
+HISTORY_MONTHS = 24
+CUSTOMERS_SCALE_HISTORY_MONTHS = 8  # keeps an N-customers agency near 5 invoices a customer
 
 
 def parse_scale(scale: str | int) -> tuple[int | None, int | None]:
     """Return (customers, invoice_target) for the primary account."""
-    if isinstance(scale, int) or str(scale).split("-")[0].isdigit():
-        return None, int(str(scale).split("-")[0])
+    text = str(scale)
+    head = text.split("-")[0]
+    if head.isdigit():
+        return (int(head), None) if text.endswith("-customers") else (None, int(head))
     if scale not in SCALES:
-        raise ValueError(f"unknown scale {scale!r}: use demo, small or a number of invoices")
+        raise ValueError(f"unknown scale {scale!r}: use demo, small, N-customers or a number of invoices")
     return SCALES[scale][0], None
 
 
-class Generator:
+class Generator(Invoicing):
     def __init__(self, store: Store, seed: int) -> None:
         self.store = store
         self.rng = random.Random(seed)
         self.now = store.now()
-        self.inv_seq = 0
+        self.history = HISTORY_MONTHS * MONTH
+        self.record_events = True  # actions emit their own events, rendered as they happen
+        self.wanted: dict[str, dict[str, list[str]]] = {}
 
     # -- ids --------------------------------------------------------------------
     def id(self, prefix: str, length: int = 24) -> str:
@@ -99,6 +120,8 @@ class Generator:
     # -- top level ----------------------------------------------------------------
     def run(self, scale: str | int = "demo") -> dict:
         customers, target = parse_scale(scale)
+        if str(scale).endswith("-customers"):
+            self.history = CUSTOMERS_SCALE_HISTORY_MONTHS * MONTH
         extra = SCALES.get(str(scale), SCALES["demo"])
         made = {}
         for i, (aid, name, email, country, cur, owner, owner_name) in enumerate(ACCOUNTS):
@@ -130,12 +153,8 @@ class Generator:
                     tiers.append(pr)
             prod["default_price"] = tiers[0]["id"]
             acct.catalog.append((weight, interval, count, tiers))  # type: ignore[attr-defined]
-        for cid, name, pct, off in (("WELCOME20", "20% off", 20.0, None), ("LOYAL10", "10% off", 10.0, None),
-                                    ("HALFOFF3", "50% off 3 months", 50.0, None), ("FLAT100", "100 off", None, 10000)):
-            acct.coupons[cid] = {"id": cid, "name": name, "percent_off": pct, "amount_off": off,
-                                 "currency": cur if off else None, "created": created,
-                                 "duration": "repeating" if cid == "HALFOFF3" else "forever",
-                                 "duration_in_months": 3 if cid == "HALFOFF3" else None}
+        acct.coupons.update(coupons.make_coupons({cur, "usd", "eur", "gbp"}, created))
+        self.wanted[acct.account["id"]] = {key: list(ids) for key, ids in coupons.WANTED.items()}
 
     def fill(self, acct: AccountData, customers: int | None, invoice_target: int | None, demo_first: bool) -> None:
         i = 0
@@ -144,11 +163,13 @@ class Generator:
                 break
             if invoice_target is not None and len(acct.invoices) >= invoice_target:
                 break
+            story = None
             if demo_first and i < len(DEMO_CUSTOMERS):
                 *profile, client = DEMO_CUSTOMERS[i]
+                story = DEMO_STORIES.get(profile[0])
             else:
                 profile, client = self.random_profile(i), None
-            self.make_customer_history(acct, *profile, index=i, client=client)
+            self.make_customer_history(acct, *profile, index=i, client=client, story=story)
             i += 1
         self.ensure_one_cancelling(acct)
 
@@ -165,37 +186,51 @@ class Generator:
             chosen["cancel_at"] = chosen["current_period_end"]
 
     def random_profile(self, i: int) -> tuple:
-        r = self.rng.random()
-        company = f"{self.rng.choice(_WORDS_A)} {self.rng.choice(_WORDS_B)}"
-        person = f"{self.rng.choice(_FIRST)}.{self.rng.choice(_LAST)}"
+        rng = self.rng
+        r = rng.random()
+        company = f"{rng.choice(_WORDS_A)} {rng.choice(_WORDS_B)}"
+        person = f"{rng.choice(_FIRST)}.{rng.choice(_LAST)}"
+        slug = company.lower().replace(" ", "")
         if r < 0.55:
-            domain = company.lower().replace(" ", "") + self.rng.choice([".com", ".io", ".co.uk", ".net"])
-            return company, f"{self.rng.choice(['billing', 'accounts', 'hello', 'finance', person])}@{domain}", None, "company"
+            domain = slug + rng.choice([".com", ".io", ".co.uk", ".net"])
+            website = f"https://{domain}" if rng.random() < 0.3 else None
+            mailbox = rng.choice(["billing", "accounts", "hello", "finance", person])
+            return company, f"{mailbox}@{domain}", website, "company"
         if r < 0.8:
-            return person.replace(".", " ").title(), f"{person}{self.rng.randrange(100)}@{self.rng.choice(FREE_MAIL)}", None, "free_mail"
+            email = f"{person}{rng.randrange(100)}@{rng.choice(FREE_MAIL)}"
+            return person.replace(".", " ").title(), email, None, "free_mail"
         if r < 0.9:
-            return company, None, None, "no_email"
+            return company, None, (f"https://www.{slug}.com" if rng.random() < 0.5 else None), "no_email"
         return company, f"{person}@{company.lower().replace(' ', '-')}.com", None, "company"
 
-    # -- one customer's 24 months ---------------------------------------------------
+    # -- one customer's history -------------------------------------------------------
     def make_customer_history(self, acct: AccountData, name: str, email: str | None, website: str | None,
-                              kind: str, index: int, client: str | None = None) -> dict:
+                              kind: str, index: int, client: str | None = None, story: tuple | None = None) -> dict:
         rng, now = self.rng, self.now
         base_cur = acct.account["currency"]
         r = rng.random()
         currency = base_cur if r < 0.8 else ("eur" if r < 0.9 else ("gbp" if base_cur != "gbp" else "usd"))
-        created = now - rng.randrange(DAY, 24 * MONTH)
+        created = now - rng.randrange(DAY, self.history)
         if index < 3:
-            created = now - 24 * MONTH + index * DAY  # a few long-standing clients
+            created = now - self.history + index * DAY  # a few long-standing clients
+        if story:
+            created = self.story_start(acct, story, currency)
+        metadata = {"standin_kind": kind, **({"standin_client": client} if client else {}),
+                    **({"website": website} if website else {})}
         cust = self.add(acct, "customers", {
-            "id": self.id("cus_", 14), "created": created, "name": name, "email": email, "website": website,
+            "id": self.id("cus_", 14), "created": created, "name": name, "email": email,
             "currency": currency, "country": acct.account["country"],
             "invoice_prefix": "".join(rng.choices(string.ascii_uppercase + string.digits, k=8)),
-            "description": f"{kind.replace('_', ' ')} customer", "metadata": {"standin_kind": kind, **({"standin_client": client} if client else {})},
+            "description": f"{kind.replace('_', ' ')} customer", "metadata": metadata,
         })
         self.emit_if_recent(acct, "customer.created", "customers", cust, created)
         roll = rng.random()
-        if roll < 0.12 and index >= 3:
+        if story and story[0] is None:
+            self.one_off_invoices(acct, cust, created, story=story)
+        elif story:
+            back = story[4] == "churned_and_back"
+            self.subscription_history(acct, cust, created, churn=back, reactivate=back, story=story)
+        elif roll < 0.12 and index >= 3:
             self.one_off_invoices(acct, cust, created)
         else:
             self.subscription_history(acct, cust, created, churn=roll > 0.75, reactivate=roll > 0.9)
@@ -203,192 +238,159 @@ class Generator:
                 self.one_off_invoices(acct, cust, created, count=1)
         return cust
 
+    def story_start(self, acct: AccountData, story: tuple, currency: str) -> int:
+        plan, periods, days_since_latest, _, _ = story
+        if plan is None:
+            return self.now - days_since_latest * DAY - 90 * DAY
+        interval, count, _, _ = self.plan_named(acct, plan, currency)
+        return self.now - days_since_latest * DAY - (periods - 1) * self.period_len(interval, count)
+
     def pick_plan(self, acct: AccountData, currency: str) -> tuple:
         weights = [c[0] for c in acct.catalog]  # type: ignore[attr-defined]
         _, interval, count, tiers = self.rng.choices(acct.catalog, weights=weights)[0]  # type: ignore[attr-defined]
         prices = [p for p in tiers if p["currency"] == currency]
         return interval, count, prices
 
+    @staticmethod
+    def plan_named(acct: AccountData, nickname: str, currency: str) -> tuple:
+        for weight, interval, count, tiers in acct.catalog:  # type: ignore[attr-defined]
+            if tiers[0]["nickname"] == nickname:
+                return interval, count, [p for p in tiers if p["currency"] == currency], weight
+        raise KeyError(nickname)
+
     def period_len(self, interval: str, count: int) -> int:
         return {"week": 7 * DAY, "month": MONTH, "year": 365 * DAY}[interval] * count
 
-    def subscription_history(self, acct: AccountData, cust: dict, start: int, churn: bool, reactivate: bool) -> None:
+    def subscription_history(self, acct: AccountData, cust: dict, start: int, churn: bool, reactivate: bool,
+                             story: tuple | None = None) -> None:
         rng, now = self.rng, self.now
-        interval, count, prices = self.pick_plan(acct, cust["currency"])
+        if story:
+            interval, count, prices, _ = self.plan_named(acct, story[0], cust["currency"])
+            collection, trial = story[3], False
+        else:
+            interval, count, prices = self.pick_plan(acct, cust["currency"])
+            collection = "send_invoice" if rng.random() < 0.2 else "charge_automatically"
+            trial = rng.random() < 0.15
         plen = self.period_len(interval, count)
         tier = rng.randrange(len(prices))
-        trial = rng.random() < 0.15
         sub = {
             "id": self.id("sub_"), "customer": cust["id"], "created": start, "start_date": start,
             "billing_cycle_anchor": start, "currency": cust["currency"], "status": "active",
-            "items": [{"id": self.id("si_", 14), "price": prices[tier]["id"], "quantity": rng.choice([1, 1, 1, 2, 3, 5]),
-                       "created": start}],
+            "collection_method": collection,
+            "days_until_due": (14 if story else rng.choice([14, 30])) if collection == "send_invoice" else None,
+            "items": [{"id": self.id("si_", 14), "price": prices[tier]["id"],
+                       "quantity": rng.choice([1, 1, 1, 2, 3, 5]), "created": start}],
             "trial_start": start if trial else None, "trial_end": start + 14 * DAY if trial else None,
-            "current_period_start": start, "current_period_end": start + plen,
+            "current_period_start": start, "current_period_end": start + plen, "latest_invoice": None,
         }
-        if rng.random() < 0.15:
-            cpn = rng.choice(list(acct.coupons))
-            sub["discount"] = {"id": self.id("di_"), "coupon": cpn, "customer": cust["id"], "subscription": sub["id"],
-                               "start": start, "end": None}
+        if trial and sub["trial_end"] > now:
+            sub["status"] = "trialing"
         end = now
         if churn:
             end = start + rng.randrange(2, 12) * plen
             if end >= now:
                 churn, end = False, now
-        t = sub["trial_end"] or start
-        if trial and sub["trial_end"] > now:
-            sub["status"] = "trialing"
-        periods = 0
+        times = list(range(sub["trial_end"] or start, min(end, now) + 1, plen))
+        disc = self.plan_discount(acct, sub, times, interval, count, live=not churn)
+        cpn = acct.coupons[disc["coupon"]] if disc else None
+        self.add(acct, "subscriptions", sub)
+        self.emit_if_recent(acct, "customer.subscription.created", "subscriptions", sub, start)
         last_inv = None
-        while t <= min(end, now):
-            periods += 1
-            if periods > 1 and rng.random() < 0.06:  # upgrade or downgrade
-                new_tier = max(0, min(len(prices) - 1, tier + rng.choice([-1, 1])))
-                if new_tier != tier:
-                    tier = new_tier
-                    sub["items"][0]["price"] = prices[tier]["id"]
-            last_inv = self.subscription_invoice(acct, cust, sub, t, plen, prices[tier])
-            t += plen
-        sub["current_period_start"] = t - plen if periods else start
-        sub["current_period_end"] = t if periods else start + plen
-        sub["latest_invoice"] = last_inv["id"] if last_inv else None
+        for i, t in enumerate(times):
+            if i and rng.random() < 0.06:  # upgrade or downgrade
+                tier = max(0, min(len(prices) - 1, tier + rng.choice([-1, 1])))
+                sub["items"][0]["price"] = prices[tier]["id"]
+            sub["current_period_start"], sub["current_period_end"] = t, t + plen
+            outcome = story[4] if story and not churn and i == len(times) - 1 else None
+            last_inv = self.subscription_invoice(acct, cust, sub, t, plen, prices[tier],
+                                                 disc if coupons.applies(disc, cpn, t) else None, outcome)
+            sub["latest_invoice"] = last_inv["id"]
+        if disc and coupons.still_attached(disc, cpn, now):
+            sub["discount"] = disc
         if churn:
             sub.update(status="canceled", canceled_at=end, ended_at=end, cancel_at=None,
                        current_period_end=end, cancel_feedback=rng.choice([None, "too_expensive", "switched_service"]))
-        elif last_inv is not None and last_inv["status"] == "open" and (last_inv.get("due_date") or now) < now:
-            sub["status"] = rng.choice(["past_due", "past_due", "unpaid"])
-            cust["delinquent"] = True
-        elif sub["status"] == "active" and rng.random() < 0.08:
-            sub["cancel_at_period_end"] = True
-            sub["cancel_at"] = sub["current_period_end"]
-        self.add(acct, "subscriptions", sub)
-        self.emit_if_recent(acct, "customer.subscription.created", "subscriptions", sub, start)
-        if churn:
             self.emit_if_recent(acct, "customer.subscription.deleted", "subscriptions", sub, end)
             if reactivate and end + 2 * MONTH < now:
                 self.subscription_history(acct, cust, end + rng.randrange(MONTH, 2 * MONTH), churn=False,
                                           reactivate=False)
+        elif last_inv is not None and (since := self.unpaid_since(last_inv)) is not None:
+            exhausted = last_inv["collection_method"] == "charge_automatically" and not last_inv["next_payment_attempt"]
+            previous = {"status": sub["status"]}
+            sub["status"] = rng.choice(["past_due", "unpaid"]) if exhausted else "past_due"
+            cust["delinquent"] = True
+            self.emit_if_recent(acct, "customer.subscription.updated", "subscriptions", sub, since, previous)
+        elif sub["status"] == "active" and rng.random() < 0.08:
+            sub["cancel_at_period_end"] = True
+            sub["cancel_at"] = sub["current_period_end"]
 
-    def subscription_invoice(self, acct, cust, sub, t, plen, price) -> dict:
+    def unpaid_since(self, inv: dict) -> int | None:
+        """When an open invoice made its subscription past due (a failed payment, or its due date), if it did."""
+        if inv["status"] != "open":
+            return None
+        if inv["collection_method"] == "send_invoice":
+            return inv["due_date"] if inv["due_date"] < self.now else None
+        return inv["finalized_at"] if inv["attempt_count"] else None
+
+    def plan_discount(self, acct: AccountData, sub: dict, times: list[int], interval: str, count: int,
+                      live: bool) -> dict | None:
+        """A discount for ``sub``: the kinds still missing on its billing cycle first (applied so that it still
+        shows on the subscription), else now and then one at random from the subscription's start."""
+        rng, now = self.rng, self.now
+        cycle = "year" if interval == "year" else "month" if (interval, count) == ("month", 1) else None
+        wanted = self.wanted[acct.account["id"]].get(cycle or "") if live else None
+        if wanted:
+            base = wanted.pop(0)
+        elif rng.random() < 0.12:
+            base, wanted = rng.choice(coupons.COUPONS)[0], None
+        else:
+            return None
+        cpn = acct.coupons[coupons.coupon_id(acct.coupons, base, sub["currency"])]
+        start = sub["start_date"]
+        if wanted is not None and times:
+            if cpn["duration"] == "once":  # added after the latest invoice: the next one takes it
+                start = times[-1] + max(1, (now - times[-1]) // 2)
+            elif cpn["duration"] == "repeating":
+                start = max(start, now - rng.randrange(DAY, cpn["duration_in_months"] * MONTH))
+        disc = coupons.new_discount(self.id("di_"), cpn, sub["customer"], sub["id"], start)
+        acct.discounts[disc["id"]] = disc
+        return disc
+
+    def subscription_invoice(self, acct, cust, sub, t, plen, price, discount, outcome) -> dict:
         item = sub["items"][0]
         qty = item["quantity"]
         lines = [{"id": self.id("il_"), "amount": price["unit_amount"] * qty, "quantity": qty,
                   "description": f"{qty} × {price['nickname']} (at {price['unit_amount'] / 100:.2f} / {price['interval']})",
                   "period_start": t, "period_end": t + plen, "price": price["id"], "subscription_item": item["id"]}]
-        if sub.get("trial_end") == t:
-            pass
         if self.rng.random() < 0.1:
             extra = self.rng.randrange(1, 20) * 5000
             lines.append({"id": self.id("il_"), "amount": extra, "quantity": 1, "description": "Ad spend pass-through",
                           "period_start": t, "period_end": t + plen, "price": None, "subscription_item": None})
         reason = "subscription_create" if t == sub["start_date"] else "subscription_cycle"
         return self.build_invoice(acct, cust, t, lines, subscription=sub["id"], billing_reason=reason,
-                                  discount=sub.get("discount"), period=(t, t + plen))
+                                  discount=discount, period=(t, t + plen), collection=sub["collection_method"],
+                                  days_until_due=sub["days_until_due"] or 30, outcome=outcome)
 
-    def one_off_invoices(self, acct: AccountData, cust: dict, start: int, count: int | None = None) -> None:
+    def one_off_invoices(self, acct: AccountData, cust: dict, start: int, count: int | None = None,
+                         story: tuple | None = None) -> None:
+        """Project work billed by invoice (send_invoice), each due 14 or 30 days after it is finalized."""
         rng, now = self.rng, self.now
-        for _ in range(count or rng.randrange(2, 8)):
-            t = rng.randrange(start, now)
+        times = sorted(rng.randrange(start, now) for _ in range(count or rng.randrange(2, 8)))
+        if story:
+            times = [t for t in times if t < now - story[2] * DAY] + [now - story[2] * DAY]
+        for i, t in enumerate(times):
             n_lines = rng.choice([1, 2, 3, 4, 12, 15]) if count is None else rng.choice([1, 3, 11, 14])
             lines = [{"id": self.id("il_"), "amount": rng.randrange(2, 40) * 2500, "quantity": rng.randrange(1, 9),
                       "description": f"Project work: {rng.choice(['design', 'SEO audit', 'copywriting', 'dev', 'ads setup'])} #{k + 1}",
                       "period_start": t, "period_end": t, "price": None, "subscription_item": None}
                      for k in range(n_lines)]
-            self.build_invoice(acct, cust, t, lines, subscription=None, billing_reason="manual",
-                               collection="send_invoice", period=(t, t))
-
-    # -- invoices, charges, refunds ----------------------------------------------------
-    def build_invoice(self, acct: AccountData, cust: dict, t: int, lines: list[dict], *, subscription: str | None,
-                      billing_reason: str, discount: dict | None = None, collection: str = "charge_automatically",
-                      period: tuple[int, int] | None = None, status: str | None = None) -> dict:
-        rng, now = self.rng, self.now
-        subtotal = sum(line["amount"] for line in lines)
-        disc_amount = 0
-        if discount:
-            cpn = acct.coupons[discount["coupon"]]
-            disc_amount = (int(subtotal * cpn["percent_off"] / 100) if cpn["percent_off"]
-                           else min(subtotal, cpn["amount_off"] or 0))
-        tax = int((subtotal - disc_amount) * 0.2) if cust["currency"] in ("eur", "gbp") else 0
-        total = subtotal - disc_amount + tax
-        age = now - t
-        if status is None:
-            r = rng.random()
-            if age < 10 * DAY and r < 0.5:
-                status = "open"
-            elif r < 0.88 or age < 20 * DAY:
-                status = "paid"
-            elif r < 0.93:
-                status = "open"  # overdue: due date long gone
-            elif r < 0.97:
-                status = "void"
-            else:
-                status = "uncollectible"
-        days_due = 30 if collection == "send_invoice" else None
-        due = t + (days_due or 14) * DAY if (collection == "send_invoice" or status == "open") else None
-        self.inv_seq += 1
-        cust["next_invoice_sequence"] = cust.get("next_invoice_sequence", 1) + 1
-        inv = {
-            "id": self.id("in_"), "customer": cust["id"], "subscription": subscription, "created": t,
-            "status": status, "currency": cust["currency"], "subtotal": subtotal, "discount_amount": disc_amount,
-            "discount_id": discount["id"] if discount else None, "tax": tax, "total": total, "amount_due": total,
-            "amount_paid": total if status == "paid" else 0,
-            "amount_remaining": 0 if status in ("paid", "void") else total,
-            "due_date": due, "period_start": period[0] if period else t, "period_end": period[1] if period else t,
-            "finalized_at": t + 3600, "paid_at": None, "voided_at": None, "uncollectible_at": None,
-            "number": f"{cust['invoice_prefix']}-{cust['next_invoice_sequence'] - 1:04d}",
-            "customer_email": cust.get("email"), "customer_name": cust.get("name"), "lines": lines,
-            "charge": None, "billing_reason": billing_reason, "collection_method": collection,
-            "attempt_count": 1 if status != "draft" else 0,
-        }
-        if status == "paid":
-            inv["paid_at"] = min(now, t + 3600 + rng.randrange(0, 10 * DAY if collection == "send_invoice" else 3600))
-            if total > 0:
-                self.make_charge(acct, cust, inv)
-        elif status == "void":
-            inv["voided_at"] = min(now, t + 5 * DAY)
-            inv["amount_remaining"] = 0
-        elif status == "uncollectible":
-            inv["uncollectible_at"] = min(now, t + 45 * DAY)
-        self.add(acct, "invoices", inv)
-        for etype in ("invoice.created", "invoice.finalized"):
-            self.emit_if_recent(acct, etype, "invoices", inv, t)
-        if status == "paid":
-            self.emit_if_recent(acct, "invoice.paid", "invoices", inv, inv["paid_at"])
-        return inv
-
-    def make_charge(self, acct: AccountData, cust: dict, inv: dict) -> dict:
-        rng = self.rng
-        ch = self.add(acct, "charges", {
-            "id": self.id("ch_"), "customer": cust["id"], "invoice": inv["id"], "amount": inv["amount_paid"],
-            "currency": inv["currency"], "created": inv["paid_at"], "amount_refunded": 0, "refunds": [],
-            "email": cust.get("email"), "name": cust.get("name"), "description": f"Payment for Invoice {inv['number']}",
-            "brand": rng.choice(["visa", "visa", "mastercard", "amex"]), "last4": rng.choice(["4242", "4444", "0005"]),
-        })
-        inv["charge"] = ch["id"]
-        self.emit_if_recent(acct, "charge.succeeded", "charges", ch, ch["created"])
-        r = rng.random()
-        if r < 0.04:
-            amount = ch["amount"] if r < 0.01 else ch["amount"] // rng.choice([2, 4, 5])
-            self.make_refund(acct, ch, amount, min(self.now, ch["created"] + rng.randrange(DAY, 20 * DAY)))
-        return ch
-
-    def make_refund(self, acct: AccountData, ch: dict, amount: int, created: int) -> dict:
-        ref = self.add(acct, "refunds", {
-            "id": self.id("re_"), "charge": ch["id"], "amount": amount, "currency": ch["currency"],
-            "created": created, "customer": ch.get("customer"),
-            "reason": self.rng.choice(["requested_by_customer", None])})
-        ch["refunds"].append(ref["id"])
-        ch["amount_refunded"] += amount
-        self.emit_if_recent(acct, "charge.refunded", "charges", ch, created)
-        return ref
-
-    def emit_if_recent(self, acct: AccountData, etype: str, coll: str, rec: dict, created: int) -> None:
-        if self.now - created > 35 * DAY or created > self.now:
-            return
-        # Rendered lazily on read (a snapshot of the object's current state).
-        evt = {"id": self.id("evt_"), "type": etype, "created": created, "object": None, "lazy": (coll, rec),
-               "previous": None, "account": acct.account["id"]}
-        self.add(acct, "events", evt)
+            last = story is not None and i == len(times) - 1
+            inv = self.build_invoice(acct, cust, t, lines, subscription=None, billing_reason="manual",
+                                     collection="send_invoice", period=(t, t),
+                                     days_until_due=30 if last else rng.choice([14, 30, 30]),
+                                     outcome=story[4] if last else None)
+            if self.unpaid_since(inv) is not None:
+                cust["delinquent"] = True
 
 
 def seed_store(store: Store, seed: int = 42, scale: str | int = "demo") -> dict:

@@ -230,7 +230,7 @@ def invoice(acct: AccountData, rec: dict) -> dict:
         "account_name": acct.account["name"], "account_tax_ids": None, "amount_due": rec["amount_due"],
         "amount_overpaid": 0, "amount_paid": rec["amount_paid"], "amount_remaining": rec["amount_remaining"],
         "amount_shipping": 0, "application": None, "attempt_count": rec.get("attempt_count", 0),
-        "attempted": rec.get("attempt_count", 0) > 0, "auto_advance": st == "open",
+        "attempted": rec.get("attempted", rec.get("attempt_count", 0) > 0), "auto_advance": st == "open",
         "automatic_tax": {"enabled": False, "liability": None, "status": None, "disabled_reason": None,
                           "provider": None},
         "automatically_finalizes_at": None, "billing_reason": rec.get("billing_reason", "manual"),
@@ -290,7 +290,8 @@ def _outcome(paid: bool, rec: dict) -> dict:
                 "network_status": "approved_by_network", "reason": None, "risk_level": "normal",
                 "seller_message": "Payment complete.", "type": "authorized"}
     return {"advice_code": "try_again_later", "network_advice_code": None, "network_decline_code": None,
-            "network_status": "declined_by_network", "reason": rec.get("failure_code") or "generic_decline",
+            "network_status": "declined_by_network",
+            "reason": rec.get("decline_reason") or rec.get("failure_code") or "generic_decline",
             "risk_level": "normal", "seller_message": "The bank did not return any further details with this decline.",
             "type": "issuer_declined"}
 
@@ -320,7 +321,7 @@ def charge(acct: AccountData, rec: dict) -> dict:
     return {
         "id": cid, "object": "charge", "amount": rec["amount"], "amount_captured": rec["amount"] if paid else 0,
         "amount_refunded": rec.get("amount_refunded", 0), "application": None, "application_fee": None,
-        "application_fee_amount": None, "balance_transaction": cid.replace("ch_", "txn_", 1),
+        "application_fee_amount": None, "balance_transaction": cid.replace("ch_", "txn_", 1) if paid else None,
         "billing_details": {"address": _address(None), "email": rec.get("email"), "name": rec.get("name"),
                             "phone": None, "tax_id": None},
         "calculated_statement_descriptor": acct.account["name"][:22].upper(), "captured": paid,

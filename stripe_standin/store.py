@@ -127,6 +127,8 @@ class AccountData:
     products: Collection = field(default_factory=lambda: Collection("product"))
     prices: Collection = field(default_factory=lambda: Collection("price"))
     coupons: dict[str, dict] = field(default_factory=dict)
+    # Every discount ever applied, by id: a spent one is gone from its subscription but its invoices still name it.
+    discounts: dict[str, dict] = field(default_factory=dict)
     subscriptions: Collection = field(default_factory=lambda: Collection("subscription"))
     invoices: Collection = field(default_factory=lambda: Collection("invoice"))
     charges: Collection = field(default_factory=lambda: Collection("charge"))

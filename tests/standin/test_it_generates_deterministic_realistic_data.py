@@ -65,7 +65,9 @@ def test_the_invoices_cover_every_status_overdue_and_long_invoices(fresh_standin
     invoices = fresh_standin.objects(NORTHWIND_DIGITAL, "invoices", limit=100000)
     statuses = {i["status"] for i in invoices}
     assert statuses >= {"paid", "open", "void", "uncollectible"}
-    assert any(i["status"] == "open" and i["due_date"] and i["due_date"] < now for i in invoices)
+    assert any(i["status"] == "open" and i["due_date"] and i["due_date"] < now for i in invoices)  # sent, past due
+    assert any(i["status"] == "open" and i["attempt_count"] and i["collection_method"] == "charge_automatically"
+               for i in invoices)  # a card payment failed
     assert any(i["lines"]["has_more"] for i in invoices)
     assert {i["currency"] for i in invoices} >= {"usd", "eur", "gbp"}
     assert min(i["created"] for i in invoices) < now - 22 * 30 * 86400
