@@ -120,7 +120,9 @@ class _Resolver:
 
     def discounts(self) -> dict[str, dict]:
         if self._discounts is None:
-            self._discounts = {}
+            # Every discount ever applied (a spent one is gone from its subscription, but its invoices name it),
+            # then those attached by actions since.
+            self._discounts = dict(self.acct.discounts)
             for coll in (self.acct.subscriptions, self.acct.customers):
                 for rec in coll.by_id.values():
                     for disc in render.discounts_of(rec):
