@@ -191,7 +191,8 @@ class Generator:
             "id": self.id("cus_", 14), "created": created, "name": name, "email": email, "website": website,
             "currency": currency, "country": acct.account["country"],
             "invoice_prefix": "".join(rng.choices(string.ascii_uppercase + string.digits, k=8)),
-            "description": f"{kind.replace('_', ' ')} customer", "metadata": {"standin_kind": kind, **({"standin_client": client} if client else {})},
+            "description": f"{kind.replace('_', ' ')} customer", "metadata": {"standin_kind": kind, **({"standin_client": client} if client else {}),
+                                                                   **({"website": website} if website else {})},
         })
         self.emit_if_recent(acct, "customer.created", "customers", cust, created)
         roll = rng.random()
