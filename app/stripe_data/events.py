@@ -3,9 +3,9 @@
 A webhook names its connected account; it is applied to every workspace with a live connection to
 that account (at most one, by the one-workspace-per-account rule) and ignored otherwise, so a
 stray or foreign event can never write into a workspace. `event.account` only routes: the rows
-written take the account id of the connection (the catch-up passes its own). A connection whose syncing is paused (after
-a purge) takes no events either, and every write goes through `writing`, which re-checks that under a
-lock so a purge landing mid-write can't be undone by it.
+written take the account id of the connection (the catch-up passes its own). A connection whose
+syncing is paused (after a purge) takes no events either, and every write goes through `writing`,
+which re-checks that under a lock so a purge landing mid-write can't be undone by it.
 """
 
 from __future__ import annotations
@@ -114,10 +114,9 @@ async def retry_partials(workspace_id: int, account_id: str, reader: BudgetedRea
                          tried_before: datetime | None = None) -> int:
     """Read again what partial objects miss (at most `limit`); returns how many became complete.
 
-    Marks tried at or after `tried_before` (by events applied in the same catch-up) wait for the next one.
-
-    The invoice itself is read again too, so its lines are paged from its current state. Stripe failing
-    (5xx beyond the retries) ends the step and keeps the marks for the next catch-up; revoked access raises.
+    The invoice itself is read again too, so its lines are paged from its current state. Marks tried at or
+    after `tried_before` (by events applied in the same catch-up) wait for the next catch-up. Stripe failing
+    (5xx beyond the retries) ends the step and keeps the marks; revoked access raises AccessRevoked.
     """
     completed = 0
     for mark in await partials.due(workspace_id, account_id, limit or partials.RETRY_LIMIT, tried_before):
