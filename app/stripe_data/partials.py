@@ -36,7 +36,8 @@ class Refusal:
 
     @property
     def text(self) -> str:
-        said = f"'{self.message}'" if self.message else self.code
+        # Stripe's messages end with a full stop; the card's sentence has its own.
+        said = f"'{self.message.rstrip('.')}'" if self.message else self.code
         return f"{self.status} {said}".strip()
 
 
