@@ -119,7 +119,9 @@ async def retry_partials(workspace_id: int, account_id: str, reader: BudgetedRea
     (5xx beyond the retries) ends the step and keeps the marks; revoked access raises AccessRevoked.
     """
     completed = 0
-    for mark in await partials.due(workspace_id, account_id, limit or partials.RETRY_LIMIT, tried_before):
+    # Invoice lines are the only sub-resource read so far; another kind needs its own re-read here.
+    for mark in await partials.due(workspace_id, account_id, "invoice", "lines", limit or partials.RETRY_LIMIT,
+                                   tried_before):
         try:
             invoice = await asyncio.to_thread(reader.get, f"/v1/invoices/{mark.stripe_id}")
             read = await partials.read_lines(reader, invoice)

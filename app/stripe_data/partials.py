@@ -113,10 +113,12 @@ async def clear(workspace_id: int, account_id: str, object_type: str, stripe_id:
     await StripePartialObject.delete().where(_key(workspace_id, account_id, object_type, stripe_id))
 
 
-async def due(workspace_id: int, account_id: str, limit: int = RETRY_LIMIT,
+async def due(workspace_id: int, account_id: str, object_type: str, what: str, limit: int = RETRY_LIMIT,
               tried_before: datetime | None = None) -> list[StripePartialObject]:
-    """The marks to retry now: the longest untried first, at most `limit`, none tried since `tried_before`."""
-    where = (StripePartialObject.workspace == workspace_id) & (StripePartialObject.account_id == account_id)
+    """The marks of one kind to retry now: the longest untried first, at most `limit`, none tried since
+    `tried_before`."""
+    where = ((StripePartialObject.workspace == workspace_id) & (StripePartialObject.account_id == account_id)
+             & (StripePartialObject.object_type == object_type) & (StripePartialObject.what == what))
     if tried_before is not None:
         where &= StripePartialObject.last_tried_at < tried_before
     return await StripePartialObject.objects().where(where).order_by(StripePartialObject.last_tried_at).limit(limit)
