@@ -114,7 +114,8 @@ class Settings:
     default_timezone: str
     stripe_secret_key: str
     stripe_client_id: str
-    stripe_webhook_secret: str
+    # One signing secret per webhook endpoint (platform, Connect) and, while rotating, the old one too.
+    stripe_webhook_secrets: tuple[str, ...]
     stripe_api_base: str
     stripe_connect_base: str
     stripe_requests_per_second: int
@@ -137,6 +138,11 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def stripe_webhook_secret(self) -> str:
+        """The first signing secret (what the stand-in signs with in development)."""
+        return self.stripe_webhook_secrets[0]
 
     @property
     def uses_postgres(self) -> bool:
@@ -181,15 +187,15 @@ def _production_problems(settings: Settings) -> list[str]:
         problems.append("BASE_URL must be the public https:// address (session cookies are Secure-only)")
     # Values are never echoed: some are secrets, and a URL may carry credentials.
     stripe_values = (
-        ("STRIPE_SECRET_KEY", settings.stripe_secret_key, ("sk_", "rk_"), "the platform's secret key (sk_...)"),
-        ("STRIPE_CLIENT_ID", settings.stripe_client_id, ("ca_",), "the Connect client id (ca_...)"),
-        ("STRIPE_WEBHOOK_SECRET", settings.stripe_webhook_secret, ("whsec_",),
-         "the webhook endpoint's signing secret (whsec_...)"),
+        ("STRIPE_SECRET_KEY", (settings.stripe_secret_key,), ("sk_", "rk_"), "the platform's secret key (sk_...)"),
+        ("STRIPE_CLIENT_ID", (settings.stripe_client_id,), ("ca_",), "the Connect client id (ca_...)"),
+        ("STRIPE_WEBHOOK_SECRET", settings.stripe_webhook_secrets, ("whsec_",),
+         "the webhook endpoints' signing secrets (whsec_..., comma-separated)"),
     )
-    for name, value, prefixes, meaning in stripe_values:
-        if value in STANDIN_STRIPE_VALUES or "standin" in value:
+    for name, values, prefixes, meaning in stripe_values:
+        if any(value in STANDIN_STRIPE_VALUES or "standin" in value for value in values):
             problems.append(f"{name} is missing or is the local Stripe stand-in's value; set it to {meaning}")
-        elif not value.startswith(prefixes):
+        elif not all(value.startswith(prefixes) for value in values):
             problems.append(f"{name} does not look like {meaning}")
     for name, value, expected in (("STRIPE_API_BASE", settings.stripe_api_base, STRIPE_API_BASE),
                                   ("STRIPE_CONNECT_BASE", settings.stripe_connect_base, STRIPE_CONNECT_BASE)):
@@ -244,7 +250,7 @@ def load_settings() -> Settings:
         default_timezone=timezone,
         stripe_secret_key=_env("STRIPE_SECRET_KEY", STANDIN_STRIPE_SECRET_KEY),
         stripe_client_id=_env("STRIPE_CLIENT_ID", STANDIN_STRIPE_CLIENT_ID),
-        stripe_webhook_secret=_env("STRIPE_WEBHOOK_SECRET", STANDIN_STRIPE_WEBHOOK_SECRET),
+        stripe_webhook_secrets=_webhook_secrets(_env("STRIPE_WEBHOOK_SECRET", STANDIN_STRIPE_WEBHOOK_SECRET)),
         stripe_api_base=_env_url("STRIPE_API_BASE", stripe_api_base, {"http", "https"}),
         stripe_connect_base=_env_url("STRIPE_CONNECT_BASE", stripe_connect_base, {"http", "https"}),
         stripe_requests_per_second=_env_int("STRIPE_REQUESTS_PER_SECOND", 25, minimum=1),
@@ -263,6 +269,15 @@ def load_settings() -> Settings:
     if production:
         _refuse_unsafe_production(settings, app_env_set=_env("APP_ENV") is not None)
     return settings
+
+
+def _webhook_secrets(raw: str) -> tuple[str, ...]:
+    """STRIPE_WEBHOOK_SECRET as a list: `whsec_a, whsec_b` -> ('whsec_a', 'whsec_b'); an empty item is refused."""
+    secrets = tuple(item.strip() for item in raw.split(","))
+    if not all(secrets):
+        # An empty item is usually a stray comma from a half-finished rotation: say so rather than verify less.
+        raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET has an empty item; list signing secrets separated by commas")
+    return tuple(dict.fromkeys(secrets))
 
 
 def _login_limits(per_pair: int) -> dict[str, int]:

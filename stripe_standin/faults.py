@@ -94,7 +94,9 @@ class Faults:
         if prefix and not path.startswith(prefix):
             return
         fail = False
-        if int(self.config["fail_next"] or 0) > 0:
+        if int(self.config["fail_next"] or 0) < 0:
+            fail = True  # fail_next=-1: every matching request fails until the faults are cleared
+        elif int(self.config["fail_next"] or 0) > 0:
             self.config["fail_next"] = int(self.config["fail_next"]) - 1
             fail = True
         elif float(self.config["fail_probability"] or 0) > 0:

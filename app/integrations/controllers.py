@@ -18,6 +18,7 @@ from app.web.flash import flash
 from app.web.htmx import is_partial, page_or_fragment
 from app.workspaces.services import AGENCY_ONLY_MESSAGE, Actor
 from app.workspaces.tables import Plan
+from app.stripe_data import partials as stripe_partials
 from app.stripe_data import sync as stripe_sync
 from tasks.stripe_events import process_stripe_event
 from tasks.sync import DISCONNECT_RETRY_DELAY, confirm_disconnect, run_backfill
@@ -36,6 +37,8 @@ async def _context(actor: Actor, **extra: object) -> dict:
         "stripe": stripe,
         "sync": (await stripe_sync.sync_view(actor.workspace_id, stripe.connection.stripe_account_id)
                  if stripe.state == "connected" else None),
+        "partials": (await stripe_partials.summary(actor.workspace_id, stripe.connection.stripe_account_id)
+                     if stripe.state == "connected" else None),
         "summary": await insights.summary_card(actor.workspace_id),  # "We found X invoices, matched Y" card
         "plan_allows": actor.workspace.plan == Plan.agency.value,
         "plan_message": AGENCY_ONLY_MESSAGE,

@@ -1,7 +1,8 @@
 """Stripe webhooks: verify the signature, store the event once, and process it in a task.
 
-Verification uses the SDK's own construct_event (HMAC-SHA256 over "t.payload", 5-minute
-tolerance), so a forged, altered or stale delivery is refused before anything is stored.
+Verification uses the SDK's own signature check (HMAC-SHA256 over "t.payload", 5-minute
+tolerance) with each configured endpoint secret in turn (STRIPE_WEBHOOK_SECRET lists one per endpoint,
+plus the old one while rotating), so a forged, altered or stale delivery is refused before anything is stored.
 The unique event id makes Stripe's retries and replays harmless.
 """
 
@@ -30,22 +31,30 @@ class InvalidWebhook(ValueError):
 def verify(payload: bytes, signature: str) -> dict:
     """Return the event as plain JSON data, or raise InvalidWebhook without echoing the payload.
 
-    The SDK checks the signature; the event itself is the payload parsed as plain JSON, because the
-    SDK's objects turn Stripe's decimal strings (unit_amount_decimal, quantity_decimal) into Decimal,
-    which neither json.dumps nor our handlers expect.
+    The SDK checks the signature against every configured secret; the event itself is the payload parsed as
+    plain JSON, because the SDK's objects turn Stripe's decimal strings (unit_amount_decimal, quantity_decimal)
+    into Decimal, which neither json.dumps nor our handlers expect.
     """
     if not signature:
         raise InvalidWebhook("missing Stripe-Signature header")
+    if not any(_signed_with(payload, signature, secret) for secret in get_settings().stripe_webhook_secrets):
+        raise InvalidWebhook("signature does not match")
     try:
-        stripe.Webhook.construct_event(payload, signature, get_settings().stripe_webhook_secret)
         event = json.loads(payload)
-    except stripe.SignatureVerificationError:
-        raise InvalidWebhook("signature does not match") from None
     except ValueError:
         raise InvalidWebhook("payload is not valid JSON") from None
     if not isinstance(event, dict):
         raise InvalidWebhook("payload is not a Stripe event")
     return event
+
+
+def _signed_with(payload: bytes, signature: str, secret: str) -> bool:
+    """The delivery verifies with this endpoint secret (each endpoint, and each rotation, has its own)."""
+    try:
+        stripe.WebhookSignature.verify_header(payload, signature, secret, stripe.Webhook.DEFAULT_TOLERANCE)
+    except stripe.SignatureVerificationError:
+        return False
+    return True
 
 
 async def store(event: dict) -> StripeEvent | None:

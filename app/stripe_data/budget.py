@@ -151,6 +151,18 @@ class StripeUnavailable(Exception):
     """Stripe kept failing after every retry; the message is safe to show."""
 
 
+class StripeRefused(StripeUnavailable):
+    """Stripe refused this one request with a 4xx that retrying cannot fix and that is not about the account.
+
+    A list refused this way still fails the run (it is a StripeUnavailable); one object's sub-resource
+    (an invoice's lines) is recorded as partial instead, so the rest of the account syncs on.
+    """
+
+    def __init__(self, message: str, status: int, code: str, stripe_message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.stripe_message = status, code, stripe_message
+
+
 def _header(exc: stripe.StripeError, name: str) -> str | None:
     headers = exc.headers or {}
     for key, value in headers.items():
@@ -169,6 +181,16 @@ def _seconds(value: str | None) -> float | None:
 def is_revoked(exc: stripe.StripeError) -> bool:
     code = exc.code or ((exc.json_body or {}).get("error") or {}).get("code")
     return exc.http_status == 401 or (exc.http_status == 403 and (code in REVOKED_CODES or code is None))
+
+
+def _refusal(exc: stripe.StripeError, endpoint: str) -> StripeUnavailable:
+    message = f"Stripe kept answering {exc.http_status or 'a network error'} for {endpoint}."
+    status = exc.http_status or 0
+    # 403s that is_revoked lets through still concern the whole account, never one object.
+    if 400 <= status < 500 and status not in (401, 403, 429):
+        error = (exc.json_body or {}).get("error") or {}
+        return StripeRefused(message, status, str(exc.code or error.get("code") or ""), str(error.get("message") or ""))
+    return StripeUnavailable(message)
 
 
 def _retryable(exc: stripe.StripeError) -> bool:
@@ -205,9 +227,7 @@ class BudgetedReader:
                 if not _retryable(exc) or attempt == self.retry.attempts:
                     log.warning("stripe GET %s for %s failed: %s %s", endpoint, self.account_id,
                                 exc.http_status, type(exc).__name__)
-                    raise StripeUnavailable(
-                        f"Stripe kept answering {exc.http_status or 'a network error'} for {endpoint}."
-                    ) from None
+                    raise _refusal(exc, endpoint) from None
                 delay = self.retry.delay(attempt, _seconds(_header(exc, "retry-after")))
                 self.retries += 1
                 self.sleep(delay)

@@ -1,10 +1,11 @@
 """Stripe data events (webhooks and the catch-up's /v1/events) -> the same upserts as the backfill.
 
-An event names its connected account; it is applied to every workspace with a live connection to
+A webhook names its connected account; it is applied to every workspace with a live connection to
 that account (at most one, by the one-workspace-per-account rule) and ignored otherwise, so a
-stray or foreign event can never write into a workspace. A connection whose syncing is paused (after
-a purge) takes no events either, and every write goes through `writing`, which re-checks that under a
-lock so a purge landing mid-write can't be undone by it.
+stray or foreign event can never write into a workspace. `event.account` only routes: the rows
+written take the account id of the connection (the catch-up passes its own). A connection whose
+syncing is paused (after a purge) takes no events either, and every write goes through `writing`,
+which re-checks that under a lock so a purge landing mid-write can't be undone by it.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from app.integrations.tables import ConnectionStatus, StripeConnection
-from app.stripe_data import upserts
-from app.stripe_data.budget import BudgetedReader
+from app.stripe_data import partials, upserts
+from app.stripe_data.budget import BudgetedReader, StripeRefused, StripeUnavailable
 from app.stripe_data.tables import StripeInvoice, StripeInvoiceLine
 
 log = logging.getLogger(__name__)
@@ -77,30 +79,11 @@ async def writing(workspace_id: int, account_id: str) -> AsyncIterator[None]:
         yield
 
 
-async def remaining_lines(reader: BudgetedReader, invoice: dict) -> list[dict] | None:
-    """Every line Stripe did not embed in the invoice (it embeds the first 10); None when none is missing."""
-    lines = invoice.get("lines") or {}
-    if not lines.get("has_more"):
-        return None
-    collected: list[dict] = []
-    cursor = (lines.get("data") or [{}])[-1].get("id")
-    while True:
-        params = {"limit": 100, **({"starting_after": cursor} if cursor else {})}
-        page = await asyncio.to_thread(reader.get, f"/v1/invoices/{invoice['id']}/lines", **params)
-        collected.extend(page["data"])
-        if not page.get("has_more") or not page["data"]:
-            return collected
-        cursor = page["data"][-1]["id"]
-
-
-async def write_remaining_lines(workspace_id: int, account_id: str, invoice_id: str, lines: list[dict]) -> None:
-    """Store the lines `remaining_lines` fetched and mark the invoice's lines complete (inside `writing`)."""
-    await upserts.upsert_lines(workspace_id, account_id, invoice_id, lines)
-    await upserts.mark_lines_complete(workspace_id, invoice_id)
-
-
-async def apply_event(workspace_id: int, event: dict, reader: BudgetedReader | None = None) -> bool:
+async def apply_event(workspace_id: int, account_id: str, event: dict, reader: BudgetedReader | None = None) -> bool:
     """Upsert the object an event carries into one workspace; returns False for events we don't keep.
+
+    `account_id` is the account of the connection being written, never read from the event: Stripe leaves
+    `account` out of some events (those listed with Stripe-Account), and rows must keep their account.
 
     Raises:
         SyncStopped: the workspace no longer syncs the account (paused or disconnected); nothing was written.
@@ -108,7 +91,6 @@ async def apply_event(workspace_id: int, event: dict, reader: BudgetedReader | N
     obj = (event.get("data") or {}).get("object") or {}
     if event.get("type") not in DATA_EVENT_TYPES or obj.get("object") not in upserts.KINDS:
         return False
-    account_id = str(event.get("account") or "")
     if event["type"] == "invoice.deleted":
         async with writing(workspace_id, account_id):
             # Only drafts can be deleted; they leave no trace in Stripe, so none here either.
@@ -116,15 +98,46 @@ async def apply_event(workspace_id: int, event: dict, reader: BudgetedReader | N
                                                    & (StripeInvoiceLine.invoice_id == obj["id"]))
             await StripeInvoice.delete().where((StripeInvoice.workspace == workspace_id)
                                                & (StripeInvoice.stripe_id == obj["id"]))
+            await partials.clear(workspace_id, account_id, "invoice", obj["id"])
         return True
     lines = None
-    if obj["object"] == "invoice" and (obj.get("lines") or {}).get("has_more"):
-        lines = await remaining_lines(reader or BudgetedReader(account_id), obj)
+    if obj["object"] == "invoice":
+        lines = await partials.read_lines(reader or BudgetedReader(account_id), obj)
     async with writing(workspace_id, account_id):
         await upserts.upsert_objects(workspace_id, account_id, [obj], deleted=event["type"] == "customer.deleted")
-        if lines is not None:
-            await write_remaining_lines(workspace_id, account_id, obj["id"], lines)
+        if obj["object"] == "invoice":
+            await partials.store_lines(workspace_id, account_id, obj["id"], lines)
     return True
+
+
+async def retry_partials(workspace_id: int, account_id: str, reader: BudgetedReader, limit: int | None = None,
+                         tried_before: datetime | None = None) -> int:
+    """Read again what partial objects miss (at most `limit`); returns how many became complete.
+
+    The invoice itself is read again too, so its lines are paged from its current state. Marks tried at or
+    after `tried_before` (by events applied in the same catch-up) wait for the next catch-up. Stripe failing
+    (5xx beyond the retries) ends the step and keeps the marks; revoked access raises AccessRevoked.
+    """
+    completed = 0
+    # Invoice lines are the only sub-resource read so far; another kind needs its own re-read here.
+    for mark in await partials.due(workspace_id, account_id, "invoice", "lines", limit or partials.RETRY_LIMIT,
+                                   tried_before):
+        try:
+            invoice = await asyncio.to_thread(reader.get, f"/v1/invoices/{mark.stripe_id}")
+            read = await partials.read_lines(reader, invoice)
+        except StripeRefused as exc:
+            async with writing(workspace_id, account_id):
+                await partials.record(workspace_id, account_id, mark.object_type, mark.stripe_id, mark.what,
+                                      partials.Refusal(exc.status, exc.code, exc.stripe_message))
+            continue
+        except StripeUnavailable:
+            log.warning("stripe kept failing while retrying partial objects of %s; next catch-up", account_id)
+            break
+        async with writing(workspace_id, account_id):
+            await upserts.upsert_objects(workspace_id, account_id, [invoice])
+            await partials.store_lines(workspace_id, account_id, invoice["id"], read)
+        completed += read is None or read.refusal is None
+    return completed
 
 
 async def handle(event: dict) -> None:
@@ -136,7 +149,7 @@ async def handle(event: dict) -> None:
         return
     for workspace_id in workspaces:
         try:
-            await apply_event(workspace_id, event)
+            await apply_event(workspace_id, account_id, event)
         except SyncStopped:
             # Paused or disconnected since the check above: dropped, like an event for an unconnected account.
             log.info("ignoring stripe event %s: workspace %s stopped syncing %s", event.get("id"), workspace_id,

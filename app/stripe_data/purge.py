@@ -16,7 +16,7 @@ from app.integrations.services import pause_sync
 from app.integrations.tables import ConnectionStatus, StripeConnection, StripeEvent
 from app.stripe_data.events import DATA_EVENT_TYPES
 from app.stripe_data.tables import (CustomerMatch, StripeCharge, StripeCustomer, StripeInvoice, StripeInvoiceLine,
-                                    StripeRefund, StripeSubscription, SyncCheckpoint, SyncRun)
+                                    StripePartialObject, StripeRefund, StripeSubscription, SyncCheckpoint, SyncRun)
 from app.workspaces.services import Actor
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ PULLED_TABLES = {
     "customers": StripeCustomer,
     "sync runs": SyncRun,
     "sync checkpoints": SyncCheckpoint,
+    "partially read objects": StripePartialObject,
 }
 CONFIRM_MESSAGE = "Type the workspace name exactly as shown to confirm."
 

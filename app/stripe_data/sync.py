@@ -26,7 +26,7 @@ from datetime import timedelta
 from app.core.timeutil import utcnow
 from app.integrations import services as integrations
 from app.settings import get_settings
-from app.stripe_data import events, upserts
+from app.stripe_data import events, partials, upserts
 from app.stripe_data.budget import AccessRevoked, BudgetedReader, StripeUnavailable
 from app.stripe_data.tables import SyncCheckpoint, SyncRun, SyncStatus
 
@@ -84,6 +84,7 @@ class CatchupResult:
     relisted: bool = False
     run_id: int | None = None
     skipped: str = ""
+    partials_completed: int = 0
 
 
 def load_progress(run: SyncRun) -> dict:
@@ -144,13 +145,13 @@ async def _read_stream(run: SyncRun, stream: Stream, progress: dict, reader: Bud
         more_lines = {}
         if stream.name == "invoices":
             for invoice in data:
-                lines = await events.remaining_lines(reader, invoice)
-                if lines is not None:
-                    more_lines[invoice["id"]] = lines
+                # One invoice whose lines Stripe refuses is stored partial; the page goes on.
+                if (read := await partials.read_lines(reader, invoice)) is not None:
+                    more_lines[invoice["id"]] = read
         async with events.writing(run.workspace, run.account_id):
             await upserts.upsert_objects(run.workspace, run.account_id, data)
-            for invoice_id, lines in more_lines.items():
-                await events.write_remaining_lines(run.workspace, run.account_id, invoice_id, lines)
+            for invoice_id, read in more_lines.items():
+                await partials.store_lines(run.workspace, run.account_id, invoice_id, read)
         pages += 1
         if options.after_page is not None:
             options.after_page(stream.name, pages)
@@ -290,28 +291,39 @@ async def run_catchup(workspace_id: int, options: SyncOptions | None = None) -> 
     if newest and newest - since > EVENT_RETENTION - RETENTION_MARGIN:
         # Stripe's clock says the checkpoint is past the 30 days it keeps: the events alone would leave gaps.
         return await _relist(workspace_id, account_id, options)
+    started = utcnow()
     try:
-        applied = await _apply_events(workspace_id, found, reader)
+        applied = await _apply_events(workspace_id, account_id, found, reader)
+        retried = await events.retry_partials(workspace_id, account_id, reader, tried_before=started)
     except events.SyncStopped:
         return CatchupResult(skipped="sync paused")
+    except AccessRevoked:
+        await integrations.mark_access_revoked(workspace_id, account_id)
+        return CatchupResult(skipped="access revoked")
     if newest:
         await SyncCheckpoint.update({SyncCheckpoint.last_event_created: max(since, newest)}).where(
             SyncCheckpoint.id == checkpoint.id)
-    return CatchupResult(events_applied=applied)
+    return CatchupResult(events_applied=applied, partials_completed=retried)
 
 
-async def _apply_events(workspace_id: int, found: list[dict], reader: BudgetedReader) -> int:
-    """Apply only each object's newest event (oldest first), so an older snapshot never wins."""
+async def _apply_events(workspace_id: int, account_id: str, found: list[dict], reader: BudgetedReader) -> int:
+    """Apply only each object's newest event (oldest first), so an older snapshot never wins.
+
+    Rows take the connection's account id; an event naming another account (Stripe never sends one) is skipped.
+    """
     newest_per_object: dict[str, dict] = {}
     # Stripe lists newest first; reversed then stably sorted, same-second events stay in their true order.
     for event in sorted(reversed(found), key=lambda e: (e.get("created") or 0)):
         obj = (event.get("data") or {}).get("object") or {}
+        if event.get("account") and event["account"] != account_id:
+            log.warning("catch-up of %s skipped event %s of %s", account_id, event.get("id"), event["account"])
+            continue
         if event.get("type") in events.DATA_EVENT_TYPES and obj.get("id"):
             newest_per_object.pop(obj["id"], None)
             newest_per_object[obj["id"]] = event
     applied = 0
     for event in newest_per_object.values():
-        applied += await events.apply_event(workspace_id, event, reader)
+        applied += await events.apply_event(workspace_id, account_id, event, reader)
     return applied
 
 

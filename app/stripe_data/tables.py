@@ -146,6 +146,26 @@ class SyncCheckpoint(Table):
     summary_dismissed_at = Timestamptz(null=True, default=None)
 
 
+class StripePartialObject(Table):
+    """An object stored without one of its sub-resources (e.g. an invoice's lines past the first 10).
+
+    Stripe refused that one read (a 4xx that is not about the whole account), so the sync stored what it had
+    and went on; the retry step reads the missing part again and deletes the mark once it succeeds.
+    Unique per (workspace, account_id, object_type, stripe_id).
+    """
+
+    workspace = ForeignKey(references=Workspace, index=True)
+    account_id = Varchar(length=64)
+    object_type = Varchar(length=30, help_text="Stripe object name: invoice, subscription, ...")
+    stripe_id = Varchar(length=64)
+    what = Varchar(length=30, help_text="The sub-resource that is missing: lines, ...")
+    error = Text(default="", help_text="Stripe's error code and message, as it answered.")
+    status_code = Integer(default=0)
+    first_seen_at = Timestamptz()
+    last_tried_at = Timestamptz()
+    attempts = Integer(default=1)
+
+
 class MatchMethod(str, Enum):
     email = "email"
     domain = "domain"

@@ -56,7 +56,8 @@ def domain_of(value: str) -> str:
 def customer_row(obj: dict) -> dict:
     email = (obj.get("email") or "").strip().lower()
     metadata = obj.get("metadata") or {}
-    website = obj.get("website") or metadata.get("website") or metadata.get("url") or ""
+    # Stripe customers have no website field: only metadata can carry one.
+    website = metadata.get("website") or metadata.get("url") or ""
     return {
         "email": email,
         "email_domain": email.rsplit("@", 1)[1] if "@" in email else "",

@@ -146,6 +146,14 @@ class SyncProgress:
     def stream(self, name: str):
         return self.page.get_by_test_id(f"sync-{name}")
 
+    @property
+    def partials(self):
+        """The note listing objects Stripe would not give us completely."""
+        return self.page.get_by_test_id("sync-partials")
+
+    def partial(self, stripe_id: str):
+        return self.partials.locator(f'[data-testid=sync-partial][data-stripe-id="{stripe_id}"]')
+
 
 class ReviewUnmatchedPage:
     """/dashboard/integrations/stripe/unmatched: one row per unmatched Stripe customer."""

@@ -54,6 +54,12 @@ def expected_matches(data: StripeData, clients: list[ClientSpec]) -> dict[str, s
     return matched
 
 
+def website_of(customer: dict) -> str:
+    """A customer's website: Stripe has no such field, so it lives in metadata (an older stand-in put it on top)."""
+    metadata = customer.get("metadata") or {}
+    return metadata.get("website") or metadata.get("url") or customer.get("website") or ""
+
+
 def invoices_of(data: StripeData, customer_ids: set[str]) -> int:
     return sum(1 for invoice in data.invoices if invoice["customer"] in customer_ids)
 

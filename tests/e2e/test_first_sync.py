@@ -12,7 +12,7 @@ from playwright.async_api import Page, expect
 from app.demo import DEMO_CLIENTS, seed_demo
 from tests.e2e.pages import ClientsPage, IntegrationsPage, LoginPage, ReviewUnmatchedPage, SyncProgress
 from tests.e2e.stripe_oracle import (ClientSpec, StripeData, currencies_of, days_overdue, expected_matches,
-                                     invoices_of, net_revenue)
+                                     invoices_of, net_revenue, website_of)
 from tests.plugins.standin import NORTHWIND_DIGITAL
 
 # Slow enough that at least one 2-second poll lands while the sync is still reading.
@@ -27,8 +27,7 @@ def _choose(data: StripeData, unmatched: list[str], client_names: set[str]) -> d
     usd_only = [c for c in unmatched if currencies_of(data, c) == {"usd"}]
     overdue = [c for c in usd_only if days_overdue(data, {c}, "America/New_York") and data.customers[c].get("email")]
     # No email or website: the new client gets only a name, so creating it cannot pull in other customers.
-    bare = [c for c in usd_only if not data.customers[c].get("email")
-            and not (data.customers[c].get("metadata") or {}).get("website")
+    bare = [c for c in usd_only if not data.customers[c].get("email") and not website_of(data.customers[c])
             and data.customers[c]["name"] not in client_names]
     assert overdue and bare, "the seeded account should have an overdue and a bare unmatched customer"
     mapped, created = overdue[0], bare[0]

@@ -10,7 +10,7 @@ from app.integrations import webhooks
 from app.integrations.tables import StripeConnection, StripeEvent
 from app.core.timeutil import utcnow
 from app.stripe_data import purge as purging
-from app.stripe_data import sync
+from app.stripe_data import partials, sync
 from app.stripe_data.matching import rematch
 from app.stripe_data.purge import PULLED_TABLES
 from app.stripe_data.tables import StripeInvoiceLine, SyncCheckpoint, SyncRun
@@ -38,6 +38,7 @@ async def _fill(persona, account=f.ACCOUNT):
     await f.subscription(cust)
     await f.finished_sync(ws, account)
     await SyncCheckpoint.insert(SyncCheckpoint(workspace=ws, account_id=account))
+    await partials.record(ws, account, "invoice", inv.stripe_id, "lines", partials.Refusal(400, "", "No such line"))
     await rematch(ws, account)
     return acme
 

@@ -66,8 +66,8 @@ class Standin:
         return self._call("POST", "reset_all" if everything else "reset", body)
 
     def set_faults(self, **faults: Any) -> dict:
-        """latency_ms, rate_limit, account_rps, endpoint_rps, fail_next, fail_probability, fail_seed,
-        fail_path, fail_status."""
+        """latency_ms, rate_limit, account_rps, endpoint_rps, fail_next (-1: always), fail_probability, fail_seed,
+        fail_path (a path prefix), fail_status."""
         return self._call("POST", "faults", faults)
 
     def clear_faults(self) -> dict:

@@ -72,6 +72,17 @@ def test_the_next_n_requests_fail_with_500(api):
         client.v1.invoices.list(options={"stripe_account": NORTHWIND_DIGITAL})
 
 
+def test_fail_next_minus_one_fails_every_matching_request_until_cleared(api):
+    invoice = api.objects(NORTHWIND_DIGITAL, "invoices", limit=1)[0]["id"]
+    api.set_faults(fail_next=-1, fail_path=f"/v1/invoices/{invoice}/lines", fail_status=400)
+    statuses = [_get(api, f"/v1/invoices/{invoice}/lines?limit=1").status_code for _ in range(5)]
+    assert statuses == [400] * 5
+    assert _get(api, f"/v1/invoices/{invoice}").status_code == 200  # the invoice itself still answers
+    assert api.faults()["injected_failures"] == 5
+    api.clear_faults()
+    assert _get(api, f"/v1/invoices/{invoice}/lines?limit=1").status_code == 200
+
+
 @pytest.mark.parametrize("status,error_class,code", [
     (400, stripe.InvalidRequestError, "parameter_invalid_empty"),
     (401, stripe.AuthenticationError, None),

@@ -153,6 +153,40 @@ def test_development_and_test_keep_the_stand_in_defaults(monkeypatch):
         assert settings.stripe_webhook_secret == "whsec_standin_clientpulse"
 
 
+def test_webhook_secrets_are_a_comma_separated_list_with_spaces_stripped(production_env):
+    production_env.setenv("STRIPE_WEBHOOK_SECRET", " whsec_platform0123 ,whsec_connect0123,  whsec_platform0123")
+    settings = load_settings()
+    assert settings.stripe_webhook_secrets == ("whsec_platform0123", "whsec_connect0123")
+    assert settings.stripe_webhook_secret == "whsec_platform0123"
+
+
+@pytest.mark.parametrize("value", ["whsec_a0123,,whsec_b0123", "whsec_a0123,", " , "])
+def test_an_empty_webhook_secret_item_stops_start_up_in_every_environment(monkeypatch, value):
+    for env in ("development", "production"):
+        monkeypatch.setenv("APP_ENV", env)
+        monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", value)
+        with pytest.raises(ImproperlyConfigured, match="STRIPE_WEBHOOK_SECRET has an empty item"):
+            load_settings()
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("whsec_platform0123,sk_live_swapped0123", "STRIPE_WEBHOOK_SECRET does not look like"),
+    ("whsec_platform0123,whsec_standin_clientpulse", "STRIPE_WEBHOOK_SECRET is missing or is the local"),
+])
+def test_production_checks_every_webhook_secret_in_the_list(production_env, value, message):
+    production_env.setenv("STRIPE_WEBHOOK_SECRET", value)
+    with pytest.raises(ImproperlyConfigured) as caught:
+        load_settings()
+    assert message in str(caught.value) and str(caught.value).count("\n  - ") == 1
+    assert "sk_live_swapped0123" not in str(caught.value)
+
+
+def test_outside_production_a_webhook_secret_list_need_not_be_whsec(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_standin_clientpulse,local-test-secret")
+    assert load_settings().stripe_webhook_secrets == ("whsec_standin_clientpulse", "local-test-secret")
+
+
 @pytest.mark.parametrize("key", ["not-a-fernet-key", "A" * 43, "QUJD" * 11, base64.urlsafe_b64encode(b"k" * 16).decode(),
                                  base64.urlsafe_b64encode(b"k" * 33).decode(), "A" * 42 + "+="])
 def test_an_invalid_encryption_key_stops_start_up_without_echoing_it(monkeypatch, key):

@@ -8,6 +8,7 @@ from app.stripe_data.budget import (
     BudgetedReader,
     LocalBudget,
     RetryPolicy,
+    StripeRefused,
     StripeUnavailable,
     endpoint_key,
 )
@@ -120,6 +121,25 @@ def test_a_revoked_token_is_not_retried(status, code):
     with pytest.raises(AccessRevoked):
         reader.get("/v1/customers")
     assert fake.calls == 1
+
+
+@pytest.mark.parametrize("status,code", [(400, "parameter_invalid_empty"), (404, "resource_missing")])
+def test_a_4xx_about_one_object_is_a_refusal_that_names_stripes_answer(status, code):
+    refusal = stripe.InvalidRequestError("x", None, http_status=status, headers={"Stripe-Should-Retry": "false"},
+                                         json_body={"error": {"code": code, "message": "x"}}, code=code)
+    reader, fake, _ = reader_with(refusal)
+    with pytest.raises(StripeRefused) as refused:
+        reader.get("/v1/invoices/in_1/lines")
+    assert (refused.value.status, refused.value.code, refused.value.stripe_message) == (status, code, "x")
+    assert isinstance(refused.value, StripeUnavailable), "a refused list still fails the run as before"
+    assert fake.calls == 1
+
+
+def test_a_403_that_is_not_revoked_still_concerns_the_account_not_one_object():
+    reader, _, _ = reader_with(error(stripe.PermissionError, 403, code="secret_key_required"))
+    with pytest.raises(StripeUnavailable) as failed:
+        reader.get("/v1/invoices/in_1/lines")
+    assert not isinstance(failed.value, StripeRefused)
 
 
 def test_the_retry_scale_shrinks_every_wait():

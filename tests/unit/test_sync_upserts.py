@@ -18,6 +18,12 @@ def test_customer_emails_are_lowered_and_domains_extracted():
                         "created": 1})
     assert row["email"] == "ops@acme.com" and row["email_domain"] == "acme.com" and row["website_domain"] == "acme.com"
     assert customer_row({"email": None, "created": 1})["email_domain"] == ""
+    assert customer_row({"metadata": {"url": "beta.io"}, "created": 1})["website_domain"] == "beta.io"
+
+
+def test_a_website_is_read_from_metadata_only_because_stripe_customers_have_no_website_field():
+    row = customer_row({"email": "ops@acme.com", "website": "https://acme.com", "created": 1})
+    assert row["website_domain"] == ""
     assert domain_of("acme.co.uk") == "acme.co.uk" and domain_of("") == ""
 
 
