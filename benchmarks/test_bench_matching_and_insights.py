@@ -49,12 +49,15 @@ async def _seed() -> int:
                                         currency="usd", created=now, synced_at=now))
         for k in range(INVOICES_EACH):
             status = "open" if k == 0 and i % 7 == 0 else "paid"
+            sent = i % 2 == 0  # open ones: half sent invoices past due, half automatic payments that failed
             invoices.append(StripeInvoice(
                 workspace=ws, account_id=ACCOUNT, stripe_id=f"in_{i:07d}_{k}", customer_id=f"cus_{i:07d}",
                 status=status, currency="usd", total=10_000, amount_due=10_000,
                 amount_paid=0 if status == "open" else 10_000, amount_remaining=10_000 if status == "open" else 0,
-                created=now - timedelta(days=30 * k), due_date=now - timedelta(days=10) if status == "open" else None,
-                synced_at=now))
+                created=now - timedelta(days=30 * k + 1), finalized_at=now - timedelta(days=30 * k),
+                collection_method="send_invoice" if sent else "charge_automatically",
+                attempt_count=0 if sent else 1,
+                due_date=now - timedelta(days=10) if status == "open" and sent else None, synced_at=now))
         charges.extend(StripeCharge(workspace=ws, account_id=ACCOUNT, stripe_id=f"ch_{i:07d}_{k}",
                                     customer_id=f"cus_{i:07d}", status="succeeded", paid=True, currency="usd",
                                     amount=10_000, amount_refunded=0, created=now, synced_at=now)

@@ -44,15 +44,24 @@ async def customer(workspace_id: int, email: str = "", name: str = "", website: 
 
 async def invoice(cust: StripeCustomer, total: int = 10_000, status: str = "paid", currency: str = "usd",
                   created: datetime | None = None, due_date: datetime | None = None, amount_paid: int | None = None,
-                  amount_remaining: int | None = None, customer_email: str = "", number: str = "") -> StripeInvoice:
+                  amount_remaining: int | None = None, customer_email: str = "", number: str = "",
+                  collection_method: str | None = None, attempt_count: int = 0,
+                  next_payment_attempt: datetime | None = None, finalized_at: datetime | None = None) -> StripeInvoice:
+    """A synced invoice. With a due date it is a sent invoice (Stripe sends due dates only for those); without, an
+    automatic one, finalized an hour after `created` unless it is a draft."""
     now = utcnow()
     paid = status == "paid"
+    created = created or now - timedelta(days=30)
+    if finalized_at is None and status != "draft":
+        finalized_at = created + timedelta(hours=1)
     row = StripeInvoice(
         workspace=cust.workspace, account_id=cust.account_id, stripe_id=_id("in"), customer_id=cust.stripe_id,
         customer_email=customer_email.lower(), number=number, status=status, currency=currency, total=total,
         amount_due=total, amount_paid=total if amount_paid is None and paid else (amount_paid or 0),
         amount_remaining=(0 if paid else total) if amount_remaining is None else amount_remaining,
-        created=created or now - timedelta(days=30), due_date=due_date, paid_at=now if paid else None, synced_at=now,
+        created=created, due_date=due_date, paid_at=now if paid else None, synced_at=now,
+        collection_method=collection_method or ("send_invoice" if due_date else "charge_automatically"),
+        attempt_count=attempt_count, next_payment_attempt=next_payment_attempt, finalized_at=finalized_at,
     )
     await row.save()
     return row

@@ -7,9 +7,9 @@ Definitions (each has unit tests in tests/unit/test_overdue_and_revenue.py):
   actually moved) rather than invoices' amount_paid, so one-off payments without an invoice count too.
 - Last invoice = the newest non-draft, non-void invoice's creation time.
 - Open balance = amount_remaining of open invoices.
-- Overdue = open invoices with amount_remaining > 0 whose due date, as a calendar date in the workspace's time zone,
-  is before today there. Days overdue = today − due date in calendar days (due yesterday → 1). Void and
-  uncollectible invoices are never overdue; drafts have no due date yet.
+- Overdue = app.stripe_data.overdue's rules: a sent invoice past its due date, or an automatic one whose payment
+  failed (counted from when it was finalized), in calendar days of the workspace's time zone; only open invoices
+  with something left to pay. A client's badge describes its oldest overdue invoice; count and amount cover all.
 - MRR = active and past_due subscriptions' items normalised to a month (quantity included, percent/amount
   coupons applied, trials and cancelled subscriptions excluded).
 Everything is summed per currency first, then converted once with the fixed rates of app.core.fx.
@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from app.core import fx
 from app.core.timeutil import utcnow
+from app.stripe_data.overdue import Lateness, counts_from_sql, lateness, overdue_sql, start_of_day, today_in
 from app.workspaces.tables import Workspace
 
 MRR_STATUSES = ("active", "past_due")
@@ -48,7 +48,7 @@ class ClientInsight:
     mrr: int = 0
     open_balance: int = 0
     last_invoice_at: datetime | None = None
-    oldest_overdue_due: date | None = None
+    lateness: Lateness | None = None  # of the oldest overdue invoice: what the badge says
     days_overdue: int = 0
     overdue_count: int = 0
     overdue_amount: int = 0
@@ -57,22 +57,8 @@ class ClientInsight:
 
     @property
     def overdue(self) -> bool:
-        return self.days_overdue > 0
-
-
-def today_in(tz_name: str, now: datetime | None = None) -> date:
-    """Today's calendar date in the workspace's time zone."""
-    return (now or utcnow()).astimezone(ZoneInfo(tz_name)).date()
-
-
-def start_of_day(day: date, tz_name: str) -> datetime:
-    """Midnight at the start of `day` in `tz_name`, as a UTC instant (what due dates are compared with)."""
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(tz_name)).astimezone(timezone.utc)
-
-
-def days_overdue(due: datetime, tz_name: str, now: datetime | None = None) -> int:
-    """Calendar days between the due date and today, both in the workspace's time zone (0 when not yet overdue)."""
-    return max(0, (today_in(tz_name, now) - due.astimezone(ZoneInfo(tz_name)).date()).days)
+        # Not days_overdue > 0: an automatic payment that failed today is overdue at 0 days.
+        return self.lateness is not None
 
 
 def _moment(value: object) -> datetime | None:
@@ -107,10 +93,18 @@ _INVOICE_SQL = (
     "SELECT m.client AS client, i.currency AS currency, "
     "MAX(CASE WHEN i.status IN ('open', 'paid', 'uncollectible') THEN i.created END) AS last_invoice, "
     "SUM(CASE WHEN i.status = 'open' THEN i.amount_remaining ELSE 0 END) AS open_balance, "
-    "MIN(CASE WHEN i.status = 'open' AND i.amount_remaining > 0 AND i.due_date < {} THEN i.due_date END) AS oldest_due, "
-    "SUM(CASE WHEN i.status = 'open' AND i.amount_remaining > 0 AND i.due_date < {} THEN 1 ELSE 0 END) AS overdue_count, "
-    "SUM(CASE WHEN i.status = 'open' AND i.amount_remaining > 0 AND i.due_date < {} THEN i.amount_remaining ELSE 0 END) "
+    f"SUM(CASE WHEN {overdue_sql('i')} THEN 1 ELSE 0 END) AS overdue_count, "
+    f"SUM(CASE WHEN {overdue_sql('i')} THEN i.amount_remaining ELSE 0 END) "
     "AS overdue_amount FROM stripe_invoice i " + _MATCH_JOIN.format(t="i") + " WHERE i.workspace = {}"
+)
+
+# Each client's oldest overdue invoice, for its badge: one row per client, picked by the database.
+_OLDEST_OVERDUE_SQL = (
+    "SELECT client, collection_method, counts_from, next_payment_attempt FROM (SELECT m.client AS client, "
+    f"i.collection_method AS collection_method, {counts_from_sql('i')} AS counts_from, "
+    "i.next_payment_attempt AS next_payment_attempt, "
+    f"ROW_NUMBER() OVER (PARTITION BY m.client ORDER BY {counts_from_sql('i')}, i.stripe_id) AS position "
+    "FROM stripe_invoice i " + _MATCH_JOIN.format(t="i") + f" WHERE i.workspace = {{}} AND {overdue_sql('i')}"
 )
 
 _SUBSCRIPTION_SQL = (
@@ -152,19 +146,19 @@ async def client_insights(workspace_id: int, tz_name: str, currency: str, client
         insight(row["client"])
         add(row["client"], "revenue", row["currency"], row["net"])
     sql = _INVOICE_SQL + where + " GROUP BY m.client, i.currency"
-    for row in await run_sql(sql, cutoff, cutoff, cutoff, workspace_id, *ids):
+    for row in await run_sql(sql, cutoff, cutoff, workspace_id, *ids):
         item = insight(row["client"])
         add(row["client"], "open", row["currency"], row["open_balance"])
         add(row["client"], "overdue", row["currency"], row["overdue_amount"])
         item.overdue_count += int(row["overdue_count"] or 0)
-        last, due = _moment(row["last_invoice"]), _moment(row["oldest_due"])
+        last = _moment(row["last_invoice"])
         if last and (item.last_invoice_at is None or last > item.last_invoice_at):
             item.last_invoice_at = last
-        if due:
-            due_day = due.astimezone(ZoneInfo(tz_name)).date()
-            if item.oldest_overdue_due is None or due_day < item.oldest_overdue_due:
-                item.oldest_overdue_due = due_day
-                item.days_overdue = days_overdue(due, tz_name, now)
+    for row in await run_sql(_OLDEST_OVERDUE_SQL + where + ") oldest WHERE position = 1", workspace_id, cutoff, *ids):
+        item = insight(row["client"])
+        item.lateness = lateness(row["collection_method"], _moment(row["counts_from"]),
+                                 _moment(row["next_payment_attempt"]), tz_name, now)
+        item.days_overdue = item.lateness.days
     for row in await run_sql(_SUBSCRIPTION_SQL + where, workspace_id, *ids):
         insight(row["client"])
         add(row["client"], "mrr", row["currency"], monthly_amount(row["raw"]))

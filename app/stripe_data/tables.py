@@ -63,6 +63,13 @@ class StripeInvoice(Table):
     created = Timestamptz(index=True)
     due_date = Timestamptz(null=True, default=None)
     paid_at = Timestamptz(null=True, default=None)
+    # What app.stripe_data.overdue needs: in today's API an automatic invoice has no due_date, so lateness comes from
+    # its failed attempts and from when it was finalized (payment was due then).
+    collection_method = Varchar(length=30, default="charge_automatically",
+                                help_text="charge_automatically | send_invoice")
+    attempt_count = Integer(default=0, help_text="Payment attempts so far; on an open invoice, each one failed.")
+    next_payment_attempt = Timestamptz(null=True, default=None, help_text="When Stripe retries; null when it won't.")
+    finalized_at = Timestamptz(null=True, default=None, help_text="status_transitions.finalized_at.")
     hosted_invoice_url = Text(default="")
     lines_complete = Boolean(default=False, help_text="All lines pulled (Stripe embeds only the first 10).")
     raw = JSON(default="{}")

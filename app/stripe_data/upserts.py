@@ -102,6 +102,10 @@ def invoice_row(obj: dict) -> dict:
         "created": ts(obj.get("created")) or utcnow(),
         "due_date": ts(obj.get("due_date")),
         "paid_at": ts((obj.get("status_transitions") or {}).get("paid_at")),
+        "collection_method": obj.get("collection_method") or "charge_automatically",
+        "attempt_count": int(obj.get("attempt_count") or 0),
+        "next_payment_attempt": ts(obj.get("next_payment_attempt")),
+        "finalized_at": ts((obj.get("status_transitions") or {}).get("finalized_at")),
         "hosted_invoice_url": obj.get("hosted_invoice_url") or "",
         "lines_complete": not lines.get("has_more", False),
     }

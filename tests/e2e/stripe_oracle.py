@@ -74,16 +74,39 @@ def net_revenue(data: StripeData, customer_ids: set[str]) -> dict[str, int]:
     return dict(totals)
 
 
-def days_overdue(data: StripeData, customer_ids: set[str], tz_name: str, today: date | None = None) -> int:
-    """Days since the oldest unpaid open invoice fell due, counted in calendar days of the workspace's zone."""
+def overdue_badge(data: StripeData, customer_ids: set[str], tz_name: str, now: datetime | None = None) -> str | None:
+    """The customers' oldest overdue invoice in words, or None. From Stripe's invoice fields (PRODUCT.md, Revenue
+    insights): an open invoice with `amount_remaining` left is overdue when it was sent (`collection_method`
+    send_invoice) and its `due_date` fell on a day before today, or when Stripe charges it (charge_automatically,
+    no due date) and `attempt_count` says a payment attempt failed; lateness then runs from
+    `status_transitions.finalized_at`. Calendar days are the workspace zone's."""
     zone = ZoneInfo(tz_name)
-    today = today or datetime.now(zone).date()
-    due_days = [datetime.fromtimestamp(inv["due_date"], timezone.utc).astimezone(zone).date()
-                for inv in data.invoices
-                if inv["customer"] in customer_ids and inv.get("status") == "open"
-                and (inv.get("amount_remaining") or 0) > 0 and inv.get("due_date")]
-    overdue = [day for day in due_days if day < today]
-    return (today - min(overdue)).days if overdue else 0
+    now = now or datetime.now(timezone.utc)
+    today = now.astimezone(zone).date()
+
+    def day(unix: int) -> date:
+        return datetime.fromtimestamp(unix, timezone.utc).astimezone(zone).date()
+
+    late: list[tuple[int, str, dict]] = []  # (since, kind, invoice)
+    for inv in data.invoices:
+        if inv["customer"] not in customer_ids or inv["status"] != "open" or inv["amount_remaining"] <= 0:
+            continue
+        if inv["collection_method"] == "send_invoice" and day(inv["due_date"]) < today:
+            late.append((inv["due_date"], "sent", inv))
+        elif inv["collection_method"] == "charge_automatically" and inv["attempt_count"] >= 1:
+            late.append((inv["status_transitions"]["finalized_at"], "charged", inv))
+    if not late:
+        return None
+    since, kind, inv = min(late, key=lambda item: (item[0], item[2]["id"]))
+    days = (today - day(since)).days
+    count = f"{days} {'day' if days == 1 else 'days'}"
+    if kind == "sent":
+        return f"Invoice {count} overdue"
+    text = "Payment failed " + ("today" if days == 0 else f"{count} ago")
+    retry = inv.get("next_payment_attempt")
+    if retry and retry > now.timestamp():
+        text += f", retrying on {day(retry).strftime('%d %b %Y')}"
+    return text
 
 
 def currencies_of(data: StripeData, customer_id: str) -> set[str]:

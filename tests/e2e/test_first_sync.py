@@ -11,8 +11,8 @@ from playwright.async_api import Page, expect
 
 from app.demo import DEMO_CLIENTS, seed_demo
 from tests.e2e.pages import ClientsPage, IntegrationsPage, LoginPage, ReviewUnmatchedPage, SyncProgress
-from tests.e2e.stripe_oracle import (ClientSpec, StripeData, currencies_of, days_overdue, expected_matches,
-                                     invoices_of, net_revenue, website_of)
+from tests.e2e.stripe_oracle import (ClientSpec, StripeData, currencies_of, expected_matches,
+                                     invoices_of, net_revenue, overdue_badge, website_of)
 from tests.plugins.standin import NORTHWIND_DIGITAL
 
 # Slow enough that at least one 2-second poll lands while the sync is still reading.
@@ -25,7 +25,7 @@ NO_RELOAD = "window.__sameDocument = true"
 def _choose(data: StripeData, unmatched: list[str], client_names: set[str]) -> dict[str, list[str]]:
     """Pick customers for each review action so that every later check means something."""
     usd_only = [c for c in unmatched if currencies_of(data, c) == {"usd"}]
-    overdue = [c for c in usd_only if days_overdue(data, {c}, "America/New_York") and data.customers[c].get("email")]
+    overdue = [c for c in usd_only if overdue_badge(data, {c}, "America/New_York") and data.customers[c].get("email")]
     # No email or website: the new client gets only a name, so creating it cannot pull in other customers.
     bare = [c for c in usd_only if not data.customers[c].get("email") and not website_of(data.customers[c])
             and data.customers[c]["name"] not in client_names]
@@ -34,10 +34,6 @@ def _choose(data: StripeData, unmatched: list[str], client_names: set[str]) -> d
     rest = [c for c in usd_only if c not in (mapped, created)]
     ignored = [c for c in unmatched if c not in (mapped, created, *rest[:2])][0]
     return {"map": [mapped], "create": [created], "ignore": [ignored], "bulk": rest[:2]}
-
-
-def _badge_text(days: int) -> str:
-    return f"Invoice {days} {'day' if days == 1 else 'days'} overdue"
 
 
 def _usd(minor: int) -> str:
@@ -108,10 +104,10 @@ async def _check_clients_page(page: Page, data: StripeData, final: dict[str, str
     for name in names:
         customers = {c for c, client in final.items() if client == name}
         row = clients.rows.filter(has=page.get_by_test_id("client-name").get_by_text(name, exact=True))
-        days = days_overdue(data, customers, tz_name)
-        if days:
+        badge = overdue_badge(data, customers, tz_name)
+        if badge:
             overdue_seen += 1
-            await expect(row.get_by_test_id("overdue-badge")).to_have_text(_badge_text(days))
+            await expect(row.get_by_test_id("overdue-badge")).to_have_text(badge)
         else:
             await expect(row.get_by_test_id("overdue-badge")).to_have_count(0)
         revenue = net_revenue(data, customers)

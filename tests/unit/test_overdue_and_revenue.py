@@ -10,7 +10,8 @@ import pytest
 
 from app.core import fx
 from app.stripe_data import insights
-from app.stripe_data.insights import client_insights, days_overdue, monthly_amount
+from app.stripe_data.insights import client_insights, monthly_amount
+from app.stripe_data.overdue import days_overdue
 from app.stripe_data.matching import rematch
 from tests import factories as f
 
