@@ -349,4 +349,8 @@ def render_any(acct: AccountData, name: str, rec: dict) -> dict:
         return product(rec)
     if name == "events":
         return event(acct, rec)
+    if name == "discounts":
+        return discount(acct, rec)
+    if name == "coupons":
+        return coupon(rec)
     raise KeyError(name)
