@@ -93,6 +93,19 @@ async def remaining_lines(reader: BudgetedReader, invoice: dict) -> list[dict] |
         cursor = page["data"][-1]["id"]
 
 
+async def with_discounts(reader: BudgetedReader, subscription: dict) -> dict:
+    """The subscription with its discounts' coupons expanded, which MRR needs and events never carry.
+
+    An event's subscription lists its discounts as ids; Stripe can't fetch a discount by id, so the subscription is
+    re-read with them expanded (outside `writing`, like invoice lines). That also gives its current state.
+    """
+    if not any(isinstance(d, str) or isinstance((d.get("source") or {}).get("coupon"), str)
+               for d in subscription.get("discounts") or []):
+        return subscription
+    return await asyncio.to_thread(reader.get, f"/v1/subscriptions/{subscription['id']}",
+                                   expand=["discounts.source.coupon"])
+
+
 async def write_remaining_lines(workspace_id: int, account_id: str, invoice_id: str, lines: list[dict]) -> None:
     """Store the lines `remaining_lines` fetched and mark the invoice's lines complete (inside `writing`)."""
     await upserts.upsert_lines(workspace_id, account_id, invoice_id, lines)
@@ -120,6 +133,8 @@ async def apply_event(workspace_id: int, event: dict, reader: BudgetedReader | N
     lines = None
     if obj["object"] == "invoice" and (obj.get("lines") or {}).get("has_more"):
         lines = await remaining_lines(reader or BudgetedReader(account_id), obj)
+    if obj["object"] == "subscription":
+        obj = await with_discounts(reader or BudgetedReader(account_id), obj)
     async with writing(workspace_id, account_id):
         await upserts.upsert_objects(workspace_id, account_id, [obj], deleted=event["type"] == "customer.deleted")
         if lines is not None:
