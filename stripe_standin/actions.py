@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import oauth
+from . import oauth, render
 from .generator import DAY, Generator
 from .store import AccountData
 
@@ -109,7 +109,8 @@ def apply_coupon(app, params) -> dict:
     sub = _get(acct, "subscriptions", params.get("subscription"))
     if params.get("coupon") not in acct.coupons:
         raise ActionError(f"no such coupon {params.get('coupon')!r} in {acct.account['id']}")
-    previous = {"discounts": [sub["discount"]["id"]] if sub.get("discount") else []}
+    previous = {"discounts": [d["id"] for d in render.discounts_of(sub)]}
+    sub.pop("discounts", None)
     sub["discount"] = {"id": _gen(app).id("di_"), "coupon": params["coupon"], "customer": sub["customer"],
                        "subscription": sub["id"], "start": app.store.now(), "end": None}
     return app.emit(acct, "customer.subscription.updated", "subscriptions", sub, previous)

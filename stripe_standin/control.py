@@ -115,7 +115,7 @@ def register(app: "StandinApp") -> None:
         result = ACTIONS[name](app, body)
         if isinstance(result, dict) and str(result.get("id", "")).startswith("evt_"):
             acct = store.account(result["account"])
-            return {"ok": True, "event": render.event(acct, result)}
+            return {"ok": True, "event": render.event(acct, result, acct.account["id"])}
         return {"ok": True, **result}
 
     def register_webhook(req, body):

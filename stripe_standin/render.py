@@ -1,10 +1,18 @@
-"""Render internal records as Stripe JSON objects (same keys as Stripe's fixtures)."""
+"""Render internal records as Stripe JSON objects, in the shape of the API version the SDK pins.
+
+Every expandable field is rendered as an id; ``expansion.py`` swaps in objects when ``expand[]`` asks.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from stripe._api_version import _ApiVersion
+
 from .store import AccountData
+
+# The SDK sends this version on every request; following it means an SDK upgrade moves the stand-in too.
+API_VERSION = _ApiVersion.CURRENT
 
 LINES_INLINE = 10
 _ADDRESS_NULL = {"city": None, "country": None, "line1": None, "line2": None, "postal_code": None, "state": None}
@@ -69,31 +77,38 @@ def coupon(rec: dict) -> dict:
     }
 
 
-def discount(acct: AccountData, disc: dict | None) -> dict | None:
+def discount(disc: dict | None) -> dict | None:
+    """A Discount; its coupon is an id under ``source`` (no longer auto-expanded since 2025-09-30.clover)."""
     if not disc:
         return None
-    cpn = acct.coupons[disc["coupon"]]
     return {
         "id": disc["id"], "object": "discount", "checkout_session": None, "customer": disc.get("customer"),
         "customer_account": None, "end": disc.get("end"), "invoice": None, "invoice_item": None,
-        "promotion_code": None, "source": {"coupon": cpn["id"], "type": "coupon"}, "start": disc["start"],
-        "subscription": disc.get("subscription"), "subscription_item": None, "coupon": coupon(cpn),
+        "promotion_code": None, "source": {"coupon": disc["coupon"], "type": "coupon"}, "start": disc["start"],
+        "subscription": disc.get("subscription"), "subscription_item": None,
     }
+
+
+def discounts_of(rec: dict) -> list[dict]:
+    """The discount records on a subscription or customer record (one ``discount`` or a ``discounts`` list)."""
+    if rec.get("discounts"):
+        return list(rec["discounts"])
+    return [rec["discount"]] if rec.get("discount") else []
 
 
 def customer(acct: AccountData, rec: dict) -> dict:
     return {
         "id": rec["id"], "object": "customer", "address": _address(rec.get("country")), "balance": 0,
-        "created": rec["created"], "currency": rec.get("currency"), "default_source": None,
+        "business_name": None, "created": rec["created"], "currency": rec.get("currency"),
+        "customer_account": None, "default_source": None,
         "delinquent": rec.get("delinquent", False), "description": rec.get("description"),
-        "discount": discount(acct, rec.get("discount")), "email": rec.get("email"),
+        "discount": discount(rec.get("discount")), "email": rec.get("email"), "individual_name": None,
         "invoice_prefix": rec["invoice_prefix"],
         "invoice_settings": {"custom_fields": None, "default_payment_method": None, "footer": None,
                              "rendering_options": None},
         "livemode": False, "metadata": dict(rec.get("metadata") or {}), "name": rec.get("name"),
         "next_invoice_sequence": rec.get("next_invoice_sequence", 1), "phone": rec.get("phone"),
         "preferred_locales": [], "shipping": None, "tax_exempt": "none", "test_clock": None,
-        "website": rec.get("website"),
     }
 
 
@@ -141,24 +156,23 @@ def subscription_item(acct: AccountData, sub: dict, item: dict) -> dict:
 
 
 def subscription(acct: AccountData, rec: dict) -> dict:
-    disc = discount(acct, rec.get("discount"))
     items = [subscription_item(acct, rec, it) for it in rec["items"]]
     return {
         "id": rec["id"], "object": "subscription", "application": None, "application_fee_percent": None,
         "automatic_tax": {"enabled": False, "liability": None, "disabled_reason": None},
         "billing_cycle_anchor": rec["billing_cycle_anchor"], "billing_cycle_anchor_config": None,
-        "billing_mode": {"type": "classic"}, "billing_schedules": [], "billing_thresholds": None,
+        "billing_mode": {"flexible": None, "type": "classic"}, "billing_schedules": [], "billing_thresholds": None,
         "cancel_at": rec.get("cancel_at"), "cancel_at_period_end": rec.get("cancel_at_period_end", False),
         "canceled_at": rec.get("canceled_at"),
         "cancellation_details": {"comment": None, "feedback": rec.get("cancel_feedback"),
                                  "reason": "cancellation_requested" if rec.get("canceled_at") else None},
         "collection_method": rec.get("collection_method", "charge_automatically"), "created": rec["created"],
-        "currency": rec["currency"], "current_period_end": rec["current_period_end"],
-        "current_period_start": rec["current_period_start"], "customer": rec["customer"],
+        "currency": rec["currency"], "customer": rec["customer"],
         "customer_account": None, "days_until_due": rec.get("days_until_due"), "default_payment_method": None,
-        "default_source": None, "default_tax_rates": [], "description": None, "discount": disc,
-        "discounts": [disc["id"]] if disc else [], "ended_at": rec.get("ended_at"),
-        "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self"}},
+        "default_source": None, "default_tax_rates": [], "description": None,
+        "discounts": [d["id"] for d in discounts_of(rec)], "ended_at": rec.get("ended_at"),
+        "invoice_settings": {"account_tax_ids": None, "custom_fields": None, "description": None, "footer": None,
+                             "issuer": {"type": "self"}},
         "items": {"object": "list", "data": items, "has_more": False, "total_count": len(items),
                   "url": f"/v1/subscription_items?subscription={rec['id']}"},
         "latest_invoice": rec.get("latest_invoice"), "livemode": False, "managed_payments": None,
@@ -167,9 +181,7 @@ def subscription(acct: AccountData, rec: dict) -> dict:
                                                        "payment_method_types": None,
                                                        "save_default_payment_method": "off"},
         "pending_invoice_item_interval": None, "pending_setup_intent": None, "pending_update": None,
-        "plan": items[0]["plan"] if len(items) == 1 else None,
-        "quantity": items[0]["quantity"] if len(items) == 1 else None,
-        "schedule": None, "start_date": rec["start_date"], "status": rec["status"], "test_clock": None,
+        "presentment_details": None, "schedule": None, "start_date": rec["start_date"], "status": rec["status"], "test_clock": None,
         "transfer_data": None, "trial_end": rec.get("trial_end"),
         "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}},
         "trial_start": rec.get("trial_start"),
@@ -193,7 +205,7 @@ def line_item(inv: dict, line: dict) -> dict:
                                              "proration_details": {"credited_items": None},
                                              "subscription": None}}),
         "period": {"start": line["period_start"], "end": line["period_end"]},
-        "pretax_credit_amounts": [], "price": None,
+        "pretax_credit_amounts": [],
         "pricing": {"type": "price_details", "price_details": {"price": line.get("price"), "product": None},
                     "unit_amount_decimal": str(line["amount"] // max(line["quantity"], 1))},
         "quantity": line["quantity"], "quantity_decimal": str(line["quantity"]),
@@ -222,13 +234,13 @@ def invoice(acct: AccountData, rec: dict) -> dict:
         "automatic_tax": {"enabled": False, "liability": None, "status": None, "disabled_reason": None,
                           "provider": None},
         "automatically_finalizes_at": None, "billing_reason": rec.get("billing_reason", "manual"),
-        "charge": rec.get("charge"), "collection_method": rec.get("collection_method", "charge_automatically"),
+        "collection_method": rec.get("collection_method", "charge_automatically"),
         "created": rec["created"], "currency": rec["currency"], "custom_fields": None,
         "customer": rec["customer"], "customer_account": None, "customer_address": _address(cust.get("country")),
         "customer_email": rec.get("customer_email"), "customer_name": rec.get("customer_name"),
         "customer_phone": None, "customer_shipping": None, "customer_tax_exempt": "none", "customer_tax_ids": [],
         "default_payment_method": None, "default_source": None, "default_tax_rates": [], "description": None,
-        "discount": None, "discounts": [], "due_date": rec.get("due_date"),
+        "discounts": [rec["discount_id"]] if rec.get("discount_id") else [], "due_date": rec.get("due_date"),
         "effective_at": rec.get("finalized_at"), "ending_balance": 0 if st != "draft" else None,
         "footer": None, "from_invoice": None,
         "hosted_invoice_url": f"https://invoice.stripe.com/i/{acct.account['id']}/{rec['id']}",
@@ -236,11 +248,11 @@ def invoice(acct: AccountData, rec: dict) -> dict:
         "issuer": {"type": "self"}, "last_finalization_error": None, "latest_revision": None,
         "lines": {"object": "list", "data": shown, "has_more": len(lines) > LINES_INLINE,
                   "total_count": len(lines), "url": f"/v1/invoices/{rec['id']}/lines"},
-        "livemode": False, "metadata": {}, "next_payment_attempt": None, "number": rec.get("number"),
-        "on_behalf_of": None, "paid": st == "paid", "paid_out_of_band": False,
+        "livemode": False, "metadata": {}, "next_payment_attempt": rec.get("next_payment_attempt"),
+        "number": rec.get("number"),
+        "on_behalf_of": None,
         "parent": ({"type": "subscription_details", "quote_details": None,
                     "subscription_details": {"metadata": {}, "subscription": sub_id}} if sub_id else None),
-        "payment_intent": None,
         "payment_settings": {"default_mandate": None, "payment_method_options": None, "payment_method_types": None},
         "period_end": rec["period_end"], "period_start": rec["period_start"],
         "post_payment_credit_notes_amount": 0, "pre_payment_credit_notes_amount": 0, "receipt_number": None,
@@ -249,8 +261,8 @@ def invoice(acct: AccountData, rec: dict) -> dict:
         "status_transitions": {"finalized_at": rec.get("finalized_at"),
                                "marked_uncollectible_at": rec.get("uncollectible_at"),
                                "paid_at": rec.get("paid_at"), "voided_at": rec.get("voided_at")},
-        "subscription": sub_id, "subtotal": rec["subtotal"], "subtotal_excluding_tax": rec["subtotal"],
-        "tax": rec.get("tax") or None, "test_clock": None, "total": rec["total"],
+        "subtotal": rec["subtotal"], "subtotal_excluding_tax": rec["subtotal"],
+        "test_clock": None, "total": rec["total"],
         "total_discount_amounts": ([{"amount": disc_amount, "discount": rec.get("discount_id")}]
                                    if disc_amount else []),
         "total_excluding_tax": rec["total"] - (rec.get("tax") or 0), "total_pretax_credit_amounts": [],
@@ -272,57 +284,87 @@ def refund(rec: dict) -> dict:
     }
 
 
+def _outcome(paid: bool, rec: dict) -> dict:
+    if paid:
+        return {"advice_code": None, "network_advice_code": None, "network_decline_code": None,
+                "network_status": "approved_by_network", "reason": None, "risk_level": "normal",
+                "seller_message": "Payment complete.", "type": "authorized"}
+    return {"advice_code": "try_again_later", "network_advice_code": None, "network_decline_code": None,
+            "network_status": "declined_by_network", "reason": rec.get("failure_code") or "generic_decline",
+            "risk_level": "normal", "seller_message": "The bank did not return any further details with this decline.",
+            "type": "issuer_declined"}
+
+
+def _card(rec: dict, paid: bool) -> dict:
+    brand = rec.get("brand", "visa")
+    return {
+        "amount_authorized": rec["amount"] if paid else None, "authorization_code": None, "brand": brand,
+        "checks": {"address_line1_check": None, "address_postal_code_check": None, "cvc_check": "pass"},
+        "country": "US", "exp_month": 12, "exp_year": 2030, "extended_authorization": {"status": "disabled"},
+        "fingerprint": "fp" + rec["id"][3:17], "funding": "credit",
+        "incremental_authorization": {"status": "unavailable"},
+        "installments": None, "last4": rec.get("last4", "4242"), "mandate": None,
+        "multicapture": {"status": "unavailable"}, "network": brand, "network_token": {"used": False},
+        "network_transaction_id": None, "overcapture": {"maximum_amount_capturable": rec["amount"],
+                                                        "status": "unavailable"},
+        "regulated_status": "unregulated", "three_d_secure": None, "transaction_link_id": None, "wallet": None,
+    }
+
+
 def charge(acct: AccountData, rec: dict) -> dict:
     refunds = [refund(acct.refunds.get(rid)) for rid in rec.get("refunds", [])]
     refunds.sort(key=lambda r: -r["created"])
     cid = rec["id"]
+    status = rec.get("status", "succeeded")
+    paid = status == "succeeded"
     return {
-        "id": cid, "object": "charge", "amount": rec["amount"], "amount_captured": rec["amount"],
+        "id": cid, "object": "charge", "amount": rec["amount"], "amount_captured": rec["amount"] if paid else 0,
         "amount_refunded": rec.get("amount_refunded", 0), "application": None, "application_fee": None,
         "application_fee_amount": None, "balance_transaction": cid.replace("ch_", "txn_", 1),
         "billing_details": {"address": _address(None), "email": rec.get("email"), "name": rec.get("name"),
                             "phone": None, "tax_id": None},
-        "calculated_statement_descriptor": acct.account["name"][:22].upper(), "captured": True,
+        "calculated_statement_descriptor": acct.account["name"][:22].upper(), "captured": paid,
         "created": rec["created"], "currency": rec["currency"], "customer": rec.get("customer"),
         "description": rec.get("description"), "disputed": False, "failure_balance_transaction": None,
-        "failure_code": None, "failure_message": None, "fraud_details": {}, "invoice": rec.get("invoice"),
-        "livemode": False, "metadata": {}, "on_behalf_of": None,
-        "outcome": {"advice_code": None, "network_advice_code": None, "network_decline_code": None,
-                    "network_status": "approved_by_network", "reason": None, "risk_level": "normal",
-                    "seller_message": "Payment complete.", "type": "authorized"},
-        "paid": True, "payment_intent": None, "payment_method": "pm_" + cid[3:],
-        "payment_method_details": {"card": {"brand": rec.get("brand", "visa"), "country": "US",
-                                            "exp_month": 12, "exp_year": 2030, "funding": "credit",
-                                            "last4": rec.get("last4", "4242"), "network": rec.get("brand", "visa")},
-                                   "type": "card"},
+        "failure_code": rec.get("failure_code"), "failure_message": rec.get("failure_message"),
+        "fraud_details": {}, "livemode": False, "metadata": {}, "on_behalf_of": None,
+        "outcome": _outcome(paid, rec), "paid": paid, "payment_intent": None, "payment_method": "pm_" + cid[3:],
+        "payment_method_details": {"card": _card(rec, paid), "type": "card"},
         "receipt_email": rec.get("email"), "receipt_number": None,
         "receipt_url": f"https://pay.stripe.com/receipts/{acct.account['id']}/{cid}",
-        "refunded": rec.get("amount_refunded", 0) >= rec["amount"],
+        "refunded": paid and rec.get("amount_refunded", 0) >= rec["amount"],
         "refunds": {"object": "list", "data": refunds[:10], "has_more": len(refunds) > 10,
                     "total_count": len(refunds), "url": f"/v1/charges/{cid}/refunds"},
         "review": None, "shipping": None, "source": None, "source_transfer": None, "statement_descriptor": None,
-        "statement_descriptor_suffix": None, "status": "succeeded", "transfer_data": None, "transfer_group": None,
+        "statement_descriptor_suffix": None, "status": status, "transfer_data": None, "transfer_group": None,
     }
 
 
-def event(acct: AccountData, rec: dict) -> dict:
+def event(acct: AccountData, rec: dict, connect_account: str | None = None) -> dict:
+    """An event; ``account`` only when delivered to a Connect endpoint (``connect_account``), as Stripe does.
+
+    Listed or retrieved through /v1/events with ``Stripe-Account`` it carries no account, so nothing can rely on it.
+    """
     obj = rec["object"]
     if obj is None and rec.get("lazy"):
         obj = render_any(acct, *rec["lazy"])
     data: dict[str, Any] = {"object": obj}
     if rec.get("previous"):
         data["previous_attributes"] = rec["previous"]
-    return {
-        "id": rec["id"], "object": "event", "account": rec["account"], "api_version": "2025-09-30.clover",
-        "context": None, "created": rec["created"], "data": data, "livemode": False, "pending_webhooks": 0,
+    out = {
+        "id": rec["id"], "object": "event", "api_version": API_VERSION, "context": None,
+        "created": rec["created"], "data": data, "livemode": False, "pending_webhooks": 0,
         "request": {"id": None, "idempotency_key": None}, "type": rec["type"],
     }
+    if connect_account:
+        out["account"] = connect_account
+    return out
 
 
 def webhook_endpoint(rec: dict, with_secret: bool = False) -> dict:
     out = {
         "id": rec["id"], "object": "webhook_endpoint", "api_version": None, "application": None,
-        "connect": rec["connect"], "created": rec["created"], "description": rec.get("description"),
+        "created": rec["created"], "description": rec.get("description"),
         "enabled_events": rec["enabled_events"], "livemode": False, "metadata": {}, "status": "enabled",
         "url": rec["url"],
     }
@@ -349,8 +391,8 @@ def render_any(acct: AccountData, name: str, rec: dict) -> dict:
         return product(rec)
     if name == "events":
         return event(acct, rec)
-    if name == "discounts":
-        return discount(acct, rec)
     if name == "coupons":
         return coupon(rec)
+    if name == "discounts":
+        return discount(rec)
     raise KeyError(name)

@@ -20,7 +20,8 @@ from .faults import Faults
 from .http import Request, Response, Router, read_request, send_response
 from .store import PLATFORM_ACCOUNT_ID, AccountData, Store
 from .webhooks import Webhooks
-from .wire import OAuthError, StripeError, expand, parse_params
+from .expansion import expand
+from .wire import OAuthError, StripeError, parse_params
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -43,7 +44,7 @@ class ApiContext:
         paths = self.params.get("expand")
         if paths:
             paths = paths if isinstance(paths, list) else [paths]
-            expand(obj, paths, self.acct, lambda name, rec: render.render_any(self.acct, name, rec))
+            expand(obj, paths, self.acct)
         return obj
 
 
@@ -145,7 +146,7 @@ class StandinApp:
             return error_response(StripeError(500, "An unknown error occurred in the stand-in.", type="api_error"))
 
     def headers(self) -> dict:
-        return {"Request-Id": "req_" + secrets.token_hex(7), "Stripe-Version": "2025-09-30.clover"}
+        return {"Request-Id": "req_" + secrets.token_hex(7), "Stripe-Version": render.API_VERSION}
 
     def authenticate(self, req: Request) -> tuple[AccountData, bool]:
         key = api_key(req)

@@ -141,13 +141,6 @@ class AccountData:
             if obj_id.startswith(prefix):
                 rec = self.collection(name).get(obj_id)
                 return (name, rec) if rec else (None, None)
-        if obj_id.startswith("di_"):
-            # Discounts live on their subscription or customer (Stripe can't fetch them by id either).
-            for owner in (*self.subscriptions.by_id.values(), *self.customers.by_id.values()):
-                if (owner.get("discount") or {}).get("id") == obj_id:
-                    return "discounts", owner["discount"]
-        if obj_id in self.coupons:  # coupon ids are the merchant's own codes, without a prefix
-            return "coupons", self.coupons[obj_id]
         return None, None
 
 

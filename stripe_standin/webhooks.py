@@ -61,7 +61,9 @@ class Webhooks:
         if not endpoints:
             return
         acct = self.app.store.account(evt["account"])
-        body = render.event(acct, evt) if acct else None
+        # Only a Connect endpoint's payload names the connected account (Stripe's own events carry none).
+        connect_account = evt["account"] if endpoints[0]["connect"] else None
+        body = render.event(acct, evt, connect_account) if acct else None
         if body is None:
             return
         body["pending_webhooks"] = len(endpoints)

@@ -1,4 +1,4 @@
-"""Stripe's wire format: nested form params, error JSON, cursor lists, expansion."""
+"""Stripe's wire format: nested form params, error JSON, cursor lists."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl
 
-from .store import AccountData, Collection, Index
+from .store import Collection, Index
 
 _KEY_RE = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 
@@ -242,40 +242,3 @@ def list_plain(items: list[dict], params: dict, url: str) -> dict:
         end = min(len(items), limit)
     has_more = (end < len(items)) if not before else start > 0
     return {"object": "list", "data": items[start:end], "has_more": has_more, "url": url}
-
-
-# -- expansion -------------------------------------------------------------------
-def expand(obj: Any, paths: list[str], acct: AccountData, render_any: Callable[[str, dict], dict]) -> Any:
-    for path in paths:
-        _expand_path(obj, path.split("."), acct, render_any, path)
-    return obj
-
-
-def _expand_path(obj: Any, parts: list[str], acct: AccountData, render_any, full: str) -> None:
-    if not parts or obj is None:
-        return
-    head, rest = parts[0], parts[1:]
-    if not isinstance(obj, dict) or head not in obj:
-        raise StripeError(400, f"This property cannot be expanded ({full}).", param="expand")
-    value = obj[head]
-    if head == "data" and isinstance(value, list):
-        for item in value:
-            _expand_path(item, rest, acct, render_any, full)
-        return
-    if isinstance(value, str):
-        name, rec = acct.lookup(value)
-        if rec is None:
-            raise StripeError(400, f"This property cannot be expanded ({full}).", param="expand")
-        value = obj[head] = render_any(name, rec)
-    elif isinstance(value, list):
-        new = []
-        for item in value:
-            if isinstance(item, str):
-                name, rec = acct.lookup(item)
-                item = render_any(name, rec) if rec else item
-            new.append(item)
-        obj[head] = value = new
-        for item in value:
-            _expand_path(item, rest, acct, render_any, full)
-        return
-    _expand_path(value, rest, acct, render_any, full)

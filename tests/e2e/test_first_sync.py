@@ -27,7 +27,8 @@ def _choose(data: StripeData, unmatched: list[str], client_names: set[str]) -> d
     usd_only = [c for c in unmatched if currencies_of(data, c) == {"usd"}]
     overdue = [c for c in usd_only if days_overdue(data, {c}, "America/New_York") and data.customers[c].get("email")]
     # No email or website: the new client gets only a name, so creating it cannot pull in other customers.
-    bare = [c for c in usd_only if not data.customers[c].get("email") and not data.customers[c].get("website")
+    bare = [c for c in usd_only if not data.customers[c].get("email")
+            and not (data.customers[c].get("metadata") or {}).get("website")
             and data.customers[c]["name"] not in client_names]
     assert overdue and bare, "the seeded account should have an overdue and a bare unmatched customer"
     mapped, created = overdue[0], bare[0]

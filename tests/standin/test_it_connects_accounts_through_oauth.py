@@ -116,7 +116,8 @@ def test_deauthorize_unlinks_the_account_and_emits_an_event(fresh_standin):
     fresh_standin.link(NORTHWIND_DIGITAL)  # reconnect to read the event log
     events = client.v1.events.list(params={"type": "account.application.deauthorized"},
                                    options={"stripe_account": NORTHWIND_DIGITAL})
-    assert events.data and events.data[0].account == NORTHWIND_DIGITAL
+    # Listed with Stripe-Account, an event names no account (only Connect webhooks carry it).
+    assert events.data and getattr(events.data[0], "account", None) is None
 
 
 def test_token_exchange_needs_the_platform_secret_key(fresh_standin):

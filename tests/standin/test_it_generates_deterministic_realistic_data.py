@@ -111,5 +111,5 @@ def test_subscriptions_have_agency_histories_upgrades_churn_reactivation_trials_
                           for s in own)]
     assert reactivated, "a customer who churned and came back"
     assert any(s["status"] == "canceled" for s in subs) and any(s["trial_end"] for s in subs)
-    assert any(s["discount"] for s in subs) and any(s["cancel_at_period_end"] for s in subs)
+    assert any(s["discounts"] for s in subs) and any(s["cancel_at_period_end"] for s in subs)
     assert {s["currency"] for s in subs} >= {"usd", "eur", "gbp"}

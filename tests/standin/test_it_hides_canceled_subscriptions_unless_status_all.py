@@ -22,14 +22,14 @@ def test_the_default_list_omits_canceled_subscriptions(fresh_standin):
 
 def test_subscriptions_carry_items_prices_quantities_and_discounts(fresh_standin):
     client, opts = linked_sdk(fresh_standin)
-    subs = _all(client, opts, status="all")
+    subs = _all(client, opts, status="all", expand=["data.discounts.source.coupon"])
     intervals = {(s["items"].data[0].price.recurring.interval, s["items"].data[0].price.recurring.interval_count)
                  for s in subs}
     assert ("month", 1) in intervals and ("month", 3) in intervals and ("year", 1) in intervals
     assert all(s["items"].data[0].quantity >= 1 for s in subs)
-    discounted = [s for s in subs if s.discount]
+    discounted = [s for s in subs if s.discounts]
     assert discounted
-    coupon = discounted[0].discount.coupon
+    coupon = discounted[0].discounts[0].source.coupon
     assert coupon.percent_off or coupon.amount_off
     assert any(s.trial_end for s in subs)
     assert any(s.cancel_at_period_end for s in subs) or any(s.status == "trialing" for s in subs)

@@ -55,7 +55,8 @@ def test_nested_form_params_work_with_brackets_and_indexes(fresh_standin):
 def test_expand_replaces_ids_with_objects(fresh_standin):
     client, opts = linked_sdk(fresh_standin)
     invoices = client.v1.invoices.list(
-        params={"limit": 5, "expand": ["data.customer", "data.subscription"], "status": "paid"}, options=opts)
+        params={"limit": 5, "expand": ["data.customer", "data.parent.subscription_details.subscription"],
+                "status": "paid"}, options=opts)
     first = invoices.data[0]
     assert first.customer.object == "customer"
     subs = client.v1.subscriptions.list(params={"limit": 3, "expand": ["data.latest_invoice"]}, options=opts)
