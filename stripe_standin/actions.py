@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import oauth
+from . import oauth, render
 from .generator import DAY, Generator
 from .store import AccountData
 
@@ -116,6 +116,19 @@ def cancel_subscription(app, params) -> dict:
     return app.emit(acct, "customer.subscription.deleted", "subscriptions", sub, previous)
 
 
+def apply_coupon(app, params) -> dict:
+    """Put a coupon on a subscription from now on, replacing its discount, as the Dashboard does."""
+    acct = _acct(app, params)
+    sub = _get(acct, "subscriptions", params.get("subscription"))
+    if params.get("coupon") not in acct.coupons:
+        raise ActionError(f"no such coupon {params.get('coupon')!r} in {acct.account['id']}")
+    previous = {"discounts": [d["id"] for d in render.discounts_of(sub)]}
+    sub.pop("discounts", None)
+    sub["discount"] = {"id": _gen(app).id("di_"), "coupon": params["coupon"], "customer": sub["customer"],
+                       "subscription": sub["id"], "start": app.store.now(), "end": None}
+    return app.emit(acct, "customer.subscription.updated", "subscriptions", sub, previous)
+
+
 def update_customer_email(app, params) -> dict:
     acct = _acct(app, params)
     cust = _get(acct, "customers", params.get("customer"))
@@ -166,6 +179,7 @@ ACTIONS: dict[str, Callable[[Any, dict], dict]] = {
     "mark_invoice_past_due": mark_invoice_past_due,
     "create_invoice": create_invoice,
     "cancel_subscription": cancel_subscription,
+    "apply_coupon": apply_coupon,
     "update_customer_email": update_customer_email,
     "refund_charge": refund_charge,
     "deauthorize": deauthorize,

@@ -79,6 +79,19 @@ async def writing(workspace_id: int, account_id: str) -> AsyncIterator[None]:
         yield
 
 
+async def with_discounts(reader: BudgetedReader, subscription: dict) -> dict:
+    """The subscription with its discounts' coupons expanded, which MRR needs and events never carry.
+
+    An event's subscription lists its discounts as ids; Stripe can't fetch a discount by id, so the subscription is
+    re-read with them expanded (outside `writing`, like invoice lines). That also gives its current state.
+    """
+    if not any(isinstance(d, str) or isinstance((d.get("source") or {}).get("coupon"), str)
+               for d in subscription.get("discounts") or []):
+        return subscription
+    return await asyncio.to_thread(reader.get, f"/v1/subscriptions/{subscription['id']}",
+                                   expand=["discounts.source.coupon"])
+
+
 async def apply_event(workspace_id: int, account_id: str, event: dict, reader: BudgetedReader | None = None) -> bool:
     """Upsert the object an event carries into one workspace; returns False for events we don't keep.
 
@@ -103,6 +116,8 @@ async def apply_event(workspace_id: int, account_id: str, event: dict, reader: B
     lines = None
     if obj["object"] == "invoice":
         lines = await partials.read_lines(reader or BudgetedReader(account_id), obj)
+    if obj["object"] == "subscription":
+        obj = await with_discounts(reader or BudgetedReader(account_id), obj)
     async with writing(workspace_id, account_id):
         await upserts.upsert_objects(workspace_id, account_id, [obj], deleted=event["type"] == "customer.deleted")
         if obj["object"] == "invoice":

@@ -10,8 +10,8 @@ Definitions (each has unit tests in tests/unit/test_overdue_and_revenue.py):
 - Overdue = app.stripe_data.overdue's rules: a sent invoice past its due date, or an automatic one whose payment
   failed (counted from when it was finalized), in calendar days of the workspace's time zone; only open invoices
   with something left to pay. A client's badge describes its oldest overdue invoice; count and amount cover all.
-- MRR = active and past_due subscriptions' items normalised to a month (quantity included, percent/amount
-  coupons applied, trials and cancelled subscriptions excluded).
+- MRR = app.stripe_data.mrr.monthly_amount of each active and past_due subscription at this moment (its rules
+  and tests live there: intervals, quantities, coupons by duration, trials and cancellations).
 Everything is summed per currency first, then converted once with the fixed rates of app.core.fx.
 """
 
@@ -20,10 +20,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from decimal import Decimal
 
 from app.core import fx
 from app.core.timeutil import utcnow
+from app.stripe_data import mrr
 from app.stripe_data.overdue import Lateness, counts_from_sql, lateness, overdue_sql, start_of_day, today_in
 from app.workspaces.tables import Workspace
 
@@ -34,8 +34,6 @@ async def run_sql(sql: str, *args: object) -> list[dict]:
     """A parameterised raw query ({} placeholders). Stripe tables have a `raw` JSON column that shadows
     Table.raw(), so queries go through a table without one; the SQL names its own tables."""
     return await Workspace.raw(sql, *args)
-_MONTHS_PER_INTERVAL = {"month": Decimal(1), "year": Decimal(1) / 12, "week": Decimal(52) / 12,
-                        "day": Decimal(365) / 12}
 
 
 @dataclass
@@ -67,6 +65,12 @@ def _moment(value: object) -> datetime | None:
         return value
     parsed = datetime.fromisoformat(str(value))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _loaded(raw: object) -> dict:
+    """A stored `raw` JSON column: text from SQLite, sometimes already decoded."""
+    data = json.loads(raw) if isinstance(raw, str) else raw
+    return data if isinstance(data, dict) else {}
 
 
 def _client_filter(client_ids: list[int] | None, column: str) -> tuple[str, list]:
@@ -159,9 +163,10 @@ async def client_insights(workspace_id: int, tz_name: str, currency: str, client
         item.lateness = lateness(row["collection_method"], _moment(row["counts_from"]),
                                  _moment(row["next_payment_attempt"]), tz_name, now)
         item.days_overdue = item.lateness.days
+    at = now or utcnow()
     for row in await run_sql(_SUBSCRIPTION_SQL + where, workspace_id, *ids):
         insight(row["client"])
-        add(row["client"], "mrr", row["currency"], monthly_amount(row["raw"]))
+        add(row["client"], "mrr", row["currency"], mrr.monthly_amount(_loaded(row["raw"]), at))
     for client_id, measures in per_client.items():
         item = result[client_id]
         for measure, attribute in (("revenue", "lifetime_revenue"), ("open", "open_balance"),
@@ -170,35 +175,6 @@ async def client_insights(workspace_id: int, tz_name: str, currency: str, client
             setattr(item, attribute, total)
             item.unconverted |= unknown
     return result
-
-
-def monthly_amount(raw: object) -> int:
-    """A subscription's monthly value in its own currency's minor units, from the stored Stripe object.
-
-    Trials count as nothing yet; items are price × quantity normalised by interval; a coupon (percent or amount off,
-    per month) is applied to the total. Taxes are never part of a price, so they are excluded by construction.
-    """
-    data = json.loads(raw) if isinstance(raw, str) else (raw or {})
-    if not isinstance(data, dict) or data.get("status") == "trialing":
-        return 0
-    total = Decimal(0)
-    for item in (data.get("items") or {}).get("data") or []:
-        price = item.get("price") or item.get("plan") or {}
-        recurring = price.get("recurring") or price
-        interval = recurring.get("interval") or "month"
-        count = Decimal(recurring.get("interval_count") or 1)
-        unit = price.get("unit_amount")
-        if unit is None:
-            unit = price.get("amount") or 0
-        total += Decimal(unit) * Decimal(item.get("quantity") or 1) * _MONTHS_PER_INTERVAL.get(interval, Decimal(1)) / count
-    coupons = [d.get("coupon") or {} for d in ([data.get("discount")] if data.get("discount") else [])
-               + [d for d in data.get("discounts") or [] if isinstance(d, dict)]]
-    for coupon in coupons:
-        if coupon.get("percent_off"):
-            total *= (Decimal(100) - Decimal(str(coupon["percent_off"]))) / 100
-        elif coupon.get("amount_off"):
-            total -= Decimal(coupon["amount_off"])
-    return max(0, int(total.quantize(Decimal(1))))
 
 
 @dataclass

@@ -84,8 +84,9 @@ class Standin:
         self._call("DELETE", "requests")
 
     def action(self, name: str, **params: Any) -> dict:
-        """pay_invoice, mark_invoice_past_due, create_invoice, cancel_subscription, update_customer_email,
-        refund_charge, deauthorize, link_account, issue_code, emit_event (see stripe_standin/actions.py)."""
+        """pay_invoice, mark_invoice_past_due, create_invoice, cancel_subscription, apply_coupon,
+        update_customer_email, refund_charge, deauthorize, link_account, issue_code, emit_event
+        (see stripe_standin/actions.py)."""
         return self._call("POST", f"actions/{name}", params)
 
     def accounts(self) -> list[dict]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -10,7 +9,7 @@ import pytest
 
 from app.core import fx
 from app.stripe_data import insights
-from app.stripe_data.insights import client_insights, monthly_amount
+from app.stripe_data.insights import client_insights
 from app.stripe_data.overdue import days_overdue
 from app.stripe_data.matching import rematch
 from tests import factories as f
@@ -41,19 +40,6 @@ def test_fx_converts_minor_units_with_decimals_and_rounds_once():
     assert isinstance(fx.USD_PER_UNIT["eur"], Decimal)
     with pytest.raises(fx.UnknownCurrency):
         fx.convert(1, "xyz", "usd")
-
-
-def test_mrr_normalises_intervals_quantities_and_coupons_and_ignores_trials():
-    def sub(price, quantity=1, **extra):
-        return json.dumps({"status": "active", "items": {"data": [{"price": price, "quantity": quantity}]}, **extra})
-
-    yearly = {"unit_amount": 120_000, "recurring": {"interval": "year", "interval_count": 1}}
-    assert monthly_amount(sub(yearly)) == 10_000
-    quarterly = {"unit_amount": 30_000, "recurring": {"interval": "month", "interval_count": 3}}
-    assert monthly_amount(sub(quarterly, quantity=2)) == 20_000
-    monthly = {"unit_amount": 10_000, "recurring": {"interval": "month"}}
-    assert monthly_amount(sub(monthly, discount={"coupon": {"percent_off": 25}})) == 7_500
-    assert monthly_amount(json.dumps({"status": "trialing", "items": {"data": [{"price": monthly}]}})) == 0
 
 
 async def _matched(alice, **customer):
