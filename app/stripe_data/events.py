@@ -79,19 +79,6 @@ async def writing(workspace_id: int, account_id: str) -> AsyncIterator[None]:
         yield
 
 
-async def with_discounts(reader: BudgetedReader, subscription: dict) -> dict:
-    """The subscription with its discounts' coupons expanded, which MRR needs and events never carry.
-
-    An event's subscription lists its discounts as ids; Stripe can't fetch a discount by id, so the subscription is
-    re-read with them expanded (outside `writing`, like invoice lines). That also gives its current state.
-    """
-    if not any(isinstance(d, str) or isinstance((d.get("source") or {}).get("coupon"), str)
-               for d in subscription.get("discounts") or []):
-        return subscription
-    return await asyncio.to_thread(reader.get, f"/v1/subscriptions/{subscription['id']}",
-                                   expand=["discounts.source.coupon"])
-
-
 async def apply_event(workspace_id: int, account_id: str, event: dict, reader: BudgetedReader | None = None) -> bool:
     """Upsert the object an event carries into one workspace; returns False for events we don't keep.
 
@@ -113,15 +100,17 @@ async def apply_event(workspace_id: int, account_id: str, event: dict, reader: B
                                                & (StripeInvoice.stripe_id == obj["id"]))
             await partials.clear(workspace_id, account_id, "invoice", obj["id"])
         return True
-    lines = None
+    lines = refused = None
     if obj["object"] == "invoice":
         lines = await partials.read_lines(reader or BudgetedReader(account_id), obj)
     if obj["object"] == "subscription":
-        obj = await with_discounts(reader or BudgetedReader(account_id), obj)
+        obj, refused = await partials.read_discounts(reader or BudgetedReader(account_id), obj)
     async with writing(workspace_id, account_id):
         await upserts.upsert_objects(workspace_id, account_id, [obj], deleted=event["type"] == "customer.deleted")
         if obj["object"] == "invoice":
             await partials.store_lines(workspace_id, account_id, obj["id"], lines)
+        if obj["object"] == "subscription":
+            await partials.store_discounts(workspace_id, account_id, obj["id"], refused)
     return True
 
 
@@ -134,12 +123,14 @@ async def retry_partials(workspace_id: int, account_id: str, reader: BudgetedRea
     (5xx beyond the retries) ends the step and keeps the marks; revoked access raises AccessRevoked.
     """
     completed = 0
-    # Invoice lines are the only sub-resource read so far; another kind needs its own re-read here.
-    for mark in await partials.due(workspace_id, account_id, "invoice", "lines", limit or partials.RETRY_LIMIT,
-                                   tried_before):
+    for mark in await partials.due(workspace_id, account_id, limit or partials.RETRY_LIMIT, tried_before):
         try:
-            invoice = await asyncio.to_thread(reader.get, f"/v1/invoices/{mark.stripe_id}")
-            read = await partials.read_lines(reader, invoice)
+            if mark.object_type == "subscription":
+                obj, read = await asyncio.to_thread(reader.get, f"/v1/subscriptions/{mark.stripe_id}",
+                                                    expand=list(partials.DISCOUNTS_EXPAND)), None
+            else:
+                obj = await asyncio.to_thread(reader.get, f"/v1/invoices/{mark.stripe_id}")
+                read = await partials.read_lines(reader, obj)
         except StripeRefused as exc:
             async with writing(workspace_id, account_id):
                 await partials.record(workspace_id, account_id, mark.object_type, mark.stripe_id, mark.what,
@@ -149,8 +140,11 @@ async def retry_partials(workspace_id: int, account_id: str, reader: BudgetedRea
             log.warning("stripe kept failing while retrying partial objects of %s; next catch-up", account_id)
             break
         async with writing(workspace_id, account_id):
-            await upserts.upsert_objects(workspace_id, account_id, [invoice])
-            await partials.store_lines(workspace_id, account_id, invoice["id"], read)
+            await upserts.upsert_objects(workspace_id, account_id, [obj])
+            if mark.object_type == "subscription":
+                await partials.clear(workspace_id, account_id, "subscription", mark.stripe_id)
+            else:
+                await partials.store_lines(workspace_id, account_id, obj["id"], read)
         completed += read is None or read.refusal is None
     return completed
 

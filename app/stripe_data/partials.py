@@ -23,7 +23,9 @@ from app.stripe_data.tables import StripePartialObject
 RETRY_LIMIT = 20
 # How many marks the Stripe card lists by name (the rest are counted).
 CARD_LIMIT = 5
-WHAT_WORDS = {"lines": "its lines"}
+# What an event's subscription needs re-read with (its discounts come as ids; MRR needs their coupons).
+DISCOUNTS_EXPAND = ("discounts.source.coupon",)
+WHAT_WORDS = {"lines": "its lines", "discounts": "its discounts"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,31 @@ async def store_lines(workspace_id: int, account_id: str, invoice_id: str, read:
     await clear(workspace_id, account_id, "invoice", invoice_id)
 
 
+async def read_discounts(reader: BudgetedReader, subscription: dict) -> tuple[dict, Refusal | None]:
+    """The subscription with its discounts' coupons expanded, which MRR needs and events never carry.
+
+    An event's subscription lists its discounts as ids, and Stripe can't fetch a discount by id, so the
+    subscription is read again with them expanded (outside `events.writing`, like invoice lines), which also gives
+    its current state. A refusal returns the event's copy as it is, with the refusal, for a partial mark.
+    """
+    if not any(isinstance(d, str) or isinstance((d.get("source") or {}).get("coupon"), str)
+               for d in subscription.get("discounts") or []):
+        return subscription, None
+    try:
+        return await asyncio.to_thread(reader.get, f"/v1/subscriptions/{subscription['id']}",
+                                       expand=list(DISCOUNTS_EXPAND)), None
+    except StripeRefused as exc:
+        return subscription, Refusal(exc.status, exc.code, exc.stripe_message)
+
+
+async def store_discounts(workspace_id: int, account_id: str, subscription_id: str, refusal: Refusal | None) -> None:
+    """Mark the subscription partial when its discounts could not be read, else clear its mark (inside `writing`)."""
+    if refusal is not None:
+        await record(workspace_id, account_id, "subscription", subscription_id, "discounts", refusal)
+    else:
+        await clear(workspace_id, account_id, "subscription", subscription_id)
+
+
 def _key(workspace_id: int, account_id: str, object_type: str, stripe_id: str):
     return ((StripePartialObject.workspace == workspace_id) & (StripePartialObject.account_id == account_id)
             & (StripePartialObject.object_type == object_type) & (StripePartialObject.stripe_id == stripe_id))
@@ -113,12 +140,10 @@ async def clear(workspace_id: int, account_id: str, object_type: str, stripe_id:
     await StripePartialObject.delete().where(_key(workspace_id, account_id, object_type, stripe_id))
 
 
-async def due(workspace_id: int, account_id: str, object_type: str, what: str, limit: int = RETRY_LIMIT,
+async def due(workspace_id: int, account_id: str, limit: int = RETRY_LIMIT,
               tried_before: datetime | None = None) -> list[StripePartialObject]:
-    """The marks of one kind to retry now: the longest untried first, at most `limit`, none tried since
-    `tried_before`."""
-    where = ((StripePartialObject.workspace == workspace_id) & (StripePartialObject.account_id == account_id)
-             & (StripePartialObject.object_type == object_type) & (StripePartialObject.what == what))
+    """The marks to retry now: the longest untried first, at most `limit`, none tried since `tried_before`."""
+    where = (StripePartialObject.workspace == workspace_id) & (StripePartialObject.account_id == account_id)
     if tried_before is not None:
         where &= StripePartialObject.last_tried_at < tried_before
     return await StripePartialObject.objects().where(where).order_by(StripePartialObject.last_tried_at).limit(limit)

@@ -9,11 +9,11 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from app.core.timeutil import utcnow
-from app.stripe_data import mrr
-from app.stripe_data.tables import StripeSubscription
+from app.stripe_data import mrr, sync
+from app.stripe_data.tables import StripePartialObject, StripeSubscription
 from app.workspaces.services import set_plan
 from tests.integration.conftest import signed
-from tests.integration.sync_support import backfill, link
+from tests.integration.sync_support import backfill, link, options
 from tests.plugins.standin import NORTHWIND_DIGITAL
 
 
@@ -75,3 +75,23 @@ async def test_a_coupon_added_by_webhook_with_discount_ids_still_yields_the_coup
     assert coupon["id"] == "WELCOME20" and coupon["percent_off"] == 20
     expected = (Decimal(gross) * 80 / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)  # 20% off, forever
     assert mrr.monthly_amount(stored, utcnow()) == int(expected)
+
+
+async def test_a_subscription_whose_discounts_stripe_refuses_is_stored_partial_and_completed_by_a_later_catch_up(
+        client, synced, stripe_standin):
+    sub = _plain_monthly(stripe_standin)
+    event = stripe_standin.action("apply_coupon", account=NORTHWIND_DIGITAL, subscription=sub["id"],
+                                  coupon="WELCOME20")["event"]
+    stripe_standin.set_faults(fail_next=-1, fail_path=f"/v1/subscriptions/{sub['id']}", fail_status=400)
+    payload, headers = signed(event)
+    assert (await client.post("/billing/stripe/webhook", content=payload, headers=headers)).status_code == 200
+
+    # The event's own copy is kept (its status and items are right) and the subscription is marked partial.
+    assert all(isinstance(d, str) for d in (await _stored(sub["id"]))["discounts"])
+    mark = await StripePartialObject.objects().where(StripePartialObject.stripe_id == sub["id"]).first()
+    assert mark is not None and (mark.object_type, mark.what, mark.status_code) == ("subscription", "discounts", 400)
+
+    stripe_standin.clear_faults()
+    await sync.run_catchup(synced, options(NORTHWIND_DIGITAL))
+    assert await StripePartialObject.count().where(StripePartialObject.stripe_id == sub["id"]) == 0
+    assert (await _stored(sub["id"]))["discounts"][0]["source"]["coupon"]["id"] == "WELCOME20"
