@@ -113,6 +113,9 @@ async def test_the_demo_agency_s_badges_mrr_and_revenue_equal_stripe_s_own_objec
     # The demo must show both kinds of late payment, or this comparison would prove little.
     assert seen["late_clients"] >= 2 and seen["failed_payment"] >= 1 and seen["past_due_date"] >= 1, seen
     assert seen["mrr_clients"] >= 5, seen
+    # ... and coupons of several kinds counting towards MRR right now, on monthly and annual prices.
+    assert {(off, interval) for off, _, interval in seen["coupons"]} == {
+        ("percent", "month"), ("percent", "year"), ("amount", "month"), ("amount", "year")}, seen["coupons"]
 
 
 async def test_a_2000_customer_agency_s_badges_mrr_and_revenue_equal_stripe_s_own_objects(ws, stripe_standin):
