@@ -19,7 +19,7 @@ from app.web.htmx import is_partial, page_or_fragment
 from app.workspaces.services import AGENCY_ONLY_MESSAGE, Actor
 from app.workspaces.tables import Plan
 from app.stripe_data import partials as stripe_partials
-from app.stripe_data import sync as stripe_sync
+from app.stripe_data import progress as stripe_progress
 from tasks.stripe_events import process_stripe_event
 from tasks.sync import DISCONNECT_RETRY_DELAY, confirm_disconnect, run_backfill
 
@@ -35,7 +35,7 @@ async def _context(actor: Actor, **extra: object) -> dict:
     return {
         "actor": actor,
         "stripe": stripe,
-        "sync": (await stripe_sync.sync_view(actor.workspace_id, stripe.connection.stripe_account_id)
+        "sync": (await stripe_progress.sync_view(actor.workspace_id, stripe.connection.stripe_account_id)
                  if stripe.state == "connected" else None),
         "partials": (await stripe_partials.summary(actor.workspace_id, stripe.connection.stripe_account_id)
                      if stripe.state == "connected" else None),

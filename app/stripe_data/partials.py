@@ -140,6 +140,13 @@ async def clear(workspace_id: int, account_id: str, object_type: str, stripe_id:
     await StripePartialObject.delete().where(_key(workspace_id, account_id, object_type, stripe_id))
 
 
+async def clear_many(workspace_id: int, account_id: str, object_type: str, stripe_ids: list[str]) -> None:
+    if stripe_ids:
+        await StripePartialObject.delete().where(
+            (StripePartialObject.workspace == workspace_id) & (StripePartialObject.account_id == account_id)
+            & (StripePartialObject.object_type == object_type) & StripePartialObject.stripe_id.is_in(stripe_ids))
+
+
 async def due(workspace_id: int, account_id: str, limit: int = RETRY_LIMIT,
               tried_before: datetime | None = None) -> list[StripePartialObject]:
     """The marks to retry now: the longest untried first, at most `limit`, none tried since `tried_before`."""

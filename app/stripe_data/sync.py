@@ -156,6 +156,9 @@ async def _read_stream(run: SyncRun, stream: Stream, progress: dict, reader: Bud
             await upserts.upsert_objects(run.workspace, run.account_id, data)
             for invoice_id, read in more_lines.items():
                 await partials.store_lines(run.workspace, run.account_id, invoice_id, read)
+            if stream.name == "subscriptions":
+                # Listed with their discounts expanded, so whatever an event's re-read missed is whole again.
+                await partials.clear_many(run.workspace, run.account_id, "subscription", [s["id"] for s in data])
         pages += 1
         if options.after_page is not None:
             options.after_page(stream.name, pages)
@@ -360,56 +363,3 @@ async def workspaces_to_catch_up() -> list[int]:
     rows = await connection.select(connection.workspace).where(
         (connection.status == integrations.ConnectionStatus.connected.value) & connection.sync_paused_at.is_null())
     return sorted({row["workspace"] for row in rows})
-
-
-@dataclass(frozen=True)
-class StreamView:
-    name: str
-    label: str
-    count: int
-    estimate: int | None
-    done: bool
-
-    @property
-    def text(self) -> str:
-        if self.done:
-            return f"{self.label} {self.count:,}"
-        if self.estimate:
-            return f"{self.label} {self.count:,} of ~{self.estimate:,}"
-        return f"{self.label} {self.count:,} so far"
-
-    @property
-    def percent(self) -> int | None:
-        if self.done:
-            return 100
-        return min(99, int(100 * self.count / self.estimate)) if self.estimate else None
-
-
-@dataclass(frozen=True)
-class SyncView:
-    """What the Stripe card shows about the latest sync."""
-
-    run: SyncRun
-    streams: list[StreamView]
-
-    @property
-    def active(self) -> bool:
-        return self.run.status in (SyncStatus.queued.value, SyncStatus.running.value)
-
-    @property
-    def failed(self) -> bool:
-        return self.run.status == SyncStatus.failed.value
-
-
-async def sync_view(workspace_id: int, account_id: str | None = None) -> SyncView | None:
-    """The latest sync of the workspace (of `account_id` when given) with counts per object type."""
-    run = await latest_run(workspace_id, account_id)
-    if run is None:
-        return None
-    progress = load_progress(run)
-    streams = []
-    for stream in STREAMS:
-        state = progress.get(stream.name) or {}
-        streams.append(StreamView(stream.name, stream.label, int(state.get("count") or 0), state.get("estimate"),
-                                  bool(state.get("done"))))
-    return SyncView(run, streams)

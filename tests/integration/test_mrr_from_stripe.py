@@ -95,3 +95,18 @@ async def test_a_subscription_whose_discounts_stripe_refuses_is_stored_partial_a
     await sync.run_catchup(synced, options(NORTHWIND_DIGITAL))
     assert await StripePartialObject.count().where(StripePartialObject.stripe_id == sub["id"]) == 0
     assert (await _stored(sub["id"]))["discounts"][0]["source"]["coupon"]["id"] == "WELCOME20"
+
+
+async def test_a_full_listing_makes_a_partial_subscription_whole_again(client, synced, stripe_standin):
+    sub = _plain_monthly(stripe_standin)
+    event = stripe_standin.action("apply_coupon", account=NORTHWIND_DIGITAL, subscription=sub["id"],
+                                  coupon="WELCOME20")["event"]
+    stripe_standin.set_faults(fail_next=-1, fail_path=f"/v1/subscriptions/{sub['id']}", fail_status=400)
+    payload, headers = signed(event)
+    assert (await client.post("/billing/stripe/webhook", content=payload, headers=headers)).status_code == 200
+    assert await StripePartialObject.count().where(StripePartialObject.stripe_id == sub["id"]) == 1
+
+    stripe_standin.clear_faults()
+    assert (await backfill(synced, NORTHWIND_DIGITAL)).status == "done"
+    assert await StripePartialObject.count().where(StripePartialObject.stripe_id == sub["id"]) == 0
+    assert (await _stored(sub["id"]))["discounts"][0]["source"]["coupon"]["id"] == "WELCOME20"

@@ -2,7 +2,7 @@
 
 from datetime import timezone
 
-from app.stripe_data import sync
+from app.stripe_data import progress, sync
 from app.stripe_data.upserts import charge_row, customer_row, domain_of, invoice_row, line_row, subscription_row, ts
 
 
@@ -59,7 +59,7 @@ def test_the_estimate_extrapolates_over_time_from_the_oldest_customer():
 
 
 def test_progress_text_with_and_without_an_estimate():
-    assert sync.StreamView("invoices", "Invoices", 3400, 12000, False).text == "Invoices 3,400 of ~12,000"
-    assert sync.StreamView("charges", "Payments", 3400, None, False).text == "Payments 3,400 so far"
-    assert sync.StreamView("charges", "Payments", 3400, None, True).text == "Payments 3,400"
-    assert sync.StreamView("invoices", "Invoices", 3400, 12000, False).percent == 28
+    assert progress.StreamView("invoices", "Invoices", 3400, 12000, False).text == "Invoices 3,400 of ~12,000"
+    assert progress.StreamView("charges", "Payments", 3400, None, False).text == "Payments 3,400 so far"
+    assert progress.StreamView("charges", "Payments", 3400, None, True).text == "Payments 3,400"
+    assert progress.StreamView("invoices", "Invoices", 3400, 12000, False).percent == 28
