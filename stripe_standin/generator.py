@@ -200,7 +200,7 @@ class Generator(Invoicing):
             email = f"{person}{rng.randrange(100)}@{rng.choice(FREE_MAIL)}"
             return person.replace(".", " ").title(), email, None, "free_mail"
         if r < 0.9:
-            return company, None, (f"https://www.{slug}.com" if rng.random() < 0.5 else None), "no_email"
+            return company, None, (f"https://www.{slug}.com" if rng.random() < 0.3 else None), "no_email"
         return company, f"{person}@{company.lower().replace(' ', '-')}.com", None, "company"
 
     # -- one customer's history -------------------------------------------------------
