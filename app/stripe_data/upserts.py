@@ -70,7 +70,7 @@ def customer_row(obj: dict) -> dict:
 
 
 def subscription_row(obj: dict) -> dict:
-    # Newer API versions moved the period onto the items; read whichever is present.
+    # The pinned API version keeps the billing period on the items only.
     first_item = ((obj.get("items") or {}).get("data") or [{}])[0]
     return {
         "customer_id": _id(obj.get("customer")),
@@ -78,8 +78,8 @@ def subscription_row(obj: dict) -> dict:
         "currency": obj.get("currency") or "usd",
         "cancel_at_period_end": bool(obj.get("cancel_at_period_end")),
         "canceled_at": ts(obj.get("canceled_at")),
-        "current_period_start": ts(obj.get("current_period_start") or first_item.get("current_period_start")),
-        "current_period_end": ts(obj.get("current_period_end") or first_item.get("current_period_end")),
+        "current_period_start": ts(first_item.get("current_period_start")),
+        "current_period_end": ts(first_item.get("current_period_end")),
         "trial_end": ts(obj.get("trial_end")),
         "created": ts(obj.get("created")) or utcnow(),
     }
@@ -91,7 +91,7 @@ def invoice_row(obj: dict) -> dict:
     return {
         "customer_id": _id(obj.get("customer")),
         "customer_email": (obj.get("customer_email") or "").strip().lower(),
-        "subscription_id": _id(obj.get("subscription") or parent.get("subscription")),
+        "subscription_id": _id(parent.get("subscription")),
         "number": obj.get("number") or "",
         "status": obj.get("status") or "",
         "currency": obj.get("currency") or "usd",
@@ -120,7 +120,7 @@ def line_row(obj: dict) -> dict:
         "amount": int(obj.get("amount") or 0),
         "currency": obj.get("currency") or "usd",
         "quantity": int(quantity) if quantity is not None else None,
-        "price_id": _id(obj.get("price")) or _id(pricing.get("price")),
+        "price_id": _id(pricing.get("price")),
         "period_start": ts(period.get("start")),
         "period_end": ts(period.get("end")),
     }
@@ -129,7 +129,6 @@ def line_row(obj: dict) -> dict:
 def charge_row(obj: dict) -> dict:
     return {
         "customer_id": _id(obj.get("customer")),
-        "invoice_id": _id(obj.get("invoice")),
         "status": obj.get("status") or "",
         "paid": bool(obj.get("paid")),
         "currency": obj.get("currency") or "usd",

@@ -28,8 +28,8 @@ def test_a_website_is_read_from_metadata_only_because_stripe_customers_have_no_w
 
 
 def test_expanded_ids_and_missing_fields_are_tolerated():
-    row = charge_row({"customer": {"id": "cus_1"}, "invoice": None, "amount": 500, "created": 1})
-    assert row["customer_id"] == "cus_1" and row["invoice_id"] == "" and row["amount_refunded"] == 0
+    row = charge_row({"customer": {"id": "cus_1"}, "amount": 500, "created": 1})
+    assert row["customer_id"] == "cus_1" and row["amount_refunded"] == 0
 
 
 def test_an_invoice_with_more_lines_than_embedded_is_marked_incomplete():
@@ -39,15 +39,21 @@ def test_an_invoice_with_more_lines_than_embedded_is_marked_incomplete():
     assert row["lines_complete"] and row["paid_at"] == ts(5)
 
 
-def test_subscription_periods_are_read_from_the_items_on_newer_api_versions():
+def test_subscription_periods_are_read_from_the_items_where_the_pinned_api_version_keeps_them():
     row = subscription_row({"customer": "cus_1", "status": "active", "created": 1,
                             "items": {"data": [{"current_period_start": 10, "current_period_end": 20}]}})
     assert row["current_period_start"] == ts(10) and row["current_period_end"] == ts(20)
 
 
-def test_line_price_comes_from_either_shape():
-    assert line_row({"price": {"id": "price_1"}})["price_id"] == "price_1"
+def test_line_price_comes_from_pricing_and_never_from_the_removed_price_field():
     assert line_row({"pricing": {"price_details": {"price": "price_2"}}, "quantity": 2})["price_id"] == "price_2"
+    assert line_row({"price": {"id": "price_1"}})["price_id"] == ""
+
+
+def test_an_invoice_s_subscription_comes_from_its_parent_and_never_from_the_removed_field():
+    parent = {"type": "subscription_details", "subscription_details": {"subscription": "sub_1"}}
+    assert invoice_row({"parent": parent, "created": 1})["subscription_id"] == "sub_1"
+    assert invoice_row({"subscription": "sub_2", "created": 1})["subscription_id"] == ""
 
 
 def test_the_estimate_extrapolates_over_time_from_the_oldest_customer():
