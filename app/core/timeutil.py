@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, available_timezones
 
+# How the app writes a calendar date everywhere (pages, badges, emails): "22 May 2026".
+DATE_FORMAT = "%d %b %Y"
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)

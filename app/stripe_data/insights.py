@@ -47,7 +47,6 @@ class ClientInsight:
     open_balance: int = 0
     last_invoice_at: datetime | None = None
     lateness: Lateness | None = None  # of the oldest overdue invoice: what the badge says
-    days_overdue: int = 0
     overdue_count: int = 0
     overdue_amount: int = 0
     has_data: bool = False
@@ -57,6 +56,10 @@ class ClientInsight:
     def overdue(self) -> bool:
         # Not days_overdue > 0: an automatic payment that failed today is overdue at 0 days.
         return self.lateness is not None
+
+    @property
+    def days_overdue(self) -> int:
+        return self.lateness.days if self.lateness else 0
 
 
 def _moment(value: object) -> datetime | None:
@@ -162,7 +165,6 @@ async def client_insights(workspace_id: int, tz_name: str, currency: str, client
         item = insight(row["client"])
         item.lateness = lateness(row["collection_method"], _moment(row["counts_from"]),
                                  _moment(row["next_payment_attempt"]), tz_name, now)
-        item.days_overdue = item.lateness.days
     at = now or utcnow()
     for row in await run_sql(_SUBSCRIPTION_SQL + where, workspace_id, *ids):
         insight(row["client"])

@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
-from app.core.timeutil import utcnow
+from app.core.timeutil import DATE_FORMAT, utcnow
 
 SEND_INVOICE = "send_invoice"
 CHARGE_AUTOMATICALLY = "charge_automatically"
-DATE_FORMAT = "%d %b %Y"  # the app's short_date filter, so a retry date reads like every other date
 
 
 def overdue_sql(alias: str = "i") -> str:

@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from app.core.timeutil import DATE_FORMAT
 from app.core.validation import display_domain
 from app.settings import ROOT
 
@@ -39,7 +40,7 @@ def local_datetime(value: datetime | None, tz_name: str = "UTC", fmt: str = "%d 
 
 
 def short_date(value: date | datetime | None) -> str:
-    return "—" if value is None else value.strftime("%d %b %Y")
+    return "—" if value is None else value.strftime(DATE_FORMAT)
 
 
 def thousands(value: int | None) -> str:
