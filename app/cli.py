@@ -20,8 +20,13 @@ class Refused(Exception):
 def migrate() -> None:
     """Apply every Piccolo migration, then make sure SQLite runs in WAL mode."""
     env = {**os.environ, "PICCOLO_CONF": "piccolo_conf"}
-    subprocess.run([sys.executable, "-m", "piccolo.main", "migrations", "forwards", "all"], check=True, cwd=ROOT,
-                   env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "piccolo.main", "migrations", "forwards", "all"],
+        check=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     asyncio.run(_enable_wal())
     print("Database is up to date.")
 
@@ -66,7 +71,10 @@ def seed_demo() -> None:
 
 
 def worker(workers: int) -> None:
-    os.execvp(sys.executable, [sys.executable, "-m", "huey.bin.huey_consumer", "tasks.huey", "-w", str(workers), "-k", "thread"])
+    os.execvp(
+        sys.executable,
+        [sys.executable, "-m", "huey.bin.huey_consumer", "tasks.huey", "-w", str(workers), "-k", "thread"],
+    )
 
 
 def _is_loopback(host: str) -> bool:
@@ -83,9 +91,11 @@ def serve(host: str, port: int) -> None:
 
     if get_settings().uses_dev_secret_key and not _is_loopback(host):
         # Anyone can forge sessions signed with the published development key: keep it on this machine.
-        raise Refused(f"serve refuses --host {host}: the development SECRET_KEY (published in this repository) is "
-                      "in use, so only a loopback address (127.0.0.1, ::1, localhost) is allowed. Set SECRET_KEY "
-                      "to a random value of 32+ characters to listen elsewhere.")
+        raise Refused(
+            f"serve refuses --host {host}: the development SECRET_KEY (published in this repository) is "
+            "in use, so only a loopback address (127.0.0.1, ::1, localhost) is allowed. Set SECRET_KEY "
+            "to a random value of 32+ characters to listen elsewhere."
+        )
 
     # No access log: callback URLs carry OAuth codes and states, which must not land in logs.
     uvicorn.run("app.asgi:app", host=host, port=port, log_level="info", proxy_headers=True, access_log=False)

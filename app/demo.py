@@ -6,9 +6,9 @@ from app.accounts.services import create_user
 from app.accounts.tables import User
 from app.clients.services import ClientInput, create_client
 from app.clients.tables import Client
+from app.core.timeutil import utcnow
 from app.workspaces.services import Actor, create_workspace, set_plan
 from app.workspaces.tables import Membership, Plan, Role, Workspace
-from app.core.timeutil import utcnow
 
 DEMO_OWNER = ("owner@demo.test", "demo-password", "Olivia Owner")
 DEMO_TEAMMATE = ("teammate@demo.test", "demo-password", "Theo Teammate")
@@ -45,11 +45,14 @@ async def seed_demo() -> Workspace:
     """
     owner = await _user(*DEMO_OWNER)
     teammate = await _user(*DEMO_TEAMMATE)
-    workspace = await Workspace.objects().where(
-        (Workspace.name == DEMO_WORKSPACE) & Workspace.id.is_in(
-            Membership.select(Membership.workspace).where(Membership.user == owner.id)
+    workspace = (
+        await Workspace.objects()
+        .where(
+            (Workspace.name == DEMO_WORKSPACE)
+            & Workspace.id.is_in(Membership.select(Membership.workspace).where(Membership.user == owner.id))
         )
-    ).first()
+        .first()
+    )
     if workspace is None:
         workspace = await create_workspace(owner, DEMO_WORKSPACE, "America/New_York")
     workspace = await set_plan(workspace.id, Plan.agency.value)

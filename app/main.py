@@ -71,10 +71,20 @@ def route_handlers(settings: Settings) -> list:
     from app.stripe_data.controllers import DataController
 
     handlers = [
-        home, dashboard, health,
-        AccountController, WorkspaceController, SettingsController, InvitationController,
-        BillingController, IntegrationsController, ClientController, stripe_webhook,
-        ReviewController, SummaryController, DataController,
+        home,
+        dashboard,
+        health,
+        AccountController,
+        WorkspaceController,
+        SettingsController,
+        InvitationController,
+        BillingController,
+        IntegrationsController,
+        ClientController,
+        stripe_webhook,
+        ReviewController,
+        SummaryController,
+        DataController,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
     ]
     if not settings.production:

@@ -77,7 +77,9 @@ def _env_url(name: str, default: str | None, schemes: set[str]) -> str | None:
     parsed = urlparse(raw)
     if parsed.scheme not in schemes or not (parsed.hostname or parsed.path):
         allowed = ", ".join(sorted(schemes))
-        raise ImproperlyConfigured(f"{name} must be a URL with scheme {allowed}; got a value with scheme {parsed.scheme!r}")
+        raise ImproperlyConfigured(
+            f"{name} must be a URL with scheme {allowed}; got a value with scheme {parsed.scheme!r}"
+        )
     return raw.rstrip("/")
 
 
@@ -189,16 +191,22 @@ def _production_problems(settings: Settings) -> list[str]:
     stripe_values = (
         ("STRIPE_SECRET_KEY", (settings.stripe_secret_key,), ("sk_", "rk_"), "the platform's secret key (sk_...)"),
         ("STRIPE_CLIENT_ID", (settings.stripe_client_id,), ("ca_",), "the Connect client id (ca_...)"),
-        ("STRIPE_WEBHOOK_SECRET", settings.stripe_webhook_secrets, ("whsec_",),
-         "the webhook endpoints' signing secrets (whsec_..., comma-separated)"),
+        (
+            "STRIPE_WEBHOOK_SECRET",
+            settings.stripe_webhook_secrets,
+            ("whsec_",),
+            "the webhook endpoints' signing secrets (whsec_..., comma-separated)",
+        ),
     )
     for name, values, prefixes, meaning in stripe_values:
         if any(value in STANDIN_STRIPE_VALUES or "standin" in value for value in values):
             problems.append(f"{name} is missing or is the local Stripe stand-in's value; set it to {meaning}")
         elif not all(value.startswith(prefixes) for value in values):
             problems.append(f"{name} does not look like {meaning}")
-    for name, value, expected in (("STRIPE_API_BASE", settings.stripe_api_base, STRIPE_API_BASE),
-                                  ("STRIPE_CONNECT_BASE", settings.stripe_connect_base, STRIPE_CONNECT_BASE)):
+    for name, value, expected in (
+        ("STRIPE_API_BASE", settings.stripe_api_base, STRIPE_API_BASE),
+        ("STRIPE_CONNECT_BASE", settings.stripe_connect_base, STRIPE_CONNECT_BASE),
+    ):
         if value != expected:
             problems.append(f"{name} must be {expected} (or be left unset)")
     return problems

@@ -27,8 +27,12 @@ def test_bench_generating_a_hundred_thousand_invoices(benchmark):
 @pytest.fixture(scope="module")
 def standin(monkeypatch_module):
     server = start_standin()
-    for name, value in {"STRIPE_API_BASE": server.base_url, "STRIPE_CONNECT_BASE": server.base_url,
-                        "STRIPE_SECRET_KEY": server.secret_key, "STRIPE_CLIENT_ID": server.client_id}.items():
+    for name, value in {
+        "STRIPE_API_BASE": server.base_url,
+        "STRIPE_CONNECT_BASE": server.base_url,
+        "STRIPE_SECRET_KEY": server.secret_key,
+        "STRIPE_CLIENT_ID": server.client_id,
+    }.items():
         monkeypatch_module.setenv(name, value)
     get_settings.cache_clear()
     yield server
@@ -45,8 +49,13 @@ def monkeypatch_module():
 async def _workspace() -> int:
     user = await create_user("backfill@bench.agency", "bench-password-1")
     ws = (await set_plan((await create_workspace(user, "Backfill Bench")).id, "agency")).id
-    await StripeConnection(workspace=ws, stripe_account_id=NORTHWIND_DIGITAL, account_name="Northwind",
-                           status="connected", connected_at=utcnow()).save()
+    await StripeConnection(
+        workspace=ws,
+        stripe_account_id=NORTHWIND_DIGITAL,
+        account_name="Northwind",
+        status="connected",
+        connected_at=utcnow(),
+    ).save()
     return ws
 
 
@@ -71,4 +80,5 @@ def test_bench_backfill_of_the_demo_account_at_the_default_budget(benchmark, sta
     run = benchmark.pedantic(lambda ws: asyncio.run(_backfill(ws)), setup=from_scratch, rounds=3, iterations=1)
     assert run.status == "done", run.error
     assert StripeInvoice.count().where(StripeInvoice.workspace == ws).run_sync() == len(
-        standin.objects(NORTHWIND_DIGITAL, "invoices", limit=100_000))
+        standin.objects(NORTHWIND_DIGITAL, "invoices", limit=100_000)
+    )

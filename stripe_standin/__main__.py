@@ -21,8 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     seed = sub.add_parser("seed", help="generate data and print a summary (no server)")
     for p in (serve, seed):
         p.add_argument("--seed", type=int, default=int(os.environ.get("STANDIN_SEED", 42)))
-        p.add_argument("--scale", type=_scale, default=os.environ.get("STANDIN_SCALE", "demo"),
-                       help="demo | small | N | N-invoices | N-customers")
+        p.add_argument(
+            "--scale",
+            type=_scale,
+            default=os.environ.get("STANDIN_SCALE", "demo"),
+            help="demo | small | N | N-invoices | N-customers",
+        )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=int(os.environ.get("STANDIN_PORT", 12111)))
     serve.add_argument("--webhook-url", default=os.environ.get("STANDIN_WEBHOOK_URL"))
@@ -55,8 +59,12 @@ def main(argv: list[str] | None = None) -> int:
         from .oauth import link
 
         link(app, acct_id, "read_write")
-    print(f"stripe stand-in on http://{args.host}:{args.port} (seed={args.seed}, scale={args.scale}, "
-          f"key={store.secret_key}, client_id={store.client_id})", file=sys.stderr, flush=True)
+    print(
+        f"stripe stand-in on http://{args.host}:{args.port} (seed={args.seed}, scale={args.scale}, "
+        f"key={store.secret_key}, client_id={store.client_id})",
+        file=sys.stderr,
+        flush=True,
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="on")
     return 0
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from . import oauth, render
 from .generator import DAY, Generator
@@ -16,7 +17,7 @@ class ActionError(Exception):
     pass
 
 
-def _acct(app: "StandinApp", params: dict) -> AccountData:
+def _acct(app: StandinApp, params: dict) -> AccountData:
     acct = app.store.account(params.get("account") or "")
     if acct is None:
         raise ActionError(f"unknown account {params.get('account')!r}")
@@ -30,7 +31,7 @@ def _get(acct: AccountData, coll: str, obj_id: str | None) -> dict:
     return rec
 
 
-def _gen(app: "StandinApp") -> Generator:
+def _gen(app: StandinApp) -> Generator:
     gen = Generator(app.store, app.store.next_seq())
     gen.record_events = False  # an action emits its own events, rendered as they happen
     return gen
@@ -43,13 +44,34 @@ def pay_invoice(app, params) -> dict:
         raise ActionError(f"invoice is {inv['status']}, cannot be paid")
     previous = {"status": inv["status"], "amount_paid": inv["amount_paid"], "amount_remaining": inv["amount_remaining"]}
     now = app.store.now()
-    inv.update(status="paid", amount_paid=inv["amount_due"], amount_remaining=0, paid_at=now,
-               attempt_count=inv.get("attempt_count", 0) + 1, attempted=True, next_payment_attempt=None)
+    inv.update(
+        status="paid",
+        amount_paid=inv["amount_due"],
+        amount_remaining=0,
+        paid_at=now,
+        attempt_count=inv.get("attempt_count", 0) + 1,
+        attempted=True,
+        next_payment_attempt=None,
+    )
     cust = _get(acct, "customers", inv["customer"])
-    charge = app.store.add(acct, "charges", {
-        "id": app.store.new_id("ch_"), "customer": cust["id"], "invoice": inv["id"], "amount": inv["amount_paid"],
-        "currency": inv["currency"], "created": now, "amount_refunded": 0, "refunds": [], "email": cust.get("email"),
-        "name": cust.get("name"), "description": f"Payment for Invoice {inv['number']}", "status": "succeeded"})
+    charge = app.store.add(
+        acct,
+        "charges",
+        {
+            "id": app.store.new_id("ch_"),
+            "customer": cust["id"],
+            "invoice": inv["id"],
+            "amount": inv["amount_paid"],
+            "currency": inv["currency"],
+            "created": now,
+            "amount_refunded": 0,
+            "refunds": [],
+            "email": cust.get("email"),
+            "name": cust.get("name"),
+            "description": f"Payment for Invoice {inv['number']}",
+            "status": "succeeded",
+        },
+    )
     inv["charge"] = charge["id"]
     app.emit(acct, "charge.succeeded", "charges", charge)
     app.emit(acct, "invoice.payment_succeeded", "invoices", inv, previous)
@@ -85,14 +107,32 @@ def create_invoice(app, params) -> dict:
     now = app.store.now()
     amount = int(params.get("amount", 10000))
     n_lines = int(params.get("lines", 1))
-    lines = [{"id": app.store.new_id("il_"), "amount": amount, "quantity": 1, "description": params.get(
-        "description", "Services") + (f" #{k + 1}" if n_lines > 1 else ""), "period_start": now, "period_end": now,
-        "price": None, "subscription_item": None} for k in range(n_lines)]
+    lines = [
+        {
+            "id": app.store.new_id("il_"),
+            "amount": amount,
+            "quantity": 1,
+            "description": params.get("description", "Services") + (f" #{k + 1}" if n_lines > 1 else ""),
+            "period_start": now,
+            "period_end": now,
+            "price": None,
+            "subscription_item": None,
+        }
+        for k in range(n_lines)
+    ]
     if params.get("currency"):
         cust["currency"] = cust.get("currency") or params["currency"]
     status = params.get("status", "open")
-    inv = gen.build_invoice(acct, cust, int(params.get("created", now)), lines, subscription=params.get("subscription"),
-                            billing_reason="manual", collection="send_invoice", status=status)
+    inv = gen.build_invoice(
+        acct,
+        cust,
+        int(params.get("created", now)),
+        lines,
+        subscription=params.get("subscription"),
+        billing_reason="manual",
+        collection="send_invoice",
+        status=status,
+    )
     if params.get("due_date"):
         inv["due_date"] = int(params["due_date"])
     app.emit(acct, "invoice.created", "invoices", inv)
@@ -124,8 +164,14 @@ def apply_coupon(app, params) -> dict:
         raise ActionError(f"no such coupon {params.get('coupon')!r} in {acct.account['id']}")
     previous = {"discounts": [d["id"] for d in render.discounts_of(sub)]}
     sub.pop("discounts", None)
-    sub["discount"] = {"id": _gen(app).id("di_"), "coupon": params["coupon"], "customer": sub["customer"],
-                       "subscription": sub["id"], "start": app.store.now(), "end": None}
+    sub["discount"] = {
+        "id": _gen(app).id("di_"),
+        "coupon": params["coupon"],
+        "customer": sub["customer"],
+        "subscription": sub["id"],
+        "start": app.store.now(),
+        "end": None,
+    }
     return app.emit(acct, "customer.subscription.updated", "subscriptions", sub, previous)
 
 

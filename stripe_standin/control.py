@@ -22,7 +22,7 @@ def _body(req: Request) -> dict:
         return {}
 
 
-def register(app: "StandinApp") -> None:
+def register(app: StandinApp) -> None:
     store = app.store
 
     def guarded(fn):
@@ -34,6 +34,7 @@ def register(app: "StandinApp") -> None:
             except (ActionError, ValueError, KeyError, TypeError) as exc:
                 return Response.json({"error": str(exc)}, 400)
             return result if isinstance(result, Response) else Response.json(result)
+
         return handler
 
     def health(req, body):
@@ -87,11 +88,21 @@ def register(app: "StandinApp") -> None:
         return {"ok": True}
 
     def accounts(req, body):
-        return {"data": [{
-            "id": a.account["id"], "name": a.account["name"], "owner": a.account.get("owner"),
-            "country": a.account["country"], "default_currency": a.account["currency"],
-            "linked": a.account["id"] in store.linked, "counts": store.counts(a),
-        } for a in store.accounts.values()], "users": list(store.users.values())}
+        return {
+            "data": [
+                {
+                    "id": a.account["id"],
+                    "name": a.account["name"],
+                    "owner": a.account.get("owner"),
+                    "country": a.account["country"],
+                    "default_currency": a.account["currency"],
+                    "linked": a.account["id"] in store.linked,
+                    "counts": store.counts(a),
+                }
+                for a in store.accounts.values()
+            ],
+            "users": list(store.users.values()),
+        }
 
     def objects(req, body):
         """Rendered objects of one account, newest first, without OAuth (for tests and people)."""
@@ -99,8 +110,16 @@ def register(app: "StandinApp") -> None:
 
         acct = store.account(req.path_params["id"])
         coll = req.path_params["collection"]
-        if acct is None or coll not in ("customers", "subscriptions", "invoices", "charges", "refunds", "prices",
-                                        "products", "events"):
+        if acct is None or coll not in (
+            "customers",
+            "subscriptions",
+            "invoices",
+            "charges",
+            "refunds",
+            "prices",
+            "products",
+            "events",
+        ):
             raise KeyError(f"unknown account or collection: {req.path_params}")
         q = parse_params(req.query_string)
         limit = int(q.get("limit", 100))
@@ -120,13 +139,19 @@ def register(app: "StandinApp") -> None:
 
     def register_webhook(req, body):
         events = body.get("enabled_events") or ["*"]
-        rec = app.webhooks.register(body["url"], events if isinstance(events, list) else [events],
-                                    bool(body.get("connect", True)), secret=body.get("secret"))
+        rec = app.webhooks.register(
+            body["url"],
+            events if isinstance(events, list) else [events],
+            bool(body.get("connect", True)),
+            secret=body.get("secret"),
+        )
         return render.webhook_endpoint(rec, with_secret=True)
 
     def deliveries(req, body):
-        return {"data": list(store.deliveries), "endpoints": [render.webhook_endpoint(e)
-                                                              for e in store.webhook_endpoints.values()]}
+        return {
+            "data": list(store.deliveries),
+            "endpoints": [render.webhook_endpoint(e) for e in store.webhook_endpoints.values()],
+        }
 
     def webhook_config(req, body):
         app.webhooks.settings.update({k: v for k, v in body.items() if k in app.webhooks.settings})
@@ -139,15 +164,23 @@ def register(app: "StandinApp") -> None:
         return {"now": store.now(), "fixed": store.fixed_now is not None}
 
     routes = [
-        ("GET", "/_standin/health", health), ("POST", "/_standin/reset", reset),
-        ("POST", "/_standin/seed", reset), ("POST", "/_standin/reset_all", reset_everything),
-        ("GET", "/_standin/faults", get_faults), ("POST", "/_standin/faults", set_faults),
-        ("DELETE", "/_standin/faults", clear_faults), ("GET", "/_standin/requests", requests),
-        ("DELETE", "/_standin/requests", clear_requests), ("GET", "/_standin/accounts", accounts),
+        ("GET", "/_standin/health", health),
+        ("POST", "/_standin/reset", reset),
+        ("POST", "/_standin/seed", reset),
+        ("POST", "/_standin/reset_all", reset_everything),
+        ("GET", "/_standin/faults", get_faults),
+        ("POST", "/_standin/faults", set_faults),
+        ("DELETE", "/_standin/faults", clear_faults),
+        ("GET", "/_standin/requests", requests),
+        ("DELETE", "/_standin/requests", clear_requests),
+        ("GET", "/_standin/accounts", accounts),
         ("GET", "/_standin/accounts/{id}/{collection}", objects),
-        ("POST", "/_standin/actions/{name}", action), ("POST", "/_standin/webhooks", register_webhook),
-        ("GET", "/_standin/webhooks/deliveries", deliveries), ("POST", "/_standin/webhooks/config", webhook_config),
-        ("GET", "/_standin/clock", clock), ("POST", "/_standin/clock", clock),
+        ("POST", "/_standin/actions/{name}", action),
+        ("POST", "/_standin/webhooks", register_webhook),
+        ("GET", "/_standin/webhooks/deliveries", deliveries),
+        ("POST", "/_standin/webhooks/config", webhook_config),
+        ("GET", "/_standin/clock", clock),
+        ("POST", "/_standin/clock", clock),
     ]
     for method, path, fn in routes:
         app.route(method, path, guarded(fn))

@@ -38,9 +38,16 @@ def make_coupons(currencies: set[str], created: int) -> dict[str, dict]:
     for base, name, pct, off, duration, months in COUPONS:
         for currency in sorted(currencies) if off else [None]:
             cid = f"{base}_{currency.upper()}" if currency else base
-            out[cid] = {"id": cid, "name": name, "percent_off": pct, "amount_off": off * 100 if off else None,
-                        "currency": currency, "created": created, "duration": duration,
-                        "duration_in_months": months}
+            out[cid] = {
+                "id": cid,
+                "name": name,
+                "percent_off": pct,
+                "amount_off": off * 100 if off else None,
+                "currency": currency,
+                "created": created,
+                "duration": duration,
+                "duration_in_months": months,
+            }
     return out
 
 
@@ -50,8 +57,15 @@ def coupon_id(coupons: dict[str, dict], base: str, currency: str) -> str:
 
 def new_discount(disc_id: str, cpn: dict, customer: str, subscription: str, start: int) -> dict:
     months = cpn["duration_in_months"]
-    return {"id": disc_id, "coupon": cpn["id"], "customer": customer, "subscription": subscription,
-            "start": start, "end": start + months * MONTH if cpn["duration"] == "repeating" else None, "used": 0}
+    return {
+        "id": disc_id,
+        "coupon": cpn["id"],
+        "customer": customer,
+        "subscription": subscription,
+        "start": start,
+        "end": start + months * MONTH if cpn["duration"] == "repeating" else None,
+        "used": 0,
+    }
 
 
 def applies(disc: dict | None, cpn: dict | None, t: int) -> bool:

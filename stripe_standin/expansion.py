@@ -18,22 +18,51 @@ MAX_DEPTH = 4  # Stripe refuses deeper expansions
 # object type -> field path -> collection its ids live in (None: never set in the stand-in, so stays null)
 EXPANDABLE: dict[str, dict[str, str | None]] = {
     "customer": {"default_source": None, "invoice_settings.default_payment_method": None, "test_clock": None},
-    "subscription": {"customer": "customers", "latest_invoice": "invoices", "discounts": "discounts",
-                     "default_payment_method": None, "default_source": None, "application": None,
-                     "on_behalf_of": None, "pending_setup_intent": None, "schedule": None, "test_clock": None},
+    "subscription": {
+        "customer": "customers",
+        "latest_invoice": "invoices",
+        "discounts": "discounts",
+        "default_payment_method": None,
+        "default_source": None,
+        "application": None,
+        "on_behalf_of": None,
+        "pending_setup_intent": None,
+        "schedule": None,
+        "test_clock": None,
+    },
     "subscription_item": {"discounts": "discounts"},
-    "invoice": {"customer": "customers", "discounts": "discounts",
-                "parent.subscription_details.subscription": "subscriptions",
-                "total_discount_amounts.discount": "discounts", "default_payment_method": None,
-                "default_source": None, "application": None, "on_behalf_of": None, "latest_revision": None,
-                "test_clock": None},
+    "invoice": {
+        "customer": "customers",
+        "discounts": "discounts",
+        "parent.subscription_details.subscription": "subscriptions",
+        "total_discount_amounts.discount": "discounts",
+        "default_payment_method": None,
+        "default_source": None,
+        "application": None,
+        "on_behalf_of": None,
+        "latest_revision": None,
+        "test_clock": None,
+    },
     "line_item": {"discounts": "discounts", "discount_amounts.discount": "discounts"},
     "discount": {"customer": "customers", "source.coupon": "coupons", "promotion_code": None},
-    "charge": {"customer": "customers", "balance_transaction": None, "payment_intent": None, "application": None,
-               "application_fee": None, "failure_balance_transaction": None, "on_behalf_of": None,
-               "review": None, "source_transfer": None},
-    "refund": {"charge": "charges", "balance_transaction": None, "payment_intent": None,
-               "source_transfer_reversal": None, "transfer_reversal": None},
+    "charge": {
+        "customer": "customers",
+        "balance_transaction": None,
+        "payment_intent": None,
+        "application": None,
+        "application_fee": None,
+        "failure_balance_transaction": None,
+        "on_behalf_of": None,
+        "review": None,
+        "source_transfer": None,
+    },
+    "refund": {
+        "charge": "charges",
+        "balance_transaction": None,
+        "payment_intent": None,
+        "source_transfer_reversal": None,
+        "transfer_reversal": None,
+    },
     "price": {"product": "products"},
     "plan": {"product": "products"},
     "product": {"default_price": "prices"},
@@ -46,8 +75,9 @@ def expand(obj: dict, paths: list[str], acct: AccountData) -> dict:
     for path in paths:
         parts = path.split(".")
         if len(parts) > MAX_DEPTH:
-            raise StripeError(400, f"You cannot expand more than {MAX_DEPTH} levels of a property. Property: "
-                                   f"{path}", param="expand")
+            raise StripeError(
+                400, f"You cannot expand more than {MAX_DEPTH} levels of a property. Property: {path}", param="expand"
+            )
         _walk(obj, parts, str(obj.get("object")), [], resolver, path)
     return obj
 
@@ -56,7 +86,7 @@ def _cannot(path: str) -> StripeError:
     return StripeError(400, f"This property cannot be expanded ({path}).", param="expand")
 
 
-def _walk(node: dict, parts: list[str], typ: str, rel: list[str], resolver: "_Resolver", full: str) -> None:
+def _walk(node: dict, parts: list[str], typ: str, rel: list[str], resolver: _Resolver, full: str) -> None:
     """Follow ``parts`` from ``node``, which is a Stripe object of type ``typ`` or a hash at ``rel`` inside one."""
     head, rest = parts[0], parts[1:]
     if not isinstance(node, dict) or head not in node:
@@ -86,7 +116,7 @@ def _walk(node: dict, parts: list[str], typ: str, rel: list[str], resolver: "_Re
         raise _cannot(full)
 
 
-def _into_object(item: Any, parts: list[str], resolver: "_Resolver", full: str) -> None:
+def _into_object(item: Any, parts: list[str], resolver: _Resolver, full: str) -> None:
     if not parts or not isinstance(item, dict):
         return
     _walk(item, parts, str(item.get("object")), [], resolver, full)

@@ -75,17 +75,22 @@ class Faults:
         if not self.config["rate_limit"]:
             return
         now = time.monotonic()
-        for key, limit in ((f"acct:{account}", int(self.config["account_rps"])),
-                           (f"ep:{account}:{endpoint_key(method, path)}", int(self.config["endpoint_rps"]))):
+        for key, limit in (
+            (f"acct:{account}", int(self.config["account_rps"])),
+            (f"ep:{account}:{endpoint_key(method, path)}", int(self.config["endpoint_rps"])),
+        ):
             window = self.windows[key]
             while window and now - window[0] >= 1.0:
                 window.popleft()
             if len(window) >= limit:
                 self.limited += 1
                 raise StripeError(
-                    429, "Request rate limit exceeded. You can learn more about rate limits here "
-                         "https://stripe.com/docs/rate-limits.",
-                    code="rate_limit", headers={"Stripe-Should-Retry": "true", "Retry-After": "1"})
+                    429,
+                    "Request rate limit exceeded. You can learn more about rate limits here "
+                    "https://stripe.com/docs/rate-limits.",
+                    code="rate_limit",
+                    headers={"Stripe-Should-Retry": "true", "Retry-After": "1"},
+                )
         for key in (f"acct:{account}", f"ep:{account}:{endpoint_key(method, path)}"):
             self.windows[key].append(now)
 

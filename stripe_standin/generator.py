@@ -49,21 +49,81 @@ DEMO_CUSTOMERS = [
 ]
 
 FREE_MAIL = ["gmail.com", "outlook.com", "yahoo.com", "hotmail.com", "icloud.com", "proton.me"]
-_WORDS_A = ["Silver", "Blue", "Maple", "Atlas", "Nova", "Cedar", "Summit", "Orchid", "Pioneer", "Quartz",
-            "Redwood", "Sparrow", "Tidal", "Urban", "Vertex", "Willow", "Zephyr", "Amber", "Beacon", "Coral"]
-_WORDS_B = ["Analytics", "Bistro", "Clinic", "Design", "Energy", "Fitness", "Gallery", "Holdings", "Interiors",
-            "Journeys", "Kitchens", "Labs", "Media", "Nursery", "Outfitters", "Partners", "Roofing", "Studio"]
+PROJECT_WORK = ["design", "SEO audit", "copywriting", "dev", "ads setup"]
+_WORDS_A = [
+    "Silver",
+    "Blue",
+    "Maple",
+    "Atlas",
+    "Nova",
+    "Cedar",
+    "Summit",
+    "Orchid",
+    "Pioneer",
+    "Quartz",
+    "Redwood",
+    "Sparrow",
+    "Tidal",
+    "Urban",
+    "Vertex",
+    "Willow",
+    "Zephyr",
+    "Amber",
+    "Beacon",
+    "Coral",
+]
+_WORDS_B = [
+    "Analytics",
+    "Bistro",
+    "Clinic",
+    "Design",
+    "Energy",
+    "Fitness",
+    "Gallery",
+    "Holdings",
+    "Interiors",
+    "Journeys",
+    "Kitchens",
+    "Labs",
+    "Media",
+    "Nursery",
+    "Outfitters",
+    "Partners",
+    "Roofing",
+    "Studio",
+]
 _FIRST = ["alex", "sam", "jordan", "maria", "li", "noah", "olivia", "priya", "tom", "yusuf", "emma", "lucas"]
 _LAST = ["smith", "garcia", "chen", "patel", "murphy", "kowalski", "nguyen", "okafor", "rossi", "berg"]
 
 ACCOUNTS = [
     # id, name, email, country, currency, owner, owner name
-    ("acct_1NorthwindDigital", "Northwind Digital", "billing@northwind.test", "US", "usd", "owner@demo.test",
-     "Olivia Owner"),
-    ("acct_1NorthwindLabsLtd", "Northwind Labs Ltd", "labs@northwind.test", "GB", "gbp", "owner@demo.test",
-     "Olivia Owner"),
-    ("acct_1ElsewhereTrading", "Elsewhere Trading Co", "ops@elsewhere.test", "US", "usd", "someone@elsewhere.test",
-     "Sam Someone"),
+    (
+        "acct_1NorthwindDigital",
+        "Northwind Digital",
+        "billing@northwind.test",
+        "US",
+        "usd",
+        "owner@demo.test",
+        "Olivia Owner",
+    ),
+    (
+        "acct_1NorthwindLabsLtd",
+        "Northwind Labs Ltd",
+        "labs@northwind.test",
+        "GB",
+        "gbp",
+        "owner@demo.test",
+        "Olivia Owner",
+    ),
+    (
+        "acct_1ElsewhereTrading",
+        "Elsewhere Trading Co",
+        "ops@elsewhere.test",
+        "US",
+        "usd",
+        "someone@elsewhere.test",
+        "Sam Someone",
+    ),
 ]
 PLANS = [  # nickname, interval, interval_count, weight, amount range (major units)
     ("Monthly retainer", "month", 1, 60, (400, 6000)),
@@ -125,10 +185,19 @@ class Generator(Invoicing):
         extra = SCALES.get(str(scale), SCALES["demo"])
         made = {}
         for i, (aid, name, email, country, cur, owner, owner_name) in enumerate(ACCOUNTS):
-            acct = self.store.add_account({
-                "id": aid, "name": name, "email": email, "country": country, "currency": cur, "owner": owner,
-                "owner_name": owner_name, "created": self.now - 3 * 365 * DAY, "url": f"https://{name.split()[0].lower()}.test",
-            })
+            acct = self.store.add_account(
+                {
+                    "id": aid,
+                    "name": name,
+                    "email": email,
+                    "country": country,
+                    "currency": cur,
+                    "owner": owner,
+                    "owner_name": owner_name,
+                    "created": self.now - 3 * 365 * DAY,
+                    "url": f"https://{name.split()[0].lower()}.test",
+                }
+            )
             self.make_catalog(acct)
             if i == 0:
                 self.fill(acct, customers=customers, invoice_target=target, demo_first=True)
@@ -147,9 +216,20 @@ class Generator(Invoicing):
             for currency in sorted({cur, "usd", "eur", "gbp"}):
                 for _ in range(3):
                     amount = self.rng.randrange(lo, hi, 50) * 100
-                    pr = self.add(acct, "prices", {
-                        "id": self.id("price_"), "product": prod["id"], "currency": currency, "unit_amount": amount,
-                        "interval": interval, "interval_count": count, "nickname": nickname, "created": created})
+                    pr = self.add(
+                        acct,
+                        "prices",
+                        {
+                            "id": self.id("price_"),
+                            "product": prod["id"],
+                            "currency": currency,
+                            "unit_amount": amount,
+                            "interval": interval,
+                            "interval_count": count,
+                            "nickname": nickname,
+                            "created": created,
+                        },
+                    )
                     tiers.append(pr)
             prod["default_price"] = tiers[0]["id"]
             acct.catalog.append((weight, interval, count, tiers))  # type: ignore[attr-defined]
@@ -204,8 +284,17 @@ class Generator(Invoicing):
         return company, f"{person}@{company.lower().replace(' ', '-')}.com", None, "company"
 
     # -- one customer's history -------------------------------------------------------
-    def make_customer_history(self, acct: AccountData, name: str, email: str | None, website: str | None,
-                              kind: str, index: int, client: str | None = None, story: tuple | None = None) -> dict:
+    def make_customer_history(
+        self,
+        acct: AccountData,
+        name: str,
+        email: str | None,
+        website: str | None,
+        kind: str,
+        index: int,
+        client: str | None = None,
+        story: tuple | None = None,
+    ) -> dict:
         rng, now = self.rng, self.now
         base_cur = acct.account["currency"]
         r = rng.random()
@@ -215,14 +304,26 @@ class Generator(Invoicing):
             created = now - self.history + index * DAY  # a few long-standing clients
         if story:
             created = self.story_start(acct, story, currency)
-        metadata = {"standin_kind": kind, **({"standin_client": client} if client else {}),
-                    **({"website": website} if website else {})}
-        cust = self.add(acct, "customers", {
-            "id": self.id("cus_", 14), "created": created, "name": name, "email": email,
-            "currency": currency, "country": acct.account["country"],
-            "invoice_prefix": "".join(rng.choices(string.ascii_uppercase + string.digits, k=8)),
-            "description": f"{kind.replace('_', ' ')} customer", "metadata": metadata,
-        })
+        metadata = {
+            "standin_kind": kind,
+            **({"standin_client": client} if client else {}),
+            **({"website": website} if website else {}),
+        }
+        cust = self.add(
+            acct,
+            "customers",
+            {
+                "id": self.id("cus_", 14),
+                "created": created,
+                "name": name,
+                "email": email,
+                "currency": currency,
+                "country": acct.account["country"],
+                "invoice_prefix": "".join(rng.choices(string.ascii_uppercase + string.digits, k=8)),
+                "description": f"{kind.replace('_', ' ')} customer",
+                "metadata": metadata,
+            },
+        )
         self.emit_if_recent(acct, "customer.created", "customers", cust, created)
         roll = rng.random()
         if story and story[0] is None:
@@ -261,8 +362,9 @@ class Generator(Invoicing):
     def period_len(self, interval: str, count: int) -> int:
         return {"week": 7 * DAY, "month": MONTH, "year": 365 * DAY}[interval] * count
 
-    def subscription_history(self, acct: AccountData, cust: dict, start: int, churn: bool, reactivate: bool,
-                             story: tuple | None = None) -> None:
+    def subscription_history(
+        self, acct: AccountData, cust: dict, start: int, churn: bool, reactivate: bool, story: tuple | None = None
+    ) -> None:
         rng, now = self.rng, self.now
         if story:
             interval, count, prices, _ = self.plan_named(acct, story[0], cust["currency"])
@@ -274,14 +376,28 @@ class Generator(Invoicing):
         plen = self.period_len(interval, count)
         tier = rng.randrange(len(prices))
         sub = {
-            "id": self.id("sub_"), "customer": cust["id"], "created": start, "start_date": start,
-            "billing_cycle_anchor": start, "currency": cust["currency"], "status": "active",
+            "id": self.id("sub_"),
+            "customer": cust["id"],
+            "created": start,
+            "start_date": start,
+            "billing_cycle_anchor": start,
+            "currency": cust["currency"],
+            "status": "active",
             "collection_method": collection,
             "days_until_due": (14 if story else rng.choice([14, 30])) if collection == "send_invoice" else None,
-            "items": [{"id": self.id("si_", 14), "price": prices[tier]["id"],
-                       "quantity": rng.choice([1, 1, 1, 2, 3, 5]), "created": start}],
-            "trial_start": start if trial else None, "trial_end": start + 14 * DAY if trial else None,
-            "current_period_start": start, "current_period_end": start + plen, "latest_invoice": None,
+            "items": [
+                {
+                    "id": self.id("si_", 14),
+                    "price": prices[tier]["id"],
+                    "quantity": rng.choice([1, 1, 1, 2, 3, 5]),
+                    "created": start,
+                }
+            ],
+            "trial_start": start if trial else None,
+            "trial_end": start + 14 * DAY if trial else None,
+            "current_period_start": start,
+            "current_period_end": start + plen,
+            "latest_invoice": None,
         }
         if trial and sub["trial_end"] > now:
             sub["status"] = "trialing"
@@ -302,18 +418,26 @@ class Generator(Invoicing):
                 sub["items"][0]["price"] = prices[tier]["id"]
             sub["current_period_start"], sub["current_period_end"] = t, t + plen
             outcome = story[4] if story and not churn and i == len(times) - 1 else None
-            last_inv = self.subscription_invoice(acct, cust, sub, t, plen, prices[tier],
-                                                 disc if coupons.applies(disc, cpn, t) else None, outcome)
+            last_inv = self.subscription_invoice(
+                acct, cust, sub, t, plen, prices[tier], disc if coupons.applies(disc, cpn, t) else None, outcome
+            )
             sub["latest_invoice"] = last_inv["id"]
         if disc and coupons.still_attached(disc, cpn, now):
             sub["discount"] = disc
         if churn:
-            sub.update(status="canceled", canceled_at=end, ended_at=end, cancel_at=None,
-                       current_period_end=end, cancel_feedback=rng.choice([None, "too_expensive", "switched_service"]))
+            sub.update(
+                status="canceled",
+                canceled_at=end,
+                ended_at=end,
+                cancel_at=None,
+                current_period_end=end,
+                cancel_feedback=rng.choice([None, "too_expensive", "switched_service"]),
+            )
             self.emit_if_recent(acct, "customer.subscription.deleted", "subscriptions", sub, end)
             if reactivate and end + 2 * MONTH < now:
-                self.subscription_history(acct, cust, end + rng.randrange(MONTH, 2 * MONTH), churn=False,
-                                          reactivate=False)
+                self.subscription_history(
+                    acct, cust, end + rng.randrange(MONTH, 2 * MONTH), churn=False, reactivate=False
+                )
         elif last_inv is not None and (since := self.unpaid_since(last_inv)) is not None:
             exhausted = last_inv["collection_method"] == "charge_automatically" and not last_inv["next_payment_attempt"]
             previous = {"status": sub["status"]}
@@ -332,8 +456,9 @@ class Generator(Invoicing):
             return inv["due_date"] if inv["due_date"] < self.now else None
         return inv["finalized_at"] if inv["attempt_count"] else None
 
-    def plan_discount(self, acct: AccountData, sub: dict, times: list[int], interval: str, count: int,
-                      live: bool) -> dict | None:
+    def plan_discount(
+        self, acct: AccountData, sub: dict, times: list[int], interval: str, count: int, live: bool
+    ) -> dict | None:
         """A discount for ``sub``: the kinds still missing on its billing cycle first (applied so that it still
         shows on the subscription), else now and then one at random from the subscription's start."""
         rng, now = self.rng, self.now
@@ -359,20 +484,52 @@ class Generator(Invoicing):
     def subscription_invoice(self, acct, cust, sub, t, plen, price, discount, outcome) -> dict:
         item = sub["items"][0]
         qty = item["quantity"]
-        lines = [{"id": self.id("il_"), "amount": price["unit_amount"] * qty, "quantity": qty,
-                  "description": f"{qty} × {price['nickname']} (at {price['unit_amount'] / 100:.2f} / {price['interval']})",
-                  "period_start": t, "period_end": t + plen, "price": price["id"], "subscription_item": item["id"]}]
+        lines = [
+            {
+                "id": self.id("il_"),
+                "amount": price["unit_amount"] * qty,
+                "quantity": qty,
+                "description": (
+                    f"{qty} × {price['nickname']} (at {price['unit_amount'] / 100:.2f} / {price['interval']})"
+                ),
+                "period_start": t,
+                "period_end": t + plen,
+                "price": price["id"],
+                "subscription_item": item["id"],
+            }
+        ]
         if self.rng.random() < 0.1:
             extra = self.rng.randrange(1, 20) * 5000
-            lines.append({"id": self.id("il_"), "amount": extra, "quantity": 1, "description": "Ad spend pass-through",
-                          "period_start": t, "period_end": t + plen, "price": None, "subscription_item": None})
+            lines.append(
+                {
+                    "id": self.id("il_"),
+                    "amount": extra,
+                    "quantity": 1,
+                    "description": "Ad spend pass-through",
+                    "period_start": t,
+                    "period_end": t + plen,
+                    "price": None,
+                    "subscription_item": None,
+                }
+            )
         reason = "subscription_create" if t == sub["start_date"] else "subscription_cycle"
-        return self.build_invoice(acct, cust, t, lines, subscription=sub["id"], billing_reason=reason,
-                                  discount=discount, period=(t, t + plen), collection=sub["collection_method"],
-                                  days_until_due=sub["days_until_due"] or 30, outcome=outcome)
+        return self.build_invoice(
+            acct,
+            cust,
+            t,
+            lines,
+            subscription=sub["id"],
+            billing_reason=reason,
+            discount=discount,
+            period=(t, t + plen),
+            collection=sub["collection_method"],
+            days_until_due=sub["days_until_due"] or 30,
+            outcome=outcome,
+        )
 
-    def one_off_invoices(self, acct: AccountData, cust: dict, start: int, count: int | None = None,
-                         story: tuple | None = None) -> None:
+    def one_off_invoices(
+        self, acct: AccountData, cust: dict, start: int, count: int | None = None, story: tuple | None = None
+    ) -> None:
         """Project work billed by invoice (send_invoice), each due 14 or 30 days after it is finalized."""
         rng, now = self.rng, self.now
         times = sorted(rng.randrange(start, now) for _ in range(count or rng.randrange(2, 8)))
@@ -380,15 +537,32 @@ class Generator(Invoicing):
             times = [t for t in times if t < now - story[2] * DAY] + [now - story[2] * DAY]
         for i, t in enumerate(times):
             n_lines = rng.choice([1, 2, 3, 4, 12, 15]) if count is None else rng.choice([1, 3, 11, 14])
-            lines = [{"id": self.id("il_"), "amount": rng.randrange(2, 40) * 2500, "quantity": rng.randrange(1, 9),
-                      "description": f"Project work: {rng.choice(['design', 'SEO audit', 'copywriting', 'dev', 'ads setup'])} #{k + 1}",
-                      "period_start": t, "period_end": t, "price": None, "subscription_item": None}
-                     for k in range(n_lines)]
+            lines = [
+                {
+                    "id": self.id("il_"),
+                    "amount": rng.randrange(2, 40) * 2500,
+                    "quantity": rng.randrange(1, 9),
+                    "description": f"Project work: {rng.choice(PROJECT_WORK)} #{k + 1}",
+                    "period_start": t,
+                    "period_end": t,
+                    "price": None,
+                    "subscription_item": None,
+                }
+                for k in range(n_lines)
+            ]
             last = story is not None and i == len(times) - 1
-            inv = self.build_invoice(acct, cust, t, lines, subscription=None, billing_reason="manual",
-                                     collection="send_invoice", period=(t, t),
-                                     days_until_due=30 if last else rng.choice([14, 30, 30]),
-                                     outcome=story[4] if last else None)
+            inv = self.build_invoice(
+                acct,
+                cust,
+                t,
+                lines,
+                subscription=None,
+                billing_reason="manual",
+                collection="send_invoice",
+                period=(t, t),
+                days_until_due=30 if last else rng.choice([14, 30, 30]),
+                outcome=story[4] if last else None,
+            )
             if self.unpaid_since(inv) is not None:
                 cust["delinquent"] = True
 

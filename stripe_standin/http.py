@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 
@@ -40,16 +41,16 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def json(cls, data: Any, status: int = 200, headers: dict | None = None) -> "Response":
+    def json(cls, data: Any, status: int = 200, headers: dict | None = None) -> Response:
         body = json.dumps(data, separators=(",", ":")).encode()  # compact: the C encoder is much faster
         return cls(status, body, "application/json", dict(headers or {}))
 
     @classmethod
-    def html(cls, text: str, status: int = 200) -> "Response":
+    def html(cls, text: str, status: int = 200) -> Response:
         return cls(status, text.encode(), "text/html; charset=utf-8")
 
     @classmethod
-    def redirect(cls, base: str, params: dict, status: int = 302) -> "Response":
+    def redirect(cls, base: str, params: dict, status: int = 302) -> Response:
         sep = "&" if "?" in base else "?"
         query = urlencode({k: v for k, v in params.items() if v is not None})
         return cls(status, b"", "text/plain", {"location": f"{base}{sep}{query}"})
@@ -87,8 +88,14 @@ async def read_request(scope: dict, receive: Callable) -> Request:
             break
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
     client = scope.get("client")
-    return Request(scope["method"].upper(), scope["path"], scope.get("query_string", b"").decode("latin-1"),
-                   headers, body, client[0] if client else None)
+    return Request(
+        scope["method"].upper(),
+        scope["path"],
+        scope.get("query_string", b"").decode("latin-1"),
+        headers,
+        body,
+        client[0] if client else None,
+    )
 
 
 async def send_response(send: Callable, resp: Response) -> None:

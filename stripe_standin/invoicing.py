@@ -29,10 +29,22 @@ EVENT_WINDOW = 35 * DAY  # the API shows 30 days; a little more lets a fixed clo
 class Invoicing:
     """Mixed into the Generator (uses its ``rng``, ``now``, ``id``, ``add`` and ``record_events``)."""
 
-    def build_invoice(self, acct: AccountData, cust: dict, t: int, lines: list[dict], *, subscription: str | None,
-                      billing_reason: str, discount: dict | None = None, collection: str = "charge_automatically",
-                      period: tuple[int, int] | None = None, status: str | None = None, days_until_due: int = 30,
-                      outcome: str | None = None) -> dict:
+    def build_invoice(
+        self,
+        acct: AccountData,
+        cust: dict,
+        t: int,
+        lines: list[dict],
+        *,
+        subscription: str | None,
+        billing_reason: str,
+        discount: dict | None = None,
+        collection: str = "charge_automatically",
+        period: tuple[int, int] | None = None,
+        status: str | None = None,
+        days_until_due: int = 30,
+        outcome: str | None = None,
+    ) -> dict:
         """An invoice created at ``t``, then finalized and collected as far as the clock has got.
 
         ``status`` forces where it ends without the intermediate steps (for actions, which emit their own events);
@@ -47,17 +59,38 @@ class Invoicing:
         tax = int((subtotal - disc_amount) * 0.2) if cust["currency"] in ("eur", "gbp") else 0
         total = subtotal - disc_amount + tax
         inv = {
-            "id": self.id("in_"), "customer": cust["id"], "subscription": subscription, "created": t,
-            "status": "draft", "currency": cust["currency"], "subtotal": subtotal, "discount_amount": disc_amount,
+            "id": self.id("in_"),
+            "customer": cust["id"],
+            "subscription": subscription,
+            "created": t,
+            "status": "draft",
+            "currency": cust["currency"],
+            "subtotal": subtotal,
+            "discount_amount": disc_amount,
             "discount_id": discount["id"] if discount else None,
-            "discount_coupon": discount["coupon"] if discount else None, "tax": tax, "total": total,
-            "amount_due": total, "amount_paid": 0, "amount_remaining": total, "due_date": None,
-            "period_start": period[0] if period else t, "period_end": period[1] if period else t,
-            "finalized_at": None, "paid_at": None, "voided_at": None, "uncollectible_at": None, "number": None,
-            "customer_email": cust.get("email"), "customer_name": cust.get("name"), "lines": lines, "charge": None,
-            "billing_reason": billing_reason, "collection_method": collection,
+            "discount_coupon": discount["coupon"] if discount else None,
+            "tax": tax,
+            "total": total,
+            "amount_due": total,
+            "amount_paid": 0,
+            "amount_remaining": total,
+            "due_date": None,
+            "period_start": period[0] if period else t,
+            "period_end": period[1] if period else t,
+            "finalized_at": None,
+            "paid_at": None,
+            "voided_at": None,
+            "uncollectible_at": None,
+            "number": None,
+            "customer_email": cust.get("email"),
+            "customer_name": cust.get("name"),
+            "lines": lines,
+            "charge": None,
+            "billing_reason": billing_reason,
+            "collection_method": collection,
             "days_until_due": days_until_due if collection == "send_invoice" else None,
-            "attempt_count": 0, "attempted": False,
+            "attempt_count": 0,
+            "attempted": False,
             "next_payment_attempt": t + HOUR if collection == "charge_automatically" else None,
         }
         self.add(acct, "invoices", inv)
@@ -99,12 +132,22 @@ class Invoicing:
         rng, now = self.rng, self.now
         if outcome is None:
             r = rng.random()
-            outcome = ("paid" if r < 0.91 else "paid_after_retry" if r < 0.96 else "failed" if r < 0.975
-                       else "void" if r < 0.99 else "uncollectible")
+            outcome = (
+                "paid"
+                if r < 0.91
+                else "paid_after_retry"
+                if r < 0.96
+                else "failed"
+                if r < 0.975
+                else "void"
+                if r < 0.99
+                else "uncollectible"
+            )
         first = inv["finalized_at"]
         attempts = [first] + [first + days * DAY for days in RETRY_AFTER_DAYS]
-        succeeds = 0 if outcome == "paid" else rng.randrange(1, len(attempts)) if outcome == "paid_after_retry" \
-            else None
+        succeeds = (
+            0 if outcome == "paid" else rng.randrange(1, len(attempts)) if outcome == "paid_after_retry" else None
+        )
         for k, at in enumerate(attempts):
             if at > now:
                 return  # Stripe is still retrying: next_payment_attempt says when
@@ -122,8 +165,17 @@ class Invoicing:
         rng, now = self.rng, self.now
         if outcome is None:
             r = rng.random()
-            outcome = ("paid_on_time" if r < 0.65 else "paid_late" if r < 0.9 else "unpaid" if r < 0.95
-                       else "void" if r < 0.98 else "uncollectible")
+            outcome = (
+                "paid_on_time"
+                if r < 0.65
+                else "paid_late"
+                if r < 0.9
+                else "unpaid"
+                if r < 0.95
+                else "void"
+                if r < 0.98
+                else "uncollectible"
+            )
         finalized, due = inv["finalized_at"], inv["due_date"]
         if outcome == "paid_on_time":
             at = finalized + rng.randrange(HOUR, due - finalized)
@@ -147,25 +199,48 @@ class Invoicing:
     # -- the steps -------------------------------------------------------------------------
     def fail_attempt(self, acct: AccountData, cust: dict, inv: dict, at: int, next_attempt: int | None) -> dict:
         code, reason, message = self.rng.choice(DECLINES)
-        ch = self.add(acct, "charges", {
-            **self.charge_base(cust, inv, at), "status": "failed", "failure_code": code, "failure_message": message,
-            "decline_reason": reason})
-        previous = {"attempt_count": inv["attempt_count"], "attempted": inv["attempted"],
-                    "next_payment_attempt": inv["next_payment_attempt"]}
+        ch = self.add(
+            acct,
+            "charges",
+            {
+                **self.charge_base(cust, inv, at),
+                "status": "failed",
+                "failure_code": code,
+                "failure_message": message,
+                "decline_reason": reason,
+            },
+        )
+        previous = {
+            "attempt_count": inv["attempt_count"],
+            "attempted": inv["attempted"],
+            "next_payment_attempt": inv["next_payment_attempt"],
+        }
         inv.update(attempt_count=inv["attempt_count"] + 1, attempted=True, next_payment_attempt=next_attempt)
         self.emit_if_recent(acct, "charge.failed", "charges", ch, at)
         self.emit_if_recent(acct, ("invoice.updated", "invoice.payment_failed"), "invoices", inv, at, previous)
         return ch
 
     def pay(self, acct: AccountData, cust: dict, inv: dict, at: int) -> None:
-        previous = {"status": inv["status"], "amount_paid": inv["amount_paid"],
-                    "amount_remaining": inv["amount_remaining"], "attempted": inv["attempted"]}
-        inv.update(status="paid", amount_paid=inv["amount_due"], amount_remaining=0, paid_at=at,
-                   attempt_count=inv["attempt_count"] + 1, attempted=True, next_payment_attempt=None)
+        previous = {
+            "status": inv["status"],
+            "amount_paid": inv["amount_paid"],
+            "amount_remaining": inv["amount_remaining"],
+            "attempted": inv["attempted"],
+        }
+        inv.update(
+            status="paid",
+            amount_paid=inv["amount_due"],
+            amount_remaining=0,
+            paid_at=at,
+            attempt_count=inv["attempt_count"] + 1,
+            attempted=True,
+            next_payment_attempt=None,
+        )
         if inv["total"] > 0:
             self.make_charge(acct, cust, inv)
-        self.emit_if_recent(acct, ("invoice.updated", "invoice.paid", "invoice.payment_succeeded"), "invoices", inv,
-                            at, previous)
+        self.emit_if_recent(
+            acct, ("invoice.updated", "invoice.paid", "invoice.payment_succeeded"), "invoices", inv, at, previous
+        )
 
     def void(self, acct: AccountData, inv: dict, at: int) -> None:
         previous = {"status": inv["status"], "amount_remaining": inv["amount_remaining"]}
@@ -174,17 +249,27 @@ class Invoicing:
 
     def mark_uncollectible(self, acct: AccountData, inv: dict, at: int) -> None:
         inv.update(status="uncollectible", uncollectible_at=at, next_payment_attempt=None)
-        self.emit_if_recent(acct, ("invoice.updated", "invoice.marked_uncollectible"), "invoices", inv, at,
-                            {"status": "open"})
+        self.emit_if_recent(
+            acct, ("invoice.updated", "invoice.marked_uncollectible"), "invoices", inv, at, {"status": "open"}
+        )
 
     def charge_base(self, cust: dict, inv: dict, at: int) -> dict:
         rng = self.rng
-        return {"id": self.id("ch_"), "customer": cust["id"], "invoice": inv["id"], "amount": inv["amount_due"],
-                "currency": inv["currency"], "created": at, "amount_refunded": 0, "refunds": [],
-                "email": cust.get("email"), "name": cust.get("name"),
-                "description": f"Payment for Invoice {inv['number']}" if inv["number"] else "Payment for Invoice",
-                "brand": cust.setdefault("_brand", rng.choice(["visa", "visa", "mastercard", "amex"])),
-                "last4": cust.setdefault("_last4", rng.choice(["4242", "4444", "0005"]))}
+        return {
+            "id": self.id("ch_"),
+            "customer": cust["id"],
+            "invoice": inv["id"],
+            "amount": inv["amount_due"],
+            "currency": inv["currency"],
+            "created": at,
+            "amount_refunded": 0,
+            "refunds": [],
+            "email": cust.get("email"),
+            "name": cust.get("name"),
+            "description": f"Payment for Invoice {inv['number']}" if inv["number"] else "Payment for Invoice",
+            "brand": cust.setdefault("_brand", rng.choice(["visa", "visa", "mastercard", "amex"])),
+            "last4": cust.setdefault("_last4", rng.choice(["4242", "4444", "0005"])),
+        }
 
     def make_charge(self, acct: AccountData, cust: dict, inv: dict) -> dict:
         rng = self.rng
@@ -198,18 +283,34 @@ class Invoicing:
         return ch
 
     def make_refund(self, acct: AccountData, ch: dict, amount: int, created: int) -> dict:
-        ref = self.add(acct, "refunds", {
-            "id": self.id("re_"), "charge": ch["id"], "amount": amount, "currency": ch["currency"],
-            "created": created, "customer": ch.get("customer"),
-            "reason": self.rng.choice(["requested_by_customer", None])})
+        ref = self.add(
+            acct,
+            "refunds",
+            {
+                "id": self.id("re_"),
+                "charge": ch["id"],
+                "amount": amount,
+                "currency": ch["currency"],
+                "created": created,
+                "customer": ch.get("customer"),
+                "reason": self.rng.choice(["requested_by_customer", None]),
+            },
+        )
         ch["refunds"].append(ref["id"])
         ch["amount_refunded"] += amount
         self.emit_if_recent(acct, "charge.refunded", "charges", ch, created)
         return ref
 
     # -- events ------------------------------------------------------------------------------
-    def emit_if_recent(self, acct: AccountData, etypes: str | tuple[str, ...], coll: str, rec: dict, created: int,
-                       previous: dict | None = None) -> None:
+    def emit_if_recent(
+        self,
+        acct: AccountData,
+        etypes: str | tuple[str, ...],
+        coll: str,
+        rec: dict,
+        created: int,
+        previous: dict | None = None,
+    ) -> None:
         """Record events carrying ``rec`` as it is now, the moment they happen (one copy, rendered on read).
 
         Like Stripe, only ``*.updated`` events say what changed (``previous_attributes``).
@@ -218,8 +319,15 @@ class Invoicing:
             return
         copied = snapshot(rec)
         for etype in (etypes,) if isinstance(etypes, str) else etypes:
-            evt = {"id": self.id("evt_"), "type": etype, "created": created, "object": None, "lazy": (coll, copied),
-                   "previous": previous if etype.endswith(".updated") else None, "account": acct.account["id"]}
+            evt = {
+                "id": self.id("evt_"),
+                "type": etype,
+                "created": created,
+                "object": None,
+                "lazy": (coll, copied),
+                "previous": previous if etype.endswith(".updated") else None,
+                "account": acct.account["id"],
+            }
             self.add(acct, "events", evt)
 
 

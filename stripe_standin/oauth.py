@@ -17,15 +17,19 @@ if TYPE_CHECKING:
 DEFAULT_USER = "owner@demo.test"
 CODE_TTL = 300
 PERMISSIONS = {
-    "read_write": ["Read invoices, payments, customers, subscriptions",
-                   "Read your account details and business profile",
-                   "Create and manage charges, customers and subscriptions on your behalf"],
-    "read_only": ["Read invoices, payments, customers, subscriptions",
-                  "Read your account details and business profile"],
+    "read_write": [
+        "Read invoices, payments, customers, subscriptions",
+        "Read your account details and business profile",
+        "Create and manage charges, customers and subscriptions on your behalf",
+    ],
+    "read_only": [
+        "Read invoices, payments, customers, subscriptions",
+        "Read your account details and business profile",
+    ],
 }
 
 
-def register(app: "StandinApp") -> None:
+def register(app: StandinApp) -> None:
     async def authorize_page(req: Request) -> Response:
         return consent_page(app, parse_params(req.query_string))
 
@@ -44,7 +48,7 @@ def register(app: "StandinApp") -> None:
     app.route("POST", "/oauth/deauthorize", deauthorize)
 
 
-async def _oauth_call(app: "StandinApp", req: Request, fn) -> Response:
+async def _oauth_call(app: StandinApp, req: Request, fn) -> Response:
     import asyncio
 
     from .server import api_key, error_response
@@ -57,23 +61,30 @@ async def _oauth_call(app: "StandinApp", req: Request, fn) -> Response:
         params = parse_params(req.query_string, req.body)
         key = api_key(req) or params.get("client_secret", "")
         if key != app.store.secret_key:
-            raise OAuthError(401, "invalid_client", "No authentication was provided. Send your secret API key "
-                                                     "using the Authorization header, or as a client_secret POST parameter.")
+            raise OAuthError(
+                401,
+                "invalid_client",
+                "No authentication was provided. Send your secret API key "
+                "using the Authorization header, or as a client_secret POST parameter.",
+            )
         return Response.json(fn(app, params))
     except (OAuthError, StripeError) as err:
         return error_response(err)
 
 
 # -- consent page ---------------------------------------------------------------------------
-def _page_error(app: "StandinApp", title: str, message: str, status: int = 400) -> Response:
+def _page_error(app: StandinApp, title: str, message: str, status: int = 400) -> Response:
     return Response.html(app.render_template("oauth_error.html", title=title, message=message), status)
 
 
-def consent_page(app: "StandinApp", params: dict) -> Response:
+def consent_page(app: StandinApp, params: dict) -> Response:
     store = app.store
     if params.get("client_id") != store.client_id:
-        return _page_error(app, "Invalid client_id", f"No application matches the supplied client identifier "
-                                                     f"({params.get('client_id') or 'none'}).")
+        return _page_error(
+            app,
+            "Invalid client_id",
+            f"No application matches the supplied client identifier ({params.get('client_id') or 'none'}).",
+        )
     if params.get("response_type", "code") != "code":
         return _page_error(app, "Unsupported response_type", "Only response_type=code is supported.")
     scope = params.get("scope") or "read_only"
@@ -87,14 +98,22 @@ def consent_page(app: "StandinApp", params: dict) -> Response:
     user = store.users.get(email)
     accounts: list[AccountData] = [store.accounts[a] for a in (user or {}).get("accounts", []) if a in store.accounts]
     html = app.render_template(
-        "consent.html", user=user, email=email, accounts=accounts, scope=scope, permissions=PERMISSIONS[scope],
-        client_id=params["client_id"], redirect_uri=redirect_uri, state=params.get("state") or "",
-        users=sorted(store.users), app_name="ClientPulse",
+        "consent.html",
+        user=user,
+        email=email,
+        accounts=accounts,
+        scope=scope,
+        permissions=PERMISSIONS[scope],
+        client_id=params["client_id"],
+        redirect_uri=redirect_uri,
+        state=params.get("state") or "",
+        users=sorted(store.users),
+        app_name="ClientPulse",
     )
     return Response.html(html)
 
 
-def decide(app: "StandinApp", form: dict) -> Response:
+def decide(app: StandinApp, form: dict) -> Response:
     store = app.store
     if form.get("client_id") != store.client_id:
         return _page_error(app, "Invalid client_id", "No application matches the supplied client identifier.")
@@ -102,8 +121,10 @@ def decide(app: "StandinApp", form: dict) -> Response:
     if urlparse(redirect_uri).scheme not in ("http", "https"):
         return _page_error(app, "Invalid redirect URI", "A redirect_uri with an http(s) URL is required.")
     if form.get("action") != "connect":
-        return Response.redirect(redirect_uri, {"error": "access_denied",
-                                                "error_description": "The user denied your request", "state": state})
+        return Response.redirect(
+            redirect_uri,
+            {"error": "access_denied", "error_description": "The user denied your request", "state": state},
+        )
     user = store.users.get(form.get("stripe_user_email") or DEFAULT_USER)
     account = form.get("account")
     if not user or account not in user["accounts"]:
@@ -112,14 +133,14 @@ def decide(app: "StandinApp", form: dict) -> Response:
     return Response.redirect(redirect_uri, {"code": code, "scope": form.get("scope") or "read_only", "state": state})
 
 
-def issue_code(app: "StandinApp", account: str, scope: str) -> str:
+def issue_code(app: StandinApp, account: str, scope: str) -> str:
     code = "ac_" + secrets.token_urlsafe(24).replace("-", "a").replace("_", "b")
     app.store.codes[code] = {"account": account, "scope": scope, "used": False, "expires": time.monotonic() + CODE_TTL}
     return code
 
 
 # -- token exchange and deauthorization ------------------------------------------------------
-def exchange(app: "StandinApp", params: dict) -> dict:
+def exchange(app: StandinApp, params: dict) -> dict:
     store = app.store
     grant = params.get("grant_type")
     if grant == "refresh_token":
@@ -132,48 +153,71 @@ def exchange(app: "StandinApp", params: dict) -> dict:
     code = params.get("code") or ""
     info = store.codes.get(code)
     if info is None or info["used"] or info["expires"] < time.monotonic():
-        raise OAuthError(400, "invalid_grant", f"Authorization code does not exist: {code}"
-                         if info is None else f"Authorization code expired or already used: {code}")
+        raise OAuthError(
+            400,
+            "invalid_grant",
+            f"Authorization code does not exist: {code}"
+            if info is None
+            else f"Authorization code expired or already used: {code}",
+        )
     info["used"] = True
     return link(app, info["account"], info["scope"])
 
 
-def link(app: "StandinApp", account: str, scope: str, refresh: str | None = None) -> dict:
+def link(app: StandinApp, account: str, scope: str, refresh: str | None = None) -> dict:
     """Connect ``account`` to the platform and issue tokens (what a successful token exchange does)."""
     store = app.store
     access = "sk_test_" + secrets.token_hex(16)
     refresh = refresh or "rt_" + secrets.token_hex(16)
     was_linked = account in store.linked
-    store.linked[account] = {"scope": scope, "access_token": access, "refresh_token": refresh,
-                             "linked_at": store.now()}
+    store.linked[account] = {"scope": scope, "access_token": access, "refresh_token": refresh, "linked_at": store.now()}
     store.access_tokens[access] = account
     store.refresh_tokens[refresh] = account
     acct = store.accounts[account]
     if not was_linked:
-        app.emit(acct, "account.application.authorized", None, None,
-                 obj={"id": "ca_" + store.client_id[3:], "object": "application", "name": "ClientPulse"})
-    return {"access_token": access, "refresh_token": refresh, "token_type": "bearer",
-            "stripe_publishable_key": "pk_test_" + secrets.token_hex(12), "stripe_user_id": account,
-            "scope": scope, "livemode": False}
+        app.emit(
+            acct,
+            "account.application.authorized",
+            None,
+            None,
+            obj={"id": "ca_" + store.client_id[3:], "object": "application", "name": "ClientPulse"},
+        )
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "bearer",
+        "stripe_publishable_key": "pk_test_" + secrets.token_hex(12),
+        "stripe_user_id": account,
+        "scope": scope,
+        "livemode": False,
+    }
 
 
-def unlink(app: "StandinApp", params: dict) -> dict:
+def unlink(app: StandinApp, params: dict) -> dict:
     store = app.store
     if params.get("client_id") != store.client_id:
         raise OAuthError(401, "invalid_client", f"No such application: '{params.get('client_id')}'")
     account = params.get("stripe_user_id") or ""
     if account not in store.linked:
-        raise OAuthError(400, "invalid_client", f"This application is not connected to stripe account {account}, "
-                                                "or that account does not exist.")
+        raise OAuthError(
+            400,
+            "invalid_client",
+            f"This application is not connected to stripe account {account}, or that account does not exist.",
+        )
     deauthorize(app, account)
     return {"stripe_user_id": account}
 
 
-def deauthorize(app: "StandinApp", account: str) -> dict:
+def deauthorize(app: StandinApp, account: str) -> dict:
     store = app.store
     info = store.linked.pop(account)
     store.access_tokens.pop(info["access_token"], None)
     store.access_tokens = {k: v for k, v in store.access_tokens.items() if v != account}
     store.refresh_tokens = {k: v for k, v in store.refresh_tokens.items() if v != account}
-    return app.emit(store.accounts[account], "account.application.deauthorized", None, None,
-             obj={"id": "ca_" + store.client_id[3:], "object": "application", "name": "ClientPulse"})
+    return app.emit(
+        store.accounts[account],
+        "account.application.deauthorized",
+        None,
+        None,
+        obj={"id": "ca_" + store.client_id[3:], "object": "application", "name": "ClientPulse"},
+    )

@@ -9,18 +9,19 @@ import json
 import secrets
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jinja2
 
 from . import render
+from .expansion import expand
 from .faults import Faults
 from .http import Request, Response, Router, read_request, send_response
 from .store import PLATFORM_ACCOUNT_ID, AccountData, Store
 from .webhooks import Webhooks
-from .expansion import expand
 from .wire import OAuthError, StripeError, parse_params
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -28,7 +29,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 @dataclass
 class ApiContext:
-    app: "StandinApp"
+    app: StandinApp
     request: Request
     acct: AccountData
     params: dict
@@ -57,8 +58,9 @@ class StandinApp:
         self.faults = Faults()
         self.webhooks = Webhooks(self)
         self.router = Router()
-        self.templates = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
-                                            autoescape=jinja2.select_autoescape(["html"]))
+        self.templates = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(["html"])
+        )
         from . import control, oauth, pages
         from .api import register_all
 
@@ -81,8 +83,15 @@ class StandinApp:
         return self.templates.get_template(name).render(**ctx)
 
     # -- events ---------------------------------------------------------------------
-    def emit(self, acct: AccountData, etype: str, coll: str | None, rec: dict | None,
-             previous: dict | None = None, obj: dict | None = None) -> dict:
+    def emit(
+        self,
+        acct: AccountData,
+        etype: str,
+        coll: str | None,
+        rec: dict | None,
+        previous: dict | None = None,
+        obj: dict | None = None,
+    ) -> dict:
         snapshot = obj if obj is not None else render.render_any(acct, coll, rec)
         return self.store.emit(acct, etype, snapshot, previous, deliver=self.webhooks.enqueue)
 
@@ -105,9 +114,14 @@ class StandinApp:
         handler, path_params, exists = self.router.match(req.method, req.path)
         if handler is None:
             if req.path.startswith("/v1/"):
-                resp = error_response(StripeError(404, f"Unrecognized request URL ({req.method}: {req.path}). "
-                                                       "Please see https://stripe.com/docs or we can help at "
-                                                       "https://support.stripe.com/.", ))
+                resp = error_response(
+                    StripeError(
+                        404,
+                        f"Unrecognized request URL ({req.method}: {req.path}). "
+                        "Please see https://stripe.com/docs or we can help at "
+                        "https://support.stripe.com/.",
+                    )
+                )
             else:
                 resp = Response.json({"error": "not found"}, 405 if exists else 404)
         else:
@@ -118,12 +132,18 @@ class StandinApp:
         await send_response(send, resp)
 
     def log(self, req: Request, resp: Response, started: float) -> None:
-        self.store.request_log.append({
-            "method": req.method, "path": req.path, "query": req.query_string,
-            "account": req.header("stripe-account"), "status": resp.status,
-            "idempotency_key": req.header("idempotency-key"),
-            "time": time.time(), "duration_ms": round((time.monotonic() - started) * 1000, 2),
-        })
+        self.store.request_log.append(
+            {
+                "method": req.method,
+                "path": req.path,
+                "query": req.query_string,
+                "account": req.header("stripe-account"),
+                "status": resp.status,
+                "idempotency_key": req.header("idempotency-key"),
+                "time": time.time(),
+                "duration_ms": round((time.monotonic() - started) * 1000, 2),
+            }
+        )
 
     # -- /v1 pipeline -------------------------------------------------------------------
     async def run_api(self, req: Request, handler: ApiHandler) -> Response:
@@ -141,7 +161,7 @@ class StandinApp:
             return Response.json(handler(ctx), headers=self.headers())
         except StripeError as err:
             return error_response(err)
-        except Exception:  # a bug in the stand-in: answer like Stripe's 500, and say why on stderr
+        except Exception:  # noqa: BLE001 - a bug in the stand-in: answer like Stripe's 500, and say why on stderr
             traceback.print_exc()
             return error_response(StripeError(500, "An unknown error occurred in the stand-in.", type="api_error"))
 
@@ -151,14 +171,20 @@ class StandinApp:
     def authenticate(self, req: Request) -> tuple[AccountData, bool]:
         key = api_key(req)
         if not key:
-            raise StripeError(401, "You did not provide an API key. You need to provide your API key in the "
-                                   "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
+            raise StripeError(
+                401,
+                "You did not provide an API key. You need to provide your API key in the "
+                "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+            )
         store = self.store
         token_account = store.access_tokens.get(key)
         if key != store.secret_key and token_account is None:
             masked = key[:8] + "*" * max(0, len(key) - 12) + key[-4:]
-            raise StripeError(401, f"Invalid API Key provided: {masked}", code="api_key_expired"
-                              if key.startswith("sk_live") else None)
+            raise StripeError(
+                401,
+                f"Invalid API Key provided: {masked}",
+                code="api_key_expired" if key.startswith("sk_live") else None,
+            )
         requested = req.header("stripe-account")
         if token_account is not None:
             if requested and requested != token_account:
@@ -171,19 +197,27 @@ class StandinApp:
             raise account_denied(key, requested)
         return acct, False
 
-    def idempotent(self, req: Request, acct: AccountData, params: dict, handler: ApiHandler,
-                   platform: bool) -> Response:
+    def idempotent(
+        self, req: Request, acct: AccountData, params: dict, handler: ApiHandler, platform: bool
+    ) -> Response:
         key = (acct.account["id"], req.header("idempotency-key"))
         fingerprint = hashlib.sha256(json.dumps([req.method, req.path, params], sort_keys=True).encode()).hexdigest()
         seen = self.store.idempotency.get(key)
         if seen is not None:
             if seen["fingerprint"] != fingerprint:
-                raise StripeError(400, "Keys for idempotent requests can only be used with the same parameters "
-                                       "they were first used with. Try using a key other than "
-                                       f"'{key[1]}' if you meant to execute a different request.",
-                                  type="idempotency_error")
-            return Response(seen["status"], seen["body"], "application/json",
-                            {**self.headers(), "Idempotency-Key": key[1], "Idempotent-Replayed": "true"})
+                raise StripeError(
+                    400,
+                    "Keys for idempotent requests can only be used with the same parameters "
+                    "they were first used with. Try using a key other than "
+                    f"'{key[1]}' if you meant to execute a different request.",
+                    type="idempotency_error",
+                )
+            return Response(
+                seen["status"],
+                seen["body"],
+                "application/json",
+                {**self.headers(), "Idempotency-Key": key[1], "Idempotent-Replayed": "true"},
+            )
         ctx = ApiContext(self, req, acct, params, req.path_params, platform)
         try:
             resp = Response.json(handler(ctx), headers=self.headers())
@@ -211,9 +245,12 @@ def api_key(req: Request) -> str:
 
 def account_denied(key: str, account: str) -> StripeError:
     masked = key[:8] + "*" * 4 + key[-4:]
-    return StripeError(403, f"The provided key '{masked}' does not have access to account '{account}' (or that "
-                            "account does not exist). Application access may have been revoked.",
-                       code="account_invalid")
+    return StripeError(
+        403,
+        f"The provided key '{masked}' does not have access to account '{account}' (or that "
+        "account does not exist). Application access may have been revoked.",
+        code="account_invalid",
+    )
 
 
 def error_response(err: StripeError | OAuthError) -> Response:

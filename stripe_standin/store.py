@@ -13,8 +13,9 @@ import string
 import time
 from bisect import bisect_left
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 ALNUM = string.ascii_letters + string.digits
 _B64_TO_ALNUM = str.maketrans("+/", "Az")
@@ -24,6 +25,8 @@ def fast_token(rng: random.Random, length: int) -> str:
     """A random alphanumeric token (like the tail of a Stripe id), cheap to make."""
     raw = rng.getrandbits(6 * length + 6).to_bytes((6 * length + 13) // 8, "big")
     return base64.b64encode(raw).decode().translate(_B64_TO_ALNUM)[:length]
+
+
 PLATFORM_ACCOUNT_ID = "acct_1StandinPlatform"
 DEFAULT_SECRET_KEY = "sk_test_standin_platform"
 DEFAULT_CLIENT_ID = "ca_standin_clientpulse"
@@ -44,7 +47,7 @@ PREFIX_TYPES = {
 class Index:
     """Records sorted newest first (by created, then insertion order)."""
 
-    __slots__ = ("recs", "keys", "dirty")
+    __slots__ = ("dirty", "keys", "recs")
 
     def __init__(self) -> None:
         self.recs: list[dict] = []
@@ -177,8 +180,15 @@ class Store:
         self.idempotency: dict[tuple, dict] = {}
         self.seed_info = {}
         self.add_account(
-            {"id": PLATFORM_ACCOUNT_ID, "name": "ClientPulse (platform)", "email": "platform@clientpulse.test",
-             "country": "US", "currency": "usd", "created": self.now() - 3 * 365 * 86400, "owner": None}
+            {
+                "id": PLATFORM_ACCOUNT_ID,
+                "name": "ClientPulse (platform)",
+                "email": "platform@clientpulse.test",
+                "country": "US",
+                "currency": "usd",
+                "created": self.now() - 3 * 365 * 86400,
+                "owner": None,
+            }
         )
 
     def next_seq(self) -> int:
@@ -205,8 +215,15 @@ class Store:
         return acct.collection(coll).add(rec, self.next_seq())
 
     # -- events --------------------------------------------------------------
-    def emit(self, acct: AccountData, etype: str, obj: dict, previous: dict | None = None,
-             created: int | None = None, deliver: Callable[[dict], None] | None = None) -> dict:
+    def emit(
+        self,
+        acct: AccountData,
+        etype: str,
+        obj: dict,
+        previous: dict | None = None,
+        created: int | None = None,
+        deliver: Callable[[dict], None] | None = None,
+    ) -> dict:
         """Record an event about ``obj`` (already rendered) in ``acct``."""
         evt = {
             "id": self.new_id("evt_"),
@@ -222,5 +239,7 @@ class Store:
         return evt
 
     def counts(self, acct: AccountData) -> dict[str, int]:
-        return {name: len(acct.collection(name)) for name in
-                ("customers", "subscriptions", "invoices", "charges", "refunds", "prices", "events")}
+        return {
+            name: len(acct.collection(name))
+            for name in ("customers", "subscriptions", "invoices", "charges", "refunds", "prices", "events")
+        }

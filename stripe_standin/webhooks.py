@@ -26,7 +26,7 @@ def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
 
 
 class Webhooks:
-    def __init__(self, app: "StandinApp") -> None:
+    def __init__(self, app: StandinApp) -> None:
         self.app = app
         self.queue: asyncio.Queue | None = None
         self.tasks: set[asyncio.Task] = set()
@@ -35,13 +35,23 @@ class Webhooks:
         self.settings: dict[str, Any] = {"max_attempts": 5, "base_delay": 0.5, "timeout": 5.0}
 
     # -- endpoints ---------------------------------------------------------------------
-    def register(self, url: str, enabled_events: list[str] | None = None, connect: bool = True,
-                 secret: str | None = None, description: str | None = None) -> dict:
+    def register(
+        self,
+        url: str,
+        enabled_events: list[str] | None = None,
+        connect: bool = True,
+        secret: str | None = None,
+        description: str | None = None,
+    ) -> dict:
         store = self.app.store
         rec = {
-            "id": "we_" + secrets.token_hex(12), "url": url, "enabled_events": enabled_events or ["*"],
-            "connect": connect, "secret": secret or "whsec_" + secrets.token_hex(24),
-            "created": store.now(), "description": description,
+            "id": "we_" + secrets.token_hex(12),
+            "url": url,
+            "enabled_events": enabled_events or ["*"],
+            "connect": connect,
+            "secret": secret or "whsec_" + secrets.token_hex(24),
+            "created": store.now(),
+            "description": description,
         }
         store.webhook_endpoints[rec["id"]] = rec
         return rec
@@ -51,9 +61,11 @@ class Webhooks:
         connect_event = evt["account"] != "acct_1StandinPlatform"
         if connect_event and evt["account"] not in store.linked and evt["type"] != "account.application.deauthorized":
             return []  # Stripe only sends Connect webhooks for accounts connected to the platform
-        return [ep for ep in store.webhook_endpoints.values()
-                if ep["connect"] == connect_event
-                and ("*" in ep["enabled_events"] or evt["type"] in ep["enabled_events"])]
+        return [
+            ep
+            for ep in store.webhook_endpoints.values()
+            if ep["connect"] == connect_event and ("*" in ep["enabled_events"] or evt["type"] in ep["enabled_events"])
+        ]
 
     # -- delivery ----------------------------------------------------------------------
     def enqueue(self, evt: dict) -> None:
@@ -70,9 +82,15 @@ class Webhooks:
         payload = json.dumps(body, indent=2)
         for ep in endpoints:
             delivery = {
-                "id": "whd_" + secrets.token_hex(8), "event": evt["id"], "type": evt["type"],
-                "account": evt["account"], "endpoint": ep["id"], "url": ep["url"], "status": "pending",
-                "attempts": [], "created": time.time(),
+                "id": "whd_" + secrets.token_hex(8),
+                "event": evt["id"],
+                "type": evt["type"],
+                "account": evt["account"],
+                "endpoint": ep["id"],
+                "url": ep["url"],
+                "status": "pending",
+                "attempts": [],
+                "created": time.time(),
             }
             self.app.store.deliveries.append(delivery)
             self._spawn(self.deliver(delivery, ep, payload))
@@ -96,10 +114,15 @@ class Webhooks:
                 client = self.client or httpx.AsyncClient()
                 self.client = client
                 resp = await client.post(
-                    ep["url"], content=payload.encode(), timeout=float(self.settings["timeout"]),
-                    headers={"Content-Type": "application/json; charset=utf-8",
-                             "Stripe-Signature": sign(payload, ep["secret"]),
-                             "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"})
+                    ep["url"],
+                    content=payload.encode(),
+                    timeout=float(self.settings["timeout"]),
+                    headers={
+                        "Content-Type": "application/json; charset=utf-8",
+                        "Stripe-Signature": sign(payload, ep["secret"]),
+                        "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+                    },
+                )
                 record["status_code"] = resp.status_code
                 ok = 200 <= resp.status_code < 300
             except (httpx.HTTPError, OSError) as exc:

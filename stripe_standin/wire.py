@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import parse_qsl
 
 from .store import Collection, Index
@@ -14,8 +15,16 @@ _KEY_RE = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 class StripeError(Exception):
     """An API error rendered as ``{"error": {...}}``."""
 
-    def __init__(self, status: int, message: str, *, type: str = "invalid_request_error",
-                 code: str | None = None, param: str | None = None, headers: dict | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        code: str | None = None,
+        param: str | None = None,
+        headers: dict | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.message, self.type, self.code, self.param = status, message, type, code, param
         self.headers = headers or {}
@@ -106,7 +115,7 @@ def parse_int(value: Any, param: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise StripeError(400, f"Invalid integer: {value}", code="parameter_invalid_integer", param=param)
+        raise StripeError(400, f"Invalid integer: {value}", code="parameter_invalid_integer", param=param) from None
 
 
 def parse_bool(value: Any, param: str) -> bool:
@@ -145,8 +154,9 @@ def range_filter(params: dict, name: str) -> tuple[int | None, int | None] | Non
         elif op == "lt":
             high = num - 1 if high is None else min(high, num - 1)
         else:
-            raise StripeError(400, f"Received unknown parameter: {name}[{op}]",
-                              code="parameter_unknown", param=f"{name}[{op}]")
+            raise StripeError(
+                400, f"Received unknown parameter: {name}[{op}]", code="parameter_unknown", param=f"{name}[{op}]"
+            )
     return low, high
 
 
@@ -159,17 +169,32 @@ def parse_limit(params: dict) -> int:
         return 10
     limit = parse_int(params["limit"], "limit")
     if limit > 100:
-        raise StripeError(400, f"This value must be less than or equal to 100 (it currently is '{limit}')",
-                          code="parameter_invalid_integer", param="limit")
+        raise StripeError(
+            400,
+            f"This value must be less than or equal to 100 (it currently is '{limit}')",
+            code="parameter_invalid_integer",
+            param="limit",
+        )
     if limit < 1:
-        raise StripeError(400, f"This value must be greater than or equal to 1 (it currently is '{limit}')",
-                          code="parameter_invalid_integer", param="limit")
+        raise StripeError(
+            400,
+            f"This value must be greater than or equal to 1 (it currently is '{limit}')",
+            code="parameter_invalid_integer",
+            param="limit",
+        )
     return limit
 
 
-def list_collection(coll: Collection, params: dict, url: str, render: Callable[[dict], dict],
-                    predicate: Callable[[dict], bool] | None = None, customer: str | None = None,
-                    kind: str = "object", created_field: str = "created") -> dict:
+def list_collection(
+    coll: Collection,
+    params: dict,
+    url: str,
+    render: Callable[[dict], dict],
+    predicate: Callable[[dict], bool] | None = None,
+    customer: str | None = None,
+    kind: str = "object",
+    created_field: str = "created",
+) -> dict:
     """Cursor-paginate a collection newest first, the way Stripe's list endpoints do."""
     limit = parse_limit(params)
     bounds = range_filter(params, "created")
@@ -184,8 +209,9 @@ def list_collection(coll: Collection, params: dict, url: str, render: Callable[[
 
     after, before = params.get("starting_after"), params.get("ending_before")
     if after and before:
-        raise StripeError(400, "You may only specify one of these parameters: ending_before, starting_after.",
-                          param="ending_before")
+        raise StripeError(
+            400, "You may only specify one of these parameters: ending_before, starting_after.", param="ending_before"
+        )
     page: list[dict] = []
     has_more = False
     if before:

@@ -3,7 +3,8 @@
 from huey import crontab
 from piccolo.utils.sync import run_sync
 
-from app.accounts import services as accounts, sessions, throttle
+from app.accounts import services as accounts
+from app.accounts import sessions, throttle
 from app.core import mail
 from tasks.queue import huey
 

@@ -23,8 +23,12 @@ def process_stripe_event(event_row_id: int) -> bool:
 def retry_unprocessed_events() -> int:
     """Re-enqueue events stored but not processed (a crash between store and task, or exhausted retries)."""
     # .run(): run_sync takes a coroutine, and a bare query object made every sweep fail with a ValueError.
-    rows = run_sync(StripeEvent.select(StripeEvent.id).where(
-        StripeEvent.processed_at.is_null() & (StripeEvent.attempts < 20)).limit(500).run())
+    rows = run_sync(
+        StripeEvent.select(StripeEvent.id)
+        .where(StripeEvent.processed_at.is_null() & (StripeEvent.attempts < 20))
+        .limit(500)
+        .run()
+    )
     for row in rows:
         process_stripe_event(row["id"])
     return len(rows)

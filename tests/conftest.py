@@ -17,13 +17,17 @@ from litestar.testing import AsyncTestClient  # noqa: E402
 
 from app.accounts.services import create_user  # noqa: E402
 from app.accounts.tables import User  # noqa: E402
+from app.core.timeutil import utcnow  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.workspaces.services import Actor, create_workspace, set_plan  # noqa: E402
 from app.workspaces.tables import Membership, Role, Workspace  # noqa: E402
-from app.core.timeutil import utcnow  # noqa: E402
 from tasks import huey  # noqa: E402
 
-pytest_plugins = ["tests.plugins.standin"] if os.path.exists(os.path.join(os.path.dirname(__file__), "plugins", "standin.py")) else []
+pytest_plugins = (
+    ["tests.plugins.standin"]
+    if os.path.exists(os.path.join(os.path.dirname(__file__), "plugins", "standin.py"))
+    else []
+)
 
 PASSWORD = "correct-horse-battery"
 
@@ -69,11 +73,14 @@ class Persona:
         return Actor(user=self.user, workspace=self.workspace, role=self.role)
 
 
-async def make_persona(email: str, workspace_name: str | None = None, plan: str = "free",
-                       join: Workspace | None = None) -> Persona:
+async def make_persona(
+    email: str, workspace_name: str | None = None, plan: str = "free", join: Workspace | None = None
+) -> Persona:
     user = await create_user(email, PASSWORD, email.split("@")[0].title())
     if join is not None:
-        await Membership.insert(Membership(workspace=join.id, user=user.id, role=Role.teammate.value, created_at=utcnow()))
+        await Membership.insert(
+            Membership(workspace=join.id, user=user.id, role=Role.teammate.value, created_at=utcnow())
+        )
         return Persona(user, join, Role.teammate.value)
     workspace = await create_workspace(user, workspace_name or f"{email} agency")
     workspace = await set_plan(workspace.id, plan)

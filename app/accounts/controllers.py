@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from litestar.params import FromPath, FromQuery
 from litestar import Controller, Request, get, post
-from app.web.flash import flash
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.accounts import services, sessions
@@ -21,6 +20,7 @@ from app.web.auth import (
     log_out,
     log_out_everywhere,
 )
+from app.web.flash import flash
 from app.web.forms import Form, safe_next
 from app.workspaces.services import create_workspace, invitation_for_path
 from tasks.emails import deliver_email
@@ -49,8 +49,11 @@ class AccountController(Controller):
         except (ValidationFailed, RateLimited) as exc:
             errors = exc.errors if isinstance(exc, ValidationFailed) else {"form": exc.message}
             data.password, data.email = "", invited_email or data.email
-            return Template("accounts/signup.html", context={"form": data, "errors": errors, "invited_email": invited_email},
-                            status_code=429 if isinstance(exc, RateLimited) else 422)
+            return Template(
+                "accounts/signup.html",
+                context={"form": data, "errors": errors, "invited_email": invited_email},
+                status_code=429 if isinstance(exc, RateLimited) else 422,
+            )
         if data.next.startswith("/invitations/"):
             # Invited people join the inviter's workspace instead of getting one of their own.
             await log_in(request, user)
@@ -77,7 +80,8 @@ class AccountController(Controller):
             throttled = isinstance(exc, LoginThrottled)
             data.password = ""
             return Template(
-                "accounts/login.html", context={"form": data, "errors": {"form": exc.message}},
+                "accounts/login.html",
+                context={"form": data, "errors": {"form": exc.message}},
                 status_code=429 if throttled else 422,
                 headers={"Retry-After": str(exc.retry_after)} if throttled else None,
             )

@@ -50,8 +50,9 @@ async def create_user(email: str, password: str, name: str = "") -> User:
         errors["email"] = "An account with this email already exists. Log in instead, or reset your password."
     if errors:
         raise ValidationFailed(errors)
-    user = User(email=email, name=name.strip()[:200], password_hash=await hash_password_off_loop(password),
-                created_at=utcnow())
+    user = User(
+        email=email, name=name.strip()[:200], password_hash=await hash_password_off_loop(password), created_at=utcnow()
+    )
     await user.save()
     return user
 
@@ -103,8 +104,9 @@ async def prune_rate_limit_hits() -> int:
     Returns:
         How many rows it deleted.
     """
-    gone = await RateLimitHit.delete().where(RateLimitHit.created_at < utcnow() - LIMIT_WINDOW).returning(
-        RateLimitHit.id)
+    gone = (
+        await RateLimitHit.delete().where(RateLimitHit.created_at < utcnow() - LIMIT_WINDOW).returning(RateLimitHit.id)
+    )
     return len(gone)
 
 
@@ -126,7 +128,9 @@ async def sign_up(email: str, password: str, name: str, ip_address: str, invited
         except InvalidValue as exc:
             raise ValidationFailed({"email": str(exc)}) from exc
         if chosen != invited_email:
-            raise ValidationFailed({"email": f"This invitation was sent to {invited_email}: sign up with that address."})
+            raise ValidationFailed(
+                {"email": f"This invitation was sent to {invited_email}: sign up with that address."}
+            )
     user = await create_user(email, password, name)
     await _record_hit(SIGNUP, ip_address)
     return user
@@ -212,9 +216,13 @@ async def reset_password(token: str, password: str) -> User:
     if errors:
         raise ValidationFailed(errors)
     # Claim the token with a conditional update, so two concurrent submissions can't both use it.
-    claimed = await PasswordResetToken.update({PasswordResetToken.used_at: utcnow()}, ).where(
-        (PasswordResetToken.id == row.id) & PasswordResetToken.used_at.is_null()
-    ).returning(PasswordResetToken.id)
+    claimed = (
+        await PasswordResetToken.update(
+            {PasswordResetToken.used_at: utcnow()},
+        )
+        .where((PasswordResetToken.id == row.id) & PasswordResetToken.used_at.is_null())
+        .returning(PasswordResetToken.id)
+    )
     if not claimed:
         raise Conflict("This reset link was already used. Ask for a new one.")
     user = await get_user(row.user)

@@ -50,8 +50,14 @@ async def start_session(user_id: int, user_agent: str = "", ip_address: str = ""
     key = secrets.token_urlsafe(32)
     now = utcnow()
     await UserSession.insert(
-        UserSession(user=user_id, key_hash=hash_token(key), created_at=now, last_seen_at=now,
-                    user_agent=user_agent[:300], ip_address=ip_address[:64])
+        UserSession(
+            user=user_id,
+            key_hash=hash_token(key),
+            created_at=now,
+            last_seen_at=now,
+            user_agent=user_agent[:300],
+            ip_address=ip_address[:64],
+        )
     )
     # Sessions past the lifetime can never be used again: pruning them here bounds each user's rows.
     await UserSession.delete().where((UserSession.user == user_id) & (UserSession.created_at < _oldest_allowed_start()))
@@ -82,20 +88,26 @@ async def end_every_session(user_id: int) -> int:
     Returns:
         How many sessions it revoked.
     """
-    ended = await UserSession.update({UserSession.revoked_at: utcnow()}).where(
-        (UserSession.user == user_id) & UserSession.revoked_at.is_null()
-    ).returning(UserSession.id)
+    ended = (
+        await UserSession.update({UserSession.revoked_at: utcnow()})
+        .where((UserSession.user == user_id) & UserSession.revoked_at.is_null())
+        .returning(UserSession.id)
+    )
     return len(ended)
 
 
 async def live_devices(user_id: int, current_key: str | None) -> list[Device]:
     """The user's live sessions, most recently seen first, marking the one `current_key` belongs to."""
     current_hash = hash_token(current_key) if current_key else None
-    rows = await UserSession.objects().where((UserSession.user == user_id) & _live()).order_by(
-        UserSession.last_seen_at, ascending=False
+    rows = (
+        await UserSession.objects()
+        .where((UserSession.user == user_id) & _live())
+        .order_by(UserSession.last_seen_at, ascending=False)
     )
-    return [Device(row.created_at, row.last_seen_at, row.user_agent, row.ip_address, row.key_hash == current_hash)
-            for row in rows]
+    return [
+        Device(row.created_at, row.last_seen_at, row.user_agent, row.ip_address, row.key_hash == current_hash)
+        for row in rows
+    ]
 
 
 async def prune_ended_sessions() -> int:
@@ -104,7 +116,9 @@ async def prune_ended_sessions() -> int:
     Returns:
         How many rows it deleted.
     """
-    gone = await UserSession.delete().where(
-        UserSession.revoked_at.is_not_null() | (UserSession.created_at < _oldest_allowed_start())
-    ).returning(UserSession.id)
+    gone = (
+        await UserSession.delete()
+        .where(UserSession.revoked_at.is_not_null() | (UserSession.created_at < _oldest_allowed_start()))
+        .returning(UserSession.id)
+    )
     return len(gone)

@@ -17,7 +17,9 @@ class User(Table, tablename="app_user"):
 
 class PasswordResetToken(Table):
     user = ForeignKey(references=User, index=True)
-    token_hash = Varchar(length=64, unique=True, help_text="sha256 of the emailed token; the token itself is never stored.")
+    token_hash = Varchar(
+        length=64, unique=True, help_text="sha256 of the emailed token; the token itself is never stored."
+    )
     created_at = Timestamptz()
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
@@ -53,6 +55,8 @@ class LoginThrottle(Table):
     """
 
     key = Varchar(length=450, unique=True, index=True)
-    email = Varchar(length=320, index=True, default="", help_text="Set on pair and account keys, so a reset can clear them.")
+    email = Varchar(
+        length=320, index=True, default="", help_text="Set on pair and account keys, so a reset can clear them."
+    )
     window_started_at = Timestamptz(index=True)
     failures = Integer(default=0)

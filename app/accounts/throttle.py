@@ -43,7 +43,9 @@ class LoginThrottled(RateLimited):
     """
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many failed attempts. Try again in {describe_wait(retry_after)}, or reset your password.")
+        super().__init__(
+            f"Too many failed attempts. Try again in {describe_wait(retry_after)}, or reset your password."
+        )
         self.retry_after = retry_after
 
 
@@ -140,6 +142,9 @@ async def prune_expired_windows() -> int:
     Returns:
         How many rows it deleted.
     """
-    gone = await LoginThrottle.delete().where(LoginThrottle.window_started_at < utcnow() - _window()).returning(
-        LoginThrottle.id)
+    gone = (
+        await LoginThrottle.delete()
+        .where(LoginThrottle.window_started_at < utcnow() - _window())
+        .returning(LoginThrottle.id)
+    )
     return len(gone)

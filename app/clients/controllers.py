@@ -28,8 +28,11 @@ async def _plan_context(actor: Actor) -> dict[str, Any]:
     """How close a Free workspace is to its client limit, for the notices on the list and forms."""
     active = await services.count_active_clients(actor)
     on_free = actor.workspace.plan == Plan.free.value
-    return {"active_count": active, "free_limit": FREE_CLIENT_LIMIT,
-            "at_limit": on_free and active >= FREE_CLIENT_LIMIT}
+    return {
+        "active_count": active,
+        "free_limit": FREE_CLIENT_LIMIT,
+        "at_limit": on_free and active >= FREE_CLIENT_LIMIT,
+    }
 
 
 def _go(request: Request, url: str) -> Response:
@@ -46,9 +49,16 @@ class ClientController(Controller):
     include_in_schema = False
 
     @get("/", name="clients:index")
-    async def index(self, request: Request, actor: CurrentActor, q: FromQuery[str] = "",
-                    status: FromQuery[str] = "active", sort: FromQuery[str] = "name", page: FromQuery[int] = 1,
-                    only: FromQuery[str] = "") -> Template:
+    async def index(
+        self,
+        request: Request,
+        actor: CurrentActor,
+        q: FromQuery[str] = "",
+        status: FromQuery[str] = "active",
+        sort: FromQuery[str] = "name",
+        page: FromQuery[int] = 1,
+        only: FromQuery[str] = "",
+    ) -> Template:
         """Every client of the workspace: searchable, filterable, sortable, paginated."""
         listing = await list_clients(actor, ListParams(q=q, status=status, sort=sort, page=page, only=only))
         context = {"actor": actor, "listing": listing, **await _plan_context(actor)}
@@ -76,8 +86,9 @@ class ClientController(Controller):
         """One client: contacts, notes, status, money facts from Stripe and its invoices."""
         detail = await services.get_client(actor, client_id)
         insight, invoices = await client_money(actor, detail.client.id)
-        return Template("clients/detail.html", context={"actor": actor, "detail": detail, "insight": insight,
-                                                        "invoices": invoices})
+        return Template(
+            "clients/detail.html", context={"actor": actor, "detail": detail, "insight": insight, "invoices": invoices}
+        )
 
     @get("/{client_id:int}/edit", name="clients:edit")
     async def edit(self, actor: CurrentActor, client_id: FromPath[int]) -> Template:
@@ -87,8 +98,9 @@ class ClientController(Controller):
         return Template("clients/edit.html", context=context)
 
     @post("/{client_id:int}", name="clients:update")
-    async def update(self, request: Request, actor: CurrentActor, client_id: FromPath[int],
-                     data: Form[ClientForm]) -> Response:
+    async def update(
+        self, request: Request, actor: CurrentActor, client_id: FromPath[int], data: Form[ClientForm]
+    ) -> Response:
         """Save a client's name, emails, domains and notes."""
         try:
             client = await services.update_client(actor, client_id, data.to_input())
@@ -116,8 +128,14 @@ class ClientController(Controller):
             flash(request, message, "success")
             return Redirect("/dashboard/clients", status_code=303)
         detail = await services.get_client(actor, client_id)
-        row = {"id": detail.client.id, "name": detail.client.name, "status": detail.client.status,
-               "archived": detail.client.status == "archived", "emails": detail.emails, "domains": detail.domains}
+        row = {
+            "id": detail.client.id,
+            "name": detail.client.name,
+            "status": detail.client.status,
+            "archived": detail.client.status == "archived",
+            "emails": detail.emails,
+            "domains": detail.domains,
+        }
         await attach_insights(actor, [row])
         return Template("clients/_row.html", context={"row": row}, headers={"Vary": "HX-Request"})
 

@@ -7,7 +7,12 @@ import io
 from dataclasses import dataclass, field
 
 from app.clients.services import (
-    FREE_LIMIT_MESSAGE, ClientInput, clean_client, count_active_clients, emails_in_use, insert_client,
+    FREE_LIMIT_MESSAGE,
+    ClientInput,
+    clean_client,
+    count_active_clients,
+    emails_in_use,
+    insert_client,
     require_room_for,
 )
 from app.clients.tables import Client
@@ -87,8 +92,9 @@ def parse_csv(text: str) -> list[tuple[int, ClientInput]]:
         header = []
     columns = [_ALIASES.get(cell.strip().lower(), cell.strip().lower()) for cell in header]
     if "name" not in columns:
-        raise CsvProblem("The first row must be a header naming the columns: name, emails, domains, notes "
-                         "(only name is required).")
+        raise CsvProblem(
+            "The first row must be a header naming the columns: name, emails, domains, notes (only name is required)."
+        )
     rows: list[tuple[int, ClientInput]] = []
     try:
         for number, cells in enumerate(reader, start=2):
@@ -96,10 +102,20 @@ def parse_csv(text: str) -> list[tuple[int, ClientInput]]:
                 continue
             if len(rows) >= MAX_ROWS:
                 raise CsvProblem(f"The file has more than {MAX_ROWS:,} clients. Split it into smaller files.")
-            values = {column: cells[i] if i < len(cells) else "" for i, column in enumerate(columns)
-                      if column in COLUMNS}
-            rows.append((number, ClientInput(name=values.get("name", ""), emails=[values.get("emails", "")],
-                                             domains=[values.get("domains", "")], notes=values.get("notes", ""))))
+            values = {
+                column: cells[i] if i < len(cells) else "" for i, column in enumerate(columns) if column in COLUMNS
+            }
+            rows.append(
+                (
+                    number,
+                    ClientInput(
+                        name=values.get("name", ""),
+                        emails=[values.get("emails", "")],
+                        domains=[values.get("domains", "")],
+                        notes=values.get("notes", ""),
+                    ),
+                )
+            )
     except csv.Error as exc:
         raise CsvProblem(f"Row {reader.line_num} can't be read as CSV ({exc}). Check its quotes.") from None
     return rows
@@ -170,12 +186,13 @@ async def import_clients(actor: Actor, text: str) -> int:
     """
     preview = await preview_import(actor, text)
     if preview.error_rows:
-        raise ValidationFailed({f"row {row.number}": " ".join(row.errors) for row in preview.error_rows},
-                               message=f"{len(preview.error_rows)} rows have errors; nothing was imported.")
+        raise ValidationFailed(
+            {f"row {row.number}": " ".join(row.errors) for row in preview.error_rows},
+            message=f"{len(preview.error_rows)} rows have errors; nothing was imported.",
+        )
     async with Client._meta.db.transaction():
         await require_room_for(actor, len(preview.rows))
         for row in preview.rows:
             await insert_client(actor, row.data)
     await rematch_workspace(actor.workspace_id)  # once for the whole file, after it committed
     return len(preview.rows)
-

@@ -22,8 +22,12 @@ class ClientForm:
 
     @classmethod
     def from_detail(cls, detail: ClientDetail) -> ClientForm:
-        return cls(name=detail.client.name, emails="\n".join(detail.emails),
-                   domains="\n".join(display_domain(d) for d in detail.domains), notes=detail.client.notes)
+        return cls(
+            name=detail.client.name,
+            emails="\n".join(detail.emails),
+            domains="\n".join(display_domain(d) for d in detail.domains),
+            notes=detail.client.notes,
+        )
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
@@ -16,8 +17,13 @@ PAGE_SIZE = 25
 # Far past any workspace's last page, and small enough that the offset fits the database's integers.
 MAX_PAGE = 100_000
 STATUSES = {"active": "Active", "archived": "Archived", "all": "All"}
-SORTS = {"name": "Name", "created": "Newest first", "revenue": "Lifetime revenue",
-         "last_invoice": "Last invoice", "overdue": "Most overdue"}
+SORTS = {
+    "name": "Name",
+    "created": "Newest first",
+    "revenue": "Lifetime revenue",
+    "last_invoice": "Last invoice",
+    "overdue": "Most overdue",
+}
 # Filters on Stripe facts; "quiet" = no invoice in QUIET_DAYS (a client who may be quietly leaving).
 ONLY = {"": "Any", "overdue": "Overdue", "revenue": "With revenue", "quiet": "No invoice in 90 days"}
 QUIET_DAYS = 90
@@ -46,9 +52,17 @@ class ListParams:
     def url(self, **changes: object) -> str:
         """The list's URL with some parameters changed (defaults left out to keep URLs short)."""
         params = replace(self, **changes)
-        query = {key: value for key, value in (("q", params.q), ("status", params.status), ("sort", params.sort),
-                                               ("only", params.only), ("page", params.page))
-                 if value and value != getattr(ListParams, key)}
+        query = {
+            key: value
+            for key, value in (
+                ("q", params.q),
+                ("status", params.status),
+                ("sort", params.sort),
+                ("only", params.only),
+                ("page", params.page),
+            )
+            if value and value != getattr(ListParams, key)
+        }
         return "/dashboard/clients" + (f"?{urlencode(query)}" if query else "")
 
 
@@ -84,16 +98,16 @@ def _contains(column, text: str):
 
 def _search(actor: Actor, q: str):
     terms = {q.lower()}
-    try:
+    with contextlib.suppress(InvalidValue):
         terms.add(normalise_domain(q))  # "bücher.example" finds the stored xn--bcher-kva.example
-    except InvalidValue:
-        pass
     condition = None
     for term in terms:
         by_email = ClientEmail.select(ClientEmail.client).where(
-            (ClientEmail.workspace == actor.workspace_id) & _contains(ClientEmail.email, term))
+            (ClientEmail.workspace == actor.workspace_id) & _contains(ClientEmail.email, term)
+        )
         by_domain = ClientDomain.select(ClientDomain.client).where(
-            (ClientDomain.workspace == actor.workspace_id) & _contains(ClientDomain.domain, term))
+            (ClientDomain.workspace == actor.workspace_id) & _contains(ClientDomain.domain, term)
+        )
         match = _contains(Client.name, term) | Client.id.is_in(by_email) | Client.id.is_in(by_domain)
         condition = match if condition is None else condition | match
     return condition
@@ -141,11 +155,17 @@ async def _attach_contacts(rows: list[dict]) -> None:
     emails: dict[int, list[str]] = {i: [] for i in ids}
     domains: dict[int, list[str]] = {i: [] for i in ids}
     if ids:
-        for row in await ClientEmail.select(ClientEmail.client, ClientEmail.email).where(
-                ClientEmail.client.is_in(ids)).order_by(ClientEmail.id):
+        for row in (
+            await ClientEmail.select(ClientEmail.client, ClientEmail.email)
+            .where(ClientEmail.client.is_in(ids))
+            .order_by(ClientEmail.id)
+        ):
             emails[row["client"]].append(row["email"])
-        for row in await ClientDomain.select(ClientDomain.client, ClientDomain.domain).where(
-                ClientDomain.client.is_in(ids)).order_by(ClientDomain.id):
+        for row in (
+            await ClientDomain.select(ClientDomain.client, ClientDomain.domain)
+            .where(ClientDomain.client.is_in(ids))
+            .order_by(ClientDomain.id)
+        ):
             domains[row["client"]].append(row["domain"])
     for row in rows:
         row["emails"] = emails[row["id"]]
@@ -156,8 +176,9 @@ async def _attach_contacts(rows: list[dict]) -> None:
 async def attach_insights(actor: Actor, rows: list[dict], insights: dict[int, ClientInsight] | None = None) -> None:
     """Add each row's Stripe money facts (`insight`, None without data) and the workspace currency."""
     if insights is None:
-        insights = await client_insights(actor.workspace_id, actor.workspace.timezone, actor.workspace.currency,
-                                         [row["id"] for row in rows])
+        insights = await client_insights(
+            actor.workspace_id, actor.workspace.timezone, actor.workspace.currency, [row["id"] for row in rows]
+        )
     for row in rows:
         row["insight"] = insights.get(row["id"])
         row["currency"] = actor.workspace.currency
@@ -170,7 +191,10 @@ def _sort_key(sort: str, insight: ClientInsight | None):
     if sort == "revenue":
         return (0, -insight.lifetime_revenue)
     if sort == "last_invoice":
-        return (0 if insight.last_invoice_at else 1, -(insight.last_invoice_at.timestamp() if insight.last_invoice_at else 0))
+        return (
+            0 if insight.last_invoice_at else 1,
+            -(insight.last_invoice_at.timestamp() if insight.last_invoice_at else 0),
+        )
     return (0 if insight.overdue else 1, -insight.days_overdue, -insight.overdue_amount)
 
 
@@ -195,13 +219,14 @@ async def _by_money(actor: Actor, params: ListParams, query) -> tuple[list[dict]
     if params.sort in _MONEY_SORTS:
         rows.sort(key=lambda row: _sort_key(params.sort, insights.get(row["id"])))
     start = (params.page - 1) * PAGE_SIZE
-    page = rows[start:start + PAGE_SIZE]
+    page = rows[start : start + PAGE_SIZE]
     await attach_insights(actor, page, insights)
     return page, len(rows)
 
 
 async def client_money(actor: Actor, client_id: int) -> tuple[ClientInsight | None, list[dict]]:
     """A client's Stripe facts and newest invoices (the caller has checked the client is in the workspace)."""
-    insight = (await client_insights(actor.workspace_id, actor.workspace.timezone, actor.workspace.currency,
-                                     [client_id])).get(client_id)
+    insight = (
+        await client_insights(actor.workspace_id, actor.workspace.timezone, actor.workspace.currency, [client_id])
+    ).get(client_id)
     return insight, await client_invoices(actor.workspace_id, client_id)

@@ -10,7 +10,11 @@ from app.clients.tables import Client, ClientDomain, ClientEmail, ClientStatus
 from app.core.errors import NotFound, PlanRequired, ValidationFailed
 from app.core.timeutil import utcnow
 from app.core.validation import (
-    CONTROL_CHARACTER_MESSAGE, InvalidValue, has_control_characters, normalise_domain, normalise_email,
+    CONTROL_CHARACTER_MESSAGE,
+    InvalidValue,
+    has_control_characters,
+    normalise_domain,
+    normalise_email,
     strip_control_characters,
 )
 from app.stripe_data.matching import rematch_workspace
@@ -77,10 +81,14 @@ def clean_client(data: ClientInput) -> tuple[ClientInput, dict[str, str]]:
         errors["notes"] = f"Keep notes under {NOTES_MAX:,} characters."
     # Checked on the raw text: splitting on whitespace would quietly turn some controls into spaces. The
     # cleaned values drop them, so a rejected row can still be shown back safely (form, CSV preview).
-    raw = {"name": [data.name], "emails": _listed(data.emails), "domains": _listed(data.domains),
-           "notes": [data.notes]}
-    errors.update({key: CONTROL_CHARACTER_MESSAGE for key, values in raw.items()
-                   if any(has_control_characters(value or "") for value in values)})
+    raw = {"name": [data.name], "emails": _listed(data.emails), "domains": _listed(data.domains), "notes": [data.notes]}
+    errors.update(
+        {
+            key: CONTROL_CHARACTER_MESSAGE
+            for key, values in raw.items()
+            if any(has_control_characters(value or "") for value in values)
+        }
+    )
     return ClientInput(name=name, emails=_unique(emails), domains=_unique(domains), notes=notes), errors
 
 
@@ -115,7 +123,7 @@ async def emails_in_use(actor: Actor, emails: list[str], except_client: int | No
     found: dict[str, str] = {}
     for start in range(0, len(emails), 500):  # bounded IN lists stay under every engine's parameter limit
         query = ClientEmail.select(ClientEmail.email, ClientEmail.client.name.as_alias("client_name")).where(
-            (ClientEmail.workspace == actor.workspace_id) & ClientEmail.email.is_in(emails[start:start + 500])
+            (ClientEmail.workspace == actor.workspace_id) & ClientEmail.email.is_in(emails[start : start + 500])
         )
         if except_client is not None:
             query = query.where(ClientEmail.client != except_client)
@@ -151,8 +159,14 @@ async def require_room_for(actor: Actor, adding: int) -> None:
 async def insert_client(actor: Actor, clean: ClientInput) -> Client:
     """Insert an already validated client; callers hold the transaction."""
     now = utcnow()
-    client = Client(workspace=actor.workspace_id, name=clean.name, notes=clean.notes,
-                    status=ClientStatus.active.value, created_at=now, updated_at=now)
+    client = Client(
+        workspace=actor.workspace_id,
+        name=clean.name,
+        notes=clean.notes,
+        status=ClientStatus.active.value,
+        created_at=now,
+        updated_at=now,
+    )
     await client.save()
     await _insert_contacts(actor, client.id, clean)
     return client
@@ -160,11 +174,13 @@ async def insert_client(actor: Actor, clean: ClientInput) -> Client:
 
 async def _insert_contacts(actor: Actor, client_id: int, clean: ClientInput) -> None:
     if clean.emails:
-        await ClientEmail.insert(*[ClientEmail(workspace=actor.workspace_id, client=client_id, email=email)
-                                   for email in clean.emails])
+        await ClientEmail.insert(
+            *[ClientEmail(workspace=actor.workspace_id, client=client_id, email=email) for email in clean.emails]
+        )
     if clean.domains:
-        await ClientDomain.insert(*[ClientDomain(workspace=actor.workspace_id, client=client_id, domain=domain)
-                                    for domain in clean.domains])
+        await ClientDomain.insert(
+            *[ClientDomain(workspace=actor.workspace_id, client=client_id, domain=domain) for domain in clean.domains]
+        )
 
 
 def _is_unique_violation(exc: Exception) -> bool:
@@ -207,8 +223,9 @@ async def get_client(actor: Actor, client_id: int) -> ClientDetail:
     """
     client = await _client(actor, client_id)
     emails = await ClientEmail.select(ClientEmail.email).where(ClientEmail.client == client.id).order_by(ClientEmail.id)
-    domains = await ClientDomain.select(ClientDomain.domain).where(ClientDomain.client == client.id).order_by(
-        ClientDomain.id)
+    domains = (
+        await ClientDomain.select(ClientDomain.domain).where(ClientDomain.client == client.id).order_by(ClientDomain.id)
+    )
     return ClientDetail(client, [row["email"] for row in emails], [row["domain"] for row in domains])
 
 
@@ -223,8 +240,9 @@ async def update_client(actor: Actor, client_id: int, data: ClientInput) -> Clie
     clean = await _validated(actor, data, client_id=client.id)
     try:
         async with Client._meta.db.transaction():
-            await Client.update({Client.name: clean.name, Client.notes: clean.notes, Client.updated_at: utcnow()}).where(
-                Client.id == client.id)
+            await Client.update(
+                {Client.name: clean.name, Client.notes: clean.notes, Client.updated_at: utcnow()}
+            ).where(Client.id == client.id)
             await ClientEmail.delete().where(ClientEmail.client == client.id)
             await ClientDomain.delete().where(ClientDomain.client == client.id)
             await _insert_contacts(actor, client.id, clean)
@@ -238,7 +256,8 @@ async def update_client(actor: Actor, client_id: int, data: ClientInput) -> Clie
 
 async def _set_status(actor: Actor, client_id: int, status: str) -> Client:
     await Client.update({Client.status: status, Client.updated_at: utcnow()}).where(
-        (Client.id == client_id) & (Client.workspace == actor.workspace_id))
+        (Client.id == client_id) & (Client.workspace == actor.workspace_id)
+    )
     return await _client(actor, client_id)
 
 

@@ -112,8 +112,13 @@ async def drop_stale_sealed_bodies() -> int:
     Returns:
         How many emails lost their body (they stay listed, with recipient, subject and kind).
     """
-    stale = await OutboxMessage.update({OutboxMessage.sealed_body: ""}).where(
-        (OutboxMessage.sealed_body != "") & OutboxMessage.sent_at.is_null()
-        & (OutboxMessage.created_at < utcnow() - SEALED_BODY_LIFETIME)
-    ).returning(OutboxMessage.id)
+    stale = (
+        await OutboxMessage.update({OutboxMessage.sealed_body: ""})
+        .where(
+            (OutboxMessage.sealed_body != "")
+            & OutboxMessage.sent_at.is_null()
+            & (OutboxMessage.created_at < utcnow() - SEALED_BODY_LIFETIME)
+        )
+        .returning(OutboxMessage.id)
+    )
     return len(stale)

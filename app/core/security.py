@@ -34,8 +34,8 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 @cache
 def _hashing_pool() -> ThreadPoolExecutor:
-    # argon2 takes tens to hundreds of milliseconds of CPU and 64 MiB per call: off the event loop so other requests keep
-    # being served, and through a few workers so a burst of log-ins queues instead of exhausting memory.
+    # argon2 takes tens to hundreds of milliseconds of CPU and 64 MiB per call: off the event loop so other requests
+    # keep being served, and through a few workers so a burst of log-ins queues instead of exhausting memory.
     return ThreadPoolExecutor(max_workers=get_settings().password_hash_workers, thread_name_prefix="password-hash")
 
 

@@ -19,7 +19,9 @@ class OutboxMessage(Table):
     kind = Varchar(length=50, index=True, help_text="password_reset, invitation, brief, ...")
     workspace_id = Integer(null=True, default=None, index=True)
     created_at = Timestamptz()
-    sent_at = Timestamptz(null=True, default=None, help_text="When SMTP accepted it; null when only kept in the outbox.")
+    sent_at = Timestamptz(
+        null=True, default=None, help_text="When SMTP accepted it; null when only kept in the outbox."
+    )
 
 
 class RateLimitHit(Table):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 # How the app writes a calendar date everywhere (pages, badges, emails): "22 May 2026".
@@ -10,7 +10,7 @@ DATE_FORMAT = "%d %b %Y"
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def is_valid_timezone(name: str) -> bool:

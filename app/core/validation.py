@@ -13,8 +13,10 @@ _DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 # PostgreSQL cannot store NUL, and nobody types the other C0 controls on purpose (pasted escape codes, binary).
 # Tab, line feed and carriage return are ordinary text: a textarea posts its line breaks as CRLF.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-CONTROL_CHARACTER_MESSAGE = ("The text contains a control character (an invisible character such as NUL), "
-                             "which ClientPulse can't store. Remove it and try again.")
+CONTROL_CHARACTER_MESSAGE = (
+    "The text contains a control character (an invisible character such as NUL), "
+    "which ClientPulse can't store. Remove it and try again."
+)
 EMAIL_MAX = 254  # RFC 5321's limit on a whole address
 DOMAIN_MAX = 253  # RFC 1035's limit on a whole name
 # A pasted web address may carry a long path; anything longer than this is not a domain someone meant.
@@ -50,7 +52,7 @@ def normalise_email(raw: str) -> str:
     if has_control_characters(candidate):
         raise InvalidValue(CONTROL_CHARACTER_MESSAGE)
     # Outside production, RFC 2606's reserved `.test` domain is allowed, for the demo and the tests.
-    from app.settings import get_settings
+    from app.settings import get_settings  # noqa: PLC0415 (settings validate emails with this module)
 
     try:
         result = validate_email(candidate, check_deliverability=False, test_environment=not get_settings().production)

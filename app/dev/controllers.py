@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from litestar.params import FromPath
 from litestar import Controller, get
+from litestar.params import FromPath
 from litestar.response import Template
 
 from app.core.errors import NotFound

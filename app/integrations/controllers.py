@@ -11,23 +11,25 @@ from litestar.response import Redirect, Template
 
 from app.core.errors import Conflict
 from app.integrations import services, webhooks
-from app.stripe_data import insights
 from app.integrations.services import ConnectError, ConnectRaceLost
+from app.stripe_data import insights
+from app.stripe_data import partials as stripe_partials
+from app.stripe_data import progress as stripe_progress
 from app.web.auth import CurrentActor
 from app.web.flash import flash
 from app.web.htmx import is_partial, page_or_fragment
 from app.workspaces.services import AGENCY_ONLY_MESSAGE, Actor
 from app.workspaces.tables import Plan
-from app.stripe_data import partials as stripe_partials
-from app.stripe_data import progress as stripe_progress
 from tasks.stripe_events import process_stripe_event
 from tasks.sync import DISCONNECT_RETRY_DELAY, confirm_disconnect, run_backfill
 
 log = logging.getLogger(__name__)
 CONNECTED_MESSAGE = "Stripe is connected. ClientPulse only reads your invoices, payments, customers and subscriptions."
 DISCONNECTED_MESSAGE = "Disconnected Stripe account {name} ({account}). Data already pulled is kept."
-UNCONFIRMED_MESSAGE = ("Stripe didn't confirm the disconnect of {name} ({account}); we'll keep trying until it does. "
-                       "Nothing syncs from it meanwhile, and data already pulled is kept.")
+UNCONFIRMED_MESSAGE = (
+    "Stripe didn't confirm the disconnect of {name} ({account}); we'll keep trying until it does. "
+    "Nothing syncs from it meanwhile, and data already pulled is kept."
+)
 
 
 async def _context(actor: Actor, **extra: object) -> dict:
@@ -35,10 +37,16 @@ async def _context(actor: Actor, **extra: object) -> dict:
     return {
         "actor": actor,
         "stripe": stripe,
-        "sync": (await stripe_progress.sync_view(actor.workspace_id, stripe.connection.stripe_account_id)
-                 if stripe.state == "connected" else None),
-        "partials": (await stripe_partials.summary(actor.workspace_id, stripe.connection.stripe_account_id)
-                     if stripe.state == "connected" else None),
+        "sync": (
+            await stripe_progress.sync_view(actor.workspace_id, stripe.connection.stripe_account_id)
+            if stripe.state == "connected"
+            else None
+        ),
+        "partials": (
+            await stripe_partials.summary(actor.workspace_id, stripe.connection.stripe_account_id)
+            if stripe.state == "connected"
+            else None
+        ),
         "summary": await insights.summary_card(actor.workspace_id),  # "We found X invoices, matched Y" card
         "plan_allows": actor.workspace.plan == Plan.agency.value,
         "plan_message": AGENCY_ONLY_MESSAGE,
@@ -60,8 +68,9 @@ class IntegrationsController(Controller):
     @get("/stripe/card", name="integrations:stripe_card")
     async def stripe_card(self, request: Request, actor: CurrentActor) -> Template:
         """The Stripe card alone (HTMX), or the whole page."""
-        return page_or_fragment(request, "integrations/index.html", "integrations/_stripe_card.html",
-                                await _context(actor))
+        return page_or_fragment(
+            request, "integrations/index.html", "integrations/_stripe_card.html", await _context(actor)
+        )
 
     @get("/stripe/progress", name="integrations:stripe_progress")
     async def stripe_progress(self, request: Request, actor: CurrentActor) -> Template:
@@ -83,9 +92,14 @@ class IntegrationsController(Controller):
         return Redirect(url, status_code=303)
 
     @get("/stripe/callback", name="integrations:stripe_callback")
-    async def callback(self, request: Request, actor: CurrentActor,
-                       oauth_state: Annotated[str, QueryParameter(name="state")] = "",
-                       code: FromQuery[str] = "", error: FromQuery[str] = "") -> Template | Redirect:
+    async def callback(
+        self,
+        request: Request,
+        actor: CurrentActor,
+        oauth_state: Annotated[str, QueryParameter(name="state")] = "",
+        code: FromQuery[str] = "",
+        error: FromQuery[str] = "",
+    ) -> Template | Redirect:
         """Where Stripe sends the owner back: store the link, or say clearly why not."""
         try:
             connection = await services.complete_connect(actor, oauth_state, code, error)
@@ -93,8 +107,9 @@ class IntegrationsController(Controller):
             if isinstance(exc, ConnectRaceLost) and exc.pending_connection_id is not None:
                 confirm_disconnect.schedule((exc.pending_connection_id,), delay=DISCONNECT_RETRY_DELAY)
             status = 409 if isinstance(exc, Conflict) else 400
-            return Template("integrations/index.html", context=await _context(actor, connect_error=exc.message),
-                            status_code=status)
+            return Template(
+                "integrations/index.html", context=await _context(actor, connect_error=exc.message), status_code=status
+            )
         run = await services.start_backfill(actor.workspace_id, connection.stripe_account_id)
         run_backfill(run.id)  # enqueued after the rows above are committed, so the worker sees them
         return Redirect("/dashboard/integrations?connected=stripe", status_code=303)
@@ -110,8 +125,11 @@ class IntegrationsController(Controller):
             confirm_disconnect.schedule((result.connection.id,), delay=DISCONNECT_RETRY_DELAY)
             message, category, status = UNCONFIRMED_MESSAGE.format(**names), "warning", 202
         if is_partial(request):
-            return Template("integrations/_stripe_card.html", status_code=status,
-                            context=await _context(actor, notice=message, notice_category=category))
+            return Template(
+                "integrations/_stripe_card.html",
+                status_code=status,
+                context=await _context(actor, notice=message, notice_category=category),
+            )
         flash(request, message, category)
         return Redirect("/dashboard/integrations", status_code=303)
 

@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 # stripe account acct_..., or that account does not exist."). The same code also means our own credentials are
 # wrong, which must not pass for a confirmation, hence the wording check.
 ALREADY_UNLINKED = "not connected"
-LOST_RACE_REASON = ("Linked by a second Connect Stripe that finished at the same moment as another one; "
-                    "unlinked at Stripe again.")
+LOST_RACE_REASON = (
+    "Linked by a second Connect Stripe that finished at the same moment as another one; unlinked at Stripe again."
+)
 
 
 async def deauthorize(account_id: str) -> bool:
@@ -42,24 +43,26 @@ async def deauthorize(account_id: str) -> bool:
         if ALREADY_UNLINKED in (exc.user_message or ""):
             log.info("stripe says %s was already unlinked", account_id)
             return True
-        log.warning("stripe refused to deauthorize %s: invalid_client (check STRIPE_CLIENT_ID / STRIPE_SECRET_KEY)",
-                    account_id)
+        log.warning(
+            "stripe refused to deauthorize %s: invalid_client (check STRIPE_CLIENT_ID / STRIPE_SECRET_KEY)", account_id
+        )
         return False
     except stripe.StripeError as exc:
-        log.warning("stripe deauthorize for %s failed: %s %s", account_id, exc.http_status or "-",
-                    type(exc).__name__)
+        log.warning("stripe deauthorize for %s failed: %s %s", account_id, exc.http_status or "-", type(exc).__name__)
         return False
     return True
 
 
 async def mark_disconnected(connection_id: int, reason: str) -> None:
-    await StripeConnection.update({
-        StripeConnection.status: ConnectionStatus.disconnected.value,
-        StripeConnection.status_reason: reason,
-        StripeConnection.disconnected_at: utcnow(),
-        StripeConnection.access_token_enc: "",
-        StripeConnection.refresh_token_enc: "",
-    }).where(StripeConnection.id == connection_id)
+    await StripeConnection.update(
+        {
+            StripeConnection.status: ConnectionStatus.disconnected.value,
+            StripeConnection.status_reason: reason,
+            StripeConnection.disconnected_at: utcnow(),
+            StripeConnection.access_token_enc: "",
+            StripeConnection.refresh_token_enc: "",
+        }
+    ).where(StripeConnection.id == connection_id)
 
 
 async def confirm_disconnect(connection_id: int) -> bool:
@@ -68,14 +71,20 @@ async def confirm_disconnect(connection_id: int) -> bool:
     When the same account has since been connected again (here or elsewhere), that newer link is the one Stripe
     holds; unlinking it would cut off the new connection, so the pending one is settled without asking Stripe.
     """
-    row = await StripeConnection.objects().where(
-        (StripeConnection.id == connection_id)
-        & (StripeConnection.status == ConnectionStatus.disconnect_pending.value)).first()
+    row = (
+        await StripeConnection.objects()
+        .where(
+            (StripeConnection.id == connection_id)
+            & (StripeConnection.status == ConnectionStatus.disconnect_pending.value)
+        )
+        .first()
+    )
     if row is None:
         return True
     relinked = await StripeConnection.exists().where(
         (StripeConnection.stripe_account_id == row.stripe_account_id)
-        & (StripeConnection.status == ConnectionStatus.connected.value))
+        & (StripeConnection.status == ConnectionStatus.connected.value)
+    )
     if not relinked and not await deauthorize(row.stripe_account_id):
         return False
     # The reason was written when the disconnect was asked for ("Disconnected by ..."); it stays the reason.
@@ -85,8 +94,11 @@ async def confirm_disconnect(connection_id: int) -> bool:
 
 async def pending_disconnects() -> list[int]:
     """Connections still waiting for Stripe to confirm their unlink, oldest first."""
-    rows = await StripeConnection.select(StripeConnection.id).where(
-        StripeConnection.status == ConnectionStatus.disconnect_pending.value).order_by(StripeConnection.id)
+    rows = (
+        await StripeConnection.select(StripeConnection.id)
+        .where(StripeConnection.status == ConnectionStatus.disconnect_pending.value)
+        .order_by(StripeConnection.id)
+    )
     return [row["id"] for row in rows]
 
 
@@ -99,16 +111,23 @@ async def release_lost_link(workspace_id: int, user_id: int, account_id: str, to
     Returns:
         The pending connection's id when Stripe did not confirm yet (retry it), else None.
     """
-    if await StripeConnection.exists().where((StripeConnection.stripe_account_id == account_id)
-                                             & (StripeConnection.status == ConnectionStatus.connected.value)):
+    if await StripeConnection.exists().where(
+        (StripeConnection.stripe_account_id == account_id)
+        & (StripeConnection.status == ConnectionStatus.connected.value)
+    ):
         return None
     row = StripeConnection(
-        workspace=workspace_id, stripe_account_id=account_id, account_name=account_id,
-        livemode=bool(token.get("livemode")), scope=token.get("scope") or "read_write",
+        workspace=workspace_id,
+        stripe_account_id=account_id,
+        account_name=account_id,
+        livemode=bool(token.get("livemode")),
+        scope=token.get("scope") or "read_write",
         access_token_enc=encrypt_secret(token.get("access_token") or ""),
         refresh_token_enc=encrypt_secret(token.get("refresh_token") or ""),
-        status=ConnectionStatus.disconnect_pending.value, status_reason=LOST_RACE_REASON,
-        connected_by=user_id, connected_at=utcnow(),
+        status=ConnectionStatus.disconnect_pending.value,
+        status_reason=LOST_RACE_REASON,
+        connected_by=user_id,
+        connected_at=utcnow(),
     )
     await row.save()
     log.info("workspace %s lost a connect race; unlinking %s at stripe", workspace_id, account_id)

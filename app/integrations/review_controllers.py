@@ -23,8 +23,12 @@ async def _row_done(request: Request, actor: Actor, customer_id: str, message: s
     if not is_partial(request):
         flash(request, message, "success")
         return Redirect(GRID_URL, status_code=303)
-    context = {"actor": actor, "row": await review.customer_row(actor, customer_id), "message": message,
-               "counts": await review.review_counts(actor.workspace_id)}
+    context = {
+        "actor": actor,
+        "row": await review.customer_row(actor, customer_id),
+        "message": message,
+        "counts": await review.review_counts(actor.workspace_id),
+    }
     return Template("integrations/_unmatched_row.html", context=context, headers=VARY)
 
 
@@ -33,16 +37,22 @@ class ReviewController(Controller):
     include_in_schema = False
 
     @get("/", name="integrations:unmatched")
-    async def index(self, request: Request, actor: CurrentActor, q: FromQuery[str] = "",
-                    page: FromQuery[int] = 1) -> Template:
+    async def index(
+        self, request: Request, actor: CurrentActor, q: FromQuery[str] = "", page: FromQuery[int] = 1
+    ) -> Template:
         """Unmatched customers with invoice totals and suggestions; search and pages swap only the rows."""
         listing = await review.list_unmatched(actor, q, page)
-        return page_or_fragment(request, "integrations/unmatched.html", "integrations/_unmatched_rows.html",
-                                {"actor": actor, "listing": listing, "counts": listing.counts})
+        return page_or_fragment(
+            request,
+            "integrations/unmatched.html",
+            "integrations/_unmatched_rows.html",
+            {"actor": actor, "listing": listing, "counts": listing.counts},
+        )
 
     @get("/clients", name="integrations:unmatched_clients")
-    async def client_options(self, request: Request, actor: CurrentActor, q: FromQuery[str] = "",
-                             client: FromQuery[str] = "") -> Response:
+    async def client_options(
+        self, request: Request, actor: CurrentActor, q: FromQuery[str] = "", client: FromQuery[str] = ""
+    ) -> Response:
         """Options for the client picker's datalist, narrowed as the person types (the row's input is `client`)."""
         if not is_partial(request):
             return Redirect(GRID_URL, status_code=303)  # only the picker asks for this; people belong on the grid
@@ -50,15 +60,17 @@ class ReviewController(Controller):
         return Template("integrations/_client_options.html", context={"clients": clients}, headers=VARY)
 
     @post("/{customer_id:str}/map", name="integrations:unmatched_map")
-    async def map_one(self, request: Request, actor: CurrentActor, customer_id: FromPath[str],
-                      data: Form[MapForm]) -> Response:
+    async def map_one(
+        self, request: Request, actor: CurrentActor, customer_id: FromPath[str], data: Form[MapForm]
+    ) -> Response:
         """Map one customer to an existing client (a manual mapping, kept across re-syncs)."""
         _, name = await review.map_customers(actor, [customer_id], data.client)
         return await _row_done(request, actor, customer_id, f"Mapped to {name}.")
 
     @post("/{customer_id:str}/create", name="integrations:unmatched_create")
-    async def create_client(self, request: Request, actor: CurrentActor, customer_id: FromPath[str],
-                            data: Form[CreateClientForm]) -> Response:
+    async def create_client(
+        self, request: Request, actor: CurrentActor, customer_id: FromPath[str], data: Form[CreateClientForm]
+    ) -> Response:
         """Create a client from this customer (prefilled, editable) and map the customer to it."""
         _, name = await review.create_client_from(actor, customer_id, data.name, data.email, data.domain)
         return await _row_done(request, actor, customer_id, f"Created client {name}.")
@@ -97,8 +109,7 @@ class SummaryController(Controller):
         if not is_partial(request):
             return Redirect("/dashboard/integrations", status_code=303)
         summary = await insights.summary_card(actor.workspace_id)
-        return Template("integrations/_summary_card.html", context={"actor": actor, "summary": summary},
-                        headers=VARY)
+        return Template("integrations/_summary_card.html", context={"actor": actor, "summary": summary}, headers=VARY)
 
     @post("/dismiss", name="integrations:summary_dismiss")
     async def dismiss(self, request: Request, actor: CurrentActor) -> Response:
@@ -109,5 +120,4 @@ class SummaryController(Controller):
         if not is_partial(request):
             return Redirect("/dashboard/integrations", status_code=303)
         summary = await insights.summary_card(actor.workspace_id)
-        return Template("integrations/_summary_card.html", context={"actor": actor, "summary": summary},
-                        headers=VARY)
+        return Template("integrations/_summary_card.html", context={"actor": actor, "summary": summary}, headers=VARY)

@@ -21,20 +21,29 @@ from app.workspaces.services import Actor
 log = logging.getLogger(__name__)
 
 STATE_LIFETIME = timedelta(minutes=15)
-DENIED_MESSAGE = ("You didn't connect Stripe: the request was declined on Stripe's page. "
-                  "Nothing changed. Click Connect Stripe to try again.")
-BAD_STATE_MESSAGE = ("This Stripe connection link has expired or was already used. "
-                     "Nothing changed. Click Connect Stripe to start again.")
-EXCHANGE_FAILED_MESSAGE = ("Stripe didn't accept the connection (the authorization code was invalid or expired). "
-                           "Nothing changed. Click Connect Stripe to try again.")
-ALREADY_LINKED_MESSAGE = ("That Stripe account is already connected to another ClientPulse workspace. "
-                          "One Stripe account can serve one workspace: disconnect it there first, "
-                          "or pick another account in Stripe's account switcher.")
-ALREADY_CONNECTED_MESSAGE = ("This workspace is already connected to Stripe account {account}. "
-                             "Disconnect it first to connect a different one.")
+DENIED_MESSAGE = (
+    "You didn't connect Stripe: the request was declined on Stripe's page. "
+    "Nothing changed. Click Connect Stripe to try again."
+)
+BAD_STATE_MESSAGE = (
+    "This Stripe connection link has expired or was already used. Nothing changed. Click Connect Stripe to start again."
+)
+EXCHANGE_FAILED_MESSAGE = (
+    "Stripe didn't accept the connection (the authorization code was invalid or expired). "
+    "Nothing changed. Click Connect Stripe to try again."
+)
+ALREADY_LINKED_MESSAGE = (
+    "That Stripe account is already connected to another ClientPulse workspace. "
+    "One Stripe account can serve one workspace: disconnect it there first, "
+    "or pick another account in Stripe's account switcher."
+)
+ALREADY_CONNECTED_MESSAGE = (
+    "This workspace is already connected to Stripe account {account}. Disconnect it first to connect a different one."
+)
 REVOKED_REASON = "Access was revoked from Stripe's dashboard. Reconnect to resume syncing."
-SYNC_REVOKED_REASON = ("Stripe no longer lets ClientPulse read this account (access was revoked). "
-                       "Reconnect Stripe to resume syncing.")
+SYNC_REVOKED_REASON = (
+    "Stripe no longer lets ClientPulse read this account (access was revoked). Reconnect Stripe to resume syncing."
+)
 PURGE_PAUSE_REASON = "{who} purged the data pulled from Stripe."
 
 
@@ -63,9 +72,13 @@ class StripeCard:
 
 
 async def current_connection(workspace_id: int) -> StripeConnection | None:
-    return await StripeConnection.objects().where(
-        (StripeConnection.workspace == workspace_id) & (StripeConnection.status == ConnectionStatus.connected.value)
-    ).first()
+    return (
+        await StripeConnection.objects()
+        .where(
+            (StripeConnection.workspace == workspace_id) & (StripeConnection.status == ConnectionStatus.connected.value)
+        )
+        .first()
+    )
 
 
 async def card(actor: Actor) -> StripeCard:
@@ -73,9 +86,14 @@ async def card(actor: Actor) -> StripeCard:
     if connection is not None:
         return StripeCard("connected", connection, connection)
     # A lost connect race leaves a row behind only to finish unlinking it; it was never this workspace's connection.
-    last = await StripeConnection.objects().where(
-        (StripeConnection.workspace == actor.workspace_id) & (StripeConnection.status_reason != LOST_RACE_REASON)
-    ).order_by(StripeConnection.id, ascending=False).first()
+    last = (
+        await StripeConnection.objects()
+        .where(
+            (StripeConnection.workspace == actor.workspace_id) & (StripeConnection.status_reason != LOST_RACE_REASON)
+        )
+        .order_by(StripeConnection.id, ascending=False)
+        .first()
+    )
     if last is not None and last.status == ConnectionStatus.disconnect_pending.value:
         return StripeCard("disconnect_pending", None, last)
     pending = await OAuthState.exists().where(
@@ -102,8 +120,15 @@ async def start_connect(actor: Actor, redirect_uri: str) -> str:
         raise Conflict(ALREADY_CONNECTED_MESSAGE.format(account=existing.stripe_account_id))
     token, token_hash = new_token()
     now = utcnow()
-    await OAuthState.insert(OAuthState(token_hash=token_hash, workspace=actor.workspace_id, user=actor.user.id,
-                                       created_at=now, expires_at=now + STATE_LIFETIME))
+    await OAuthState.insert(
+        OAuthState(
+            token_hash=token_hash,
+            workspace=actor.workspace_id,
+            user=actor.user.id,
+            created_at=now,
+            expires_at=now + STATE_LIFETIME,
+        )
+    )
     return platform_client().oauth.authorize_url(
         params={"response_type": "code", "scope": "read_write", "redirect_uri": redirect_uri, "state": token}
     )
@@ -113,13 +138,17 @@ async def _claim_state(actor: Actor, state: str) -> None:
     """Use up the state once; a missing, expired, reused or foreign state is refused."""
     if not state:
         raise ConnectError(BAD_STATE_MESSAGE)
-    claimed = await OAuthState.update({OAuthState.used_at: utcnow()}).where(
-        (OAuthState.token_hash == hash_token(state))
-        & OAuthState.used_at.is_null()
-        & (OAuthState.expires_at > utcnow())
-        & (OAuthState.workspace == actor.workspace_id)
-        & (OAuthState.user == actor.user.id)
-    ).returning(OAuthState.id)
+    claimed = (
+        await OAuthState.update({OAuthState.used_at: utcnow()})
+        .where(
+            (OAuthState.token_hash == hash_token(state))
+            & OAuthState.used_at.is_null()
+            & (OAuthState.expires_at > utcnow())
+            & (OAuthState.workspace == actor.workspace_id)
+            & (OAuthState.user == actor.user.id)
+        )
+        .returning(OAuthState.id)
+    )
     if not claimed:
         raise ConnectError(BAD_STATE_MESSAGE)
 
@@ -142,9 +171,11 @@ async def complete_connect(actor: Actor, state: str, code: str, error: str = "")
     if existing is not None:
         raise Conflict(ALREADY_CONNECTED_MESSAGE.format(account=existing.stripe_account_id))
     try:
-        token = (await anyio.to_thread.run_sync(
-            lambda: platform_client().oauth.token(params={"grant_type": "authorization_code", "code": code})
-        )).to_dict()
+        token = (
+            await anyio.to_thread.run_sync(
+                lambda: platform_client().oauth.token(params={"grant_type": "authorization_code", "code": code})
+            )
+        ).to_dict()
     except stripe.StripeError as exc:
         log.warning("stripe oauth token exchange failed: %s", type(exc).__name__)
         raise ConnectError(EXCHANGE_FAILED_MESSAGE) from None
@@ -170,21 +201,25 @@ async def complete_connect(actor: Actor, state: str, code: str, error: str = "")
     )
     try:
         await connection.save()
-    except Exception:  # noqa: BLE001 - a concurrent callback won the partial unique indexes
+    except Exception:
         existing = await current_connection(actor.workspace_id)
         if existing is not None:
             # Our code exchange linked the account at Stripe all the same: undo that unless the winner uses it.
             pending = await release_lost_link(actor.workspace_id, actor.user.id, account_id, token)
-            raise ConnectRaceLost(ALREADY_CONNECTED_MESSAGE.format(account=existing.stripe_account_id),
-                                  pending) from None
-        if await StripeConnection.exists().where((StripeConnection.stripe_account_id == account_id)
-                                                 & (StripeConnection.status == ConnectionStatus.connected.value)):
+            raise ConnectRaceLost(
+                ALREADY_CONNECTED_MESSAGE.format(account=existing.stripe_account_id), pending
+            ) from None
+        if await StripeConnection.exists().where(
+            (StripeConnection.stripe_account_id == account_id)
+            & (StripeConnection.status == ConnectionStatus.connected.value)
+        ):
             raise Conflict(ALREADY_LINKED_MESSAGE) from None
         raise
     # A disconnect of this account still waiting for Stripe must not unlink the link just made.
     for pending in await StripeConnection.select(StripeConnection.id).where(
-            (StripeConnection.stripe_account_id == account_id)
-            & (StripeConnection.status == ConnectionStatus.disconnect_pending.value)):
+        (StripeConnection.stripe_account_id == account_id)
+        & (StripeConnection.status == ConnectionStatus.disconnect_pending.value)
+    ):
         await confirm_disconnect(pending["id"])
     log.info("workspace %s connected stripe account %s", actor.workspace_id, account_id)
     return connection
@@ -198,8 +233,12 @@ async def _account_name(account_id: str) -> str:
         return account_id
     settings = account.get("settings") or {}
     profile = account.get("business_profile") or {}
-    return ((settings.get("dashboard") or {}).get("display_name") or profile.get("name") or account.get("email")
-            or account_id)
+    return (
+        (settings.get("dashboard") or {}).get("display_name")
+        or profile.get("name")
+        or account.get("email")
+        or account_id
+    )
 
 
 @dataclass(frozen=True)
@@ -222,10 +261,12 @@ async def disconnect(actor: Actor) -> Disconnect:
     if connection is None:
         raise NotFound("Stripe isn't connected to this workspace.")
     who = actor.user.name or actor.user.email
-    await StripeConnection.update({
-        StripeConnection.status: ConnectionStatus.disconnect_pending.value,
-        StripeConnection.status_reason: f"Disconnected by {who}. Data already pulled is kept.",
-    }).where(StripeConnection.id == connection.id)
+    await StripeConnection.update(
+        {
+            StripeConnection.status: ConnectionStatus.disconnect_pending.value,
+            StripeConnection.status_reason: f"Disconnected by {who}. Data already pulled is kept.",
+        }
+    ).where(StripeConnection.id == connection.id)
     return Disconnect(connection, await confirm_disconnect(connection.id))
 
 
@@ -245,18 +286,19 @@ async def handle_deauthorized(account_id: str, revoked_at: datetime | None = Non
         How many connections were marked disconnected (0 when we already knew).
     """
     where = (StripeConnection.stripe_account_id == account_id) & StripeConnection.status.is_in(
-        [ConnectionStatus.connected.value, ConnectionStatus.error.value, ConnectionStatus.disconnect_pending.value])
+        [ConnectionStatus.connected.value, ConnectionStatus.error.value, ConnectionStatus.disconnect_pending.value]
+    )
     if revoked_at is not None:
         # Stripe's times are whole seconds: a connection made within that second is not newer than the event.
         where &= StripeConnection.connected_at < revoked_at + timedelta(seconds=1)
-    rows = await StripeConnection.select(StripeConnection.id, StripeConnection.status,
-                                         StripeConnection.status_reason).where(where)
+    rows = await StripeConnection.select(
+        StripeConnection.id, StripeConnection.status, StripeConnection.status_reason
+    ).where(where)
     for row in rows:
         # A pending disconnect is what Stripe just confirmed: its own reason (who disconnected) stays.
         pending = row["status"] == ConnectionStatus.disconnect_pending.value
         await mark_disconnected(row["id"], row["status_reason"] if pending else REVOKED_REASON)
     return len(rows)
-
 
 
 async def start_backfill(workspace_id: int, account_id: str) -> SyncRun:
@@ -265,10 +307,16 @@ async def start_backfill(workspace_id: int, account_id: str) -> SyncRun:
     Returns:
         The new queued run, or the one already queued or running for this account (never two at once).
     """
-    active = await SyncRun.objects().where(
-        (SyncRun.workspace == workspace_id) & (SyncRun.account_id == account_id)
-        & SyncRun.status.is_in([SyncStatus.queued.value, SyncStatus.running.value])
-    ).order_by(SyncRun.id, ascending=False).first()
+    active = (
+        await SyncRun.objects()
+        .where(
+            (SyncRun.workspace == workspace_id)
+            & (SyncRun.account_id == account_id)
+            & SyncRun.status.is_in([SyncStatus.queued.value, SyncStatus.running.value])
+        )
+        .order_by(SyncRun.id, ascending=False)
+        .first()
+    )
     if active is not None:
         return active
     run = SyncRun(workspace=workspace_id, account_id=account_id, kind="backfill", created_at=utcnow())
@@ -278,22 +326,28 @@ async def start_backfill(workspace_id: int, account_id: str) -> SyncRun:
 
 async def mark_access_revoked(workspace_id: int, account_id: str) -> None:
     """Stripe refused the sync (revoked token, account_invalid): put the card in its reconnect state."""
-    await StripeConnection.update({
-        StripeConnection.status: ConnectionStatus.error.value,
-        StripeConnection.status_reason: SYNC_REVOKED_REASON,
-    }).where(
-        (StripeConnection.workspace == workspace_id) & (StripeConnection.stripe_account_id == account_id)
+    await StripeConnection.update(
+        {
+            StripeConnection.status: ConnectionStatus.error.value,
+            StripeConnection.status_reason: SYNC_REVOKED_REASON,
+        }
+    ).where(
+        (StripeConnection.workspace == workspace_id)
+        & (StripeConnection.stripe_account_id == account_id)
         & (StripeConnection.status == ConnectionStatus.connected.value)
     )
 
 
 async def pause_sync(workspace_id: int, who: str) -> None:
     """A purge: nothing is pulled or applied for the workspace's connections until the owner asks again."""
-    await StripeConnection.update({
-        StripeConnection.sync_paused_at: utcnow(),
-        StripeConnection.sync_paused_reason: PURGE_PAUSE_REASON.format(who=who),
-    }).where((StripeConnection.workspace == workspace_id)
-             & (StripeConnection.status != ConnectionStatus.disconnected.value))
+    await StripeConnection.update(
+        {
+            StripeConnection.sync_paused_at: utcnow(),
+            StripeConnection.sync_paused_reason: PURGE_PAUSE_REASON.format(who=who),
+        }
+    ).where(
+        (StripeConnection.workspace == workspace_id) & (StripeConnection.status != ConnectionStatus.disconnected.value)
+    )
 
 
 async def resume_sync(actor: Actor) -> SyncRun:
@@ -307,6 +361,7 @@ async def resume_sync(actor: Actor) -> SyncRun:
     connection = await current_connection(actor.workspace_id)
     if connection is None:
         raise NotFound("Stripe isn't connected to this workspace. Connect it on the Integrations page.")
-    await StripeConnection.update({StripeConnection.sync_paused_at: None, StripeConnection.sync_paused_reason: ""}
-                                  ).where(StripeConnection.id == connection.id)
+    await StripeConnection.update(
+        {StripeConnection.sync_paused_at: None, StripeConnection.sync_paused_reason: ""}
+    ).where(StripeConnection.id == connection.id)
     return await start_backfill(actor.workspace_id, connection.stripe_account_id)

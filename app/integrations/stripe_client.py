@@ -35,7 +35,9 @@ class ReadOnlyHTTPClient(HTTPXClient):
     def _check(method: str, url: str) -> None:
         if method.lower() != "get":
             # The URL is safe to show: it carries no secrets (those travel in headers).
-            raise WriteForbidden(f"ClientPulse only reads from connected Stripe accounts; refused {method.upper()} {url}")
+            raise WriteForbidden(
+                f"ClientPulse only reads from connected Stripe accounts; refused {method.upper()} {url}"
+            )
 
     def request(self, method: str, url: str, headers: Any, post_data: Any = None):
         self._check(method, url)
@@ -66,7 +68,7 @@ def platform_client(settings: Settings | None = None) -> stripe.StripeClient:
     )
 
 
-def read_only_client(account_id: str, settings: Settings | None = None) -> "ConnectedAccountReader":
+def read_only_client(account_id: str, settings: Settings | None = None) -> ConnectedAccountReader:
     """A client for one connected account that can only read."""
     settings = settings or get_settings()
     client = stripe.StripeClient(

@@ -11,15 +11,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import stripe
 
 from app.core.timeutil import utcnow
 from app.integrations import services
 from app.integrations.tables import StripeEvent
-from app.stripe_data import events as stripe_data_events
 from app.settings import get_settings
+from app.stripe_data import events as stripe_data_events
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ async def store(event: dict) -> StripeEvent | None:
     )
     try:
         await row.save()
-    except Exception:  # noqa: BLE001 - a concurrent delivery of the same id won the unique index
+    except Exception:
         if await StripeEvent.exists().where(StripeEvent.event_id == event_id):
             return None
         raise
@@ -93,7 +93,7 @@ async def _on_deauthorized(event: dict) -> None:
     account = event.get("account") or ""
     if account:
         created = event.get("created")
-        revoked_at = datetime.fromtimestamp(int(created), timezone.utc) if created else None
+        revoked_at = datetime.fromtimestamp(int(created), UTC) if created else None
         await services.handle_deauthorized(account, revoked_at)
 
 

@@ -46,8 +46,13 @@ class Budget(Protocol):
 class LocalBudget:
     """Token buckets in this process (thread-safe); blocks until both tokens are available."""
 
-    def __init__(self, per_second: int, per_endpoint: int, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        per_second: int,
+        per_endpoint: int,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.rates = (float(per_second), float(per_endpoint))
         self.clock, self.sleep = clock, sleep
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last refill)
@@ -65,7 +70,7 @@ class LocalBudget:
         while True:
             with self._lock:
                 now = self.clock()
-                wait = max(self._take(key, rate, now) for key, rate in zip(keys, self.rates))
+                wait = max(self._take(key, rate, now) for key, rate in zip(keys, self.rates, strict=True))
                 if wait == 0:
                     for key in keys:
                         tokens, last = self._buckets[key]
@@ -98,7 +103,7 @@ class RedisBudget:
     """The same buckets in Redis, updated atomically by a script, shared by every process."""
 
     def __init__(self, url: str, per_second: int, per_endpoint: int, prefix: str = "cp:stripe-budget") -> None:
-        import redis
+        import redis  # noqa: PLC0415 (only deployments on Redis load the client)
 
         self.redis = redis.Redis.from_url(url)
         self.script = self.redis.register_script(_REDIS_BUCKETS)
@@ -125,8 +130,9 @@ def _shared_budget(redis_url: str | None, per_second: int, per_endpoint: int) ->
 def budget_for(settings: Settings | None = None) -> Budget:
     """The budget every sync in this process shares (Redis-backed when REDIS_URL is set)."""
     settings = settings or get_settings()
-    return _shared_budget(settings.redis_url, settings.stripe_requests_per_second,
-                          settings.stripe_requests_per_endpoint)
+    return _shared_budget(
+        settings.redis_url, settings.stripe_requests_per_second, settings.stripe_requests_per_endpoint
+    )
 
 
 @dataclass(frozen=True)
@@ -204,8 +210,14 @@ def _retryable(exc: stripe.StripeError) -> bool:
 class BudgetedReader:
     """GETs through the read-only client, within the account's budget, retrying what Stripe says to retry."""
 
-    def __init__(self, account_id: str, budget: Budget | None = None, retry: RetryPolicy | None = None,
-                 reader: ConnectedAccountReader | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        account_id: str,
+        budget: Budget | None = None,
+        retry: RetryPolicy | None = None,
+        reader: ConnectedAccountReader | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.account_id = account_id
         self.reader = reader or read_only_client(account_id)
         self.budget = budget or budget_for()
@@ -225,8 +237,13 @@ class BudgetedReader:
                 if is_revoked(exc):
                     raise AccessRevoked(f"{exc.http_status} {exc.code or ''}".strip()) from None
                 if not _retryable(exc) or attempt == self.retry.attempts:
-                    log.warning("stripe GET %s for %s failed: %s %s", endpoint, self.account_id,
-                                exc.http_status, type(exc).__name__)
+                    log.warning(
+                        "stripe GET %s for %s failed: %s %s",
+                        endpoint,
+                        self.account_id,
+                        exc.http_status,
+                        type(exc).__name__,
+                    )
                     raise _refusal(exc, endpoint) from None
                 delay = self.retry.delay(attempt, _seconds(_header(exc, "retry-after")))
                 self.retries += 1

@@ -19,9 +19,15 @@ DATA_URL = "/dashboard/settings/data"
 
 
 async def _context(actor: Actor, **extra: object) -> dict:
-    return {"actor": actor, "stored": await purging.stored_data(actor.workspace_id),
-            "connection": await integrations.current_connection(actor.workspace_id), "errors": {},
-            "purged": None, "confirm": "", **extra}
+    return {
+        "actor": actor,
+        "stored": await purging.stored_data(actor.workspace_id),
+        "connection": await integrations.current_connection(actor.workspace_id),
+        "errors": {},
+        "purged": None,
+        "confirm": "",
+        **extra,
+    }
 
 
 class DataController(Controller):
@@ -46,8 +52,9 @@ class DataController(Controller):
         if not is_partial(request):
             flash(request, message, "success")
             return Redirect(DATA_URL, status_code=303)
-        return Template("settings/_data_panel.html", context=await _context(actor, purged=message),
-                        headers={"Vary": "HX-Request"})
+        return Template(
+            "settings/_data_panel.html", context=await _context(actor, purged=message), headers={"Vary": "HX-Request"}
+        )
 
     @post("/sync", name="settings:data_sync")
     async def sync_again(self, request: Request, actor: CurrentActor) -> Redirect:

@@ -24,15 +24,38 @@ from app.stripe_data.tables import StripeInvoice, StripeInvoiceLine
 log = logging.getLogger(__name__)
 
 DATA_EVENT_TYPES = (
-    "customer.created", "customer.updated", "customer.deleted",
-    "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted",
-    "customer.subscription.paused", "customer.subscription.resumed", "customer.subscription.trial_will_end",
-    "invoice.created", "invoice.updated", "invoice.finalized", "invoice.paid", "invoice.payment_failed",
-    "invoice.payment_succeeded", "invoice.payment_action_required", "invoice.sent", "invoice.voided",
-    "invoice.marked_uncollectible", "invoice.overdue", "invoice.deleted",
-    "charge.succeeded", "charge.failed", "charge.captured", "charge.updated", "charge.pending", "charge.expired",
-    "charge.refunded", "charge.refund.updated",
-    "refund.created", "refund.updated", "refund.failed",
+    "customer.created",
+    "customer.updated",
+    "customer.deleted",
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "customer.subscription.paused",
+    "customer.subscription.resumed",
+    "customer.subscription.trial_will_end",
+    "invoice.created",
+    "invoice.updated",
+    "invoice.finalized",
+    "invoice.paid",
+    "invoice.payment_failed",
+    "invoice.payment_succeeded",
+    "invoice.payment_action_required",
+    "invoice.sent",
+    "invoice.voided",
+    "invoice.marked_uncollectible",
+    "invoice.overdue",
+    "invoice.deleted",
+    "charge.succeeded",
+    "charge.failed",
+    "charge.captured",
+    "charge.updated",
+    "charge.pending",
+    "charge.expired",
+    "charge.refunded",
+    "charge.refund.updated",
+    "refund.created",
+    "refund.updated",
+    "refund.failed",
 )
 
 
@@ -69,11 +92,16 @@ async def writing(workspace_id: int, account_id: str) -> AsyncIterator[None]:
     Keep Stripe requests out of the block: the lock is held for its whole length.
     """
     async with StripeConnection._meta.db.transaction():
-        held = await StripeConnection.update({StripeConnection.status: ConnectionStatus.connected.value}).where(
-            (StripeConnection.workspace == workspace_id) & (StripeConnection.stripe_account_id == account_id)
-            & (StripeConnection.status == ConnectionStatus.connected.value)
-            & StripeConnection.sync_paused_at.is_null()
-        ).returning(StripeConnection.id)
+        held = (
+            await StripeConnection.update({StripeConnection.status: ConnectionStatus.connected.value})
+            .where(
+                (StripeConnection.workspace == workspace_id)
+                & (StripeConnection.stripe_account_id == account_id)
+                & (StripeConnection.status == ConnectionStatus.connected.value)
+                & StripeConnection.sync_paused_at.is_null()
+            )
+            .returning(StripeConnection.id)
+        )
         if not held:
             raise SyncStopped(f"workspace {workspace_id} is not syncing {account_id}")
         yield
@@ -94,10 +122,12 @@ async def apply_event(workspace_id: int, account_id: str, event: dict, reader: B
     if event["type"] == "invoice.deleted":
         async with writing(workspace_id, account_id):
             # Only drafts can be deleted; they leave no trace in Stripe, so none here either.
-            await StripeInvoiceLine.delete().where((StripeInvoiceLine.workspace == workspace_id)
-                                                   & (StripeInvoiceLine.invoice_id == obj["id"]))
-            await StripeInvoice.delete().where((StripeInvoice.workspace == workspace_id)
-                                               & (StripeInvoice.stripe_id == obj["id"]))
+            await StripeInvoiceLine.delete().where(
+                (StripeInvoiceLine.workspace == workspace_id) & (StripeInvoiceLine.invoice_id == obj["id"])
+            )
+            await StripeInvoice.delete().where(
+                (StripeInvoice.workspace == workspace_id) & (StripeInvoice.stripe_id == obj["id"])
+            )
             await partials.clear(workspace_id, account_id, "invoice", obj["id"])
         return True
     lines = refused = None
@@ -114,8 +144,13 @@ async def apply_event(workspace_id: int, account_id: str, event: dict, reader: B
     return True
 
 
-async def retry_partials(workspace_id: int, account_id: str, reader: BudgetedReader, limit: int | None = None,
-                         tried_before: datetime | None = None) -> int:
+async def retry_partials(
+    workspace_id: int,
+    account_id: str,
+    reader: BudgetedReader,
+    limit: int | None = None,
+    tried_before: datetime | None = None,
+) -> int:
     """Read again what partial objects miss (at most `limit`); returns how many became complete.
 
     The invoice itself is read again too, so its lines are paged from its current state. Marks tried at or
@@ -126,15 +161,25 @@ async def retry_partials(workspace_id: int, account_id: str, reader: BudgetedRea
     for mark in await partials.due(workspace_id, account_id, limit or partials.RETRY_LIMIT, tried_before):
         try:
             if mark.object_type == "subscription":
-                obj, read = await asyncio.to_thread(reader.get, f"/v1/subscriptions/{mark.stripe_id}",
-                                                    expand=list(partials.DISCOUNTS_EXPAND)), None
+                obj, read = (
+                    await asyncio.to_thread(
+                        reader.get, f"/v1/subscriptions/{mark.stripe_id}", expand=list(partials.DISCOUNTS_EXPAND)
+                    ),
+                    None,
+                )
             else:
                 obj = await asyncio.to_thread(reader.get, f"/v1/invoices/{mark.stripe_id}")
                 read = await partials.read_lines(reader, obj)
         except StripeRefused as exc:
             async with writing(workspace_id, account_id):
-                await partials.record(workspace_id, account_id, mark.object_type, mark.stripe_id, mark.what,
-                                      partials.Refusal(exc.status, exc.code, exc.stripe_message))
+                await partials.record(
+                    workspace_id,
+                    account_id,
+                    mark.object_type,
+                    mark.stripe_id,
+                    mark.what,
+                    partials.Refusal(exc.status, exc.code, exc.stripe_message),
+                )
             continue
         except StripeUnavailable:
             log.warning("stripe kept failing while retrying partial objects of %s; next catch-up", account_id)
@@ -161,8 +206,9 @@ async def handle(event: dict) -> None:
             await apply_event(workspace_id, account_id, event)
         except SyncStopped:
             # Paused or disconnected since the check above: dropped, like an event for an unconnected account.
-            log.info("ignoring stripe event %s: workspace %s stopped syncing %s", event.get("id"), workspace_id,
-                     account_id)
+            log.info(
+                "ignoring stripe event %s: workspace %s stopped syncing %s", event.get("id"), workspace_id, account_id
+            )
 
 
-HANDLERS: dict[str, Callable[[dict], Awaitable[None]]] = {name: handle for name in DATA_EVENT_TYPES}
+HANDLERS: dict[str, Callable[[dict], Awaitable[None]]] = dict.fromkeys(DATA_EVENT_TYPES, handle)

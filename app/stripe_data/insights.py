@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.core import fx
 from app.core.timeutil import utcnow
@@ -67,7 +67,7 @@ def _moment(value: object) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _loaded(raw: object) -> dict:
@@ -84,8 +84,10 @@ def _client_filter(client_ids: list[int] | None, column: str) -> tuple[str, list
     return f" AND {column} IN ({', '.join('{}' for _ in client_ids)})", list(client_ids)
 
 
-_MATCH_JOIN = ("JOIN customer_match m ON m.workspace = {t}.workspace AND m.account_id = {t}.account_id "
-               "AND m.customer_id = {t}.customer_id AND m.client IS NOT NULL")
+_MATCH_JOIN = (
+    "JOIN customer_match m ON m.workspace = {t}.workspace AND m.account_id = {t}.account_id "
+    "AND m.customer_id = {t}.customer_id AND m.client IS NOT NULL"
+)
 
 _REVENUE_SQL = (
     "SELECT m.client AS client, c.currency AS currency, SUM(c.amount - CASE WHEN COALESCE(r.refunded, 0) > "
@@ -116,12 +118,14 @@ _OLDEST_OVERDUE_SQL = (
 
 _SUBSCRIPTION_SQL = (
     "SELECT m.client AS client, s.currency AS currency, s.raw AS raw FROM stripe_subscription s "
-    + _MATCH_JOIN.format(t="s") + " WHERE s.workspace = {} AND s.status IN ('active', 'past_due')"
+    + _MATCH_JOIN.format(t="s")
+    + " WHERE s.workspace = {} AND s.status IN ('active', 'past_due')"
 )
 
 
-async def client_insights(workspace_id: int, tz_name: str, currency: str, client_ids: list[int] | None = None,
-                          now: datetime | None = None) -> dict[int, ClientInsight]:
+async def client_insights(
+    workspace_id: int, tz_name: str, currency: str, client_ids: list[int] | None = None, now: datetime | None = None
+) -> dict[int, ClientInsight]:
     """Money facts for some (or all, when `client_ids` is None) clients of a workspace, in three grouped queries.
 
     Args:
@@ -163,16 +167,21 @@ async def client_insights(workspace_id: int, tz_name: str, currency: str, client
             item.last_invoice_at = last
     for row in await run_sql(_OLDEST_OVERDUE_SQL + where + ") oldest WHERE position = 1", workspace_id, cutoff, *ids):
         item = insight(row["client"])
-        item.lateness = lateness(row["collection_method"], _moment(row["counts_from"]),
-                                 _moment(row["next_payment_attempt"]), tz_name, now)
+        item.lateness = lateness(
+            row["collection_method"], _moment(row["counts_from"]), _moment(row["next_payment_attempt"]), tz_name, now
+        )
     at = now or utcnow()
     for row in await run_sql(_SUBSCRIPTION_SQL + where, workspace_id, *ids):
         insight(row["client"])
         add(row["client"], "mrr", row["currency"], mrr.monthly_amount(_loaded(row["raw"]), at))
     for client_id, measures in per_client.items():
         item = result[client_id]
-        for measure, attribute in (("revenue", "lifetime_revenue"), ("open", "open_balance"),
-                                   ("overdue", "overdue_amount"), ("mrr", "mrr")):
+        for measure, attribute in (
+            ("revenue", "lifetime_revenue"),
+            ("open", "open_balance"),
+            ("overdue", "overdue_amount"),
+            ("mrr", "mrr"),
+        ):
             total, unknown = fx.total_in(measures.get(measure, {}), currency)
             setattr(item, attribute, total)
             item.unconverted |= unknown
@@ -195,8 +204,11 @@ async def _summary_account(workspace_id: int) -> str:
     """The connected account, else the last one ever linked (its data stays after a disconnect)."""
     from app.integrations.tables import ConnectionStatus, StripeConnection  # noqa: PLC0415 (avoid an import cycle)
 
-    rows = await StripeConnection.select(StripeConnection.stripe_account_id, StripeConnection.status).where(
-        StripeConnection.workspace == workspace_id).order_by(StripeConnection.id, ascending=False)
+    rows = (
+        await StripeConnection.select(StripeConnection.stripe_account_id, StripeConnection.status)
+        .where(StripeConnection.workspace == workspace_id)
+        .order_by(StripeConnection.id, ascending=False)
+    )
     connected = [r for r in rows if r["status"] == ConnectionStatus.connected.value]
     return (connected or rows or [{"stripe_account_id": ""}])[0]["stripe_account_id"]
 
@@ -219,22 +231,39 @@ async def summary_card(workspace_id: int, account_id: str | None = None) -> Summ
     scope = (StripeInvoice.workspace == workspace_id) & (StripeInvoice.account_id == account_id)
     invoices = await StripeInvoice.count().where(scope)
     matched_customers = CustomerMatch.select(CustomerMatch.customer_id).where(
-        (CustomerMatch.workspace == workspace_id) & (CustomerMatch.account_id == account_id)
-        & CustomerMatch.client.is_not_null())
+        (CustomerMatch.workspace == workspace_id)
+        & (CustomerMatch.account_id == account_id)
+        & CustomerMatch.client.is_not_null()
+    )
     matched = await StripeInvoice.count().where(scope & StripeInvoice.customer_id.is_in(matched_customers))
     runs = SyncRun.select(SyncRun.status, SyncRun.finished_at).where(
-        (SyncRun.workspace == workspace_id) & (SyncRun.account_id == account_id))
+        (SyncRun.workspace == workspace_id) & (SyncRun.account_id == account_id)
+    )
     syncing = bool(await runs.where(SyncRun.status.is_in(["queued", "running"])).first())
-    last_done = await SyncRun.select(SyncRun.finished_at).where(
-        (SyncRun.workspace == workspace_id) & (SyncRun.account_id == account_id) & SyncRun.finished_at.is_not_null()
-    ).order_by(SyncRun.finished_at, ascending=False).first()
-    checkpoint = await SyncCheckpoint.select(SyncCheckpoint.summary_dismissed_at).where(
-        (SyncCheckpoint.workspace == workspace_id) & (SyncCheckpoint.account_id == account_id)).first()
+    last_done = (
+        await SyncRun.select(SyncRun.finished_at)
+        .where(
+            (SyncRun.workspace == workspace_id) & (SyncRun.account_id == account_id) & SyncRun.finished_at.is_not_null()
+        )
+        .order_by(SyncRun.finished_at, ascending=False)
+        .first()
+    )
+    checkpoint = (
+        await SyncCheckpoint.select(SyncCheckpoint.summary_dismissed_at)
+        .where((SyncCheckpoint.workspace == workspace_id) & (SyncCheckpoint.account_id == account_id))
+        .first()
+    )
     dismissed = checkpoint["summary_dismissed_at"] if checkpoint else None
     finished = last_done["finished_at"] if last_done else None
     visible = invoices > 0 and (dismissed is None or (finished is not None and finished > dismissed))
-    return SummaryCard(account_id=account_id, invoices=invoices, matched_invoices=matched,
-                       unmatched_customers=await unmatched_count(workspace_id), syncing=syncing, visible=visible)
+    return SummaryCard(
+        account_id=account_id,
+        invoices=invoices,
+        matched_invoices=matched,
+        unmatched_customers=await unmatched_count(workspace_id),
+        syncing=syncing,
+        visible=visible,
+    )
 
 
 async def dismiss_summary(workspace_id: int, account_id: str) -> None:
@@ -242,15 +271,20 @@ async def dismiss_summary(workspace_id: int, account_id: str) -> None:
     from app.stripe_data.tables import SyncCheckpoint  # noqa: PLC0415
 
     now = utcnow()
-    updated = await SyncCheckpoint.update({SyncCheckpoint.summary_dismissed_at: now}).where(
-        (SyncCheckpoint.workspace == workspace_id) & (SyncCheckpoint.account_id == account_id)
-    ).returning(SyncCheckpoint.id)
+    updated = (
+        await SyncCheckpoint.update({SyncCheckpoint.summary_dismissed_at: now})
+        .where((SyncCheckpoint.workspace == workspace_id) & (SyncCheckpoint.account_id == account_id))
+        .returning(SyncCheckpoint.id)
+    )
     if not updated:
         # The sync usually creates the checkpoint; if it hasn't yet, ours must not clash with it (unique key).
-        await SyncCheckpoint.insert(SyncCheckpoint(workspace=workspace_id, account_id=account_id,
-                                                   summary_dismissed_at=now)).on_conflict(
-            target=(SyncCheckpoint.workspace, SyncCheckpoint.account_id), action="DO UPDATE",
-            values=[SyncCheckpoint.summary_dismissed_at])
+        await SyncCheckpoint.insert(
+            SyncCheckpoint(workspace=workspace_id, account_id=account_id, summary_dismissed_at=now)
+        ).on_conflict(
+            target=(SyncCheckpoint.workspace, SyncCheckpoint.account_id),
+            action="DO UPDATE",
+            values=[SyncCheckpoint.summary_dismissed_at],
+        )
 
 
 def stripe_invoice_url(account_id: str, invoice_id: str, livemode: bool) -> str:
@@ -270,19 +304,39 @@ async def client_invoices(workspace_id: int, client_id: int, limit: int = 100) -
     from app.stripe_data.tables import CustomerMatch, StripeInvoice  # noqa: PLC0415
 
     matches = await CustomerMatch.select(CustomerMatch.account_id, CustomerMatch.customer_id).where(
-        (CustomerMatch.workspace == workspace_id) & (CustomerMatch.client == client_id))
+        (CustomerMatch.workspace == workspace_id) & (CustomerMatch.client == client_id)
+    )
     if not matches:
         return []
-    livemode = {r["stripe_account_id"]: r["livemode"] for r in await StripeConnection.select(
-        StripeConnection.stripe_account_id, StripeConnection.livemode).where(StripeConnection.workspace == workspace_id)}
+    livemode = {
+        r["stripe_account_id"]: r["livemode"]
+        for r in await StripeConnection.select(StripeConnection.stripe_account_id, StripeConnection.livemode).where(
+            StripeConnection.workspace == workspace_id
+        )
+    }
     pairs = {(m["account_id"], m["customer_id"]) for m in matches}
-    rows = await StripeInvoice.select(
-        StripeInvoice.stripe_id, StripeInvoice.account_id, StripeInvoice.customer_id, StripeInvoice.number,
-        StripeInvoice.status, StripeInvoice.currency, StripeInvoice.total, StripeInvoice.amount_paid,
-        StripeInvoice.amount_remaining, StripeInvoice.created, StripeInvoice.due_date,
-    ).where((StripeInvoice.workspace == workspace_id)
+    rows = (
+        await StripeInvoice.select(
+            StripeInvoice.stripe_id,
+            StripeInvoice.account_id,
+            StripeInvoice.customer_id,
+            StripeInvoice.number,
+            StripeInvoice.status,
+            StripeInvoice.currency,
+            StripeInvoice.total,
+            StripeInvoice.amount_paid,
+            StripeInvoice.amount_remaining,
+            StripeInvoice.created,
+            StripeInvoice.due_date,
+        )
+        .where(
+            (StripeInvoice.workspace == workspace_id)
             & StripeInvoice.customer_id.is_in(sorted({c for _, c in pairs}))
-            & (StripeInvoice.status != "draft")).order_by(StripeInvoice.created, ascending=False).limit(limit)
+            & (StripeInvoice.status != "draft")
+        )
+        .order_by(StripeInvoice.created, ascending=False)
+        .limit(limit)
+    )
     invoices = [row for row in rows if (row["account_id"], row["customer_id"]) in pairs]
     for row in invoices:
         row["url"] = stripe_invoice_url(row["account_id"], row["stripe_id"], bool(livemode.get(row["account_id"])))

@@ -1,4 +1,4 @@
-"""Matching Stripe customers to clients: exact email first, then company domain; never by free-mail; ambiguity goes to a person.
+"""Matching Stripe customers to clients: exact email, then company domain, never free-mail; ambiguity goes to a person.
 
 Rules, in order (the first that decides wins):
 1. Manual mappings and ignores are never touched here: a person decided, and re-syncs, rematches and
@@ -80,10 +80,12 @@ async def load_client_index(workspace_id: int) -> ClientIndex:
     """Every client email, domain and name of the workspace (archived clients included), in three queries."""
     index = ClientIndex()
     for row in await ClientEmail.select(ClientEmail.email, ClientEmail.client).where(
-            ClientEmail.workspace == workspace_id):
+        ClientEmail.workspace == workspace_id
+    ):
         index.emails[row["email"].lower()] = row["client"]
     for row in await ClientDomain.select(ClientDomain.domain, ClientDomain.client).where(
-            ClientDomain.workspace == workspace_id):
+        ClientDomain.workspace == workspace_id
+    ):
         index.domains.setdefault(row["domain"].lower(), set()).add(row["client"])
     for row in await Client.select(Client.id, Client.name).where(Client.workspace == workspace_id):
         index.by_name.setdefault(_name_key(row["name"]), set()).add(row["id"])
@@ -160,10 +162,16 @@ def decide(emails: Iterable[str], website_domain: str, name: str, index: ClientI
 
 async def _invoice_emails(workspace_id: int, account_id: str, customer_ids: list[str]) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
-    rows = await StripeInvoice.select(StripeInvoice.customer_id, StripeInvoice.customer_email).where(
-        (StripeInvoice.workspace == workspace_id) & (StripeInvoice.account_id == account_id)
-        & StripeInvoice.customer_id.is_in(customer_ids) & (StripeInvoice.customer_email != "")
-    ).distinct()
+    rows = (
+        await StripeInvoice.select(StripeInvoice.customer_id, StripeInvoice.customer_email)
+        .where(
+            (StripeInvoice.workspace == workspace_id)
+            & (StripeInvoice.account_id == account_id)
+            & StripeInvoice.customer_id.is_in(customer_ids)
+            & (StripeInvoice.customer_email != "")
+        )
+        .distinct()
+    )
     for row in rows:
         found.setdefault(row["customer_id"], set()).add(row["customer_email"])
     return found
@@ -180,8 +188,12 @@ def _suggestions_json(value: object) -> list:
 
 def _same(row: dict, decision: Decision) -> bool:
     wanted = [{"client": cid, "reason": why} for cid, why in decision.suggestions]
-    return (row["client"] == decision.client_id and row["method"] == decision.method
-            and row["reason"] == decision.reason and _suggestions_json(row["suggestions"]) == wanted)
+    return (
+        row["client"] == decision.client_id
+        and row["method"] == decision.method
+        and row["reason"] == decision.reason
+        and _suggestions_json(row["suggestions"]) == wanted
+    )
 
 
 async def rematch(workspace_id: int, account_id: str) -> MatchSummary:
@@ -199,19 +211,38 @@ async def rematch(workspace_id: int, account_id: str) -> MatchSummary:
     """
     summary = MatchSummary()
     index = await load_client_index(workspace_id)
-    existing = {row["customer_id"]: row for row in await CustomerMatch.select(
-        CustomerMatch.id, CustomerMatch.customer_id, CustomerMatch.client, CustomerMatch.method,
-        CustomerMatch.reason, CustomerMatch.ignored, CustomerMatch.suggestions,
-    ).where((CustomerMatch.workspace == workspace_id) & (CustomerMatch.account_id == account_id))}
+    existing = {
+        row["customer_id"]: row
+        for row in await CustomerMatch.select(
+            CustomerMatch.id,
+            CustomerMatch.customer_id,
+            CustomerMatch.client,
+            CustomerMatch.method,
+            CustomerMatch.reason,
+            CustomerMatch.ignored,
+            CustomerMatch.suggestions,
+        ).where((CustomerMatch.workspace == workspace_id) & (CustomerMatch.account_id == account_id))
+    }
     stale: list[int] = []
     fresh: list[CustomerMatch] = []
     last_id = 0
     while True:
-        customers = await StripeCustomer.select(
-            StripeCustomer.id, StripeCustomer.stripe_id, StripeCustomer.email, StripeCustomer.website_domain,
-            StripeCustomer.name,
-        ).where((StripeCustomer.workspace == workspace_id) & (StripeCustomer.account_id == account_id)
-                & (StripeCustomer.id > last_id)).order_by(StripeCustomer.id).limit(BATCH)
+        customers = (
+            await StripeCustomer.select(
+                StripeCustomer.id,
+                StripeCustomer.stripe_id,
+                StripeCustomer.email,
+                StripeCustomer.website_domain,
+                StripeCustomer.name,
+            )
+            .where(
+                (StripeCustomer.workspace == workspace_id)
+                & (StripeCustomer.account_id == account_id)
+                & (StripeCustomer.id > last_id)
+            )
+            .order_by(StripeCustomer.id)
+            .limit(BATCH)
+        )
         if not customers:
             break
         last_id = customers[-1]["id"]
@@ -233,11 +264,19 @@ async def rematch(workspace_id: int, account_id: str) -> MatchSummary:
                 continue
             if row is not None:
                 stale.append(row["id"])
-            fresh.append(CustomerMatch(
-                workspace=workspace_id, account_id=account_id, customer_id=customer["stripe_id"],
-                client=decision.client_id, method=decision.method, reason=decision.reason, ignored=False,
-                suggestions=[{"client": cid, "reason": why} for cid, why in decision.suggestions], updated_at=now,
-            ))
+            fresh.append(
+                CustomerMatch(
+                    workspace=workspace_id,
+                    account_id=account_id,
+                    customer_id=customer["stripe_id"],
+                    client=decision.client_id,
+                    method=decision.method,
+                    reason=decision.reason,
+                    ignored=False,
+                    suggestions=[{"client": cid, "reason": why} for cid, why in decision.suggestions],
+                    updated_at=now,
+                )
+            )
     summary.changed = len(fresh)
     await _write(stale, fresh)
     return summary
@@ -265,11 +304,12 @@ async def _write(stale: list[int], fresh: list[CustomerMatch]) -> None:
     async with CustomerMatch._meta.db.transaction():
         for start in range(0, len(stale), 500):
             await CustomerMatch.delete().where(
-                CustomerMatch.id.is_in(stale[start:start + 500])
-                & (CustomerMatch.method != MatchMethod.manual.value) & (CustomerMatch.ignored == False)  # noqa: E712
+                CustomerMatch.id.is_in(stale[start : start + 500])
+                & (CustomerMatch.method != MatchMethod.manual.value)
+                & (CustomerMatch.ignored == False)  # noqa: E712
             )
         for start in range(0, len(fresh), _WRITE_BATCH):
-            await CustomerMatch.insert(*fresh[start:start + _WRITE_BATCH]).on_conflict(
+            await CustomerMatch.insert(*fresh[start : start + _WRITE_BATCH]).on_conflict(
                 target=(CustomerMatch.workspace, CustomerMatch.account_id, CustomerMatch.customer_id),
                 action="DO NOTHING",
             )
@@ -281,6 +321,9 @@ async def rematch_workspace(workspace_id: int) -> dict[str, MatchSummary]:
     Returns:
         account id -> its MatchSummary; empty (one cheap query) when nothing was pulled from Stripe.
     """
-    rows = await StripeCustomer.select(StripeCustomer.account_id).where(
-        StripeCustomer.workspace == workspace_id).distinct()
+    rows = (
+        await StripeCustomer.select(StripeCustomer.account_id)
+        .where(StripeCustomer.workspace == workspace_id)
+        .distinct()
+    )
     return {row["account_id"]: await rematch(workspace_id, row["account_id"]) for row in rows}

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 COUNTING_STATUSES = frozenset({"active", "past_due"})
@@ -39,7 +39,7 @@ MONTHS_PER_UNIT = {"month": (1, 1), "year": (12, 1), "week": (12, 52), "day": (1
 
 def moment(value: int | None) -> datetime | None:
     """A Stripe Unix timestamp as an aware UTC datetime."""
-    return None if value is None else datetime.fromtimestamp(int(value), tz=timezone.utc)
+    return None if value is None else datetime.fromtimestamp(int(value), tz=UTC)
 
 
 def add_months(start: datetime, months: int) -> datetime:
@@ -160,8 +160,14 @@ def _amount_off(coupon: Mapping, currency: str) -> Decimal:
     return _decimal(coupon.get("amount_off")) or ZERO
 
 
-def _discounted(amounts: list[Decimal], items: list[Mapping], discounts: list, at: datetime, currency: str,
-                coupons: Mapping[str, Mapping] | None) -> list[Decimal]:
+def _discounted(
+    amounts: list[Decimal],
+    items: list[Mapping],
+    discounts: list,
+    at: datetime,
+    currency: str,
+    coupons: Mapping[str, Mapping] | None,
+) -> list[Decimal]:
     """`amounts` (per item, per month) after `discounts`, applied in order to the items each coupon applies to."""
     amounts = list(amounts)
     for discount in discounts:
@@ -215,8 +221,10 @@ def monthly_exact(subscription: Mapping, at: datetime, coupons: Mapping[str, Map
         return ZERO
     currency = subscription.get("currency") or ""
     items = _items(subscription)
-    amounts = [_discounted([item_monthly(item, currency)], [item], item.get("discounts") or [], at, currency,
-                           coupons)[0] for item in items]
+    amounts = [
+        _discounted([item_monthly(item, currency)], [item], item.get("discounts") or [], at, currency, coupons)[0]
+        for item in items
+    ]
     amounts = _discounted(amounts, items, subscription.get("discounts") or [], at, currency, coupons)
     return max(ZERO, sum(amounts, ZERO))
 

@@ -17,7 +17,7 @@ templates/clients/_overdue_help.html tells owners the same; change both together
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from app.core.timeutil import DATE_FORMAT, utcnow
@@ -56,7 +56,7 @@ def today_in(tz_name: str, now: datetime | None = None) -> date:
 
 def start_of_day(day: date, tz_name: str) -> datetime:
     """Midnight at the start of `day` in `tz_name`, as a UTC instant (what due dates are compared with)."""
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(tz_name)).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
 
 
 def days_overdue(due: datetime, tz_name: str, now: datetime | None = None) -> int:
@@ -85,8 +85,13 @@ class Lateness:
         return f"Payment failed {when}{retry}"
 
 
-def lateness(collection_method: str, counts_from: datetime, next_payment_attempt: datetime | None, tz_name: str,
-             now: datetime | None = None) -> Lateness:
+def lateness(
+    collection_method: str,
+    counts_from: datetime,
+    next_payment_attempt: datetime | None,
+    tz_name: str,
+    now: datetime | None = None,
+) -> Lateness:
     """The lateness of an invoice that overdue_sql() selected.
 
     Args:
@@ -101,5 +106,6 @@ def lateness(collection_method: str, counts_from: datetime, next_payment_attempt
     if collection_method == SEND_INVOICE:
         return Lateness(failed_payment=False, days=days)
     retry = next_payment_attempt if next_payment_attempt and next_payment_attempt > now else None
-    return Lateness(failed_payment=True, days=days,
-                    retry_on=retry.astimezone(ZoneInfo(tz_name)).date() if retry else None)
+    return Lateness(
+        failed_payment=True, days=days, retry_on=retry.astimezone(ZoneInfo(tz_name)).date() if retry else None
+    )

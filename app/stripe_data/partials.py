@@ -97,12 +97,15 @@ async def read_discounts(reader: BudgetedReader, subscription: dict) -> tuple[di
     subscription is read again with them expanded (outside `events.writing`, like invoice lines), which also gives
     its current state. A refusal returns the event's copy as it is, with the refusal, for a partial mark.
     """
-    if not any(isinstance(d, str) or isinstance((d.get("source") or {}).get("coupon"), str)
-               for d in subscription.get("discounts") or []):
+    if not any(
+        isinstance(d, str) or isinstance((d.get("source") or {}).get("coupon"), str)
+        for d in subscription.get("discounts") or []
+    ):
         return subscription, None
     try:
-        return await asyncio.to_thread(reader.get, f"/v1/subscriptions/{subscription['id']}",
-                                       expand=list(DISCOUNTS_EXPAND)), None
+        return await asyncio.to_thread(
+            reader.get, f"/v1/subscriptions/{subscription['id']}", expand=list(DISCOUNTS_EXPAND)
+        ), None
     except StripeRefused as exc:
         return subscription, Refusal(exc.status, exc.code, exc.stripe_message)
 
@@ -116,24 +119,45 @@ async def store_discounts(workspace_id: int, account_id: str, subscription_id: s
 
 
 def _key(workspace_id: int, account_id: str, object_type: str, stripe_id: str):
-    return ((StripePartialObject.workspace == workspace_id) & (StripePartialObject.account_id == account_id)
-            & (StripePartialObject.object_type == object_type) & (StripePartialObject.stripe_id == stripe_id))
+    return (
+        (StripePartialObject.workspace == workspace_id)
+        & (StripePartialObject.account_id == account_id)
+        & (StripePartialObject.object_type == object_type)
+        & (StripePartialObject.stripe_id == stripe_id)
+    )
 
 
-async def record(workspace_id: int, account_id: str, object_type: str, stripe_id: str, what: str,
-                 refusal: Refusal) -> None:
+async def record(
+    workspace_id: int, account_id: str, object_type: str, stripe_id: str, what: str, refusal: Refusal
+) -> None:
     """Mark the object partial, or note one more failed attempt on its mark."""
     now = utcnow()
-    changes = {StripePartialObject.what: what, StripePartialObject.error: refusal.text[:2000],
-               StripePartialObject.status_code: refusal.status, StripePartialObject.last_tried_at: now}
-    updated = await StripePartialObject.update(
-        {**changes, StripePartialObject.attempts: StripePartialObject.attempts + 1}
-    ).where(_key(workspace_id, account_id, object_type, stripe_id)).returning(StripePartialObject.id)
+    changes = {
+        StripePartialObject.what: what,
+        StripePartialObject.error: refusal.text[:2000],
+        StripePartialObject.status_code: refusal.status,
+        StripePartialObject.last_tried_at: now,
+    }
+    updated = (
+        await StripePartialObject.update({**changes, StripePartialObject.attempts: StripePartialObject.attempts + 1})
+        .where(_key(workspace_id, account_id, object_type, stripe_id))
+        .returning(StripePartialObject.id)
+    )
     if not updated:
-        await StripePartialObject.insert(StripePartialObject(
-            workspace=workspace_id, account_id=account_id, object_type=object_type, stripe_id=stripe_id, what=what,
-            error=refusal.text[:2000], status_code=refusal.status, first_seen_at=now, last_tried_at=now, attempts=1,
-        )).on_conflict(action="DO NOTHING")
+        await StripePartialObject.insert(
+            StripePartialObject(
+                workspace=workspace_id,
+                account_id=account_id,
+                object_type=object_type,
+                stripe_id=stripe_id,
+                what=what,
+                error=refusal.text[:2000],
+                status_code=refusal.status,
+                first_seen_at=now,
+                last_tried_at=now,
+                attempts=1,
+            )
+        ).on_conflict(action="DO NOTHING")
 
 
 async def clear(workspace_id: int, account_id: str, object_type: str, stripe_id: str) -> None:
@@ -143,12 +167,16 @@ async def clear(workspace_id: int, account_id: str, object_type: str, stripe_id:
 async def clear_many(workspace_id: int, account_id: str, object_type: str, stripe_ids: list[str]) -> None:
     if stripe_ids:
         await StripePartialObject.delete().where(
-            (StripePartialObject.workspace == workspace_id) & (StripePartialObject.account_id == account_id)
-            & (StripePartialObject.object_type == object_type) & StripePartialObject.stripe_id.is_in(stripe_ids))
+            (StripePartialObject.workspace == workspace_id)
+            & (StripePartialObject.account_id == account_id)
+            & (StripePartialObject.object_type == object_type)
+            & StripePartialObject.stripe_id.is_in(stripe_ids)
+        )
 
 
-async def due(workspace_id: int, account_id: str, limit: int = RETRY_LIMIT,
-              tried_before: datetime | None = None) -> list[StripePartialObject]:
+async def due(
+    workspace_id: int, account_id: str, limit: int = RETRY_LIMIT, tried_before: datetime | None = None
+) -> list[StripePartialObject]:
     """The marks to retry now: the longest untried first, at most `limit`, none tried since `tried_before`."""
     where = (StripePartialObject.workspace == workspace_id) & (StripePartialObject.account_id == account_id)
     if tried_before is not None:
@@ -182,6 +210,9 @@ async def summary(workspace_id: int, account_id: str) -> PartialSummary:
     """How many objects of the account are partial, and the first few of them (oldest first)."""
     where = (StripePartialObject.workspace == workspace_id) & (StripePartialObject.account_id == account_id)
     count = await StripePartialObject.count().where(where)
-    rows = await StripePartialObject.objects().where(where).order_by(StripePartialObject.first_seen_at).limit(
-        CARD_LIMIT) if count else []
+    rows = (
+        await StripePartialObject.objects().where(where).order_by(StripePartialObject.first_seen_at).limit(CARD_LIMIT)
+        if count
+        else []
+    )
     return PartialSummary(count, [PartialView(r.object_type, r.stripe_id, r.what, r.error, r.attempts) for r in rows])

@@ -56,6 +56,9 @@ async def sync_view(workspace_id: int, account_id: str | None = None) -> SyncVie
     streams = []
     for stream in STREAMS:
         state = progress.get(stream.name) or {}
-        streams.append(StreamView(stream.name, stream.label, int(state.get("count") or 0), state.get("estimate"),
-                                  bool(state.get("done"))))
+        streams.append(
+            StreamView(
+                stream.name, stream.label, int(state.get("count") or 0), state.get("estimate"), bool(state.get("done"))
+            )
+        )
     return SyncView(run, streams)

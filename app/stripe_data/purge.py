@@ -15,8 +15,18 @@ from app.core.errors import ValidationFailed
 from app.integrations.services import pause_sync
 from app.integrations.tables import ConnectionStatus, StripeConnection, StripeEvent
 from app.stripe_data.events import DATA_EVENT_TYPES
-from app.stripe_data.tables import (CustomerMatch, StripeCharge, StripeCustomer, StripeInvoice, StripeInvoiceLine,
-                                    StripePartialObject, StripeRefund, StripeSubscription, SyncCheckpoint, SyncRun)
+from app.stripe_data.tables import (
+    CustomerMatch,
+    StripeCharge,
+    StripeCustomer,
+    StripeInvoice,
+    StripeInvoiceLine,
+    StripePartialObject,
+    StripeRefund,
+    StripeSubscription,
+    SyncCheckpoint,
+    SyncRun,
+)
 from app.workspaces.services import Actor
 
 log = logging.getLogger(__name__)
@@ -48,20 +58,30 @@ class StoredData:
 
 async def stored_data(workspace_id: int) -> StoredData:
     """How many rows of each kind the workspace holds from Stripe (shown before purging)."""
-    counts = {label: await table.count().where(table.workspace == workspace_id)
-              for label, table in PULLED_TABLES.items()}
+    counts = {
+        label: await table.count().where(table.workspace == workspace_id) for label, table in PULLED_TABLES.items()
+    }
     return StoredData(counts=counts)
 
 
 async def _own_accounts(workspace_id: int) -> list[str]:
     """Accounts linked to this workspace and not currently connected to another one (their events are ours)."""
-    mine = {r["stripe_account_id"] for r in await StripeConnection.select(StripeConnection.stripe_account_id).where(
-        StripeConnection.workspace == workspace_id)}
+    mine = {
+        r["stripe_account_id"]
+        for r in await StripeConnection.select(StripeConnection.stripe_account_id).where(
+            StripeConnection.workspace == workspace_id
+        )
+    }
     if not mine:
         return []
-    elsewhere = {r["stripe_account_id"] for r in await StripeConnection.select(StripeConnection.stripe_account_id).where(
-        (StripeConnection.workspace != workspace_id) & StripeConnection.stripe_account_id.is_in(sorted(mine))
-        & (StripeConnection.status == ConnectionStatus.connected.value))}
+    elsewhere = {
+        r["stripe_account_id"]
+        for r in await StripeConnection.select(StripeConnection.stripe_account_id).where(
+            (StripeConnection.workspace != workspace_id)
+            & StripeConnection.stripe_account_id.is_in(sorted(mine))
+            & (StripeConnection.status == ConnectionStatus.connected.value)
+        )
+    }
     return sorted(mine - elsewhere)
 
 
@@ -96,7 +116,9 @@ async def purge(actor: Actor, confirmation: str) -> StoredData:
         for table in PULLED_TABLES.values():
             await table.delete().where(table.workspace == actor.workspace_id)
         if accounts:
-            await StripeEvent.delete().where(StripeEvent.account.is_in(accounts) & (
-                StripeEvent.processed_at.is_not_null() | StripeEvent.event_type.is_in(list(DATA_EVENT_TYPES))))
+            await StripeEvent.delete().where(
+                StripeEvent.account.is_in(accounts)
+                & (StripeEvent.processed_at.is_not_null() | StripeEvent.event_type.is_in(list(DATA_EVENT_TYPES)))
+            )
     log.info("workspace %s purged %s stripe rows", actor.workspace_id, before.total)
     return before

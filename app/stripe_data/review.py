@@ -10,15 +10,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from piccolo.columns.combination import WhereRaw
 
 from app.clients.services import ClientInput, create_client
 from app.clients.tables import Client
 from app.core.errors import NotFound, ValidationFailed
-from app.core.validation import require_id
 from app.core.timeutil import utcnow
+from app.core.validation import require_id
 from app.stripe_data.freemail import is_free_mail
 from app.stripe_data.insights import run_sql
 from app.stripe_data.tables import CustomerMatch, MatchMethod, StripeCustomer, StripeInvoice
@@ -28,7 +28,7 @@ PAGE_SIZE = 50
 MAX_BULK = 500
 _CLIENT_REF = re.compile(r"#(\d+)\s*$")
 
-_DECIDED = ("SELECT customer_id FROM customer_match WHERE workspace = {} AND (client IS NOT NULL OR ignored = {})")
+_DECIDED = "SELECT customer_id FROM customer_match WHERE workspace = {} AND (client IS NOT NULL OR ignored = {})"
 _UNMATCHED_FROM = (
     " FROM stripe_customer c LEFT JOIN (SELECT customer_id, COUNT(*) AS n, MAX(created) AS last_invoice "
     "FROM stripe_invoice WHERE workspace = {} AND status NOT IN ('draft', 'void') GROUP BY customer_id) i "
@@ -62,7 +62,7 @@ def _moment(value: object) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _search(q: str) -> tuple[str, list]:
@@ -75,8 +75,7 @@ def _search(q: str) -> tuple[str, list]:
 
 async def unmatched_count(workspace_id: int) -> int:
     """Customers of the workspace that are neither mapped to a client nor ignored."""
-    rows = await run_sql("SELECT COUNT(*) AS n" + _UNMATCHED_FROM, workspace_id, workspace_id,
-                                    workspace_id, True)
+    rows = await run_sql("SELECT COUNT(*) AS n" + _UNMATCHED_FROM, workspace_id, workspace_id, workspace_id, True)
     return int(rows[0]["n"])
 
 
@@ -104,18 +103,31 @@ async def list_unmatched(actor: Actor, q: str = "", page: int = 1) -> ReviewPage
     q = " ".join((q or "").split())[:200]
     where, params = _search(q)
     counts = await review_counts(ws)
-    total = counts.unmatched if not q else int((await run_sql(
-        "SELECT COUNT(*) AS n" + _UNMATCHED_FROM + where, ws, ws, ws, True, *params))[0]["n"])
+    total = (
+        counts.unmatched
+        if not q
+        else int((await run_sql("SELECT COUNT(*) AS n" + _UNMATCHED_FROM + where, ws, ws, ws, True, *params))[0]["n"])
+    )
     page = max(1, min(page or 1, max(1, -(-total // PAGE_SIZE))))
     rows = await run_sql(
         "SELECT c.stripe_id AS stripe_id, c.account_id AS account_id, c.name AS name, c.email AS email, "
         "c.email_domain AS email_domain, c.website_domain AS website_domain, c.currency AS currency, "
         "c.deleted AS deleted, COALESCE(i.n, 0) AS invoice_count, i.last_invoice AS last_invoice"
-        + _UNMATCHED_FROM + where + " ORDER BY invoice_count DESC, LOWER(c.name), c.id LIMIT {} OFFSET {}",
-        ws, ws, ws, True, *params, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        + _UNMATCHED_FROM
+        + where
+        + " ORDER BY invoice_count DESC, LOWER(c.name), c.id LIMIT {} OFFSET {}",
+        ws,
+        ws,
+        ws,
+        True,
+        *params,
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+    )
     await _decorate(ws, rows)
-    return ReviewPage(rows=rows, total=total, page=page, q=q, counts=counts,
-                      clients=await search_clients(actor, "", limit=500))
+    return ReviewPage(
+        rows=rows, total=total, page=page, q=q, counts=counts, clients=await search_clients(actor, "", limit=500)
+    )
 
 
 async def _decorate(workspace_id: int, rows: list[dict]) -> None:
@@ -127,28 +139,45 @@ async def _decorate(workspace_id: int, rows: list[dict]) -> None:
     if ids:
         from piccolo.query.functions.aggregate import Sum  # noqa: PLC0415
 
-        for row in await StripeInvoice.select(
+        for row in (
+            await StripeInvoice.select(
                 StripeInvoice.customer_id, StripeInvoice.currency, Sum(StripeInvoice.total).as_alias("total")
-        ).where((StripeInvoice.workspace == workspace_id) & StripeInvoice.customer_id.is_in(ids)
-                & StripeInvoice.status.not_in(["draft", "void"])).group_by(
-                StripeInvoice.customer_id, StripeInvoice.currency):
+            )
+            .where(
+                (StripeInvoice.workspace == workspace_id)
+                & StripeInvoice.customer_id.is_in(ids)
+                & StripeInvoice.status.not_in(["draft", "void"])
+            )
+            .group_by(StripeInvoice.customer_id, StripeInvoice.currency)
+        ):
             totals.setdefault(row["customer_id"], {})[row["currency"]] = int(row["total"] or 0)
-        for row in await CustomerMatch.select(CustomerMatch.customer_id, CustomerMatch.suggestions,
-                                              CustomerMatch.reason).where(
-                (CustomerMatch.workspace == workspace_id) & CustomerMatch.customer_id.is_in(ids)):
+        for row in await CustomerMatch.select(
+            CustomerMatch.customer_id, CustomerMatch.suggestions, CustomerMatch.reason
+        ).where((CustomerMatch.workspace == workspace_id) & CustomerMatch.customer_id.is_in(ids)):
             raw = row["suggestions"]
             suggestions[row["customer_id"]] = json.loads(raw) if isinstance(raw, str) else (raw or [])
             reasons[row["customer_id"]] = row["reason"]
     client_ids = {s["client"] for items in suggestions.values() for s in items if isinstance(s, dict)}
-    names = {r["id"]: r["name"] for r in await Client.select(Client.id, Client.name).where(
-        (Client.workspace == workspace_id) & Client.id.is_in(sorted(client_ids)))} if client_ids else {}
+    names = (
+        {
+            r["id"]: r["name"]
+            for r in await Client.select(Client.id, Client.name).where(
+                (Client.workspace == workspace_id) & Client.id.is_in(sorted(client_ids))
+            )
+        }
+        if client_ids
+        else {}
+    )
     for row in rows:
         row["totals"] = sorted(totals.get(row["stripe_id"], {}).items())
         row["last_invoice"] = _moment(row["last_invoice"])
         row["domain"] = row["website_domain"] or (row["email_domain"] if not is_free_mail(row["email_domain"]) else "")
         row["reason"] = reasons.get(row["stripe_id"], "")
-        row["suggestions"] = [{"id": s["client"], "name": names[s["client"]], "reason": s["reason"]}
-                              for s in suggestions.get(row["stripe_id"], []) if s.get("client") in names]
+        row["suggestions"] = [
+            {"id": s["client"], "name": names[s["client"]], "reason": s["reason"]}
+            for s in suggestions.get(row["stripe_id"], [])
+            if s.get("client") in names
+        ]
         row["prefill"] = prefill(row)
 
 
@@ -190,8 +219,11 @@ async def resolve_client(actor: Actor, text: str) -> int:
         return client_id
     if text:
         # An exact comparison, not LIKE: a typed "%" or "_" must not act as a wildcard and pick some client.
-        rows = await Client.select(Client.id, Client.name).where(Client.workspace == actor.workspace_id).where(
-            WhereRaw("LOWER(name) = LOWER({})", text))
+        rows = (
+            await Client.select(Client.id, Client.name)
+            .where(Client.workspace == actor.workspace_id)
+            .where(WhereRaw("LOWER(name) = LOWER({})", text))
+        )
         if len(rows) == 1:
             return rows[0]["id"]
     raise ValidationFailed({"client": "Pick a client from the list."}, "Pick a client from the list.")
@@ -203,11 +235,17 @@ async def _customers(actor: Actor, customer_ids: list[str]) -> list[dict]:
     if not wanted:
         raise ValidationFailed({"customer_ids": "Select at least one customer."}, "Select at least one customer.")
     if len(wanted) > MAX_BULK:
-        raise ValidationFailed({"customer_ids": f"Select at most {MAX_BULK} customers at a time."},
-                               f"Select at most {MAX_BULK} customers at a time.")
+        raise ValidationFailed(
+            {"customer_ids": f"Select at most {MAX_BULK} customers at a time."},
+            f"Select at most {MAX_BULK} customers at a time.",
+        )
     rows = await StripeCustomer.select(
-        StripeCustomer.stripe_id, StripeCustomer.account_id, StripeCustomer.name, StripeCustomer.email,
-        StripeCustomer.email_domain, StripeCustomer.website_domain,
+        StripeCustomer.stripe_id,
+        StripeCustomer.account_id,
+        StripeCustomer.name,
+        StripeCustomer.email,
+        StripeCustomer.email_domain,
+        StripeCustomer.website_domain,
     ).where((StripeCustomer.workspace == actor.workspace_id) & StripeCustomer.stripe_id.is_in(wanted))
     if len({row["stripe_id"] for row in rows}) != len(wanted):
         raise NotFound("We couldn't find that Stripe customer.")
@@ -220,12 +258,26 @@ async def _decide(actor: Actor, customers: list[dict], client_id: int | None, ig
     async with CustomerMatch._meta.db.transaction():
         for customer in customers:
             await CustomerMatch.delete().where(
-                (CustomerMatch.workspace == actor.workspace_id) & (CustomerMatch.account_id == customer["account_id"])
-                & (CustomerMatch.customer_id == customer["stripe_id"]))
-        await CustomerMatch.insert(*[CustomerMatch(
-            workspace=actor.workspace_id, account_id=c["account_id"], customer_id=c["stripe_id"], client=client_id,
-            method="" if ignored else MatchMethod.manual.value, reason=reason, ignored=ignored, suggestions=[],
-            updated_at=now) for c in customers])
+                (CustomerMatch.workspace == actor.workspace_id)
+                & (CustomerMatch.account_id == customer["account_id"])
+                & (CustomerMatch.customer_id == customer["stripe_id"])
+            )
+        await CustomerMatch.insert(
+            *[
+                CustomerMatch(
+                    workspace=actor.workspace_id,
+                    account_id=c["account_id"],
+                    customer_id=c["stripe_id"],
+                    client=client_id,
+                    method="" if ignored else MatchMethod.manual.value,
+                    reason=reason,
+                    ignored=ignored,
+                    suggestions=[],
+                    updated_at=now,
+                )
+                for c in customers
+            ]
+        )
 
 
 def _who(actor: Actor) -> str:
@@ -260,8 +312,9 @@ async def ignore_customers(actor: Actor, customer_ids: list[str]) -> int:
     return len(customers)
 
 
-async def create_client_from(actor: Actor, customer_id: str, name: str = "", email: str = "",
-                             domain: str = "") -> tuple[int, str]:
+async def create_client_from(
+    actor: Actor, customer_id: str, name: str = "", email: str = "", domain: str = ""
+) -> tuple[int, str]:
     """Create a client from a Stripe customer (prefilled values, editable) and map the customer to it.
 
     Raises:
@@ -271,8 +324,11 @@ async def create_client_from(actor: Actor, customer_id: str, name: str = "", ema
     """
     customer = (await _customers(actor, [customer_id]))[0]
     values = prefill(customer)
-    data = ClientInput(name=name or values["name"], emails=[email] if email else [],
-                       domains=[domain] if domain and not is_free_mail(domain) else [])
+    data = ClientInput(
+        name=name or values["name"],
+        emails=[email] if email else [],
+        domains=[domain] if domain and not is_free_mail(domain) else [],
+    )
     try:
         client = await create_client(actor, data)
     except ValidationFailed as exc:  # the grid shows one message (a toast), so say exactly what is wrong
@@ -284,8 +340,16 @@ async def create_client_from(actor: Actor, customer_id: str, name: str = "", ema
 async def customer_row(actor: Actor, customer_id: str) -> dict:
     """One customer as the grid shows it, with its current decision (for swapping a row after an action)."""
     customer = (await _customers(actor, [customer_id]))[0]
-    match = await CustomerMatch.select(CustomerMatch.client.name.as_alias("client_name"), CustomerMatch.client,
-                                       CustomerMatch.ignored).where(
-        (CustomerMatch.workspace == actor.workspace_id) & (CustomerMatch.customer_id == customer_id)).first()
-    return {**customer, "client_id": match["client"] if match else None,
-            "client_name": match["client_name"] if match else "", "ignored": bool(match and match["ignored"])}
+    match = (
+        await CustomerMatch.select(
+            CustomerMatch.client.name.as_alias("client_name"), CustomerMatch.client, CustomerMatch.ignored
+        )
+        .where((CustomerMatch.workspace == actor.workspace_id) & (CustomerMatch.customer_id == customer_id))
+        .first()
+    )
+    return {
+        **customer,
+        "client_id": match["client"] if match else None,
+        "client_name": match["client_name"] if match else "",
+        "ignored": bool(match and match["ignored"]),
+    }

@@ -60,12 +60,18 @@ STREAMS = (
     Stream("refunds", "Refunds", "/v1/refunds"),
 )
 
-UNAVAILABLE_MESSAGE = ("Stripe kept failing while we read your {what} ({detail}). Nothing is lost: "
-                       "ClientPulse tries again automatically within 15 minutes and resumes where it stopped.")
-CRASH_MESSAGE = ("The sync stopped unexpectedly while reading your {what}. Nothing is lost: it resumes where it "
-                 "stopped within 15 minutes. If this keeps happening, contact support.")
-STOPPED_MESSAGE = ("The sync stopped because syncing was paused or Stripe was disconnected; nothing more was "
-                   "pulled. Click Sync again on Settings → Data to pull everything again.")
+UNAVAILABLE_MESSAGE = (
+    "Stripe kept failing while we read your {what} ({detail}). Nothing is lost: "
+    "ClientPulse tries again automatically within 15 minutes and resumes where it stopped."
+)
+CRASH_MESSAGE = (
+    "The sync stopped unexpectedly while reading your {what}. Nothing is lost: it resumes where it "
+    "stopped within 15 minutes. If this keeps happening, contact support."
+)
+STOPPED_MESSAGE = (
+    "The sync stopped because syncing was paused or Stripe was disconnected; nothing more was "
+    "pulled. Click Sync again on Settings → Data to pull everything again."
+)
 
 
 def stale_after() -> timedelta:
@@ -99,10 +105,14 @@ def load_progress(run: SyncRun) -> dict:
 async def _claim(run_id: int) -> SyncRun | None:
     """Take the run for this worker: queued, failed (a retry) or running with a dead heartbeat."""
     now = utcnow()
-    claimable = (SyncRun.status.is_in([SyncStatus.queued.value, SyncStatus.failed.value])
-                 | ((SyncRun.status == SyncStatus.running.value) & (SyncRun.heartbeat_at < now - stale_after())))
-    claimed = await SyncRun.update({SyncRun.status: SyncStatus.running.value, SyncRun.heartbeat_at: now,
-                                    SyncRun.error: ""}).where((SyncRun.id == run_id) & claimable).returning(SyncRun.id)
+    claimable = SyncRun.status.is_in([SyncStatus.queued.value, SyncStatus.failed.value]) | (
+        (SyncRun.status == SyncStatus.running.value) & (SyncRun.heartbeat_at < now - stale_after())
+    )
+    claimed = (
+        await SyncRun.update({SyncRun.status: SyncStatus.running.value, SyncRun.heartbeat_at: now, SyncRun.error: ""})
+        .where((SyncRun.id == run_id) & claimable)
+        .returning(SyncRun.id)
+    )
     if not claimed:
         return None
     run = await SyncRun.objects().where(SyncRun.id == run_id).first()
@@ -112,13 +122,15 @@ async def _claim(run_id: int) -> SyncRun | None:
 
 
 async def _save(run_id: int, progress: dict, requests: int) -> None:
-    await SyncRun.update({SyncRun.progress: json.dumps(progress), SyncRun.requests_made: requests,
-                          SyncRun.heartbeat_at: utcnow()}).where(SyncRun.id == run_id)
+    await SyncRun.update(
+        {SyncRun.progress: json.dumps(progress), SyncRun.requests_made: requests, SyncRun.heartbeat_at: utcnow()}
+    ).where(SyncRun.id == run_id)
 
 
 async def _finish(run_id: int, status: SyncStatus, error: str = "") -> None:
-    await SyncRun.update({SyncRun.status: status.value, SyncRun.error: error,
-                          SyncRun.finished_at: utcnow()}).where(SyncRun.id == run_id)
+    await SyncRun.update({SyncRun.status: status.value, SyncRun.error: error, SyncRun.finished_at: utcnow()}).where(
+        SyncRun.id == run_id
+    )
 
 
 def _estimate(state: dict, has_more: bool, history_start: int | None) -> int | None:
@@ -136,8 +148,9 @@ def _estimate(state: dict, has_more: bool, history_start: int | None) -> int | N
     return max(state["count"] + PAGE_SIZE, int(round(guess, -2)))
 
 
-async def _read_stream(run: SyncRun, stream: Stream, progress: dict, reader: BudgetedReader,
-                       options: SyncOptions) -> None:
+async def _read_stream(
+    run: SyncRun, stream: Stream, progress: dict, reader: BudgetedReader, options: SyncOptions
+) -> None:
     state = progress.setdefault(stream.name, {"cursor": "", "done": False, "count": 0, "estimate": None})
     pages = 0
     while not state["done"]:
@@ -169,18 +182,21 @@ async def _read_stream(run: SyncRun, stream: Stream, progress: dict, reader: Bud
         state["count"] += len(data)
         state["done"] = not page.get("has_more") or not data
         customers = progress.get("customers") or {}
-        state["estimate"] = _estimate(state, not state["done"],
-                                      customers.get("oldest") if customers.get("done") else None)
+        state["estimate"] = _estimate(
+            state, not state["done"], customers.get("oldest") if customers.get("done") else None
+        )
         await _save(run.id, progress, reader.requests)
 
 
 async def _mark_caught_up(workspace_id: int, account_id: str, since: int) -> None:
     """After a full listing, events from `since` on are what the next catch-up must apply."""
     checkpoint = await _checkpoint(workspace_id, account_id)
-    await SyncCheckpoint.update({
-        SyncCheckpoint.last_event_created: max(checkpoint.last_event_created, since),
-        SyncCheckpoint.last_full_sync_at: utcnow(),
-    }).where(SyncCheckpoint.id == checkpoint.id)
+    await SyncCheckpoint.update(
+        {
+            SyncCheckpoint.last_event_created: max(checkpoint.last_event_created, since),
+            SyncCheckpoint.last_full_sync_at: utcnow(),
+        }
+    ).where(SyncCheckpoint.id == checkpoint.id)
 
 
 async def _checkpoint(workspace_id: int, account_id: str) -> SyncCheckpoint:
@@ -188,7 +204,8 @@ async def _checkpoint(workspace_id: int, account_id: str) -> SyncCheckpoint:
     checkpoint = await SyncCheckpoint.objects().where(where).first()
     if checkpoint is None:
         await SyncCheckpoint.insert(SyncCheckpoint(workspace=workspace_id, account_id=account_id)).on_conflict(
-            action="DO NOTHING")
+            action="DO NOTHING"
+        )
         checkpoint = await SyncCheckpoint.objects().where(where).first()
     return checkpoint
 
@@ -220,8 +237,9 @@ async def run_backfill(sync_run_id: int, options: SyncOptions | None = None) -> 
     except events.SyncStopped:
         # A purge deleted this run's row along with the data: there is then nothing left to update.
         await _finish(run.id, SyncStatus.failed, STOPPED_MESSAGE)
-        log.info("stripe sync %s stopped: workspace %s paused or disconnected %s", run.id, run.workspace,
-                 run.account_id)
+        log.info(
+            "stripe sync %s stopped: workspace %s paused or disconnected %s", run.id, run.workspace, run.account_id
+        )
     except StripeUnavailable as exc:
         await _finish(run.id, SyncStatus.failed, UNAVAILABLE_MESSAGE.format(what=current.label.lower(), detail=exc))
     except Exception:
@@ -280,8 +298,11 @@ async def run_catchup(workspace_id: int, options: SyncOptions | None = None) -> 
     account_id = connection.stripe_account_id
     last = await latest_run(workspace_id, account_id)
     if last is not None and last.status != SyncStatus.done.value:
-        if (last.status == SyncStatus.running.value and last.heartbeat_at
-                and last.heartbeat_at > utcnow() - stale_after()):
+        if (
+            last.status == SyncStatus.running.value
+            and last.heartbeat_at
+            and last.heartbeat_at > utcnow() - stale_after()
+        ):
             return CatchupResult(skipped="a sync is running")
         resumed = await run_backfill(last.id, options)
         return CatchupResult(relisted=True, run_id=resumed.id if resumed else last.id)
@@ -309,7 +330,8 @@ async def run_catchup(workspace_id: int, options: SyncOptions | None = None) -> 
         return CatchupResult(skipped="access revoked")
     if newest:
         await SyncCheckpoint.update({SyncCheckpoint.last_event_created: max(since, newest)}).where(
-            SyncCheckpoint.id == checkpoint.id)
+            SyncCheckpoint.id == checkpoint.id
+        )
     return CatchupResult(events_applied=applied, partials_completed=retried)
 
 
@@ -320,7 +342,7 @@ async def _apply_events(workspace_id: int, account_id: str, found: list[dict], r
     """
     newest_per_object: dict[str, dict] = {}
     # Stripe lists newest first; reversed then stably sorted, same-second events stay in their true order.
-    for event in sorted(reversed(found), key=lambda e: (e.get("created") or 0)):
+    for event in sorted(reversed(found), key=lambda e: e.get("created") or 0):  # noqa: C414 (stability is the point)
         obj = (event.get("data") or {}).get("object") or {}
         if event.get("account") and event["account"] != account_id:
             log.warning("catch-up of %s skipped event %s of %s", account_id, event.get("id"), event["account"])
@@ -342,8 +364,14 @@ async def _relist(workspace_id: int, account_id: str, options: SyncOptions) -> C
 
 
 # The tables a backfill fills and the clients page joins.
-ANALYZED_TABLES = ("stripe_customer", "stripe_subscription", "stripe_invoice", "stripe_charge", "stripe_refund",
-                   "customer_match")
+ANALYZED_TABLES = (
+    "stripe_customer",
+    "stripe_subscription",
+    "stripe_invoice",
+    "stripe_charge",
+    "stripe_refund",
+    "customer_match",
+)
 
 
 async def refresh_statistics() -> None:
@@ -361,5 +389,6 @@ async def workspaces_to_catch_up() -> list[int]:
     """Workspaces with a live Stripe connection whose syncing isn't paused (the periodic catch-up visits each)."""
     connection = integrations.StripeConnection
     rows = await connection.select(connection.workspace).where(
-        (connection.status == integrations.ConnectionStatus.connected.value) & connection.sync_paused_at.is_null())
+        (connection.status == integrations.ConnectionStatus.connected.value) & connection.sync_paused_at.is_null()
+    )
     return sorted({row["workspace"] for row in rows})

@@ -65,8 +65,9 @@ class StripeInvoice(Table):
     paid_at = Timestamptz(null=True, default=None)
     # What app.stripe_data.overdue needs: in today's API an automatic invoice has no due_date, so lateness comes from
     # its failed attempts and from when it was finalized (payment was due then).
-    collection_method = Varchar(length=30, default="charge_automatically",
-                                help_text="charge_automatically | send_invoice")
+    collection_method = Varchar(
+        length=30, default="charge_automatically", help_text="charge_automatically | send_invoice"
+    )
     attempt_count = Integer(default=0, help_text="Payment attempts so far; on an open invoice, each one failed.")
     next_payment_attempt = Timestamptz(null=True, default=None, help_text="When Stripe retries; null when it won't.")
     finalized_at = Timestamptz(null=True, default=None, help_text="status_transitions.finalized_at.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -29,7 +29,7 @@ def ts(value: Any) -> datetime | None:
     """Stripe's unix seconds as an aware UTC datetime (None stays None)."""
     if value in (None, "", 0):
         return None
-    return datetime.fromtimestamp(int(value), tz=timezone.utc)
+    return datetime.fromtimestamp(int(value), tz=UTC)
 
 
 def _id(value: Any) -> str:
@@ -163,13 +163,10 @@ async def _insert(table: type[Table], rows: list[dict], target: tuple) -> None:
         return
     keys = {column._meta.name for column in target}
     values = [c for c in table._meta.columns if c._meta.name not in keys and c._meta.name != "id"]
-    await table.insert(*(table(**row) for row in rows)).on_conflict(
-        target=target, action="DO UPDATE", values=values
-    )
+    await table.insert(*(table(**row) for row in rows)).on_conflict(target=target, action="DO UPDATE", values=values)
 
 
-async def upsert_objects(workspace_id: int, account_id: str, objects: Iterable[dict],
-                         deleted: bool = False) -> int:
+async def upsert_objects(workspace_id: int, account_id: str, objects: Iterable[dict], deleted: bool = False) -> int:
     """Write Stripe objects of one kind (customers, invoices, ...) for a workspace; returns how many.
 
     Invoices also get their embedded lines; charges their embedded refunds. `deleted` marks
@@ -182,8 +179,14 @@ async def upsert_objects(workspace_id: int, account_id: str, objects: Iterable[d
     now = utcnow()
     rows = []
     for obj in objects:
-        row = {"workspace": workspace_id, "account_id": account_id, "stripe_id": obj["id"], **build(obj),
-               "raw": _raw(obj), "synced_at": now}
+        row = {
+            "workspace": workspace_id,
+            "account_id": account_id,
+            "stripe_id": obj["id"],
+            **build(obj),
+            "raw": _raw(obj),
+            "synced_at": now,
+        }
         if deleted and table is StripeCustomer:
             row["deleted"] = True
         rows.append(row)
@@ -204,12 +207,24 @@ async def upsert_lines(workspace_id: int, account_id: str, invoice_id: str, line
 
 
 async def _insert_lines(workspace_id: int, account_id: str, lines: list[tuple[str, dict]]) -> int:
-    rows = [{"workspace": workspace_id, "account_id": account_id, "invoice_id": invoice_id, "stripe_id": line["id"],
-             **line_row(line)} for invoice_id, line in lines if line.get("id")]
+    rows = [
+        {
+            "workspace": workspace_id,
+            "account_id": account_id,
+            "invoice_id": invoice_id,
+            "stripe_id": line["id"],
+            **line_row(line),
+        }
+        for invoice_id, line in lines
+        if line.get("id")
+    ]
     # SQLite caps bound parameters per statement; 200 lines x 11 columns stays well under it.
     for start in range(0, len(rows), 200):
-        await _insert(StripeInvoiceLine, rows[start:start + 200],
-                      (StripeInvoiceLine.workspace, StripeInvoiceLine.invoice_id, StripeInvoiceLine.stripe_id))
+        await _insert(
+            StripeInvoiceLine,
+            rows[start : start + 200],
+            (StripeInvoiceLine.workspace, StripeInvoiceLine.invoice_id, StripeInvoiceLine.stripe_id),
+        )
     return len(rows)
 
 

@@ -35,7 +35,7 @@ def current_session_key(request: Request) -> str | None:
 
 
 async def log_in(request: Request, user: User, workspace_id: int | None = None) -> None:
-    """Start a fresh session: a new server-side record and a new cookie value, so a fixated pre-login session is useless."""
+    """Start a fresh session (a new server-side record and cookie value), so a fixated pre-login session is useless."""
     request.clear_session()
     key = await sessions.start_session(user.id, request.headers.get("user-agent", ""), client_ip(request))
     request.set_session({"sid": key, "wid": workspace_id or user.last_workspace_id})

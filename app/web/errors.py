@@ -11,8 +11,16 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundE
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from app.core.errors import Conflict, DomainError, NotFound, PermissionDenied, PlanRequired, RateLimited, ValidationFailed
-from app.web.auth import NoWorkspace, NotAuthenticated
+from app.core.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    PlanRequired,
+    RateLimited,
+    ValidationFailed,
+)
+from app.web.auth import NotAuthenticated, NoWorkspace
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +32,15 @@ STATUS_FOR = {
     RateLimited: 429,
     ValidationFailed: 422,
 }
-TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 409: "Conflict", 422: "Check your input",
-          429: "Slow down", 500: "Something went wrong"}
+TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict",
+    422: "Check your input",
+    429: "Slow down",
+    500: "Something went wrong",
+}
 
 
 def _is_htmx(request: Request) -> bool:
@@ -88,7 +103,9 @@ def handle_http_error(request: Request, exc: HTTPException) -> Response:
 
 def handle_server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return _error_page(request, HTTP_500_INTERNAL_SERVER_ERROR, "Something went wrong on our side. Try again in a moment.")
+    return _error_page(
+        request, HTTP_500_INTERNAL_SERVER_ERROR, "Something went wrong on our side. Try again in a moment."
+    )
 
 
 EXCEPTION_HANDLERS = {

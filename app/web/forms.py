@@ -17,6 +17,7 @@ T = TypeVar("T")
 # (with a message for the person) instead of Litestar's generic 400.
 Form = Annotated[T, Body(media_type=RequestEncodingType.URL_ENCODED)]
 
+
 async def check_input(request: Request) -> None:
     """Before any handler: refuse text with control characters in the path, query or form, and bound int ids.
 

@@ -58,8 +58,10 @@ class SecurityHeaders:
             # Production only: a browser that saw it refuses plain HTTP to this host for two years.
             common["Strict-Transport-Security"] = HSTS
         self._strict = {**common, "Content-Security-Policy": content_security_policy(settings)}
-        self._inline_styles = {**common,
-                               "Content-Security-Policy": content_security_policy(settings, inline_styles=True)}
+        self._inline_styles = {
+            **common,
+            "Content-Security-Policy": content_security_policy(settings, inline_styles=True),
+        }
 
     async def __call__(self, message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":

@@ -71,7 +71,7 @@ def environment() -> Environment:
 
 
 def template_config() -> TemplateConfig:
-    from app.web.flash import get_flashes
+    from app.web.flash import get_flashes  # noqa: PLC0415 (flash renders with this environment)
 
     engine = JinjaTemplateEngine.from_environment(environment())
     engine.register_template_callable("get_flashes", get_flashes)

@@ -8,10 +8,10 @@ from litestar.response import Redirect, Template
 
 from app.core.errors import ValidationFailed
 from app.core.timeutil import _timezones
-from app.web.auth import CurrentActor, CurrentUser, current_user_or_none, set_current_workspace
 from app.core.validation import require_id
-from app.web.forms import Form
+from app.web.auth import CurrentActor, CurrentUser, current_user_or_none, set_current_workspace
 from app.web.flash import flash
+from app.web.forms import Form
 from app.web.htmx import is_partial, page_or_fragment
 from app.workspaces import services
 from app.workspaces.forms import InviteForm, RoleForm, SwitchForm, WorkspaceForm
@@ -28,8 +28,9 @@ class WorkspaceController(Controller):
     @get("/workspaces/new", name="workspaces:new")
     async def new_workspace(self, user: CurrentUser) -> Template:
         """Show the create-workspace form."""
-        return Template("workspaces/new.html", context={"form": WorkspaceForm(), "errors": {},
-                                                        "timezones": _timezone_choices()})
+        return Template(
+            "workspaces/new.html", context={"form": WorkspaceForm(), "errors": {}, "timezones": _timezone_choices()}
+        )
 
     @post("/workspaces", name="workspaces:create")
     async def create(self, request: Request, user: CurrentUser, data: Form[WorkspaceForm]) -> Template | Redirect:
@@ -37,8 +38,11 @@ class WorkspaceController(Controller):
         try:
             workspace = await services.create_workspace(user, data.name, data.timezone)
         except ValidationFailed as exc:
-            return Template("workspaces/new.html", context={"form": data, "errors": exc.errors,
-                                                            "timezones": _timezone_choices()}, status_code=422)
+            return Template(
+                "workspaces/new.html",
+                context={"form": data, "errors": exc.errors, "timezones": _timezone_choices()},
+                status_code=422,
+            )
         await services.switch_workspace(user, workspace.id)
         set_current_workspace(request, workspace.id)
         flash(request, f"Created {workspace.name}.", "success")
@@ -86,8 +90,9 @@ class SettingsController(Controller):
         try:
             await services.update_workspace(actor, data.name, data.timezone)
         except ValidationFailed as exc:
-            return Template("workspaces/settings.html", context=await self._context(actor, errors=exc.errors),
-                            status_code=422)
+            return Template(
+                "workspaces/settings.html", context=await self._context(actor, errors=exc.errors), status_code=422
+            )
         flash(request, "Workspace settings saved.", "success")
         return Redirect("/dashboard/settings")
 
@@ -105,9 +110,12 @@ class SettingsController(Controller):
         if invited and not is_partial(request):
             flash(request, f"Invitation sent to {invited}.", "success")
             return Redirect("/dashboard/settings", status_code=303)
-        context = await self._context(actor, invite_errors=errors, invited=invited, invite_email="" if invited else data.email)
-        return page_or_fragment(request, "workspaces/settings.html", "workspaces/_team.html", context,
-                                status_code=422 if errors else 200)
+        context = await self._context(
+            actor, invite_errors=errors, invited=invited, invite_email="" if invited else data.email
+        )
+        return page_or_fragment(
+            request, "workspaces/settings.html", "workspaces/_team.html", context, status_code=422 if errors else 200
+        )
 
     @post("/team/{membership_id:int}/remove", name="settings:remove_member")
     async def remove(self, request: Request, actor: CurrentActor, membership_id: FromPath[int]) -> Template | Redirect:
@@ -116,7 +124,9 @@ class SettingsController(Controller):
         return await self._team_changed(request, actor, "Removed from the workspace.")
 
     @post("/team/{membership_id:int}/role", name="settings:set_role")
-    async def set_role(self, request: Request, actor: CurrentActor, membership_id: FromPath[int], data: Form[RoleForm]) -> Template | Redirect:
+    async def set_role(
+        self, request: Request, actor: CurrentActor, membership_id: FromPath[int], data: Form[RoleForm]
+    ) -> Template | Redirect:
         """Promote a teammate to owner, or make an owner a teammate."""
         await services.set_role(actor, membership_id, data.role)
         return await self._team_changed(request, actor, "Role changed.")
@@ -138,8 +148,11 @@ class InvitationController(Controller):
         invitation = await services.find_invitation(token)
         user = await current_user_or_none(request)
         mismatch = services.invitee_mismatch(invitation, user) if user else None
-        return Template("workspaces/invitation.html", status_code=403 if mismatch else 200,
-                        context={"invitation": invitation, "token": token, "user": user, "mismatch": mismatch})
+        return Template(
+            "workspaces/invitation.html",
+            status_code=403 if mismatch else 200,
+            context={"invitation": invitation, "token": token, "user": user, "mismatch": mismatch},
+        )
 
     @post("/{token:str}/accept", name="invitations:accept")
     async def accept(self, request: Request, user: CurrentUser, token: FromPath[str]) -> Redirect:

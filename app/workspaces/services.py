@@ -90,9 +90,12 @@ async def actor_for(user: User, workspace_id: int | None) -> Actor | None:
     if workspace_id is not None:
         membership = await query.where(Membership.workspace == workspace_id).first()
     if membership is None:
-        membership = await Membership.objects(Membership.workspace).where(Membership.user == user.id).order_by(
-            Membership.id
-        ).first()
+        membership = (
+            await Membership.objects(Membership.workspace)
+            .where(Membership.user == user.id)
+            .order_by(Membership.id)
+            .first()
+        )
     if membership is None:
         return None
     others = tuple(await memberships_of(user.id))
@@ -101,9 +104,11 @@ async def actor_for(user: User, workspace_id: int | None) -> Actor | None:
 
 async def switch_workspace(user: User, workspace_id: int) -> Actor:
     """Raises NotFound when the user is not a member, so foreign ids look like missing ones."""
-    membership = await Membership.objects(Membership.workspace).where(
-        (Membership.user == user.id) & (Membership.workspace == workspace_id)
-    ).first()
+    membership = (
+        await Membership.objects(Membership.workspace)
+        .where((Membership.user == user.id) & (Membership.workspace == workspace_id))
+        .first()
+    )
     if membership is None:
         raise NotFound()
     await User.update({User.last_workspace_id: workspace_id}).where(User.id == user.id)
@@ -130,32 +135,38 @@ async def set_plan(workspace_id: int, plan: str) -> Workspace:
     """
     if plan not in PLAN_LABELS:
         raise ValidationFailed({"plan": f"Unknown plan {plan!r}; use one of {', '.join(PLAN_LABELS)}."})
-    updated = await Workspace.update({Workspace.plan: plan}).where(Workspace.id == workspace_id).returning(
-        Workspace.id
-    )
+    updated = await Workspace.update({Workspace.plan: plan}).where(Workspace.id == workspace_id).returning(Workspace.id)
     if not updated:
         raise NotFound("No such workspace.")
     return await Workspace.objects().where(Workspace.id == workspace_id).first()
 
 
 async def list_members(actor: Actor) -> list[dict]:
-    rows = await Membership.select(
-        Membership.id,
-        Membership.role,
-        Membership.user.id.as_alias("user_id"),
-        Membership.user.email.as_alias("email"),
-        Membership.user.name.as_alias("name"),
-    ).where(Membership.workspace == actor.workspace_id).order_by(Membership.id)
+    rows = (
+        await Membership.select(
+            Membership.id,
+            Membership.role,
+            Membership.user.id.as_alias("user_id"),
+            Membership.user.email.as_alias("email"),
+            Membership.user.name.as_alias("name"),
+        )
+        .where(Membership.workspace == actor.workspace_id)
+        .order_by(Membership.id)
+    )
     return rows
 
 
 async def pending_invitations(actor: Actor) -> list[Invitation]:
-    return await Invitation.objects().where(
-        (Invitation.workspace == actor.workspace_id)
-        & Invitation.accepted_at.is_null()
-        & Invitation.revoked_at.is_null()
-        & (Invitation.expires_at > utcnow())
-    ).order_by(Invitation.id)
+    return (
+        await Invitation.objects()
+        .where(
+            (Invitation.workspace == actor.workspace_id)
+            & Invitation.accepted_at.is_null()
+            & Invitation.revoked_at.is_null()
+            & (Invitation.expires_at > utcnow())
+        )
+        .order_by(Invitation.id)
+    )
 
 
 async def invite(actor: Actor, email: str) -> OutboxMessage:
@@ -238,8 +249,10 @@ def invitee_mismatch(invitation: Invitation, user: User) -> str | None:
     """
     if user.email.casefold() == invitation.email.casefold():
         return None
-    return (f"This invitation was sent to {invitation.email}. Log in as {invitation.email}, "
-            f"or ask the owner to invite {user.email}.")
+    return (
+        f"This invitation was sent to {invitation.email}. Log in as {invitation.email}, "
+        f"or ask the owner to invite {user.email}."
+    )
 
 
 async def accept_invitation(token: str, user: User) -> Workspace:
@@ -254,9 +267,11 @@ async def accept_invitation(token: str, user: User) -> Workspace:
     mismatch = invitee_mismatch(invitation, user)
     if mismatch:
         raise PermissionDenied(mismatch)
-    claimed = await Invitation.update({Invitation.accepted_at: utcnow()}).where(
-        (Invitation.id == invitation.id) & Invitation.accepted_at.is_null()
-    ).returning(Invitation.id)
+    claimed = (
+        await Invitation.update({Invitation.accepted_at: utcnow()})
+        .where((Invitation.id == invitation.id) & Invitation.accepted_at.is_null())
+        .returning(Invitation.id)
+    )
     if not claimed:
         raise Conflict("This invitation was already used.")
     workspace_id = invitation.workspace.id
@@ -269,9 +284,11 @@ async def accept_invitation(token: str, user: User) -> Workspace:
 
 
 async def _membership(actor: Actor, membership_id: int) -> Membership:
-    row = await Membership.objects().where(
-        (Membership.id == membership_id) & (Membership.workspace == actor.workspace_id)
-    ).first()
+    row = (
+        await Membership.objects()
+        .where((Membership.id == membership_id) & (Membership.workspace == actor.workspace_id))
+        .first()
+    )
     if row is None:
         raise NotFound()
     return row
@@ -306,8 +323,10 @@ async def set_role(actor: Actor, membership_id: int, role: str) -> Membership:
 
 async def revoke_invitation(actor: Actor, invitation_id: int) -> None:
     actor.require_owner("revoke invitations")
-    revoked = await Invitation.update({Invitation.revoked_at: utcnow()}).where(
-        (Invitation.id == invitation_id) & (Invitation.workspace == actor.workspace_id)
-    ).returning(Invitation.id)
+    revoked = (
+        await Invitation.update({Invitation.revoked_at: utcnow()})
+        .where((Invitation.id == invitation_id) & (Invitation.workspace == actor.workspace_id))
+        .returning(Invitation.id)
+    )
     if not revoked:
         raise NotFound()

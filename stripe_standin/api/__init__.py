@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from ..server import StandinApp
 
 
-def register_all(app: "StandinApp") -> None:
+def register_all(app: StandinApp) -> None:
     from . import accounts, billing, customers, events, payments
 
     for module in (accounts, customers, billing, payments, events):

@@ -5,8 +5,18 @@ from __future__ import annotations
 from .. import render
 from ..wire import LIST_PARAMS, StripeError, check_params, list_collection, list_plain, not_found, parse_bool
 
-SUB_STATUSES = {"active", "past_due", "unpaid", "canceled", "incomplete", "incomplete_expired", "trialing",
-                "paused", "all", "ended"}
+SUB_STATUSES = {
+    "active",
+    "past_due",
+    "unpaid",
+    "canceled",
+    "incomplete",
+    "incomplete_expired",
+    "trialing",
+    "paused",
+    "all",
+    "ended",
+}
 INVOICE_STATUSES = {"draft", "open", "paid", "uncollectible", "void"}
 
 
@@ -33,8 +43,11 @@ def list_prices(ctx) -> dict:
     active = parse_bool(ctx.params["active"], "active") if "active" in ctx.params else None
 
     def pred(r: dict) -> bool:
-        return ((product is None or r["product"] == product) and (currency is None or r["currency"] == currency)
-                and (active is None or r.get("active", True) == active))
+        return (
+            (product is None or r["product"] == product)
+            and (currency is None or r["currency"] == currency)
+            and (active is None or r.get("active", True) == active)
+        )
 
     return ctx.out(list_collection(ctx.acct.prices, ctx.params, "/v1/prices", render.price, pred, kind="price"))
 
@@ -45,12 +58,19 @@ def get_price(ctx) -> dict:
 
 # -- subscriptions -------------------------------------------------------------------------
 def list_subscriptions(ctx) -> dict:
-    check_params(ctx.params, LIST_PARAMS + ("customer", "status", "price", "collection_method",
-                                            "current_period_end", "current_period_start"))
+    check_params(
+        ctx.params,
+        LIST_PARAMS
+        + ("customer", "status", "price", "collection_method", "current_period_end", "current_period_start"),
+    )
     status = ctx.params.get("status")
     if status is not None and status not in SUB_STATUSES:
-        raise StripeError(400, f"Invalid status: must be one of {', '.join(sorted(SUB_STATUSES))}",
-                          code="parameter_invalid_empty" if not status else None, param="status")
+        raise StripeError(
+            400,
+            f"Invalid status: must be one of {', '.join(sorted(SUB_STATUSES))}",
+            code="parameter_invalid_empty" if not status else None,
+            param="status",
+        )
     price = ctx.params.get("price")
 
     def pred(r: dict) -> bool:
@@ -64,9 +84,17 @@ def list_subscriptions(ctx) -> dict:
         return price is None or any(it["price"] == price for it in r["items"])
 
     acct = ctx.acct
-    return ctx.out(list_collection(acct.subscriptions, ctx.params, "/v1/subscriptions",
-                                   lambda r: render.subscription(acct, r), pred,
-                                   customer=ctx.params.get("customer"), kind="subscription"))
+    return ctx.out(
+        list_collection(
+            acct.subscriptions,
+            ctx.params,
+            "/v1/subscriptions",
+            lambda r: render.subscription(acct, r),
+            pred,
+            customer=ctx.params.get("customer"),
+            kind="subscription",
+        )
+    )
 
 
 def get_subscription(ctx) -> dict:
@@ -80,16 +108,27 @@ def list_invoices(ctx) -> dict:
     status, sub = ctx.params.get("status"), ctx.params.get("subscription")
     method = ctx.params.get("collection_method")
     if status is not None and status not in INVOICE_STATUSES:
-        raise StripeError(400, f"Invalid status: must be one of {', '.join(sorted(INVOICE_STATUSES))}",
-                          param="status")
+        raise StripeError(400, f"Invalid status: must be one of {', '.join(sorted(INVOICE_STATUSES))}", param="status")
 
     def pred(r: dict) -> bool:
-        return ((status is None or r["status"] == status) and (sub is None or r.get("subscription") == sub)
-                and (method is None or r.get("collection_method") == method))
+        return (
+            (status is None or r["status"] == status)
+            and (sub is None or r.get("subscription") == sub)
+            and (method is None or r.get("collection_method") == method)
+        )
 
     acct = ctx.acct
-    return ctx.out(list_collection(acct.invoices, ctx.params, "/v1/invoices", lambda r: render.invoice(acct, r),
-                                   pred, customer=ctx.params.get("customer"), kind="invoice"))
+    return ctx.out(
+        list_collection(
+            acct.invoices,
+            ctx.params,
+            "/v1/invoices",
+            lambda r: render.invoice(acct, r),
+            pred,
+            customer=ctx.params.get("customer"),
+            kind="invoice",
+        )
+    )
 
 
 def get_invoice(ctx) -> dict:

@@ -13,8 +13,11 @@ def list_customers(ctx) -> dict:
     email = ctx.params.get("email")
     pred = (lambda r: (r.get("email") or "").lower() == email.lower()) if email else None
     acct = ctx.acct
-    return ctx.out(list_collection(acct.customers, ctx.params, "/v1/customers",
-                                   lambda r: render.customer(acct, r), pred, kind="customer"))
+    return ctx.out(
+        list_collection(
+            acct.customers, ctx.params, "/v1/customers", lambda r: render.customer(acct, r), pred, kind="customer"
+        )
+    )
 
 
 def get_customer(ctx) -> dict:
@@ -30,9 +33,13 @@ _WRITABLE = ("email", "name", "description", "phone", "metadata")
 def create_customer(ctx) -> dict:
     check_params(ctx.params, _WRITABLE)
     store = ctx.store
-    rec = {"id": store.new_id("cus_", 14), "created": store.now(), "currency": None,
-           "country": ctx.acct.account["country"],
-           "invoice_prefix": "".join(store.rng.choices(string.ascii_uppercase + string.digits, k=8))}
+    rec = {
+        "id": store.new_id("cus_", 14),
+        "created": store.now(),
+        "currency": None,
+        "country": ctx.acct.account["country"],
+        "invoice_prefix": "".join(store.rng.choices(string.ascii_uppercase + string.digits, k=8)),
+    }
     rec.update({k: ctx.params[k] for k in _WRITABLE if k in ctx.params})
     store.add(ctx.acct, "customers", rec)
     ctx.app.emit(ctx.acct, "customer.created", "customers", rec)

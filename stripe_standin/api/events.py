@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from .. import render
-from ..wire import (LIST_PARAMS, StripeError, as_list, check_params, list_collection, not_found, parse_bool,
-                    range_filter)
+from ..wire import LIST_PARAMS, StripeError, as_list, check_params, list_collection, not_found, parse_bool, range_filter
 
 RETENTION = 30 * 86400
 
@@ -28,10 +27,14 @@ def list_events(ctx) -> dict:
     # never look past the retention window
     low, high = range_filter(ctx.params, "created") or (None, None)
     params = {k: v for k, v in ctx.params.items() if k != "created"}
-    params["created"] = {"gte": cutoff if low is None else max(low, cutoff), **({"lte": high} if high is not None else {})}
+    params["created"] = {
+        "gte": cutoff if low is None else max(low, cutoff),
+        **({"lte": high} if high is not None else {}),
+    }
     acct = ctx.acct
-    return ctx.out(list_collection(acct.events, params, "/v1/events", lambda r: render.event(acct, r), pred,
-                                   kind="event"))
+    return ctx.out(
+        list_collection(acct.events, params, "/v1/events", lambda r: render.event(acct, r), pred, kind="event")
+    )
 
 
 def get_event(ctx) -> dict:
@@ -50,8 +53,9 @@ def create_webhook_endpoint(ctx) -> dict:
         raise StripeError(400, "Missing required param: url.", code="parameter_missing", param="url")
     events = as_list(ctx.params.get("enabled_events"))
     if not events:
-        raise StripeError(400, "Missing required param: enabled_events.", code="parameter_missing",
-                          param="enabled_events")
+        raise StripeError(
+            400, "Missing required param: enabled_events.", code="parameter_missing", param="enabled_events"
+        )
     connect = parse_bool(ctx.params["connect"], "connect") if "connect" in ctx.params else False
     rec = ctx.app.webhooks.register(url, events, connect, description=ctx.params.get("description"))
     return render.webhook_endpoint(rec, with_secret=True)

@@ -9,8 +9,16 @@ from ..wire import LIST_PARAMS, check_params, list_collection, not_found
 def list_charges(ctx) -> dict:
     check_params(ctx.params, LIST_PARAMS + ("customer", "payment_intent", "transfer_group"))
     acct = ctx.acct
-    return ctx.out(list_collection(acct.charges, ctx.params, "/v1/charges", lambda r: render.charge(acct, r),
-                                   customer=ctx.params.get("customer"), kind="charge"))
+    return ctx.out(
+        list_collection(
+            acct.charges,
+            ctx.params,
+            "/v1/charges",
+            lambda r: render.charge(acct, r),
+            customer=ctx.params.get("customer"),
+            kind="charge",
+        )
+    )
 
 
 def get_charge(ctx) -> dict:

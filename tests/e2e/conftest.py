@@ -16,14 +16,29 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import (Browser, BrowserContext, ConsoleMessage, Page, Response, WebError, async_playwright,
-                                  expect)
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Response,
+    WebError,
+    async_playwright,
+    expect,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 DEFAULT_TIMEOUT_MS = 15_000
 E2E_WEBHOOK_SECRET = "whsec_e2e_clientpulse"
 expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
@@ -62,8 +77,9 @@ class ServerProcesses:
     def _start(self, name: str, args: list[str]) -> None:
         log_path = self.log_dir / f"{name}.log"
         log = log_path.open("w")
-        proc = subprocess.Popen([sys.executable, "-m", "app", *args], cwd=ROOT, env=self.env, stdout=log,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app", *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
         self.processes.append((proc, log_path))
 
     def start(self) -> None:
@@ -103,9 +119,13 @@ def _server_env(request: pytest.FixtureRequest) -> dict[str, str]:
         standin = request.getfixturevalue("standin")
     except pytest.FixtureLookupError:
         return env
-    env.update(STRIPE_API_BASE=standin.base_url, STRIPE_CONNECT_BASE=standin.base_url,
-               STRIPE_SECRET_KEY=standin.secret_key, STRIPE_CLIENT_ID=standin.client_id,
-               STRIPE_WEBHOOK_SECRET=E2E_WEBHOOK_SECRET)
+    env.update(
+        STRIPE_API_BASE=standin.base_url,
+        STRIPE_CONNECT_BASE=standin.base_url,
+        STRIPE_SECRET_KEY=standin.secret_key,
+        STRIPE_CLIENT_ID=standin.client_id,
+        STRIPE_WEBHOOK_SECRET=E2E_WEBHOOK_SECRET,
+    )
     return env
 
 
@@ -166,14 +186,18 @@ class AppTraffic:
     async def problems(self) -> tuple[int, list[str]]:
         """How many app responses were seen, and what was wrong with them or with the pages."""
         seen = await asyncio.gather(*self.headers)
-        lacking = [f"{what} lacks {', '.join(h for h in SECURITY_HEADERS if h not in headers)}"
-                   for what, headers in seen if any(h not in headers for h in SECURITY_HEADERS)]
+        lacking = [
+            f"{what} lacks {', '.join(h for h in SECURITY_HEADERS if h not in headers)}"
+            for what, headers in seen
+            if any(h not in headers for h in SECURITY_HEADERS)
+        ]
         return len(seen), lacking + [f"console: {text}" for text in self.csp_errors]
 
 
 @pytest.fixture(name="page")
-async def fx_page(request: pytest.FixtureRequest, browser: Browser, server: ServerProcesses,
-                  monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Page]:
+async def fx_page(
+    request: pytest.FixtureRequest, browser: Browser, server: ServerProcesses, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Page]:
     traffic = AppTraffic(server.base_url)
     new_context = browser.new_context
 

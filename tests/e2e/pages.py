@@ -9,7 +9,7 @@ class LoginPage:
     def __init__(self, page: Page) -> None:
         self.page = page
 
-    async def open(self) -> "LoginPage":
+    async def open(self) -> LoginPage:
         await self.page.goto("/login")
         return self
 
@@ -25,11 +25,11 @@ class IntegrationsPage:
         self.card = page.get_by_test_id("stripe-card")
         self.status = page.get_by_test_id("stripe-status")
 
-    async def open(self) -> "IntegrationsPage":
+    async def open(self) -> IntegrationsPage:
         await self.page.goto("/dashboard/integrations")
         return self
 
-    async def connect_stripe(self) -> "StripeConsentPage":
+    async def connect_stripe(self) -> StripeConsentPage:
         await self.card.get_by_test_id("connect-stripe").click()
         consent = StripeConsentPage(self.page)
         await expect(consent.connect_button).to_be_visible()
@@ -63,7 +63,7 @@ class SignupPage:
     def __init__(self, page: Page) -> None:
         self.page = page
 
-    async def open(self, next_path: str = "") -> "SignupPage":
+    async def open(self, next_path: str = "") -> SignupPage:
         await self.page.goto("/signup" + (f"?next={next_path}" if next_path else ""))
         return self
 
@@ -83,7 +83,7 @@ class ClientsPage:
         self.page = page
         self.rows = page.get_by_test_id("client-row")
 
-    async def open(self) -> "ClientsPage":
+    async def open(self) -> ClientsPage:
         await self.page.goto("/dashboard/clients")
         return self
 
@@ -103,7 +103,7 @@ class TeamSettingsPage:
     def __init__(self, page: Page) -> None:
         self.page = page
 
-    async def open(self) -> "TeamSettingsPage":
+    async def open(self) -> TeamSettingsPage:
         await self.page.goto("/dashboard/settings")
         return self
 

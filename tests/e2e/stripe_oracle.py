@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 # PRODUCT.md, Matching: an exact email, or the domain of the email or of the website kept in metadata, matches a
@@ -32,7 +32,7 @@ class StripeData:
     charges: list[dict]
 
     @classmethod
-    def load(cls, standin, account: str) -> "StripeData":
+    def load(cls, standin, account: str) -> StripeData:
         def everything(collection: str) -> list[dict]:
             return standin.objects(account, collection, limit=1_000_000)
 
@@ -81,11 +81,11 @@ def overdue_badge(data: StripeData, customer_ids: set[str], tz_name: str, now: d
     no due date) and `attempt_count` says a payment attempt failed; lateness then runs from
     `status_transitions.finalized_at`. Calendar days are the workspace zone's."""
     zone = ZoneInfo(tz_name)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     today = now.astimezone(zone).date()
 
     def day(unix: int) -> date:
-        return datetime.fromtimestamp(unix, timezone.utc).astimezone(zone).date()
+        return datetime.fromtimestamp(unix, UTC).astimezone(zone).date()
 
     late: list[tuple[int, str, dict]] = []  # (since, kind, invoice)
     for inv in data.invoices:
@@ -111,4 +111,5 @@ def overdue_badge(data: StripeData, customer_ids: set[str], tz_name: str, now: d
 
 def currencies_of(data: StripeData, customer_id: str) -> set[str]:
     return {c["currency"] for c in data.charges if c["customer"] == customer_id} | {
-        i["currency"] for i in data.invoices if i["customer"] == customer_id}
+        i["currency"] for i in data.invoices if i["customer"] == customer_id
+    }

@@ -14,7 +14,9 @@ async def _owner_on_integrations(page: Page) -> IntegrationsPage:
     return await IntegrationsPage(page).open()
 
 
-async def test_the_owner_picks_the_second_account_connects_disconnects_and_connects_another(page: Page, stripe_for_server):
+async def test_the_owner_picks_the_second_account_connects_disconnects_and_connects_another(
+    page: Page, stripe_for_server
+):
     integrations = await _owner_on_integrations(page)
     await expect(integrations.status).to_have_text("Not connected")
 

@@ -11,14 +11,27 @@ from playwright.async_api import Page, expect
 
 from app.demo import DEMO_CLIENTS, seed_demo
 from tests.e2e.pages import ClientsPage, IntegrationsPage, LoginPage, ReviewUnmatchedPage, SyncProgress
-from tests.e2e.stripe_oracle import (ClientSpec, StripeData, currencies_of, expected_matches,
-                                     invoices_of, net_revenue, overdue_badge, website_of)
+from tests.e2e.stripe_oracle import (
+    ClientSpec,
+    StripeData,
+    currencies_of,
+    expected_matches,
+    invoices_of,
+    net_revenue,
+    overdue_badge,
+    website_of,
+)
 from tests.plugins.standin import NORTHWIND_DIGITAL
 
 # Slow enough that at least one 2-second poll lands while the sync is still reading.
 STRIPE_LATENCY_MS = 500
-STREAMS = {"customers": "customers", "subscriptions": "subscriptions", "invoices": "invoices",
-           "charges": "charges", "refunds": "refunds"}
+STREAMS = {
+    "customers": "customers",
+    "subscriptions": "subscriptions",
+    "invoices": "invoices",
+    "charges": "charges",
+    "refunds": "refunds",
+}
 NO_RELOAD = "window.__sameDocument = true"
 
 
@@ -27,12 +40,17 @@ def _choose(data: StripeData, unmatched: list[str], client_names: set[str]) -> d
     usd_only = [c for c in unmatched if currencies_of(data, c) == {"usd"}]
     overdue = [c for c in usd_only if overdue_badge(data, {c}, "America/New_York") and data.customers[c].get("email")]
     # No email or website: the new client gets only a name, so creating it cannot pull in other customers.
-    bare = [c for c in usd_only if not data.customers[c].get("email") and not website_of(data.customers[c])
-            and data.customers[c]["name"] not in client_names]
+    bare = [
+        c
+        for c in usd_only
+        if not data.customers[c].get("email")
+        and not website_of(data.customers[c])
+        and data.customers[c]["name"] not in client_names
+    ]
     assert overdue and bare, "the seeded account should have an overdue and a bare unmatched customer"
     mapped, created = overdue[0], bare[0]
     rest = [c for c in usd_only if c not in (mapped, created)]
-    ignored = [c for c in unmatched if c not in (mapped, created, *rest[:2])][0]
+    ignored = next(c for c in unmatched if c not in (mapped, created, *rest[:2]))
     return {"map": [mapped], "create": [created], "ignore": [ignored], "bulk": rest[:2]}
 
 
@@ -66,7 +84,8 @@ async def test_connecting_syncs_matches_and_the_review_leads_to_overdue_badges(p
 
     found, matched = len(data.invoices), invoices_of(data, set(auto))
     await expect(page.get_by_test_id("summary-text")).to_have_text(
-        f"We found {found:,} invoices, matched {matched:,} to clients")
+        f"We found {found:,} invoices, matched {matched:,} to clients"
+    )
     assert await page.evaluate("window.__sameDocument === true"), "progress and summary arrived without a reload"
 
     await page.get_by_test_id("review-unmatched").click()
@@ -92,13 +111,18 @@ async def test_connecting_syncs_matches_and_the_review_leads_to_overdue_badges(p
     assert await page.evaluate("window.__sameDocument === true"), "every review action swapped rows in place"
 
     created_name = data.customers[picks["create"][0]]["name"]
-    final = {**auto, picks["map"][0]: unclaimed[0], picks["create"][0]: created_name,
-             **{c: unclaimed[1] for c in picks["bulk"]}}
+    final = {
+        **auto,
+        picks["map"][0]: unclaimed[0],
+        picks["create"][0]: created_name,
+        **dict.fromkeys(picks["bulk"], unclaimed[1]),
+    }
     await _check_clients_page(page, data, final, sorted(client_names | {created_name}), workspace.timezone)
 
 
-async def _check_clients_page(page: Page, data: StripeData, final: dict[str, str], names: list[str],
-                              tz_name: str) -> None:
+async def _check_clients_page(
+    page: Page, data: StripeData, final: dict[str, str], names: list[str], tz_name: str
+) -> None:
     clients = await ClientsPage(page).open()
     overdue_seen = 0
     for name in names:

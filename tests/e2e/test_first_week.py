@@ -16,9 +16,11 @@ async def test_sign_up_add_clients_hit_the_free_limit_log_out_in_and_invite_a_te
     await expect(page.get_by_test_id("no-clients")).to_be_visible()
 
     clients = ClientsPage(page)
-    for name, email, domain in [("Acme Rockets", "ops@acme-rockets.com", "acme-rockets.com"),
-                                ("Bluebird Bakery", "hello@bluebirdbakery.co.uk", "www.bluebirdbakery.co.uk"),
-                                ("<script>alert(1)</script>", "", "")]:
+    for name, email, domain in [
+        ("Acme Rockets", "ops@acme-rockets.com", "acme-rockets.com"),
+        ("Bluebird Bakery", "hello@bluebirdbakery.co.uk", "www.bluebirdbakery.co.uk"),
+        ("<script>alert(1)</script>", "", ""),
+    ]:
         await clients.add_and_open(name, email, domain)
     await clients.open()
     await expect(clients.rows).to_have_count(3)
@@ -27,7 +29,8 @@ async def test_sign_up_add_clients_hit_the_free_limit_log_out_in_and_invite_a_te
 
     await clients.add("Copperleaf Dental", "frontdesk@copperleafdental.com", "copperleafdental.com")
     await expect(page.get_by_test_id("toasts")).to_contain_text(
-        "The Free plan includes up to 3 clients. Upgrade to add more.")
+        "The Free plan includes up to 3 clients. Upgrade to add more."
+    )
     await page.get_by_test_id("plan-limit").get_by_role("link", name="Upgrade to add more").click()
     await expect(page.get_by_test_id("current-plan")).to_contain_text("3 of 3 clients used")
 
@@ -55,5 +58,7 @@ async def test_sign_up_add_clients_hit_the_free_limit_log_out_in_and_invite_a_te
     await expect(teammate.get_by_test_id("workspace-menu")).to_contain_text("Brightside Agency")
     await expect(teammate.get_by_test_id("client-row")).to_have_count(3)
     await teammate.goto("/dashboard/settings")
-    await expect(teammate.get_by_test_id("member-row").filter(has_text="sam@brightside.agency")).to_contain_text("Teammate")
+    await expect(teammate.get_by_test_id("member-row").filter(has_text="sam@brightside.agency")).to_contain_text(
+        "Teammate"
+    )
     await teammate_context.close()

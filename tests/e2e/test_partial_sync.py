@@ -29,7 +29,8 @@ async def test_a_sync_with_one_unreadable_invoice_finishes_and_the_card_names_it
     await expect(progress.partials).to_have_attribute("data-count", "1")
     await expect(progress.partials).to_contain_text("1 object could not be read completely")
     await expect(progress.partial(broken["id"])).to_contain_text(
-        f"Invoice {broken['id']}: Stripe answered 400 'Invalid request")
+        f"Invoice {broken['id']}: Stripe answered 400 'Invalid request"
+    )
     await expect(progress.partial(broken["id"])).to_contain_text("when reading its lines")
     await expect(progress.partials).to_contain_text("We retry every 15 minutes")
     await expect(page.get_by_test_id("sync-error")).to_have_count(0)

@@ -25,8 +25,9 @@ from tests.e2e.worker_busy import WorkerStillBusy, real_queue, wait_until_idle
 async def _stored_event() -> StripeEvent:
     """A verified event as the webhook route stores it; no handler, so applying it only marks it processed."""
     event_id = f"evt_{secrets.token_hex(8)}"
-    row = StripeEvent(event_id=event_id, event_type="balance.available", payload=json.dumps({"id": event_id}),
-                      received_at=utcnow())
+    row = StripeEvent(
+        event_id=event_id, event_type="balance.available", payload=json.dumps({"id": event_id}), received_at=utcnow()
+    )
     await row.save()
     return row
 
@@ -77,8 +78,9 @@ async def test_the_wait_outlasts_tasks_the_worker_has_dequeued_and_not_finished(
         for row in rows:
             _enqueue(process_stripe_event.s(row.id))
         # Two worker threads: each takes a task and blocks on the lock, the third task waits in the queue.
-        await _eventually(lambda: 1 <= queue.pending_count() < len(rows),
-                          "the worker to take a task while another is still queued")
+        await _eventually(
+            lambda: 1 <= queue.pending_count() < len(rows), "the worker to take a task while another is still queued"
+        )
         with pytest.raises(WorkerStillBusy) as still:
             await wait_until_idle(timeout=0.5)
         message = str(still.value)
@@ -86,7 +88,8 @@ async def test_the_wait_outlasts_tasks_the_worker_has_dequeued_and_not_finished(
         assert re.search(r"\b\d+ queued\b", message), message
     await wait_until_idle(timeout=30)
     unprocessed = await StripeEvent.select(StripeEvent.event_id).where(
-        StripeEvent.id.is_in([row.id for row in rows]) & StripeEvent.processed_at.is_null())
+        StripeEvent.id.is_in([row.id for row in rows]) & StripeEvent.processed_at.is_null()
+    )
     assert unprocessed == [], "the wait returned before the worker finished its tasks"
 
 

@@ -13,8 +13,9 @@ async def _switch_to(page: Page, name: str) -> None:
 
 
 async def test_an_owner_creates_a_second_workspace_and_switches_between_them(page: Page, server):
-    await (await SignupPage(page).open()).sign_up("Rui Owner", "rui@twoshops.test", "two-shops-password",
-                                                  agency="First Agency")
+    await (await SignupPage(page).open()).sign_up(
+        "Rui Owner", "rui@twoshops.test", "two-shops-password", agency="First Agency"
+    )
     clients = ClientsPage(page)
     await clients.add_and_open("Alpha Co", "hi@alpha.test", "alpha.test")
 

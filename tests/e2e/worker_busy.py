@@ -38,18 +38,23 @@ def real_queue() -> Huey:
 async def still_busy() -> list[str]:
     """What the worker has left to do, in words; empty when it is idle."""
     queue = real_queue()
-    busy = [f"{count} {what}" for count, what in (
-        (queue.pending_count(), "queued"),
-        (queue.scheduled_count(), "scheduled for later (retries)"),
-        (tasks_in_flight(queue), "executing in the worker"),
-    ) if count]
+    busy = [
+        f"{count} {what}"
+        for count, what in (
+            (queue.pending_count(), "queued"),
+            (queue.scheduled_count(), "scheduled for later (retries)"),
+            (tasks_in_flight(queue), "executing in the worker"),
+        )
+        if count
+    ]
     started = (SyncRun.status == SyncStatus.queued.value) | (SyncRun.status == SyncStatus.running.value)
     runs = await SyncRun.select(SyncRun.id, SyncRun.status).where(started)
     if runs:
         busy.append("sync runs " + ", ".join(f"#{run['id']} {run['status']}" for run in runs))
     # Stored by the web process, its task not started yet (the queue may not show it until the request commits).
     events = await StripeEvent.select(StripeEvent.event_id).where(
-        StripeEvent.processed_at.is_null() & (StripeEvent.attempts == 0))
+        StripeEvent.processed_at.is_null() & (StripeEvent.attempts == 0)
+    )
     if events:
         busy.append("webhook events not yet attempted " + ", ".join(event["event_id"] for event in events))
     return busy

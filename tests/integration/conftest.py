@@ -47,8 +47,12 @@ class SmtpInbox(Message):
 
     def texts(self) -> list[str]:
         """The decoded text/plain part of every message received."""
-        return [part.get_payload(decode=True).decode() for message in self.messages for part in message.walk()
-                if part.get_content_type() == "text/plain"]
+        return [
+            part.get_payload(decode=True).decode()
+            for message in self.messages
+            for part in message.walk()
+            if part.get_content_type() == "text/plain"
+        ]
 
 
 def free_port() -> int:
@@ -112,9 +116,14 @@ async def fx_production_client(monkeypatch):
 def consent(authorize_url: str, account: str | None, deny: bool = False) -> dict[str, str]:
     """Do what a person does on Stripe's consent page; returns the query Stripe redirects back with."""
     query = {k: v[0] for k, v in parse_qs(urlparse(authorize_url).query).items()}
-    form = {"client_id": query["client_id"], "redirect_uri": query["redirect_uri"], "state": query.get("state", ""),
-            "scope": query.get("scope", ""), "stripe_user_email": "owner@demo.test",
-            "action": "deny" if deny else "connect"}
+    form = {
+        "client_id": query["client_id"],
+        "redirect_uri": query["redirect_uri"],
+        "state": query.get("state", ""),
+        "scope": query.get("scope", ""),
+        "stripe_user_email": "owner@demo.test",
+        "action": "deny" if deny else "connect",
+    }
     if account:
         form["account"] = account
     response = httpx.post(authorize_url.split("?")[0], data=form, follow_redirects=False)

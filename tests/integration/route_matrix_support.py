@@ -32,8 +32,13 @@ LOGIN = "login"  # an expectation: a 302 to the log-in page, which comes back to
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # Path and form parameters that name an object of alice's workspace: charlie must not tell them from missing ones.
 SCOPED_IDS = {"client_id", "invitation_id", "membership_id", "customer_id", "workspace_id"}
-NONEXISTENT = {"client_id": 987654321, "invitation_id": 987654321, "membership_id": 987654321,
-               "customer_id": "cus_nonexistent", "workspace_id": 987654321}
+NONEXISTENT = {
+    "client_id": 987654321,
+    "invitation_id": 987654321,
+    "membership_id": 987654321,
+    "customer_id": "cus_nonexistent",
+    "workspace_id": 987654321,
+}
 CSV = b"name,emails\nInitech,ops@initech.io\n"
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
@@ -121,8 +126,9 @@ async def fresh_world(stripe_standin=None, first: bool = True) -> World:
     """Alice's and charlie's workspaces as the personas find them; `first=False` empties the tables before."""
     if not first:
         await _empty_tables()
-    alice, bob, charlie = [await _user(e) for e in ("alice@alice-agency.com", "bob@alice-agency.com",
-                                                    "charlie@charlie.co")]
+    alice, bob, charlie = [
+        await _user(e) for e in ("alice@alice-agency.com", "bob@alice-agency.com", "charlie@charlie.co")
+    ]
     ws = await set_plan((await create_workspace(alice, "Alice Agency")).id, "agency")
     theirs = await set_plan((await create_workspace(charlie, "Charlie Co")).id, "agency")
     membership = Membership(workspace=ws.id, user=bob.id, role=Role.teammate.value, created_at=utcnow())
@@ -135,13 +141,21 @@ async def fresh_world(stripe_standin=None, first: bool = True) -> World:
     if stripe_standin is not None:
         await link(stripe_standin, ws.id, NORTHWIND_DIGITAL)
     ids = {
-        "client_id": client.id, "customer_id": customer.stripe_id, "membership_id": membership.id,
-        "invitation_id": invitation.id, "workspace_id": ws.id, "message_id": message.id, "path": "nothing-here",
+        "client_id": client.id,
+        "customer_id": customer.stripe_id,
+        "membership_id": membership.id,
+        "invitation_id": invitation.id,
+        "workspace_id": ws.id,
+        "message_id": message.id,
+        "path": "nothing-here",
         "invitation_token": _link_token(message.text_body, "/invitations/"),
         "reset_token": _link_token(reset.text_body, "/password/reset/"),
     }
-    return World(users={"alice": alice, "alice_free": alice, "bob": bob, "charlie": charlie},
-                 workspaces={"alice": ws.id, "alice_free": ws.id, "bob": ws.id, "charlie": theirs.id}, ids=ids)
+    return World(
+        users={"alice": alice, "alice_free": alice, "bob": bob, "charlie": charlie},
+        workspaces={"alice": ws.id, "alice_free": ws.id, "bob": ws.id, "charlie": theirs.id},
+        ids=ids,
+    )
 
 
 async def set_alice_plan(world: World, plan: str) -> None:
@@ -159,8 +173,9 @@ async def log_in_as(client: AsyncTestClient, world: World, persona: str) -> None
         assert response.status_code < 300 and client.cookies.get("cp_session")
 
 
-async def send(client: AsyncTestClient, method: str, path: str, row: Row, values: dict[str, object],
-               with_csrf: bool = True):
+async def send(
+    client: AsyncTestClient, method: str, path: str, row: Row, values: dict[str, object], with_csrf: bool = True
+):
     """The request a browser's form (or link) would make, with or without the CSRF token."""
     headers = {"x-csrftoken": await csrf_token(client)} if with_csrf and method in UNSAFE else {}
     kwargs: dict = {}
@@ -190,14 +205,19 @@ async def fingerprint(workspace_id: int) -> tuple:
     """Everything in a workspace an outsider's request could change."""
     return (
         await Workspace.select(Workspace.name, Workspace.timezone, Workspace.plan).where(Workspace.id == workspace_id),
-        await Client.select(Client.id, Client.name, Client.status).where(Client.workspace == workspace_id)
+        await Client.select(Client.id, Client.name, Client.status)
+        .where(Client.workspace == workspace_id)
         .order_by(Client.id),
         await Membership.select(Membership.id, Membership.user, Membership.role)
-        .where(Membership.workspace == workspace_id).order_by(Membership.id),
+        .where(Membership.workspace == workspace_id)
+        .order_by(Membership.id),
         await Invitation.select(Invitation.id, Invitation.accepted_at, Invitation.revoked_at)
-        .where(Invitation.workspace == workspace_id).order_by(Invitation.id),
+        .where(Invitation.workspace == workspace_id)
+        .order_by(Invitation.id),
         await CustomerMatch.select(CustomerMatch.customer_id, CustomerMatch.client, CustomerMatch.ignored)
-        .where(CustomerMatch.workspace == workspace_id).order_by(CustomerMatch.customer_id),
+        .where(CustomerMatch.workspace == workspace_id)
+        .order_by(CustomerMatch.customer_id),
         await StripeConnection.select(StripeConnection.id, StripeConnection.status)
-        .where(StripeConnection.workspace == workspace_id).order_by(StripeConnection.id),
+        .where(StripeConnection.workspace == workspace_id)
+        .order_by(StripeConnection.id),
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -47,7 +47,7 @@ def list_all(base_url: str, secret_key: str, account: str, path: str, **params) 
 
 
 def _local_day(unix: int, tz: ZoneInfo) -> date:
-    return datetime.fromtimestamp(unix, tz=timezone.utc).astimezone(tz).date()
+    return datetime.fromtimestamp(unix, tz=UTC).astimezone(tz).date()
 
 
 @dataclass
@@ -102,17 +102,17 @@ def _period_end(start: datetime, interval: str, count: int) -> datetime:
     if interval == "year":
         return _add_months(start, 12 * count)
     days = {"day": 1, "week": 7}[interval] * count
-    return datetime.fromtimestamp(start.timestamp() + days * 86400, tz=timezone.utc)
+    return datetime.fromtimestamp(start.timestamp() + days * 86400, tz=UTC)
 
 
 def _in_force(discount: dict, price: dict, at: datetime) -> bool:
-    start = datetime.fromtimestamp(discount["start"], tz=timezone.utc)
+    start = datetime.fromtimestamp(discount["start"], tz=UTC)
     if at < start:
         return False
     coupon = discount["source"]["coupon"]
     assert isinstance(coupon, dict), "expand the discounts' coupons"
     if discount.get("end"):
-        return at < datetime.fromtimestamp(discount["end"], tz=timezone.utc)
+        return at < datetime.fromtimestamp(discount["end"], tz=UTC)
     if coupon["duration"] == "once":
         recurring = price["recurring"]
         return at < _period_end(start, recurring["interval"], recurring["interval_count"])
@@ -149,8 +149,7 @@ def subscription_mrr(subscription: dict, at: datetime) -> int:
         if price["recurring"].get("usage_type") == "metered":
             continue
         amount = Decimal(price["unit_amount_decimal"] or price["unit_amount"] or 0) * (item["quantity"] or 0)
-        period_total += _discounted(amount, [d for d in item.get("discounts") or [] if isinstance(d, dict)], price,
-                                    at)
+        period_total += _discounted(amount, [d for d in item.get("discounts") or [] if isinstance(d, dict)], price, at)
     if price is None:
         return 0
     recurring = price["recurring"]

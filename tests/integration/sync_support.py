@@ -19,15 +19,25 @@ from app.stripe_data.tables import (
 
 # Stripe's hints (Retry-After: 1) and our backoff, shrunk 20x: bursts are survived in a fraction of a second.
 FAST_RETRY = RetryPolicy(attempts=10, base_delay=0.5, max_delay=4.0, scale=0.05)
-TABLES = {"customers": StripeCustomer, "subscriptions": StripeSubscription, "invoices": StripeInvoice,
-          "charges": StripeCharge, "refunds": StripeRefund}
+TABLES = {
+    "customers": StripeCustomer,
+    "subscriptions": StripeSubscription,
+    "invoices": StripeInvoice,
+    "charges": StripeCharge,
+    "refunds": StripeRefund,
+}
 
 
 async def link(standin, workspace_id: int, account: str) -> StripeConnection:
     """Link the account at the stand-in and store a live connection, as the OAuth callback does."""
     standin.link(account)
-    connection = StripeConnection(workspace=workspace_id, stripe_account_id=account, account_name=account,
-                                  status="connected", connected_at=utcnow())
+    connection = StripeConnection(
+        workspace=workspace_id,
+        stripe_account_id=account,
+        account_name=account,
+        status="connected",
+        connected_at=utcnow(),
+    )
     await connection.save()
     return connection
 
@@ -55,5 +65,7 @@ async def line_count(workspace_id: int) -> int:
 
 
 def expected_lines(standin, account: str) -> int:
-    return sum(inv["lines"].get("total_count", len(inv["lines"]["data"]))
-               for inv in standin.objects(account, "invoices", limit=100_000))
+    return sum(
+        inv["lines"].get("total_count", len(inv["lines"]["data"]))
+        for inv in standin.objects(account, "invoices", limit=100_000)
+    )

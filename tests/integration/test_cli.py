@@ -11,14 +11,25 @@ from app.accounts.tables import User
 from tests.plugins.database import ROOT
 
 # The settings production checks: each test starts without them and sets only what it is about.
-_UNSAFE = ("APP_ENV", "SECRET_KEY", "SECRET_KEY_FILE", "BASE_URL", "ENCRYPTION_KEY", "STRIPE_SECRET_KEY",
-           "STRIPE_CLIENT_ID", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE", "STRIPE_CONNECT_BASE")
+_UNSAFE = (
+    "APP_ENV",
+    "SECRET_KEY",
+    "SECRET_KEY_FILE",
+    "BASE_URL",
+    "ENCRYPTION_KEY",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_CLIENT_ID",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_API_BASE",
+    "STRIPE_CONNECT_BASE",
+)
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     # A command that wrongly starts serving runs into the timeout, and the test fails with TimeoutExpired.
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env
+    )
 
 
 def _env_without_settings(**extra: str) -> dict[str, str]:
@@ -62,38 +73,67 @@ def test_serve_without_app_env_is_production_and_refuses_to_start_with_one_messa
 
 
 def test_serve_in_production_refuses_the_stand_ins_stripe_values_and_lists_each():
-    env = _env_without_settings(APP_ENV="production", SECRET_KEY="p" * 48, BASE_URL="https://cp.example",
-                                STRIPE_SECRET_KEY="sk_test_standin_platform", STRIPE_CLIENT_ID="ca_standin_clientpulse",
-                                STRIPE_WEBHOOK_SECRET="whsec_standin_clientpulse",
-                                STRIPE_API_BASE="http://127.0.0.1:12111", STRIPE_CONNECT_BASE="http://127.0.0.1:12111")
+    env = _env_without_settings(
+        APP_ENV="production",
+        SECRET_KEY="p" * 48,
+        BASE_URL="https://cp.example",
+        STRIPE_SECRET_KEY="sk_test_standin_platform",
+        STRIPE_CLIENT_ID="ca_standin_clientpulse",
+        STRIPE_WEBHOOK_SECRET="whsec_standin_clientpulse",
+        STRIPE_API_BASE="http://127.0.0.1:12111",
+        STRIPE_CONNECT_BASE="http://127.0.0.1:12111",
+    )
     result = _cli("serve", "--port", _free_port(), env=env)
     assert result.returncode == 2, result.stderr
     listed = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
-    assert [line.split()[1] for line in listed] == ["STRIPE_SECRET_KEY", "STRIPE_CLIENT_ID", "STRIPE_WEBHOOK_SECRET",
-                                                    "STRIPE_API_BASE", "STRIPE_CONNECT_BASE"]
+    assert [line.split()[1] for line in listed] == [
+        "STRIPE_SECRET_KEY",
+        "STRIPE_CLIENT_ID",
+        "STRIPE_WEBHOOK_SECRET",
+        "STRIPE_API_BASE",
+        "STRIPE_CONNECT_BASE",
+    ]
     assert "whsec_standin_clientpulse" not in result.stderr and "p" * 48 not in result.stderr
 
 
 def test_serve_in_development_with_the_development_key_refuses_a_public_host():
-    result = _cli("serve", "--host", "0.0.0.0", "--port", _free_port(), env=_env_without_settings(APP_ENV="development"))
+    result = _cli(
+        "serve", "--host", "0.0.0.0", "--port", _free_port(), env=_env_without_settings(APP_ENV="development")
+    )
     assert result.returncode == 2, result.stderr
     assert "serve refuses --host 0.0.0.0: the development SECRET_KEY" in result.stderr
     assert "only a loopback address" in result.stderr
 
 
 async def test_seed_demo_never_runs_in_production():
-    env = _env_without_settings(APP_ENV="production", SECRET_KEY="p" * 48, BASE_URL="https://cp.example",
-                                STRIPE_SECRET_KEY="sk_live_x0123456789", STRIPE_CLIENT_ID="ca_x0123456789",
-                                STRIPE_WEBHOOK_SECRET="whsec_x0123456789")
+    env = _env_without_settings(
+        APP_ENV="production",
+        SECRET_KEY="p" * 48,
+        BASE_URL="https://cp.example",
+        STRIPE_SECRET_KEY="sk_live_x0123456789",
+        STRIPE_CLIENT_ID="ca_x0123456789",
+        STRIPE_WEBHOOK_SECRET="whsec_x0123456789",
+    )
     result = _cli("seed-demo", env=env)
     assert result.returncode == 2 and "seed-demo creates logins with published passwords" in result.stderr
     assert await User.count() == 0
 
 
-@pytest.mark.parametrize(("host", "loopback"), [("127.0.0.1", True), ("127.0.0.53", True), ("::1", True),
-                                                ("[::1]", True), ("localhost", True), ("0.0.0.0", False),
-                                                ("::", False), ("", False), ("192.168.1.5", False),
-                                                ("clientpulse.example", False)])
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.53", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("", False),
+        ("192.168.1.5", False),
+        ("clientpulse.example", False),
+    ],
+)
 def test_only_loopback_addresses_count_as_loopback(host, loopback):
     from app.cli import _is_loopback
 

@@ -34,15 +34,18 @@ def test_the_same_value_repeated_counts_once():
 
 
 def test_a_huge_pasted_list_costs_one_message_not_one_per_value():
-    _, errors = clean_client(ClientInput(name="Acme", emails=["not-an-email-%d" % i for i in range(50_000)]))
+    _, errors = clean_client(ClientInput(name="Acme", emails=[f"not-an-email-{i}" for i in range(50_000)]))
     assert errors["emails"] == "A client can have at most 20 emails; this has 50000. Keep the main ones."
 
 
-@pytest.mark.parametrize(("normalise", "value", "message"), [
-    (normalise_email, "a" * 250 + "@acme.com", "can't be longer than 254 characters"),
-    (normalise_domain, ("a" * 60 + ".") * 5 + "com", "can't be longer than 253 characters"),
-    (normalise_domain, "https://acme.com/" + "p" * 3000, "can't be longer than 253 characters"),
-])
+@pytest.mark.parametrize(
+    ("normalise", "value", "message"),
+    [
+        (normalise_email, "a" * 250 + "@acme.com", "can't be longer than 254 characters"),
+        (normalise_domain, ("a" * 60 + ".") * 5 + "com", "can't be longer than 253 characters"),
+        (normalise_domain, "https://acme.com/" + "p" * 3000, "can't be longer than 253 characters"),
+    ],
+)
 def test_an_overlong_value_is_refused_without_echoing_it(normalise, value, message):
     with pytest.raises(InvalidValue, match=message) as caught:
         normalise(value)
@@ -61,8 +64,11 @@ async def test_the_form_shows_the_cap_next_to_the_field_and_saves_nothing(client
 async def test_a_csv_row_over_the_cap_is_a_row_error_and_nothing_is_imported(client, alice):
     await login(client, alice)
     text = f'name,emails\nAcme,"{"; ".join(_emails(21))}"\nBluebird,hi@bluebird.io\n'
-    preview = await client.post("/dashboard/clients/import", data={"_csrf_token": await csrf_token(client)},
-                                files={"file": ("clients.csv", text.encode(), "text/csv")})
+    preview = await client.post(
+        "/dashboard/clients/import",
+        data={"_csrf_token": await csrf_token(client)},
+        files={"file": ("clients.csv", text.encode(), "text/csv")},
+    )
     assert 'data-testid="row-error">Row 2: A client can have at most 20 emails; this has 21.' in preview.text
     confirm = await post_form(client, "/dashboard/clients/import/confirm", {"csv_text": text})
     assert confirm.status_code == 422 and await Client.count() == 0

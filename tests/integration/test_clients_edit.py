@@ -29,7 +29,11 @@ async def _unchanged(alice, client_id: int) -> None:
 async def _changed(alice, client_id: int) -> None:
     detail = await get_client(alice.actor, client_id)
     assert (detail.client.name, detail.emails, detail.domains, detail.client.notes) == (
-        "Acme Rockets", ["ops@acme.com", "new@acme.com"], ["acme.com"], "VIP")
+        "Acme Rockets",
+        ["ops@acme.com", "new@acme.com"],
+        ["acme.com"],
+        "VIP",
+    )
 
 
 async def test_an_invalid_htmx_edit_answers_422_with_only_the_form_and_changes_nothing(client, alice, acme):

@@ -14,9 +14,17 @@ async def test_it_shows_the_add_client_form(client, alice):
 
 async def test_it_adds_a_client_and_normalises_emails_and_domains(client, alice):
     await login(client, alice)
-    response = await post_form(client, "/dashboard/clients", {
-        "name": "  Acme   Rockets ", "emails": "Ops@ACME.com\nops@acme.com, billing@acme.com",
-        "domains": "https://www.Example.COM/x\nbücher.example", "notes": "Retainer"}, follow_redirects=False)
+    response = await post_form(
+        client,
+        "/dashboard/clients",
+        {
+            "name": "  Acme   Rockets ",
+            "emails": "Ops@ACME.com\nops@acme.com, billing@acme.com",
+            "domains": "https://www.Example.COM/x\nbücher.example",
+            "notes": "Retainer",
+        },
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     saved = await Client.objects().where(Client.workspace == alice.workspace.id).first()
     assert saved.name == "Acme Rockets"
@@ -31,8 +39,9 @@ async def test_it_adds_a_client_and_normalises_emails_and_domains(client, alice)
 
 async def test_it_rejects_a_missing_name_and_a_bad_email_with_422_and_saves_nothing(client, alice):
     await login(client, alice)
-    response = await post_form(client, "/dashboard/clients", {"name": " ", "emails": "not-an-email",
-                                                             "domains": "localhost"})
+    response = await post_form(
+        client, "/dashboard/clients", {"name": " ", "emails": "not-an-email", "domains": "localhost"}
+    )
     assert response.status_code == 422
     assert "Enter the client" in response.text
     assert "is not a valid email address" in response.text
@@ -77,12 +86,18 @@ async def test_it_edits_a_client_keeping_its_own_email(client, alice):
     await login(client, alice)
     form = await client.get(f"/dashboard/clients/{acme.id}/edit")
     assert "ops@acme.com" in form.text
-    response = await post_form(client, f"/dashboard/clients/{acme.id}", {
-        "name": "Acme Rockets", "emails": "ops@acme.com; new@acme.com", "domains": "acme.com", "notes": "VIP"})
+    response = await post_form(
+        client,
+        f"/dashboard/clients/{acme.id}",
+        {"name": "Acme Rockets", "emails": "ops@acme.com; new@acme.com", "domains": "acme.com", "notes": "VIP"},
+    )
     assert response.status_code == 200
     detail = await get_client(alice.actor, acme.id)
-    assert (detail.client.name, detail.emails, detail.domains) == ("Acme Rockets", ["ops@acme.com", "new@acme.com"],
-                                                                   ["acme.com"])
+    assert (detail.client.name, detail.emails, detail.domains) == (
+        "Acme Rockets",
+        ["ops@acme.com", "new@acme.com"],
+        ["acme.com"],
+    )
 
 
 async def test_it_keeps_the_old_values_when_an_edit_is_invalid(client, alice):

@@ -5,15 +5,19 @@ from app.clients.tables import Client, ClientEmail
 from app.workspaces.services import set_plan
 from tests.conftest import csrf_token, login, post_form
 
-GOOD = "Name,Emails,Domains,Notes\nAcme,\"ops@acme.com; Billing@ACME.com\",www.acme.com,VIP\nBluebird,hi@bluebird.io,,\n"
+GOOD = 'Name,Emails,Domains,Notes\nAcme,"ops@acme.com; Billing@ACME.com",www.acme.com,VIP\nBluebird,hi@bluebird.io,,\n'
 BAD = "name,emails,domains\n,ops@acme.com,\nBluebird,not-an-email,\nCopper,ops@acme.com,localhost\nFine,,\n"
 
 
 async def _upload(client, text: str, htmx: bool = False):
     headers = {"HX-Request": "true"} if htmx else {}
     # Browsers send the CSRF token of a multipart form as the hidden _csrf_token field.
-    return await client.post("/dashboard/clients/import", data={"_csrf_token": await csrf_token(client)},
-                             files={"file": ("clients.csv", text.encode("utf-8-sig"), "text/csv")}, headers=headers)
+    return await client.post(
+        "/dashboard/clients/import",
+        data={"_csrf_token": await csrf_token(client)},
+        files={"file": ("clients.csv", text.encode("utf-8-sig"), "text/csv")},
+        headers=headers,
+    )
 
 
 async def test_it_shows_the_upload_form(client, alice):
@@ -63,8 +67,7 @@ async def test_a_forged_confirm_of_a_bad_file_imports_nothing(client, alice):
 
 async def test_it_imports_every_row_of_a_good_file(client, alice):
     await login(client, alice)
-    response = await post_form(client, "/dashboard/clients/import/confirm", {"csv_text": GOOD},
-                               follow_redirects=False)
+    response = await post_form(client, "/dashboard/clients/import/confirm", {"csv_text": GOOD}, follow_redirects=False)
     assert response.status_code == 303
     assert sorted(r["name"] for r in await Client.select(Client.name)) == ["Acme", "Bluebird"]
     assert await ClientEmail.count().where(ClientEmail.email == "billing@acme.com") == 1
@@ -97,6 +100,9 @@ async def test_it_explains_files_it_cannot_read(client, alice):
     await login(client, alice)
     page = await _upload(client, "emails\nops@acme.com\n")
     assert page.status_code == 422 and "header" in page.text
-    response = await client.post("/dashboard/clients/import", data={"_csrf_token": await csrf_token(client)},
-                                 files={"file": ("big.csv", b"name\n" + b"x" * (2 * 1024 * 1024), "text/csv")})
+    response = await client.post(
+        "/dashboard/clients/import",
+        data={"_csrf_token": await csrf_token(client)},
+        files={"file": ("big.csv", b"name\n" + b"x" * (2 * 1024 * 1024), "text/csv")},
+    )
     assert response.status_code == 422 and "larger than 2 MB" in response.text

@@ -3,7 +3,7 @@
 from app.clients.tables import Client, ClientEmail
 from tests.conftest import login, post_form
 
-GOOD = "Name,Emails,Domains,Notes\nAcme,\"ops@acme.com; Billing@ACME.com\",www.acme.com,VIP\nBluebird,hi@bluebird.io,,\n"
+GOOD = 'Name,Emails,Domains,Notes\nAcme,"ops@acme.com; Billing@ACME.com",www.acme.com,VIP\nBluebird,hi@bluebird.io,,\n'
 
 
 async def test_an_htmx_confirm_of_a_good_file_imports_every_row_and_answers_with_hx_redirect(client, alice):

@@ -15,8 +15,9 @@ async def fx_charlies_client(charlie):
 @pytest.mark.parametrize("suffix", ["", "/edit"])
 async def test_it_hides_another_workspaces_client_pages(client, alice, charlies_client, suffix, htmx):
     await login(client, alice)
-    response = await client.get(f"/dashboard/clients/{charlies_client.id}{suffix}",
-                                headers={"HX-Request": "true"} if htmx else {})
+    response = await client.get(
+        f"/dashboard/clients/{charlies_client.id}{suffix}", headers={"HX-Request": "true"} if htmx else {}
+    )
     assert response.status_code == 404
     assert "Charlie" not in response.text
     assert ("<html" in response.text) is not htmx
@@ -26,8 +27,12 @@ async def test_it_hides_another_workspaces_client_pages(client, alice, charlies_
 @pytest.mark.parametrize("suffix", ["", "/archive", "/restore"])
 async def test_it_refuses_changes_to_another_workspaces_client(client, alice, charlie, charlies_client, suffix, htmx):
     await login(client, alice)
-    response = await post_form(client, f"/dashboard/clients/{charlies_client.id}{suffix}",
-                               {"name": "Hijacked", "emails": "x@charlie.co"}, htmx=htmx)
+    response = await post_form(
+        client,
+        f"/dashboard/clients/{charlies_client.id}{suffix}",
+        {"name": "Hijacked", "emails": "x@charlie.co"},
+        htmx=htmx,
+    )
     assert response.status_code == 404
     detail = await get_client(charlie.actor, charlies_client.id)
     assert detail.client.name == "Charlie's secret client" and detail.client.status == "active"

@@ -27,20 +27,42 @@ def _unix(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def stripe_invoice(customer_id: str, *, collection_method: str, created: datetime, total: int = 30_000,
-                   status: str = "open", attempt_count: int = 0, next_payment_attempt: datetime | None = None,
-                   due_date: datetime | None = None) -> dict:
+def stripe_invoice(
+    customer_id: str,
+    *,
+    collection_method: str,
+    created: datetime,
+    total: int = 30_000,
+    status: str = "open",
+    attempt_count: int = 0,
+    next_payment_attempt: datetime | None = None,
+    due_date: datetime | None = None,
+) -> dict:
     """The fields of an invoice as the pinned version (2026-10-28.endive) sends them; the rest are irrelevant here."""
     finalized = created + timedelta(hours=1)
     return {
-        "id": f"in_{customer_id}_{_unix(created)}", "object": "invoice", "customer": customer_id,
-        "collection_method": collection_method, "status": status, "currency": "usd", "created": _unix(created),
-        "total": total, "amount_due": total, "amount_paid": 0, "amount_remaining": total,
-        "attempt_count": attempt_count, "attempted": attempt_count > 0,
+        "id": f"in_{customer_id}_{_unix(created)}",
+        "object": "invoice",
+        "customer": customer_id,
+        "collection_method": collection_method,
+        "status": status,
+        "currency": "usd",
+        "created": _unix(created),
+        "total": total,
+        "amount_due": total,
+        "amount_paid": 0,
+        "amount_remaining": total,
+        "attempt_count": attempt_count,
+        "attempted": attempt_count > 0,
         "next_payment_attempt": _unix(next_payment_attempt) if next_payment_attempt else None,
-        "due_date": _unix(due_date) if due_date else None, "number": f"INV-{_unix(created)}",
-        "status_transitions": {"finalized_at": _unix(finalized), "paid_at": None, "voided_at": None,
-                               "marked_uncollectible_at": None},
+        "due_date": _unix(due_date) if due_date else None,
+        "number": f"INV-{_unix(created)}",
+        "status_transitions": {
+            "finalized_at": _unix(finalized),
+            "paid_at": None,
+            "voided_at": None,
+            "marked_uncollectible_at": None,
+        },
         "lines": {"object": "list", "data": [], "has_more": False},
     }
 
@@ -52,12 +74,28 @@ async def _agency(alice) -> dict[str, object]:
     await set_plan(ws, "pro")
     clients, invoices = {}, []
     for name, invoice in (
-        ("Retainer Co", {"collection_method": "charge_automatically", "created": NOW - timedelta(days=6, hours=2),
-                         "attempt_count": 2, "next_payment_attempt": NOW + timedelta(days=2)}),
-        ("Late Co", {"collection_method": "send_invoice", "created": NOW - timedelta(days=42), "total": 5_000,
-                     "due_date": NOW - timedelta(days=12)}),
-        ("Fresh Co", {"collection_method": "charge_automatically", "created": NOW - timedelta(hours=6),
-                      "attempt_count": 1}),
+        (
+            "Retainer Co",
+            {
+                "collection_method": "charge_automatically",
+                "created": NOW - timedelta(days=6, hours=2),
+                "attempt_count": 2,
+                "next_payment_attempt": NOW + timedelta(days=2),
+            },
+        ),
+        (
+            "Late Co",
+            {
+                "collection_method": "send_invoice",
+                "created": NOW - timedelta(days=42),
+                "total": 5_000,
+                "due_date": NOW - timedelta(days=12),
+            },
+        ),
+        (
+            "Fresh Co",
+            {"collection_method": "charge_automatically", "created": NOW - timedelta(hours=6), "attempt_count": 1},
+        ),
         ("Calm Co", {"collection_method": "charge_automatically", "created": NOW - timedelta(hours=2)}),
     ):
         email = f"ap@{name.split()[0].lower()}.co"
@@ -78,8 +116,11 @@ async def test_an_upserted_automatic_invoice_keeps_what_the_overdue_rules_need(a
         await _agency(alice)
     row = await StripeInvoice.objects().where(StripeInvoice.attempt_count == 2).first()
     assert (row.collection_method, row.due_date, row.next_payment_attempt, row.finalized_at) == (
-        "charge_automatically", None, NOW + timedelta(days=2),
-        (NOW - timedelta(days=6, hours=1)).replace(microsecond=0))
+        "charge_automatically",
+        None,
+        NOW + timedelta(days=2),
+        (NOW - timedelta(days=6, hours=1)).replace(microsecond=0),
+    )
 
 
 async def test_the_list_shows_a_failed_payment_and_a_late_sent_invoice_each_in_its_own_words(client, alice):
@@ -100,8 +141,9 @@ async def test_sort_and_filter_by_overdue_take_both_kinds_oldest_first(client, a
         await _agency(alice)
         await login(client, alice)
         by_overdue = await client.get("/dashboard/clients", params={"sort": "overdue"})
-        only = await client.get("/dashboard/clients", params={"only": "overdue", "sort": "name"},
-                                headers={"HX-Request": "true"})
+        only = await client.get(
+            "/dashboard/clients", params={"only": "overdue", "sort": "name"}, headers={"HX-Request": "true"}
+        )
     assert _names(by_overdue) == ["Late Co", "Retainer Co", "Fresh Co", "Calm Co"]
     assert _names(only) == ["Fresh Co", "Late Co", "Retainer Co"]
 
@@ -121,9 +163,15 @@ async def test_invoices_synced_before_the_overdue_columns_get_them_from_their_ra
     with time_machine.travel(NOW, tick=True):
         clients = await _agency(alice)
     # As the rows were before the migration: the new columns at their defaults, the object in `raw`.
-    await StripeInvoice.update({StripeInvoice.collection_method: "charge_automatically",
-                                StripeInvoice.attempt_count: 0, StripeInvoice.next_payment_attempt: None,
-                                StripeInvoice.finalized_at: None}, force=True)
+    await StripeInvoice.update(
+        {
+            StripeInvoice.collection_method: "charge_automatically",
+            StripeInvoice.attempt_count: 0,
+            StripeInvoice.next_payment_attempt: None,
+            StripeInvoice.finalized_at: None,
+        },
+        force=True,
+    )
     await importlib.import_module(BACKFILL).backfill()
     rows = {r.attempt_count: r for r in await StripeInvoice.objects()}
     assert rows[2].next_payment_attempt == NOW + timedelta(days=2)

@@ -12,8 +12,8 @@ from app.core.timeutil import utcnow
 from app.integrations.tables import StripeConnection
 from app.stripe_data.matching import rematch
 from app.stripe_data.tables import CustomerMatch, StripeInvoice, StripeSubscription
-from app.workspaces.tables import Workspace
 from app.workspaces.services import set_plan
+from app.workspaces.tables import Workspace
 from tests import factories as f
 from tests.conftest import login
 
@@ -37,15 +37,17 @@ async def _agency(alice):
     await f.charge(big_cust, amount=100_000, refunded=20_000)
     await f.invoice(big_cust, status="paid", total=100_000, created=now - timedelta(days=3), number="BIG-1")
     sub = await f.subscription(big_cust)
-    raw = {"status": "active", "items": {"data": [{"quantity": 2, "price": {"unit_amount": 25_000,
-                                                                             "recurring": {"interval": "month"}}}]}}
+    raw = {
+        "status": "active",
+        "items": {"data": [{"quantity": 2, "price": {"unit_amount": 25_000, "recurring": {"interval": "month"}}}]},
+    }
     await StripeSubscription.update({StripeSubscription.raw: json.dumps(raw)}).where(StripeSubscription.id == sub.id)
     await rematch(ws, f.ACCOUNT)
     return late, big
 
 
 async def test_the_list_shows_revenue_mrr_last_invoice_and_an_overdue_badge_linking_to_the_client(client, alice):
-    late, big = await _agency(alice)
+    late, _big = await _agency(alice)
     await login(client, alice)
     page = await client.get("/dashboard/clients")
     assert "$800.00" in page.text and "$500.00" in page.text  # Big: $1,000 paid − $200 refunded; MRR 2 × $250
@@ -59,8 +61,12 @@ async def test_sort_by_revenue_follows_net_revenue_not_names_and_moves_when_a_re
     await set_plan(ws, "pro")
     # Created so that neither name order (Alpha, bravo, charlie, delta) nor newest first gives the revenue order.
     paid = {}
-    for name, amount, refunded in (("bravo", 120_000, 30_000), ("delta", 0, 0), ("charlie", 50_000, 0),
-                                   ("Alpha", 10_000, 0)):
+    for name, amount, refunded in (
+        ("bravo", 120_000, 30_000),
+        ("delta", 0, 0),
+        ("charlie", 50_000, 0),
+        ("Alpha", 10_000, 0),
+    ):
         await f.client(ws, name, emails=(f"ap@{name.lower()}.test",))
         if amount:
             customer = await f.customer(ws, email=f"ap@{name.lower()}.test")
@@ -69,12 +75,24 @@ async def test_sort_by_revenue_follows_net_revenue_not_names_and_moves_when_a_re
     await login(client, alice)
     # Net revenue: bravo $900, charlie $500, Alpha $100; delta has no Stripe data, so it comes last.
     assert _names(await client.get("/dashboard/clients", params={"sort": "revenue"})) == [
-        "bravo", "charlie", "Alpha", "delta"]
+        "bravo",
+        "charlie",
+        "Alpha",
+        "delta",
+    ]
     await f.refund(paid["bravo"], 85_000)  # the refund object, before the synced charge shows it: bravo nets $350
     assert _names(await client.get("/dashboard/clients", params={"sort": "revenue"})) == [
-        "charlie", "bravo", "Alpha", "delta"]
+        "charlie",
+        "bravo",
+        "Alpha",
+        "delta",
+    ]
     assert _names(await client.get("/dashboard/clients", params={"sort": "name"})) == [
-        "Alpha", "bravo", "charlie", "delta"]
+        "Alpha",
+        "bravo",
+        "charlie",
+        "delta",
+    ]
 
 
 async def test_sort_by_last_invoice_and_overdue_and_filter_overdue(client, alice):
@@ -85,18 +103,27 @@ async def test_sort_by_last_invoice_and_overdue_and_filter_overdue(client, alice
     await rematch(alice.workspace.id, f.ACCOUNT)
     await login(client, alice)
     assert _names(await client.get("/dashboard/clients", params={"sort": "last_invoice"})) == [
-        "Big Spender", "Late Co", quiet.name, "No Stripe"]
+        "Big Spender",
+        "Late Co",
+        quiet.name,
+        "No Stripe",
+    ]
     assert _names(await client.get("/dashboard/clients", params={"sort": "overdue"}))[0] == "Late Co"
     fragment = await client.get("/dashboard/clients", params={"only": "overdue"}, headers={"HX-Request": "true"})
     assert _names(fragment) == ["Late Co"] and "<html" not in fragment.text
     assert _names(await client.get("/dashboard/clients", params={"only": "revenue", "sort": "name"})) == [
-        "Big Spender", "Late Co"]
+        "Big Spender",
+        "Late Co",
+    ]
 
 
 async def test_the_detail_page_lists_invoices_with_links_into_stripes_dashboard(client, alice):
     late, _ = await _agency(alice)
-    await StripeConnection.insert(StripeConnection(workspace=alice.workspace.id, stripe_account_id=f.ACCOUNT,
-                                                   livemode=False, connected_at=utcnow()))
+    await StripeConnection.insert(
+        StripeConnection(
+            workspace=alice.workspace.id, stripe_account_id=f.ACCOUNT, livemode=False, connected_at=utcnow()
+        )
+    )
     await login(client, alice)
     page = await client.get(f"/dashboard/clients/{late.id}")
     assert page.text.count('data-testid="invoice-row"') == 2 and "LATE-1" in page.text and "Void" in page.text

@@ -20,8 +20,9 @@ async def test_the_demo_owner_can_log_in(client):
     from tests.conftest import post_form
 
     await seed_demo()
-    response = await post_form(client, "/login", {"email": "owner@demo.test", "password": "demo-password"},
-                               follow_redirects=False)
+    response = await post_form(
+        client, "/login", {"email": "owner@demo.test", "password": "demo-password"}, follow_redirects=False
+    )
     assert response.status_code == 302
     page = await client.get("/dashboard/clients")
     assert "Northwind Digital" in page.text and "Acme Rockets" in page.text

@@ -17,8 +17,12 @@ SENT = "reset link is on its way"
 
 @pytest.fixture(autouse=True)
 def _small_limits(monkeypatch):
-    for name, value in {"RESET_EMAILS_PER_ADDRESS_PER_HOUR": "2", "RESET_REQUESTS_PER_IP_PER_HOUR": "4",
-                        "INVITATIONS_PER_WORKSPACE_PER_HOUR": "2", "SIGNUPS_PER_IP_PER_HOUR": "2"}.items():
+    for name, value in {
+        "RESET_EMAILS_PER_ADDRESS_PER_HOUR": "2",
+        "RESET_REQUESTS_PER_IP_PER_HOUR": "4",
+        "INVITATIONS_PER_WORKSPACE_PER_HOUR": "2",
+        "SIGNUPS_PER_IP_PER_HOUR": "2",
+    }.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
     yield
@@ -48,8 +52,9 @@ async def test_reset_requests_from_one_ip_get_a_429_at_the_limit_counting_unknow
     assert await _outbox("password_reset") == 1
 
 
-async def test_a_workspace_gets_a_429_past_its_invitations_per_hour_and_others_are_unaffected(app, client, alice,
-                                                                                             charlie):
+async def test_a_workspace_gets_a_429_past_its_invitations_per_hour_and_others_are_unaffected(
+    app, client, alice, charlie
+):
     await login(client, alice)
     for email in ("one@example.com", "two@example.com"):
         response = await post_form(client, "/dashboard/settings/team/invite", {"email": email}, htmx=True)
@@ -62,16 +67,18 @@ async def test_a_workspace_gets_a_429_past_its_invitations_per_hour_and_others_a
     assert await _outbox("invitation") == 2 and await Invitation.count() == 2
     async with AsyncTestClient(app=app) as charlie_client:
         await login(charlie_client, charlie)
-        response = await post_form(charlie_client, "/dashboard/settings/team/invite", {"email": "x@example.com"},
-                                   htmx=True)
+        response = await post_form(
+            charlie_client, "/dashboard/settings/team/invite", {"email": "x@example.com"}, htmx=True
+        )
         assert response.status_code == 200
     assert await _outbox("invitation") == 3
 
 
 async def test_sign_ups_from_one_ip_get_a_429_at_the_limit(client):
     for n in (1, 2):
-        response = await post_form(client, "/signup", {"email": f"owner{n}@example.com", "password": PASSWORD},
-                                   follow_redirects=False)
+        response = await post_form(
+            client, "/signup", {"email": f"owner{n}@example.com", "password": PASSWORD}, follow_redirects=False
+        )
         assert response.status_code in (302, 303)
         await post_form(client, "/logout")
     refused = await post_form(client, "/signup", {"email": "owner3@example.com", "password": PASSWORD})
@@ -82,10 +89,12 @@ async def test_sign_ups_from_one_ip_get_a_429_at_the_limit(client):
 
 async def test_hits_older_than_an_hour_count_for_nothing_and_are_dropped(client):
     old = utcnow() - timedelta(hours=1, minutes=1)
-    await RateLimitHit.insert(*[RateLimitHit(action="signup", ip_address="testclient", created_at=old)
-                                for _ in range(2)])
-    response = await post_form(client, "/signup", {"email": "owner@example.com", "password": PASSWORD},
-                               follow_redirects=False)
+    await RateLimitHit.insert(
+        *[RateLimitHit(action="signup", ip_address="testclient", created_at=old) for _ in range(2)]
+    )
+    response = await post_form(
+        client, "/signup", {"email": "owner@example.com", "password": PASSWORD}, follow_redirects=False
+    )
     assert response.status_code in (302, 303)
     remaining = await RateLimitHit.objects()
     assert [(hit.action, hit.ip_address) for hit in remaining] == [("signup", "testclient")]

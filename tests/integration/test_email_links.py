@@ -35,8 +35,13 @@ async def test_a_reset_requested_with_a_forged_host_links_to_base_url(client, al
 
 async def test_an_invitation_sent_with_a_forged_host_links_to_base_url(client, alice, base_url):
     await login(client, alice)
-    response = await post_form(client, "/dashboard/settings/team/invite", {"email": "sam@brightside.agency"},
-                               headers=FORGED, follow_redirects=False)
+    response = await post_form(
+        client,
+        "/dashboard/settings/team/invite",
+        {"email": "sam@brightside.agency"},
+        headers=FORGED,
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     links = await _links("invitation")
     assert links and all(link.startswith(f"{base_url}/invitations/") for link in links), links

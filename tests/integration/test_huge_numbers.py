@@ -33,9 +33,13 @@ async def test_a_huge_page_of_the_review_grid_is_clamped(client, alice, page):
 async def test_a_client_id_outside_the_database_range_is_not_found(client, alice, client_id):
     await login(client, alice)
     base = f"/dashboard/clients/{client_id}"
-    for response in [await client.get(base), await client.get(f"{base}/edit"),
-                     await post_form(client, base, {"name": "Acme"}),
-                     await post_form(client, f"{base}/archive"), await post_form(client, f"{base}/restore")]:
+    for response in [
+        await client.get(base),
+        await client.get(f"{base}/edit"),
+        await post_form(client, base, {"name": "Acme"}),
+        await post_form(client, f"{base}/archive"),
+        await post_form(client, f"{base}/restore"),
+    ]:
         assert response.status_code == 404, (response.request.url, response.status_code, response.text[:300])
         assert "find" in response.text
 
@@ -43,10 +47,12 @@ async def test_a_client_id_outside_the_database_range_is_not_found(client, alice
 @pytest.mark.parametrize("some_id", OUT_OF_RANGE_IDS)
 async def test_team_and_outbox_ids_outside_the_database_range_are_not_found(client, alice, some_id):
     await login(client, alice)
-    for response in [await post_form(client, f"/dashboard/settings/team/{some_id}/remove"),
-                     await post_form(client, f"/dashboard/settings/team/{some_id}/role", {"role": "owner"}),
-                     await post_form(client, f"/dashboard/settings/team/invitations/{some_id}/revoke"),
-                     await client.get(f"/dev/outbox/{some_id}")]:
+    for response in [
+        await post_form(client, f"/dashboard/settings/team/{some_id}/remove"),
+        await post_form(client, f"/dashboard/settings/team/{some_id}/role", {"role": "owner"}),
+        await post_form(client, f"/dashboard/settings/team/invitations/{some_id}/revoke"),
+        await client.get(f"/dev/outbox/{some_id}"),
+    ]:
         assert response.status_code == 404, (response.request.url, response.status_code, response.text[:300])
 
 

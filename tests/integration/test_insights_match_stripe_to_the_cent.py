@@ -29,17 +29,31 @@ async def _assign_clients(workspace_id: int, customers: list[dict]) -> dict[str,
     client_ids: dict[str, int] = {}
     names = sorted(set(key_of.values()))
     for start in range(0, len(names), 200):
-        chunk = names[start:start + 200]
-        rows = await Client.insert(*(Client(workspace=workspace_id, name=name, created_at=now, updated_at=now,
-                                            status=ClientStatus.active.value) for name in chunk)).returning(
-            Client.id, Client.name)
+        chunk = names[start : start + 200]
+        rows = await Client.insert(
+            *(
+                Client(
+                    workspace=workspace_id, name=name, created_at=now, updated_at=now, status=ClientStatus.active.value
+                )
+                for name in chunk
+            )
+        ).returning(Client.id, Client.name)
         client_ids.update({row["name"]: row["id"] for row in rows})
     await CustomerMatch.delete().where(CustomerMatch.workspace == workspace_id)
-    matches = [CustomerMatch(workspace=workspace_id, account_id=NORTHWIND_DIGITAL, customer_id=customer_id,
-                             client=client_ids[key], method="manual", reason="ground truth", updated_at=now)
-               for customer_id, key in key_of.items()]
+    matches = [
+        CustomerMatch(
+            workspace=workspace_id,
+            account_id=NORTHWIND_DIGITAL,
+            customer_id=customer_id,
+            client=client_ids[key],
+            method="manual",
+            reason="ground truth",
+            updated_at=now,
+        )
+        for customer_id, key in key_of.items()
+    ]
     for start in range(0, len(matches), 200):
-        await CustomerMatch.insert(*matches[start:start + 200])
+        await CustomerMatch.insert(*matches[start : start + 200])
     return {customer_id: client_ids[key] for customer_id, key in key_of.items()}
 
 
@@ -60,8 +74,16 @@ def _per_client(client_of: dict[str, int], per_customer: dict[str, dict[str, int
 async def _compare(standin, workspace_id: int) -> dict[str, int]:
     run = await backfill(workspace_id, NORTHWIND_DIGITAL)
     assert run.status == "done", run.error
-    read = lambda path, **params: truth.list_all(standin.base_url, standin.secret_key,  # noqa: E731
-                                                 NORTHWIND_DIGITAL, path, **params)
+
+    def read(path, **params):
+        return truth.list_all(
+            standin.base_url,
+            standin.secret_key,
+            NORTHWIND_DIGITAL,
+            path,
+            **params,
+        )
+
     customers = read("/v1/customers")
     client_of = await _assign_clients(workspace_id, customers)
     now = utcnow()
@@ -94,11 +116,18 @@ async def _compare(standin, workspace_id: int) -> dict[str, int]:
             assert got.days_overdue == days, f"days overdue of client {client_id}"
         elif got:
             assert not got.overdue, f"client {client_id} has no overdue invoice"
-    kinds = {"failed_payment": sum(e.failed_payments for e in late.values()),
-             "past_due_date": sum(e.past_due_dates for e in late.values())}
-    return {"coupons": truth.coupon_kinds_in_force(subscriptions, now), "customers": len(client_of),
-            "clients": len(set(client_of.values())), "late_clients": len(expected_late),
-            "mrr_clients": len(expected_mrr), **kinds}
+    kinds = {
+        "failed_payment": sum(e.failed_payments for e in late.values()),
+        "past_due_date": sum(e.past_due_dates for e in late.values()),
+    }
+    return {
+        "coupons": truth.coupon_kinds_in_force(subscriptions, now),
+        "customers": len(client_of),
+        "clients": len(set(client_of.values())),
+        "late_clients": len(expected_late),
+        "mrr_clients": len(expected_mrr),
+        **kinds,
+    }
 
 
 @pytest.fixture(name="ws")
@@ -115,7 +144,11 @@ async def test_the_demo_agency_s_badges_mrr_and_revenue_equal_stripe_s_own_objec
     assert seen["mrr_clients"] >= 5, seen
     # ... and coupons of several kinds counting towards MRR right now, on monthly and annual prices.
     assert {(off, interval) for off, _, interval in seen["coupons"]} == {
-        ("percent", "month"), ("percent", "year"), ("amount", "month"), ("amount", "year")}, seen["coupons"]
+        ("percent", "month"),
+        ("percent", "year"),
+        ("amount", "month"),
+        ("amount", "year"),
+    }, seen["coupons"]
 
 
 async def test_a_2000_customer_agency_s_badges_mrr_and_revenue_equal_stripe_s_own_objects(ws, stripe_standin):
@@ -123,7 +156,11 @@ async def test_a_2000_customer_agency_s_badges_mrr_and_revenue_equal_stripe_s_ow
     seen = await _compare(stripe_standin, ws)
     assert seen["customers"] == 2000, seen
     # Every kind of coupon counts on monthly and annual prices somewhere, so each MRR rule was compared.
-    every_kind = {(off, duration, interval) for off in ("percent", "amount")
-                  for duration in ("once", "repeating", "forever") for interval in ("month", "year")}
+    every_kind = {
+        (off, duration, interval)
+        for off in ("percent", "amount")
+        for duration in ("once", "repeating", "forever")
+        for interval in ("month", "year")
+    }
     assert every_kind <= seen["coupons"], every_kind - seen["coupons"]
     assert seen["late_clients"] >= 20 and seen["failed_payment"] >= 10 and seen["past_due_date"] >= 10, seen

@@ -31,8 +31,9 @@ async def test_another_account_opening_the_link_is_told_who_it_was_sent_to(clien
     await login(client, charlie)
     page = await client.get(invitation_path)
     assert page.status_code == 403
-    assert (f"This invitation was sent to {INVITEE}. Log in as {INVITEE}, or ask the owner to invite "
-            f"{charlie.user.email}.") in page.text
+    assert (
+        f"This invitation was sent to {INVITEE}. Log in as {INVITEE}, or ask the owner to invite {charlie.user.email}."
+    ) in page.text
     assert 'data-testid="accept-invitation"' not in page.text
 
 
@@ -60,8 +61,12 @@ async def test_signing_up_from_the_link_prefills_and_locks_the_invited_email(cli
     page = await client.get(f"/signup?next={invitation_path}")
     field = re.search(r'<input id="email"[^>]*>', page.text).group(0)
     assert f'value="{INVITEE}"' in field and " readonly" in field
-    response = await post_form(client, "/signup", {"email": INVITEE, "password": PASSWORD, "name": "Sam",
-                                                   "next": invitation_path}, follow_redirects=False)
+    response = await post_form(
+        client,
+        "/signup",
+        {"email": INVITEE, "password": PASSWORD, "name": "Sam", "next": invitation_path},
+        follow_redirects=False,
+    )
     assert response.headers["location"] == invitation_path
     await post_form(client, invitation_path + "/accept")
     sam = await User.objects().where(User.email == INVITEE).first()
@@ -69,8 +74,9 @@ async def test_signing_up_from_the_link_prefills_and_locks_the_invited_email(cli
 
 
 async def test_signing_up_from_the_link_with_another_email_is_refused(client, alice, invitation_path):
-    response = await post_form(client, "/signup", {"email": "mallory@elsewhere.com", "password": PASSWORD,
-                                                   "next": invitation_path})
+    response = await post_form(
+        client, "/signup", {"email": "mallory@elsewhere.com", "password": PASSWORD, "next": invitation_path}
+    )
     assert response.status_code == 422
     assert f"This invitation was sent to {INVITEE}: sign up with that address." in response.text
     assert await User.count() == 1  # alice only

@@ -10,8 +10,9 @@ async def test_it_shows_the_login_form(client):
 
 
 async def test_it_logs_in_and_lands_on_clients(client, alice):
-    response = await post_form(client, "/login", {"email": "ALICE@alice-agency.com", "password": PASSWORD},
-                               follow_redirects=False)
+    response = await post_form(
+        client, "/login", {"email": "ALICE@alice-agency.com", "password": PASSWORD}, follow_redirects=False
+    )
     assert response.status_code == 302
     page = await client.get("/dashboard/clients")
     assert page.status_code == 200

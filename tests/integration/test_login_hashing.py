@@ -28,8 +28,9 @@ async def test_a_known_email_with_a_wrong_password_costs_the_same_one_verify(cli
 
 async def test_log_in_verifies_the_password_off_the_event_loop(app, alice, verify_calls):
     async with client_at(app, OWNER_ADDRESS) as client:
-        response = await post_form(client, "/login", {"email": alice.user.email, "password": PASSWORD},
-                                   follow_redirects=False)
+        response = await post_form(
+            client, "/login", {"email": alice.user.email, "password": PASSWORD}, follow_redirects=False
+        )
     assert response.status_code == 302
     assert len(verify_calls) == 1
     assert not verify_calls[0].on_event_loop
@@ -37,13 +38,19 @@ async def test_log_in_verifies_the_password_off_the_event_loop(app, alice, verif
 
 
 async def test_sign_up_hashes_the_password_off_the_event_loop(client, hash_calls):
-    response = await post_form(client, "/signup", {"email": "nia@example.com", "password": "a-long-password",
-                                                   "workspace_name": "Nia Studio"}, follow_redirects=False)
+    response = await post_form(
+        client,
+        "/signup",
+        {"email": "nia@example.com", "password": "a-long-password", "workspace_name": "Nia Studio"},
+        follow_redirects=False,
+    )
     assert response.status_code in (302, 303)
     assert hash_calls and not any(call.on_event_loop for call in hash_calls)
 
 
 async def test_a_password_reset_hashes_the_new_password_off_the_event_loop(client, alice, hash_calls):
-    response = await post_form(client, await reset_path(alice.user), {"password": "brand-new-password"}, follow_redirects=False)
+    response = await post_form(
+        client, await reset_path(alice.user), {"password": "brand-new-password"}, follow_redirects=False
+    )
     assert response.status_code in (302, 303)
     assert hash_calls and not any(call.on_event_loop for call in hash_calls)

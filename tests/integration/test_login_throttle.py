@@ -44,8 +44,10 @@ async def test_a_stranger_hammering_an_email_from_their_address_does_not_lock_th
 async def test_one_address_trying_many_emails_is_stopped_at_the_per_address_limit(app, login_limits):
     per_ip = login_limits(LOGIN_MAX_FAILURES_PER_IP=7).login_max_failures_per_ip
     async with client_at(app, STRANGER_ADDRESS) as stranger:
-        statuses = [(await _log_in(stranger, f"guess{i}@example.com", "wrong-password-123")).status_code
-                    for i in range(per_ip + 1)]
+        statuses = [
+            (await _log_in(stranger, f"guess{i}@example.com", "wrong-password-123")).status_code
+            for i in range(per_ip + 1)
+        ]
     assert statuses == [422] * per_ip + [429]
 
 

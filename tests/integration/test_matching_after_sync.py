@@ -24,8 +24,9 @@ async def fx_ws(alice, stripe_standin) -> int:
     return alice.workspace.id
 
 
-async def test_a_synced_account_is_matched_and_manual_mappings_survive_resync_and_reconnect(client, alice, ws,
-                                                                                           stripe_standin):
+async def test_a_synced_account_is_matched_and_manual_mappings_survive_resync_and_reconnect(
+    client, alice, ws, stripe_standin
+):
     customers = stripe_standin.objects(NORTHWIND_DIGITAL, "customers", limit=100_000)
     invoices = stripe_standin.objects(NORTHWIND_DIGITAL, "invoices", limit=100_000)
     with_email = [c for c in customers if c.get("email")]
@@ -40,8 +41,11 @@ async def test_a_synced_account_is_matched_and_manual_mappings_survive_resync_an
     await rematch(ws, NORTHWIND_DIGITAL)
 
     by_customer_email = {c["id"]: (c.get("email") or "").lower() for c in customers}
-    expected_y = sum(1 for inv in invoices if by_customer_email.get(inv["customer"]) in chosen
-                     or (inv.get("customer_email") or "").lower() in chosen)
+    expected_y = sum(
+        1
+        for inv in invoices
+        if by_customer_email.get(inv["customer"]) in chosen or (inv.get("customer_email") or "").lower() in chosen
+    )
     card = await summary_card(ws)
     assert (card.invoices, card.matched_invoices) == (len(invoices), expected_y)
     await login(client, alice)
@@ -54,8 +58,9 @@ async def test_a_synced_account_is_matched_and_manual_mappings_survive_resync_an
         assert row.client is None or row.method == "email"
 
     unmatched = next(c for c in customers if (c.get("email") or "").lower() not in chosen)
-    response = await post_form(client, f"/dashboard/integrations/stripe/unmatched/{unmatched['id']}/map",
-                               {"client": f"#{other.id}"}, htmx=True)
+    response = await post_form(
+        client, f"/dashboard/integrations/stripe/unmatched/{unmatched['id']}/map", {"client": f"#{other.id}"}, htmx=True
+    )
     assert response.status_code == 200
 
     await backfill(ws, NORTHWIND_DIGITAL)  # re-sync

@@ -50,21 +50,28 @@ def _plain_monthly(standin) -> dict:
     for candidate in standin.objects(NORTHWIND_DIGITAL, "subscriptions", limit=10_000):
         items = candidate["items"]["data"]
         recurring = items[0]["price"]["recurring"] if len(items) == 1 else {}
-        if (candidate["status"] == "active" and not candidate["discounts"] and not candidate["trial_end"]
-                and recurring.get("interval") == "month" and recurring.get("interval_count") == 1):
+        if (
+            candidate["status"] == "active"
+            and not candidate["discounts"]
+            and not candidate["trial_end"]
+            and recurring.get("interval") == "month"
+            and recurring.get("interval_count") == 1
+        ):
             return candidate
     raise AssertionError("no plain active monthly subscription in the generated agency")
 
 
 async def test_a_coupon_added_by_webhook_with_discount_ids_still_yields_the_coupon_adjusted_mrr(
-        client, synced, stripe_standin):
+    client, synced, stripe_standin
+):
     sub = _plain_monthly(stripe_standin)
     item = sub["items"]["data"][0]
     gross = item["price"]["unit_amount"] * item["quantity"]
     assert mrr.monthly_amount(await _stored(sub["id"]), utcnow()) == gross
 
-    event = stripe_standin.action("apply_coupon", account=NORTHWIND_DIGITAL, subscription=sub["id"],
-                                  coupon="WELCOME20")["event"]
+    event = stripe_standin.action(
+        "apply_coupon", account=NORTHWIND_DIGITAL, subscription=sub["id"], coupon="WELCOME20"
+    )["event"]
     assert event["type"] == "customer.subscription.updated"
     assert all(isinstance(d, str) for d in event["data"]["object"]["discounts"]), "events carry discount ids"
     payload, headers = signed(event)
@@ -78,10 +85,12 @@ async def test_a_coupon_added_by_webhook_with_discount_ids_still_yields_the_coup
 
 
 async def test_a_subscription_whose_discounts_stripe_refuses_is_stored_partial_and_completed_by_a_later_catch_up(
-        client, synced, stripe_standin):
+    client, synced, stripe_standin
+):
     sub = _plain_monthly(stripe_standin)
-    event = stripe_standin.action("apply_coupon", account=NORTHWIND_DIGITAL, subscription=sub["id"],
-                                  coupon="WELCOME20")["event"]
+    event = stripe_standin.action(
+        "apply_coupon", account=NORTHWIND_DIGITAL, subscription=sub["id"], coupon="WELCOME20"
+    )["event"]
     stripe_standin.set_faults(fail_next=-1, fail_path=f"/v1/subscriptions/{sub['id']}", fail_status=400)
     payload, headers = signed(event)
     assert (await client.post("/billing/stripe/webhook", content=payload, headers=headers)).status_code == 200
@@ -99,8 +108,9 @@ async def test_a_subscription_whose_discounts_stripe_refuses_is_stored_partial_a
 
 async def test_a_full_listing_makes_a_partial_subscription_whole_again(client, synced, stripe_standin):
     sub = _plain_monthly(stripe_standin)
-    event = stripe_standin.action("apply_coupon", account=NORTHWIND_DIGITAL, subscription=sub["id"],
-                                  coupon="WELCOME20")["event"]
+    event = stripe_standin.action(
+        "apply_coupon", account=NORTHWIND_DIGITAL, subscription=sub["id"], coupon="WELCOME20"
+    )["event"]
     stripe_standin.set_faults(fail_next=-1, fail_path=f"/v1/subscriptions/{sub['id']}", fail_status=400)
     payload, headers = signed(event)
     assert (await client.post("/billing/stripe/webhook", content=payload, headers=headers)).status_code == 200

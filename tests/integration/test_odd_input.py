@@ -30,8 +30,7 @@ async def test_client_create_refuses_control_characters_in_any_field_and_creates
 async def test_client_create_keeps_tabs_and_line_breaks_in_notes(client, alice):
     await login(client, alice)
     notes = "Line one\r\nLine two\tindented"
-    response = await post_form(client, "/dashboard/clients/", {"name": "Acme", "notes": notes},
-                               follow_redirects=False)
+    response = await post_form(client, "/dashboard/clients/", {"name": "Acme", "notes": notes}, follow_redirects=False)
     assert response.status_code == 303, response.text
     assert (await Client.objects().first()).notes == notes.strip()
 
@@ -84,8 +83,11 @@ async def test_a_path_segment_with_a_nul_is_refused(client):
 
 
 async def _upload(client, text: str):
-    return await client.post("/dashboard/clients/import", data={"_csrf_token": await csrf_token(client)},
-                             files={"file": ("clients.csv", text.encode(), "text/csv")})
+    return await client.post(
+        "/dashboard/clients/import",
+        data={"_csrf_token": await csrf_token(client)},
+        files={"file": ("clients.csv", text.encode(), "text/csv")},
+    )
 
 
 @pytest.mark.parametrize("odd", ["\x00", "\x01", "\x1b"])

@@ -44,7 +44,8 @@ async def _still_connected(workspace_id: int, standin) -> bool:
 
 
 async def test_a_teammate_disconnecting_with_a_plain_form_gets_a_403_page_saying_only_owners_may(
-        client, connected, bob, stripe_standin):
+    client, connected, bob, stripe_standin
+):
     await login(client, bob)
     response = await post_form(client, DISCONNECT, follow_redirects=False)
     assert response.status_code == 403
@@ -54,7 +55,8 @@ async def test_a_teammate_disconnecting_with_a_plain_form_gets_a_403_page_saying
 
 
 async def test_a_teammate_disconnecting_through_htmx_gets_the_reason_in_an_hx_trigger_toast(
-        client, connected, bob, stripe_standin):
+    client, connected, bob, stripe_standin
+):
     await login(client, bob)
     response = await post_form(client, DISCONNECT, htmx=True)
     assert response.status_code == 403 and response.headers.get("HX-Reswap") == "none"
@@ -76,7 +78,8 @@ async def test_a_teammate_purging_is_told_only_owners_may_and_the_data_stays(cli
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 async def test_a_teammate_asking_to_sync_again_is_told_only_owners_may_and_no_sync_starts(
-        client, connected, bob, stripe_standin, htmx):
+    client, connected, bob, stripe_standin, htmx
+):
     runs_before = await SyncRun.count().where(SyncRun.workspace == connected.workspace.id)
     stripe_standin.clear_requests()
     await login(client, bob)

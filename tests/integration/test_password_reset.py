@@ -7,9 +7,11 @@ from tests.conftest import PASSWORD, login, post_form
 
 
 async def _reset_link(email: str) -> str:
-    message = await OutboxMessage.objects().where(
-        (OutboxMessage.to_address == email) & (OutboxMessage.kind == "password_reset")
-    ).first()
+    message = (
+        await OutboxMessage.objects()
+        .where((OutboxMessage.to_address == email) & (OutboxMessage.kind == "password_reset"))
+        .first()
+    )
     assert message is not None, "a reset email should be in the outbox"
     return re.search(r"http://\S+/password/reset/\S+", message.text_body).group(0)
 
@@ -22,8 +24,9 @@ async def test_it_emails_a_single_use_link_and_sets_the_new_password(client, ali
     response = await post_form(client, path, {"password": "brand-new-password"}, follow_redirects=False)
     assert response.status_code in (302, 303)
     await post_form(client, "/logout")
-    response = await post_form(client, "/login", {"email": alice.user.email, "password": "brand-new-password"},
-                               follow_redirects=False)
+    response = await post_form(
+        client, "/login", {"email": alice.user.email, "password": "brand-new-password"}, follow_redirects=False
+    )
     assert response.status_code == 302
     reused = await post_form(client, path, {"password": "another-password-1"})
     assert reused.status_code == 404
@@ -59,6 +62,7 @@ async def test_it_keeps_the_old_password_when_the_new_one_is_weak(client, alice)
     path = "/" + (await _reset_link(alice.user.email)).split("/", 3)[3]
     response = await post_form(client, path, {"password": "short"})
     assert response.status_code == 422
-    response = await post_form(client, "/login", {"email": alice.user.email, "password": PASSWORD},
-                               follow_redirects=False)
+    response = await post_form(
+        client, "/login", {"email": alice.user.email, "password": PASSWORD}, follow_redirects=False
+    )
     assert response.status_code == 302

@@ -9,6 +9,7 @@ from app.settings import get_settings
 from tests.conftest import PASSWORD, csrf_token
 from tests.integration.conftest import PRODUCTION_WEBHOOK_SECRET, signed, use_production_environment
 
+
 @pytest.fixture(name="prod_env")
 def fx_prod_env(app, monkeypatch):
     """A production environment, read by load_settings() as `python -m app serve` would read it.
@@ -39,7 +40,9 @@ async def test_production_answers_400_to_a_host_other_than_base_urls(prod_client
     assert (await prod_client.get("/login", headers={"Host": "app.example"})).status_code == 200
     forged = await prod_client.get("/login", headers={"Host": "evil.example"})
     assert forged.status_code == 400
-    forged_post = await prod_client.post("/password/forgot", data={"email": "a@b.com"}, headers={"Host": "evil.example"})
+    forged_post = await prod_client.post(
+        "/password/forgot", data={"email": "a@b.com"}, headers={"Host": "evil.example"}
+    )
     assert forged_post.status_code == 400
 
 
@@ -65,8 +68,12 @@ async def test_the_dev_outbox_is_not_mounted_in_production(prod_client, client):
 
 async def test_the_session_cookie_is_secure_httponly_and_samesite_lax_in_production(prod_client, alice):
     token = await csrf_token(prod_client)
-    response = await prod_client.post("/login", data={"email": alice.user.email, "password": PASSWORD},
-                                      headers={"x-csrftoken": token}, follow_redirects=False)
+    response = await prod_client.post(
+        "/login",
+        data={"email": alice.user.email, "password": PASSWORD},
+        headers={"x-csrftoken": token},
+        follow_redirects=False,
+    )
     assert response.status_code in (302, 303), response.text
     cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("cp_session="))
     attributes = {part.strip().split("=")[0].lower(): part for part in cookie.split(";")[1:]}
@@ -76,8 +83,14 @@ async def test_the_session_cookie_is_secure_httponly_and_samesite_lax_in_product
 
 
 async def test_a_webhook_signed_with_the_stand_ins_secret_is_refused_in_production(prod_client):
-    event = {"id": "evt_forged", "object": "event", "type": "account.application.deauthorized",
-             "account": "acct_1NorthwindDigital", "created": 1, "data": {"object": {}}}
+    event = {
+        "id": "evt_forged",
+        "object": "event",
+        "type": "account.application.deauthorized",
+        "account": "acct_1NorthwindDigital",
+        "created": 1,
+        "data": {"object": {}},
+    }
     payload, headers = signed(event, secret="whsec_standin_clientpulse")  # in this repository
     assert (await prod_client.post("/billing/stripe/webhook", content=payload, headers=headers)).status_code == 400
     payload, headers = signed(event, secret=PRODUCTION_WEBHOOK_SECRET)

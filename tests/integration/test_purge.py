@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from piccolo.utils.sync import run_sync
 
+from app.core.timeutil import utcnow
 from app.integrations import webhooks
 from app.integrations.tables import StripeConnection, StripeEvent
-from app.core.timeutil import utcnow
-from app.stripe_data import purge as purging
 from app.stripe_data import partials, sync
+from app.stripe_data import purge as purging
 from app.stripe_data.matching import rematch
 from app.stripe_data.purge import PULLED_TABLES
 from app.stripe_data.tables import StripeInvoiceLine, SyncCheckpoint, SyncRun
@@ -24,7 +24,7 @@ from tests.integration.sync_support import TABLES, backfill, db_counts, line_cou
 from tests.plugins.standin import NORTHWIND_DIGITAL
 
 DATA = "/dashboard/settings/data"
-NOTHING = {name: 0 for name in TABLES}
+NOTHING = dict.fromkeys(TABLES, 0)
 
 
 async def _fill(persona, account=f.ACCOUNT):
@@ -32,8 +32,9 @@ async def _fill(persona, account=f.ACCOUNT):
     acme = await f.client(ws, "Acme", emails=("ops@acme.com",))
     cust = await f.customer(ws, email="ops@acme.com", account_id=account)
     inv = await f.invoice(cust, status="open")
-    await StripeInvoiceLine.insert(StripeInvoiceLine(workspace=ws, account_id=account, invoice_id=inv.stripe_id,
-                                                     stripe_id="il_1"))
+    await StripeInvoiceLine.insert(
+        StripeInvoiceLine(workspace=ws, account_id=account, invoice_id=inv.stripe_id, stripe_id="il_1")
+    )
     await f.refund(await f.charge(cust), 100)
     await f.subscription(cust)
     await f.finished_sync(ws, account)
@@ -78,13 +79,20 @@ async def test_purge_deletes_every_pulled_row_of_this_workspace_and_nothing_of_a
     assert not any((await _counts(alice.workspace.id)).values())
     assert await _counts(charlie.workspace.id) == before_charlie
     from app.clients.tables import Client
+
     assert await Client.exists().where(Client.id == acme.id)  # clients are the agency's own data: kept
 
 
 async def test_purge_works_while_connected_with_htmx_and_leaves_a_sync_again_button(client, alice):
     await _fill(alice)
-    await StripeConnection.insert(StripeConnection(workspace=alice.workspace.id, stripe_account_id=f.ACCOUNT,
-                                                   account_name="Alice Stripe", connected_at=utcnow()))
+    await StripeConnection.insert(
+        StripeConnection(
+            workspace=alice.workspace.id,
+            stripe_account_id=f.ACCOUNT,
+            account_name="Alice Stripe",
+            connected_at=utcnow(),
+        )
+    )
     await login(client, alice)
     response = await post_form(client, f"{DATA}/purge", {"confirm": " Alice Agency "}, htmx=True)
     assert response.status_code == 200 and 'data-testid="purge-done"' in response.text and "<html" not in response.text
@@ -97,8 +105,11 @@ async def test_purge_works_while_connected_with_htmx_and_leaves_a_sync_again_but
 
 async def test_purge_works_after_disconnecting(client, alice):
     await _fill(alice)
-    await StripeConnection.insert(StripeConnection(workspace=alice.workspace.id, stripe_account_id=f.ACCOUNT,
-                                                   status="disconnected", connected_at=utcnow()))
+    await StripeConnection.insert(
+        StripeConnection(
+            workspace=alice.workspace.id, stripe_account_id=f.ACCOUNT, status="disconnected", connected_at=utcnow()
+        )
+    )
     await login(client, alice)
     page = await client.get(DATA)
     assert "Stripe isn't connected" in page.text
@@ -108,8 +119,9 @@ async def test_purge_works_after_disconnecting(client, alice):
 
 async def test_a_purge_pauses_syncing_for_its_own_workspace_only(client, alice, charlie):
     for persona, account in ((alice, f.ACCOUNT), (charlie, "acct_charlie")):
-        await StripeConnection.insert(StripeConnection(workspace=persona.workspace.id, stripe_account_id=account,
-                                                       connected_at=utcnow()))
+        await StripeConnection.insert(
+            StripeConnection(workspace=persona.workspace.id, stripe_account_id=account, connected_at=utcnow())
+        )
     await login(client, alice)
     await post_form(client, f"{DATA}/purge", {"confirm": "Alice Agency"})
     assert await sync.workspaces_to_catch_up() == [charlie.workspace.id]
@@ -148,8 +160,9 @@ async def test_a_webhook_after_a_purge_is_acknowledged_and_neither_stored_nor_ap
     invoices = stripe_standin.objects(NORTHWIND_DIGITAL, "invoices", limit=1000)
     invoice = next(i for i in invoices if i["status"] == "open")
     sent = [
-        stripe_standin.action("update_customer_email", account=NORTHWIND_DIGITAL, customer=customer["id"],
-                              email="billing@renamed.example")["event"],
+        stripe_standin.action(
+            "update_customer_email", account=NORTHWIND_DIGITAL, customer=customer["id"], email="billing@renamed.example"
+        )["event"],
         stripe_standin.action("pay_invoice", account=NORTHWIND_DIGITAL, invoice=invoice["id"])["event"],
     ]
     for event in sent:
@@ -163,8 +176,9 @@ async def test_a_webhook_after_a_purge_is_acknowledged_and_neither_stored_nor_ap
 
 async def test_an_event_stored_before_the_purge_is_not_applied_by_the_sweeper_after_it(client, synced, stripe_standin):
     customer = stripe_standin.objects(NORTHWIND_DIGITAL, "customers", limit=1)[0]
-    event = stripe_standin.action("update_customer_email", account=NORTHWIND_DIGITAL, customer=customer["id"],
-                                  email="billing@renamed.example")["event"]
+    event = stripe_standin.action(
+        "update_customer_email", account=NORTHWIND_DIGITAL, customer=customer["id"], email="billing@renamed.example"
+    )["event"]
     assert await webhooks.store(event) is not None  # stored; its processing task never ran (a crash, a lost task)
     await _purge(client)
     retry_unprocessed_events.call_local()

@@ -11,7 +11,9 @@ from tasks.queue import build_huey
 
 def test_a_task_enqueued_on_the_real_backend_is_executed_by_a_consumer():
     settings = get_settings()
-    queue = build_huey(settings.__class__(**{**settings.__dict__, "huey_name": f"{settings.huey_name}-{secrets.token_hex(3)}"}))
+    queue = build_huey(
+        settings.__class__(**{**settings.__dict__, "huey_name": f"{settings.huey_name}-{secrets.token_hex(3)}"})
+    )
     expected_backend = RedisHuey if os.environ.get("REDIS_URL") else SqliteHuey
     assert isinstance(queue, expected_backend)
 

@@ -36,7 +36,8 @@ async def fx_connected(client, alice, stripe_standin):
 
 
 async def test_backfill_webhooks_catch_up_and_disconnect_only_ever_read_from_the_connected_account(
-        client, connected, stripe_standin):
+    client, connected, stripe_standin
+):
     invoice = _first(stripe_standin, "invoices", lambda i: i["status"] == "open")
     subscription = _first(stripe_standin, "subscriptions", lambda s: s["status"] == "active")
     charge = _first(stripe_standin, "charges", lambda c: c["status"] == "succeeded" and not c["amount_refunded"])
@@ -45,9 +46,12 @@ async def test_backfill_webhooks_catch_up_and_disconnect_only_ever_read_from_the
     stripe_standin.action("pay_invoice", account=NORTHWIND_DIGITAL, invoice=invoice["id"])
     stripe_standin.action("cancel_subscription", account=NORTHWIND_DIGITAL, subscription=subscription["id"])
     # ... and these two as webhooks, signed as Stripe signs them, processed by the task (inline in tests).
-    pushed = [stripe_standin.action("refund_charge", account=NORTHWIND_DIGITAL, charge=charge["id"])["event"],
-              stripe_standin.action("update_customer_email", account=NORTHWIND_DIGITAL, customer=customer["id"],
-                                    email="billing@renamed.example")["event"]]
+    pushed = [
+        stripe_standin.action("refund_charge", account=NORTHWIND_DIGITAL, charge=charge["id"])["event"],
+        stripe_standin.action(
+            "update_customer_email", account=NORTHWIND_DIGITAL, customer=customer["id"], email="billing@renamed.example"
+        )["event"],
+    ]
     for event in pushed:
         payload, headers = signed(event)
         response = await client.post("/billing/stripe/webhook", content=payload, headers=headers)
@@ -69,7 +73,11 @@ async def test_backfill_webhooks_catch_up_and_disconnect_only_ever_read_from_the
     assert len(on_account) > 20 and {r["account"] for r in on_account} == {NORTHWIND_DIGITAL}
     writes_on_account = [(r["method"], r["path"]) for r in on_account if r["method"] != "GET"]
     assert writes_on_account == [], f"non-GET requests sent to the connected account: {writes_on_account}"
-    assert {r["path"] for r in on_account} >= {"/v1/customers", "/v1/invoices", "/v1/events",
-                                              f"/v1/accounts/{NORTHWIND_DIGITAL}"}
+    assert {r["path"] for r in on_account} >= {
+        "/v1/customers",
+        "/v1/invoices",
+        "/v1/events",
+        f"/v1/accounts/{NORTHWIND_DIGITAL}",
+    }
     writes = {(r["method"], r["path"]) for r in logged if r["method"] != "GET"}
     assert writes == OAUTH_WRITES, f"unexpected writes to Stripe: {writes - OAUTH_WRITES}"

@@ -32,14 +32,14 @@ async def _decision(cust) -> CustomerMatch:
 
 
 async def test_the_grid_lists_unmatched_customers_with_totals_suggestions_and_escaped_names(client, alice):
-    acme, twin, lone, ambiguous, free = await _grid(alice)
+    _acme, _twin, _lone, _ambiguous, _free = await _grid(alice)
     await login(client, alice)
     page = await client.get(GRID)
     assert page.status_code == 200 and page.text.count('data-testid="unmatched-row"') == 3
     assert "€133.45" in page.text and "Lonely Ltd" in page.text
     assert "Acme Rockets" in page.text and "Acme Twin" in page.text and "Ambiguous: domain acme.com" in page.text
     assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;" in page.text
-    assert 'id="unmatched-counts"' in page.text and 'hx-swap-oob' not in page.text
+    assert 'id="unmatched-counts"' in page.text and "hx-swap-oob" not in page.text
 
 
 async def test_a_teammate_may_review_too(client, alice, bob):
@@ -63,15 +63,25 @@ async def test_search_returns_only_the_rows_fragment_for_htmx(client, alice):
     assert ambiguous.stripe_id not in text and "Acme Something" not in text
     # ...the counts out of band, and nothing of the page around the grid.
     assert 'id="unmatched-counts"' in text and 'hx-swap-oob="true"' in text
-    for layout in ("<html", "<body", '<main id="main"', 'data-testid="toasts"', "Review unmatched Stripe customers",
-                   'data-testid="unmatched-search"', 'data-testid="bulk-form"', 'id="client-options"'):
+    for layout in (
+        "<html",
+        "<body",
+        '<main id="main"',
+        'data-testid="toasts"',
+        "Review unmatched Stripe customers",
+        'data-testid="unmatched-search"',
+        'data-testid="bulk-form"',
+        'id="client-options"',
+    ):
         assert layout not in text, layout
 
 
 async def test_it_maps_a_customer_by_hand_and_the_mapping_survives_rematch(client, alice):
     acme, _, lone, *_ = await _grid(alice)
     await login(client, alice)
-    response = await post_form(client, f"{GRID}/{lone.stripe_id}/map", {"client": f"Acme Rockets #{acme.id}"}, htmx=True)
+    response = await post_form(
+        client, f"{GRID}/{lone.stripe_id}/map", {"client": f"Acme Rockets #{acme.id}"}, htmx=True
+    )
     assert response.status_code == 200 and 'data-state="mapped"' in response.text
     assert 'id="unmatched-counts"' in response.text and 'hx-swap-oob="true"' in response.text
     assert "<html" not in response.text
@@ -83,8 +93,9 @@ async def test_it_maps_a_customer_by_hand_and_the_mapping_survives_rematch(clien
 async def test_mapping_without_javascript_redirects_back_to_the_grid(client, alice):
     acme, _, lone, *_ = await _grid(alice)
     await login(client, alice)
-    response = await post_form(client, f"{GRID}/{lone.stripe_id}/map", {"client": "acme rockets"},
-                               follow_redirects=False)
+    response = await post_form(
+        client, f"{GRID}/{lone.stripe_id}/map", {"client": "acme rockets"}, follow_redirects=False
+    )
     assert response.status_code == 303 and response.headers["location"] == GRID
     assert (await _decision(lone)).client == acme.id
 
@@ -123,8 +134,12 @@ async def test_it_creates_a_client_from_a_customer_and_maps_it(client, alice):
     _, _, lone, *_ = await _grid(alice)
     await set_plan(alice.workspace.id, "pro")
     await login(client, alice)
-    response = await post_form(client, f"{GRID}/{lone.stripe_id}/create",
-                               {"name": "Lonely Ltd", "email": "pay@lonely.io", "domain": "lonely.io"}, htmx=True)
+    response = await post_form(
+        client,
+        f"{GRID}/{lone.stripe_id}/create",
+        {"name": "Lonely Ltd", "email": "pay@lonely.io", "domain": "lonely.io"},
+        htmx=True,
+    )
     assert response.status_code == 200 and 'data-state="mapped"' in response.text
     created = await Client.objects().where(Client.name == "Lonely Ltd").first()
     assert (await _decision(lone)).client == created.id
@@ -143,12 +158,19 @@ async def test_creating_a_client_obeys_the_free_plan_limit(client, alice):
 async def test_bulk_map_and_bulk_ignore(client, alice):
     acme, _, lone, ambiguous, free = await _grid(alice)
     await login(client, alice)
-    response = await post_form(client, f"{GRID}/bulk", {"action": "map", "client": f"#{acme.id}",
-                                                       "customer_ids": [lone.stripe_id, ambiguous.stripe_id]}, htmx=True)
-    assert response.status_code == 200 and 'id="unmatched-rows"' in response.text and "Mapped 2 customers" in response.text
+    response = await post_form(
+        client,
+        f"{GRID}/bulk",
+        {"action": "map", "client": f"#{acme.id}", "customer_ids": [lone.stripe_id, ambiguous.stripe_id]},
+        htmx=True,
+    )
+    assert (
+        response.status_code == 200 and 'id="unmatched-rows"' in response.text and "Mapped 2 customers" in response.text
+    )
     assert response.text.count('data-testid="unmatched-row"') == 1 and 'hx-swap-oob="true"' in response.text
-    plain = await post_form(client, f"{GRID}/bulk", {"action": "ignore", "customer_ids": free.stripe_id},
-                            follow_redirects=False)
+    plain = await post_form(
+        client, f"{GRID}/bulk", {"action": "ignore", "customer_ids": free.stripe_id}, follow_redirects=False
+    )
     assert plain.status_code == 303
     assert (await _decision(free)).ignored and (await _decision(lone)).client == acme.id
 
@@ -170,8 +192,11 @@ async def test_another_workspaces_customer_is_not_found_on_every_action(client, 
     data = {"client": f"#{acme.id}", "name": "X"}
     response = await post_form(client, f"{GRID}/{theirs.stripe_id}/{action}", data, htmx=True)
     assert response.status_code == 404
-    bulk = await post_form(client, f"{GRID}/bulk", {"action": action if action != "create" else "map",
-                                                   "client": f"#{acme.id}", "customer_ids": theirs.stripe_id})
+    bulk = await post_form(
+        client,
+        f"{GRID}/bulk",
+        {"action": action if action != "create" else "map", "client": f"#{acme.id}", "customer_ids": theirs.stripe_id},
+    )
     assert bulk.status_code == 404
     assert not await CustomerMatch.exists().where(CustomerMatch.customer_id == theirs.stripe_id)
 

@@ -58,8 +58,7 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/dashboard/clients/{client_id:int}/restore"): Row(LOGIN, 303, 404, 303, 303),
     ("GET", "/dashboard/clients/import"): Row(LOGIN, 200, 200, 200, 200),
     ("POST", "/dashboard/clients/import"): Row(LOGIN, 200, 200, 200, 200, upload=True),
-    ("POST", "/dashboard/clients/import/confirm"): Row(LOGIN, 303, 303, 303, 303,
-                                                       form={"csv_text": m.CSV.decode()}),
+    ("POST", "/dashboard/clients/import/confirm"): Row(LOGIN, 303, 303, 303, 303, form={"csv_text": m.CSV.decode()}),
     # Integrations: Connect is for owners on Agency; the callback without Stripe's state is a 400 for them.
     ("GET", "/dashboard/integrations"): Row(LOGIN, 200, 200, 200, 200),
     ("GET", "/dashboard/integrations/stripe/card"): Row(LOGIN, 200, 200, 200, 200),
@@ -72,21 +71,26 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/dashboard/integrations/stripe/unmatched"): Row(LOGIN, 200, 200, 200, 200),
     ("GET", "/dashboard/integrations/stripe/unmatched/clients"): Row(LOGIN, 303, 303, 303, 303),
     ("POST", "/dashboard/integrations/stripe/unmatched/{customer_id:str}/map"): Row(
-        LOGIN, 303, 404, 303, 303, form={"client": "#{client_id}"}),
+        LOGIN, 303, 404, 303, 303, form={"client": "#{client_id}"}
+    ),
     ("POST", "/dashboard/integrations/stripe/unmatched/{customer_id:str}/create"): Row(
-        LOGIN, 303, 404, 303, 303, form={"name": "Globex", "email": "billing@globex.io", "domain": ""}),
+        LOGIN, 303, 404, 303, 303, form={"name": "Globex", "email": "billing@globex.io", "domain": ""}
+    ),
     ("POST", "/dashboard/integrations/stripe/unmatched/{customer_id:str}/ignore"): Row(LOGIN, 303, 404, 303, 303),
     ("POST", "/dashboard/integrations/stripe/unmatched/bulk"): Row(
-        LOGIN, 303, 404, 303, 303, form={"action": "ignore", "customer_ids": "{customer_id}"}),
+        LOGIN, 303, 404, 303, 303, form={"action": "ignore", "customer_ids": "{customer_id}"}
+    ),
     # Settings: teammates see the team; only owners change it or touch Stripe data. Charlie's purge confirms
     # alice's workspace name in his own workspace, so it is refused as a wrong confirmation.
     ("GET", "/dashboard/settings"): Row(LOGIN, 200, 200, 200, 200),
-    ("POST", "/dashboard/settings/workspace"): Row(LOGIN, 403, 302, 302, 302,
-                                                   form={"name": "Alice Agency", "timezone": "Europe/Paris"}),
+    ("POST", "/dashboard/settings/workspace"): Row(
+        LOGIN, 403, 302, 302, 302, form={"name": "Alice Agency", "timezone": "Europe/Paris"}
+    ),
     ("POST", "/dashboard/settings/team/invite"): Row(LOGIN, 403, 303, 303, 303, form={"email": "dana@example.com"}),
     ("POST", "/dashboard/settings/team/{membership_id:int}/remove"): Row(LOGIN, 403, 404, 303, 303),
-    ("POST", "/dashboard/settings/team/{membership_id:int}/role"): Row(LOGIN, 403, 404, 303, 303,
-                                                                       form={"role": "owner"}),
+    ("POST", "/dashboard/settings/team/{membership_id:int}/role"): Row(
+        LOGIN, 403, 404, 303, 303, form={"role": "owner"}
+    ),
     ("POST", "/dashboard/settings/team/invitations/{invitation_id:int}/revoke"): Row(LOGIN, 403, 404, 303, 303),
     ("GET", "/dashboard/settings/data"): Row(LOGIN, 403, 200, 200, 200),
     ("POST", "/dashboard/settings/data/purge"): Row(LOGIN, 403, 422, 303, 303, form={"confirm": "Alice Agency"}),
@@ -139,8 +143,9 @@ async def _answer_problems(client, world: m.World, route: tuple[str, str], perso
             problems.append("charlie: changed alice's workspace")
         unknown = await m.send(client, method, path, row, world.values(path, row.form, nonexistent=True))
         if unknown.status_code != response.status_code:
-            problems.append(f"charlie: tells alice's ids ({m.describe(response)}) from missing ones "
-                            f"({m.describe(unknown)})")
+            problems.append(
+                f"charlie: tells alice's ids ({m.describe(response)}) from missing ones ({m.describe(unknown)})"
+            )
     return problems
 
 

@@ -32,24 +32,27 @@ def assert_secure_headers(response) -> None:
 
 async def test_the_session_cookie_is_httponly_and_samesite_lax(client, alice):
     await client.get("/login")
-    response = await post_form(client, "/login", {"email": alice.user.email, "password": PASSWORD},
-                               follow_redirects=False)
+    response = await post_form(
+        client, "/login", {"email": alice.user.email, "password": PASSWORD}, follow_redirects=False
+    )
     cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("cp_session="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
 
 
 async def test_an_htmx_post_without_the_csrf_header_is_refused(client, alice):
     await login(client, alice)
-    response = await client.post("/dashboard/settings/team/invite", data={"email": "x@example.com"},
-                                 headers={"HX-Request": "true"})
+    response = await client.post(
+        "/dashboard/settings/team/invite", data={"email": "x@example.com"}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 403
     assert "form expired" in response.headers["HX-Trigger"]
 
 
 async def test_a_post_with_a_wrong_csrf_token_is_refused(client, alice):
     await login(client, alice)
-    response = await client.post("/dashboard/settings/workspace", data={"name": "X", "timezone": "UTC"},
-                                 headers={"x-csrftoken": "forged"})
+    response = await client.post(
+        "/dashboard/settings/workspace", data={"name": "X", "timezone": "UTC"}, headers={"x-csrftoken": "forged"}
+    )
     assert response.status_code == 403
 
 
@@ -104,8 +107,9 @@ async def _static_file(client, alice):
 
 
 async def _unsigned_webhook(client, alice):
-    response = await client.post("/billing/stripe/webhook", content=b'{"id": "evt_1"}',
-                                 headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/billing/stripe/webhook", content=b'{"id": "evt_1"}', headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     return response
 
@@ -117,8 +121,13 @@ async def _health(client, alice):
 
 
 RESPONSES = {
-    "a page": _page, "an htmx fragment": _fragment, "a redirect": _redirect, "a 404": _not_found,
-    "a CSRF 403": _csrf_refusal, "a static file": _static_file, "the unsigned webhook's 400": _unsigned_webhook,
+    "a page": _page,
+    "an htmx fragment": _fragment,
+    "a redirect": _redirect,
+    "a 404": _not_found,
+    "a CSRF 403": _csrf_refusal,
+    "a static file": _static_file,
+    "the unsigned webhook's 400": _unsigned_webhook,
     "the health check": _health,
 }
 

@@ -74,8 +74,9 @@ async def test_log_out_everywhere_ends_every_session_this_device_included(app, c
         assert not await _signed_in(client)
         assert not await _signed_in(laptop)
         assert not await _signed_in(copy)
-    response = await post_form(client, "/login", {"email": alice.user.email, "password": PASSWORD},
-                               follow_redirects=False)
+    response = await post_form(
+        client, "/login", {"email": alice.user.email, "password": PASSWORD}, follow_redirects=False
+    )
     assert response.status_code == 302 and await _signed_in(client)
 
 
@@ -105,8 +106,9 @@ async def test_a_password_reset_ends_every_other_session(app, client, alice):
     async with _device(app) as laptop:
         await login(laptop, alice)
         stolen = _session_cookies(laptop)
-        response = await post_form(client, await reset_path(alice.user), {"password": "brand-new-password"},
-                                   follow_redirects=False)
+        response = await post_form(
+            client, await reset_path(alice.user), {"password": "brand-new-password"}, follow_redirects=False
+        )
         assert response.status_code in (302, 303)
         assert not await _signed_in(laptop)
     async with _device(app, cookies=stolen) as thief:

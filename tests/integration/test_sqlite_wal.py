@@ -11,8 +11,9 @@ from tests.plugins.database import ROOT
 def test_migrate_puts_a_fresh_sqlite_database_in_wal_mode(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SQLITE_PATH"}}
     env["DATA_DIR"] = str(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "app", "migrate"], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert "Database is up to date." in result.stdout
     database = tmp_path / "clientpulse.sqlite3"

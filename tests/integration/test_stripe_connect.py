@@ -10,18 +10,26 @@ from tests.conftest import login, make_persona, post_form
 from tests.integration.conftest import CALLBACK, consent, finish_connect, start_connect
 from tests.plugins.standin import NORTHWIND_DIGITAL, NORTHWIND_LABS
 
+
 @pytest.fixture(name="agency_owner")
 async def fx_agency_owner(alice):
     alice.workspace = await set_plan(alice.workspace.id, "agency")
     return alice
 
 
-async def test_connect_sends_the_owner_to_stripe_with_read_write_scope_and_a_state(client, agency_owner, stripe_standin):
+async def test_connect_sends_the_owner_to_stripe_with_read_write_scope_and_a_state(
+    client, agency_owner, stripe_standin
+):
     await login(client, agency_owner)
     url = urlparse(await start_connect(client))
     assert url.path == "/oauth/authorize"
-    for part in ("client_id=ca_", "scope=read_write", "response_type=code", "state=",
-                 "redirect_uri=http%3A%2F%2Ftestserver.local%2Fdashboard%2Fintegrations%2Fstripe%2Fcallback"):
+    for part in (
+        "client_id=ca_",
+        "scope=read_write",
+        "response_type=code",
+        "state=",
+        "redirect_uri=http%3A%2F%2Ftestserver.local%2Fdashboard%2Fintegrations%2Fstripe%2Fcallback",
+    ):
         assert part in url.query
     assert await OAuthState.count() == 1
 
@@ -99,7 +107,9 @@ async def test_an_account_linked_to_another_workspace_is_refused(app, client, ag
 
     async with AsyncTestClient(app=app) as other_client:
         await login(other_client, other)
-        assert (await finish_connect(other_client, consent(await start_connect(other_client), NORTHWIND_DIGITAL))).status_code == 303
+        assert (
+            await finish_connect(other_client, consent(await start_connect(other_client), NORTHWIND_DIGITAL))
+        ).status_code == 303
     await login(client, agency_owner)
     response = await finish_connect(client, consent(await start_connect(client), NORTHWIND_DIGITAL))
     assert response.status_code == 409 and "already connected to another ClientPulse workspace" in response.text

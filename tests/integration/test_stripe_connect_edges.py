@@ -34,20 +34,23 @@ async def _assert_refused_and_nothing_stored(response, status: int, message: str
     assert [r for r in standin.requests() if r["path"] == "/oauth/token"] == [], "the code must not be spent"
 
 
-async def test_an_expired_state_is_refused_with_the_expired_message_and_nothing_is_stored(client, agency_owner,
-                                                                                          stripe_standin):
+async def test_an_expired_state_is_refused_with_the_expired_message_and_nothing_is_stored(
+    client, agency_owner, stripe_standin
+):
     back = consent(await start_connect(client), NORTHWIND_DIGITAL)
     await OAuthState.update({OAuthState.expires_at: utcnow() - timedelta(minutes=1)}).where(OAuthState.id > 0)
     await _assert_refused_and_nothing_stored(await finish_connect(client, back), 400, BAD_STATE, stripe_standin)
 
 
-async def test_another_owner_of_the_same_workspace_cannot_complete_the_first_owners_state(app, client, agency_owner,
-                                                                                         stripe_standin):
+async def test_another_owner_of_the_same_workspace_cannot_complete_the_first_owners_state(
+    app, client, agency_owner, stripe_standin
+):
     from litestar.testing import AsyncTestClient
 
     user = await create_user("olivia@alice-agency.com", PASSWORD, "Olivia")
-    await Membership.insert(Membership(workspace=agency_owner.workspace.id, user=user.id, role=Role.owner.value,
-                                       created_at=utcnow()))
+    await Membership.insert(
+        Membership(workspace=agency_owner.workspace.id, user=user.id, role=Role.owner.value, created_at=utcnow())
+    )
     back = consent(await start_connect(client), NORTHWIND_DIGITAL)
     async with AsyncTestClient(app=app) as olivia_client:
         await login(olivia_client, Persona(user, agency_owner.workspace, Role.owner.value))
@@ -55,16 +58,19 @@ async def test_another_owner_of_the_same_workspace_cannot_complete_the_first_own
     await _assert_refused_and_nothing_stored(response, 400, BAD_STATE, stripe_standin)
 
 
-async def test_a_teammate_calling_the_callback_directly_is_refused_and_nothing_is_stored(client, agency_owner, bob,
-                                                                                       stripe_standin):
+async def test_a_teammate_calling_the_callback_directly_is_refused_and_nothing_is_stored(
+    client, agency_owner, bob, stripe_standin
+):
     back = consent(await start_connect(client), NORTHWIND_DIGITAL)
     await login(client, bob)
-    await _assert_refused_and_nothing_stored(await finish_connect(client, back), 403,
-                                             "Only a workspace owner can connect Stripe", stripe_standin)
+    await _assert_refused_and_nothing_stored(
+        await finish_connect(client, back), 403, "Only a workspace owner can connect Stripe", stripe_standin
+    )
 
 
 async def test_a_second_flow_finishing_after_the_first_is_refused_and_the_first_connection_is_unchanged(
-        client, agency_owner, stripe_standin):
+    client, agency_owner, stripe_standin
+):
     first_url, second_url = await start_connect(client), await start_connect(client)
     assert (await finish_connect(client, consent(first_url, NORTHWIND_DIGITAL))).status_code == 303
     before = (await StripeConnection.objects().first()).to_dict()
@@ -108,8 +114,9 @@ def fx_exchanged(monkeypatch) -> Exchanges:
 
 
 @pytest.mark.parametrize("reported", [False, True], ids=["test-mode", "live-mode"])
-async def test_a_connection_stores_livemode_as_stripe_reports_it(client, agency_owner, stripe_standin, exchanged,
-                                                                 reported):
+async def test_a_connection_stores_livemode_as_stripe_reports_it(
+    client, agency_owner, stripe_standin, exchanged, reported
+):
     # The stand-in only speaks test mode; live mode is simulated by rewriting the exchange's answer.
     exchanged.livemode = True if reported else None
     await connect_through_oauth(client, NORTHWIND_DIGITAL)
@@ -117,8 +124,9 @@ async def test_a_connection_stores_livemode_as_stripe_reports_it(client, agency_
     assert (await StripeConnection.objects().first()).livemode is reported
 
 
-async def test_the_raw_tokens_from_the_exchange_appear_in_no_column_of_the_stored_row(client, agency_owner,
-                                                                                       stripe_standin, exchanged):
+async def test_the_raw_tokens_from_the_exchange_appear_in_no_column_of_the_stored_row(
+    client, agency_owner, stripe_standin, exchanged
+):
     await connect_through_oauth(client, NORTHWIND_DIGITAL)
     access, refresh = exchanged.tokens[0]["access_token"], exchanged.tokens[0]["refresh_token"]
     row = await StripeConnection.objects().first()

@@ -25,9 +25,15 @@ DISCONNECT = "/dashboard/integrations/stripe/disconnect"
 
 
 def _deauthorized(event_id: str, created: int | None = None) -> dict:
-    return {"id": event_id, "object": "event", "type": "account.application.deauthorized",
-            "account": NORTHWIND_DIGITAL, "livemode": False, "created": created or int(time.time()),
-            "data": {"object": {"id": "ca_x", "object": "application"}}}
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": "account.application.deauthorized",
+        "account": NORTHWIND_DIGITAL,
+        "livemode": False,
+        "created": created or int(time.time()),
+        "data": {"object": {"id": "ca_x", "object": "application"}},
+    }
 
 
 @pytest.fixture(name="connected")
@@ -140,8 +146,13 @@ async def test_a_replayed_event_is_stored_and_applied_once(client, connected):
 
 @pytest.mark.parametrize("how", ["forged", "stale", "missing"])
 async def test_a_bad_signature_is_rejected_and_changes_nothing(client, connected, how):
-    event = {"id": f"evt_{how}", "object": "event", "type": "account.application.deauthorized",
-             "account": NORTHWIND_DIGITAL, "data": {"object": {}}}
+    event = {
+        "id": f"evt_{how}",
+        "object": "event",
+        "type": "account.application.deauthorized",
+        "account": NORTHWIND_DIGITAL,
+        "data": {"object": {}},
+    }
     if how == "forged":
         payload, headers = signed(event, secret="whsec_attacker")
     elif how == "stale":
@@ -157,7 +168,8 @@ async def test_a_bad_signature_is_rejected_and_changes_nothing(client, connected
 
 @pytest.mark.parametrize("how", ["500", "network", "wrong credentials"])
 async def test_when_stripe_does_not_confirm_the_disconnect_stays_pending_and_the_retry_finishes_it(
-        client, connected, stripe_standin, monkeypatch, how):
+    client, connected, stripe_standin, monkeypatch, how
+):
     _stripe_refuses_to_confirm(how, stripe_standin, monkeypatch)
     asked = utcnow().replace(tzinfo=None)
     response = await post_form(client, DISCONNECT, htmx=True)
@@ -220,7 +232,8 @@ async def test_an_account_already_unlinked_at_stripe_counts_as_confirmed(client,
 
 
 async def test_reconnecting_the_account_while_its_disconnect_is_pending_keeps_the_new_link(
-        client, connected, stripe_standin):
+    client, connected, stripe_standin
+):
     stripe_standin.set_faults(fail_path="/oauth/deauthorize", fail_next=1000, fail_status=500)
     assert (await post_form(client, DISCONNECT, htmx=True)).status_code == 202
     await connect_through_oauth(client, NORTHWIND_DIGITAL)
@@ -234,7 +247,8 @@ async def test_reconnecting_the_account_while_its_disconnect_is_pending_keeps_th
 
 
 async def test_the_deauthorized_event_confirms_a_pending_disconnect_and_keeps_who_asked(
-        client, connected, stripe_standin):
+    client, connected, stripe_standin
+):
     stripe_standin.set_faults(fail_path="/oauth/deauthorize", fail_next=1000, fail_status=500)
     assert (await post_form(client, DISCONNECT, htmx=True)).status_code == 202
     payload, headers = signed(_deauthorized("evt_deauth_pending"))

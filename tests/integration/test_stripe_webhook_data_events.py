@@ -7,11 +7,11 @@ import pytest
 from app.integrations import webhooks
 from app.integrations.tables import StripeEvent
 from app.stripe_data.tables import StripeInvoice, StripeSubscription
+from app.workspaces.services import set_plan
+from tasks.stripe_events import retry_unprocessed_events
 from tests.integration.conftest import signed
 from tests.integration.sync_support import backfill, link
 from tests.plugins.standin import NORTHWIND_DIGITAL
-from app.workspaces.services import set_plan
-from tasks.stripe_events import retry_unprocessed_events
 
 
 @pytest.fixture(name="synced")
@@ -46,8 +46,9 @@ async def test_an_invoice_paid_event_with_decimal_fields_is_stored_and_applied(c
 
 async def test_a_subscription_deleted_event_is_stored_and_applied(client, synced, stripe_standin):
     subscription = _first(stripe_standin, "subscriptions", lambda s: s["status"] == "active")
-    event = stripe_standin.action("cancel_subscription", account=NORTHWIND_DIGITAL,
-                                  subscription=subscription["id"])["event"]
+    event = stripe_standin.action("cancel_subscription", account=NORTHWIND_DIGITAL, subscription=subscription["id"])[
+        "event"
+    ]
     await _deliver(client, event)
     row = await StripeSubscription.objects().where(StripeSubscription.stripe_id == subscription["id"]).first()
     assert row.status == "canceled"

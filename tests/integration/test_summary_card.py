@@ -17,8 +17,9 @@ SUMMARY = "/dashboard/integrations/stripe/summary"
 async def _synced(alice):
     ws = alice.workspace.id
     await set_plan(ws, "agency")
-    await StripeConnection.insert(StripeConnection(workspace=ws, stripe_account_id=f.ACCOUNT, account_name="Alice",
-                                                   connected_at=utcnow()))
+    await StripeConnection.insert(
+        StripeConnection(workspace=ws, stripe_account_id=f.ACCOUNT, account_name="Alice", connected_at=utcnow())
+    )
     await f.client(ws, "Acme", domains=("acme.com",))
     matched = await f.customer(ws, email="ap@acme.com")
     other = await f.customer(ws, email="who@nowhere.io")
@@ -40,7 +41,9 @@ async def test_the_card_shows_x_and_y_with_a_review_button(client, alice, bob):
     await login(client, bob)  # teammates see it too
     page = await client.get("/dashboard/integrations")
     assert "We found 4 invoices, matched 3 to clients" in page.text
-    assert 'data-testid="review-unmatched"' in page.text and 'href="/dashboard/integrations/stripe/unmatched"' in page.text
+    assert (
+        'data-testid="review-unmatched"' in page.text and 'href="/dashboard/integrations/stripe/unmatched"' in page.text
+    )
 
 
 async def test_the_card_fragment_for_htmx_and_a_redirect_otherwise(client, alice):

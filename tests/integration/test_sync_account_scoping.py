@@ -47,8 +47,11 @@ async def fx_ws(alice, stripe_standin) -> int:
     alice.workspace = await set_plan(alice.workspace.id, "agency")
     await link(stripe_standin, alice.workspace.id, NORTHWIND_DIGITAL)
     customers = stripe_standin.objects(NORTHWIND_DIGITAL, "customers", limit=100_000)
-    paying = {s["customer"] for s in stripe_standin.objects(NORTHWIND_DIGITAL, "subscriptions", limit=100_000)
-              if s["status"] == "active"}
+    paying = {
+        s["customer"]
+        for s in stripe_standin.objects(NORTHWIND_DIGITAL, "subscriptions", limit=100_000)
+        if s["status"] == "active"
+    }
     emails = sorted({c["email"].lower() for c in customers if c.get("email") and c["id"] in paying})[:5]
     actor = Actor(user=alice.user, workspace=alice.workspace, role=alice.role)
     for number, email in enumerate(emails):
@@ -60,8 +63,11 @@ async def fx_ws(alice, stripe_standin) -> int:
 
 def _touch_everything(standin) -> int:
     """An `*.updated` event for every customer, subscription and invoice of the account."""
-    kinds = {"customers": "customer.updated", "subscriptions": "customer.subscription.updated",
-             "invoices": "invoice.updated"}
+    kinds = {
+        "customers": "customer.updated",
+        "subscriptions": "customer.subscription.updated",
+        "invoices": "invoice.updated",
+    }
     touched = 0
     for collection, event_type in kinds.items():
         for obj in standin.objects(NORTHWIND_DIGITAL, collection, limit=100_000):
@@ -85,8 +91,9 @@ async def test_a_catch_up_over_events_without_account_keeps_every_rows_account(a
     touched = _touch_everything(stripe_standin)
 
     reader = ListedEvents(NORTHWIND_DIGITAL)
-    result = await sync.run_catchup(ws, sync.SyncOptions(reader=BudgetedReader(NORTHWIND_DIGITAL, retry=FAST_RETRY,
-                                                                               reader=reader)))
+    result = await sync.run_catchup(
+        ws, sync.SyncOptions(reader=BudgetedReader(NORTHWIND_DIGITAL, retry=FAST_RETRY, reader=reader))
+    )
     assert not result.skipped and not result.relisted
     assert reader.events_seen >= touched and result.events_applied >= touched
     for table in (*TABLES.values(), StripeInvoiceLine):
@@ -97,17 +104,22 @@ async def test_a_catch_up_over_events_without_account_keeps_every_rows_account(a
 async def test_a_listed_event_naming_another_account_is_not_applied(ws, stripe_standin):
     customer = stripe_standin.objects(NORTHWIND_DIGITAL, "customers", limit=1)[0]
     other = stripe_standin.objects(NORTHWIND_DIGITAL, "customers", limit=2)[1]
-    stripe_standin.action("update_customer_email", account=NORTHWIND_DIGITAL, customer=customer["id"],
-                          email="stray@elsewhere.example")
-    stripe_standin.action("update_customer_email", account=NORTHWIND_DIGITAL, customer=other["id"],
-                          email="moved@northwind.example")
+    stripe_standin.action(
+        "update_customer_email", account=NORTHWIND_DIGITAL, customer=customer["id"], email="stray@elsewhere.example"
+    )
+    stripe_standin.action(
+        "update_customer_email", account=NORTHWIND_DIGITAL, customer=other["id"], email="moved@northwind.example"
+    )
 
     reader = ListedEvents(NORTHWIND_DIGITAL, foreign={customer["id"]: ELSEWHERE})
-    result = await sync.run_catchup(ws, sync.SyncOptions(reader=BudgetedReader(NORTHWIND_DIGITAL, retry=FAST_RETRY,
-                                                                               reader=reader)))
+    result = await sync.run_catchup(
+        ws, sync.SyncOptions(reader=BudgetedReader(NORTHWIND_DIGITAL, retry=FAST_RETRY, reader=reader))
+    )
     assert result.events_applied >= 1
-    rows = {r.stripe_id: r for r in await StripeCustomer.objects().where(
-        StripeCustomer.stripe_id.is_in([customer["id"], other["id"]]))}
+    rows = {
+        r.stripe_id: r
+        for r in await StripeCustomer.objects().where(StripeCustomer.stripe_id.is_in([customer["id"], other["id"]]))
+    }
     assert rows[customer["id"]].email == (customer.get("email") or "").lower(), "the foreign event was skipped"
     assert rows[other["id"]].email == "moved@northwind.example"
     assert {r.account_id for r in rows.values()} == {NORTHWIND_DIGITAL}

@@ -2,7 +2,7 @@
 
 import json
 import time
-from datetime import timezone
+from datetime import UTC
 
 import pytest
 
@@ -49,11 +49,16 @@ async def test_running_it_twice_changes_nothing(ws, stripe_standin):
 
 
 async def test_canceled_subscriptions_are_pulled_too(ws, stripe_standin):
-    canceled = [s["id"] for s in stripe_standin.objects(NORTHWIND_DIGITAL, "subscriptions", limit=1000)
-                if s["status"] == "canceled"]
+    canceled = [
+        s["id"]
+        for s in stripe_standin.objects(NORTHWIND_DIGITAL, "subscriptions", limit=1000)
+        if s["status"] == "canceled"
+    ]
     assert canceled, "the seeded account should have canceled subscriptions"
     await backfill(ws, NORTHWIND_DIGITAL)
-    stored = await StripeSubscription.select(StripeSubscription.stripe_id).where(StripeSubscription.status == "canceled")
+    stored = await StripeSubscription.select(StripeSubscription.stripe_id).where(
+        StripeSubscription.status == "canceled"
+    )
     assert {r["stripe_id"] for r in stored} == set(canceled)
 
 
@@ -72,7 +77,7 @@ async def test_rows_carry_aware_timestamps_and_the_raw_json(ws, stripe_standin):
     newest = stripe_standin.objects(NORTHWIND_DIGITAL, "invoices", limit=1)[0]
     await backfill(ws, NORTHWIND_DIGITAL)
     row = await StripeInvoice.objects().where(StripeInvoice.stripe_id == newest["id"]).first()
-    assert row.created.tzinfo is not None and row.created.astimezone(timezone.utc).timestamp() == newest["created"]
+    assert row.created.tzinfo is not None and row.created.astimezone(UTC).timestamp() == newest["created"]
     raw = json.loads(row.raw) if isinstance(row.raw, str) else row.raw
     assert raw["id"] == newest["id"] and row.total == newest["total"] and row.status == newest["status"]
     assert row.account_id == NORTHWIND_DIGITAL
@@ -113,7 +118,8 @@ async def test_the_sync_only_ever_sends_get_to_the_connected_account(ws, stripe_
     stripe_standin.clear_requests()
     await backfill(ws, NORTHWIND_DIGITAL)
     await SyncCheckpoint.update({SyncCheckpoint.last_event_created: int(time.time()) - 3600}).where(
-        SyncCheckpoint.workspace == ws)
+        SyncCheckpoint.workspace == ws
+    )
     result = await sync.run_catchup(ws)
     assert not result.skipped
     logged = stripe_standin.requests(account=NORTHWIND_DIGITAL)

@@ -23,8 +23,15 @@ async def fx_ws(alice, stripe_standin) -> int:
 
 def customer_event(standin, account: str, event_id: str, **changes) -> dict:
     customer = {**standin.objects(account, "customers", limit=1)[0], **changes}
-    return {"id": event_id, "object": "event", "type": "customer.updated", "account": account, "livemode": False,
-            "created": int(time.time()), "data": {"object": customer}}
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": "customer.updated",
+        "account": account,
+        "livemode": False,
+        "created": int(time.time()),
+        "data": {"object": customer},
+    }
 
 
 def open_invoice(standin, account: str) -> dict:
@@ -95,7 +102,8 @@ async def test_a_catch_up_past_stripes_30_days_of_events_re_lists(ws, stripe_sta
 async def test_an_old_checkpoint_by_our_own_clock_re_lists_without_asking_for_events(ws, stripe_standin):
     await backfill(ws, NORTHWIND_DIGITAL)
     await SyncCheckpoint.update({SyncCheckpoint.last_event_created: int(time.time()) - 40 * 24 * 3600}).where(
-        SyncCheckpoint.workspace == ws)
+        SyncCheckpoint.workspace == ws
+    )
     stripe_standin.clear_requests()
     result = await sync.run_catchup(ws, options(NORTHWIND_DIGITAL))
     assert result.relisted

@@ -21,8 +21,9 @@ async def test_429_bursts_are_survived(ws, stripe_standin):
     # A burst of 429s is injected, not left to the sliding-window limiter: whether a backfill outpaces a
     # window depends on the machine (on a slow PostgreSQL it never did), and a test must fail only for a bug.
     # The limiter stays on, tighter than our own budget, so real 429s may come on top.
-    stripe_standin.set_faults(rate_limit=True, endpoint_rps=5, account_rps=8,
-                              fail_next=4, fail_path="/v1/invoices", fail_status=429)
+    stripe_standin.set_faults(
+        rate_limit=True, endpoint_rps=5, account_rps=8, fail_next=4, fail_path="/v1/invoices", fail_status=429
+    )
     run = await backfill(ws, NORTHWIND_DIGITAL)
     assert run.status == "done", run.error
     log = stripe_standin.requests(account=NORTHWIND_DIGITAL)
@@ -30,7 +31,7 @@ async def test_429_bursts_are_survived(ws, stripe_standin):
     assert len(limited) >= 4
     # Each retry waited at least Stripe's Retry-After (1 s, shrunk 20x by FAST_RETRY) before asking again.
     for i in limited[:4]:
-        again = next(r for r in log[i + 1:] if r["path"] == "/v1/invoices")
+        again = next(r for r in log[i + 1 :] if r["path"] == "/v1/invoices")
         assert again["time"] - log[i]["time"] >= 1.0 * FAST_RETRY.scale
     stripe_standin.clear_faults()
     assert await db_counts(ws) == standin_counts(stripe_standin, NORTHWIND_DIGITAL)

@@ -56,8 +56,9 @@ async def test_a_persistent_400_on_one_invoices_lines_leaves_it_partial_and_sync
         assert (await _row(invoice["id"])).lines_complete
         assert await _lines(invoice["id"]) == invoice["lines"]["total_count"]
     marks = await StripePartialObject.objects()
-    assert [(m.workspace, m.account_id, m.object_type, m.stripe_id, m.what, m.status_code, m.attempts)
-            for m in marks] == [(ws, NORTHWIND_DIGITAL, "invoice", broken["id"], "lines", 400, 1)]
+    assert [
+        (m.workspace, m.account_id, m.object_type, m.stripe_id, m.what, m.status_code, m.attempts) for m in marks
+    ] == [(ws, NORTHWIND_DIGITAL, "invoice", broken["id"], "lines", 400, 1)]
     assert "Invalid request" in marks[0].error and marks[0].first_seen_at is not None
 
 
@@ -93,8 +94,11 @@ async def test_the_retry_step_is_bounded_per_catch_up(ws, stripe_standin, monkey
     stripe_standin.clear_requests()
     await sync.run_catchup(ws, options(NORTHWIND_DIGITAL))
     # The retry step reads the invoice itself again (events applied on the way may read some lines too).
-    retried = [r["path"].rsplit("/", 1)[1] for r in stripe_standin.requests(account=NORTHWIND_DIGITAL)
-               if re.fullmatch(r"/v1/invoices/in_\w+", r["path"])]
+    retried = [
+        r["path"].rsplit("/", 1)[1]
+        for r in stripe_standin.requests(account=NORTHWIND_DIGITAL)
+        if re.fullmatch(r"/v1/invoices/in_\w+", r["path"])
+    ]
     assert len(retried) == 1
     mark = await StripePartialObject.objects().where(StripePartialObject.stripe_id == retried[0]).first()
     assert mark.attempts == 2 and "404" in str(mark.status_code)
@@ -117,9 +121,11 @@ async def test_the_stripe_card_says_which_objects_are_partial_and_why(client, al
     _refuse_lines(stripe_standin, broken["id"])
     assert (await backfill(ws, NORTHWIND_DIGITAL)).status == "done"
     await login(client, alice)
-    pages = {"page": await client.get("/dashboard/integrations"),
-             "card": await client.get(CARD, headers={"HX-Request": "true"}),
-             "progress": await client.get(PROGRESS, headers={"HX-Request": "true"})}
+    pages = {
+        "page": await client.get("/dashboard/integrations"),
+        "card": await client.get(CARD, headers={"HX-Request": "true"}),
+        "progress": await client.get(PROGRESS, headers={"HX-Request": "true"}),
+    }
     for name, response in pages.items():
         assert response.status_code in (200, 286), name
         text = response.text

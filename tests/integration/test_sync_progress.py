@@ -35,10 +35,16 @@ async def test_connecting_runs_the_backfill_and_the_card_shows_the_counts(client
 async def test_while_syncing_the_fragment_polls_and_shows_counts_of_an_estimate(client, owner, stripe_standin):
     await link(stripe_standin, owner.workspace.id, NORTHWIND_DIGITAL)
     run = await services.start_backfill(owner.workspace.id, NORTHWIND_DIGITAL)
-    await SyncRun.update({SyncRun.status: "running", SyncRun.progress: (
-        '{"customers": {"cursor": "cus_1", "done": true, "count": 40, "estimate": 40},'
-        ' "invoices": {"cursor": "in_1", "done": false, "count": 3400, "estimate": 12000},'
-        ' "charges": {"cursor": "ch_1", "done": false, "count": 100, "estimate": null}}')}).where(SyncRun.id == run.id)
+    await SyncRun.update(
+        {
+            SyncRun.status: "running",
+            SyncRun.progress: (
+                '{"customers": {"cursor": "cus_1", "done": true, "count": 40, "estimate": 40},'
+                ' "invoices": {"cursor": "in_1", "done": false, "count": 3400, "estimate": 12000},'
+                ' "charges": {"cursor": "ch_1", "done": false, "count": 100, "estimate": null}}'
+            ),
+        }
+    ).where(SyncRun.id == run.id)
 
     response = await client.get(PROGRESS, headers={"HX-Request": "true"})
     assert response.status_code == 200

@@ -3,8 +3,8 @@
 from app.core.timeutil import utcnow
 from app.stripe_data.sync import ANALYZED_TABLES
 from app.stripe_data.tables import SyncRun
-from tasks.sync import run_catchup
 from app.workspaces.services import set_plan
+from tasks.sync import run_catchup
 from tests.conftest import login
 from tests.integration.conftest import connect_through_oauth
 from tests.integration.sync_support import link
@@ -44,8 +44,13 @@ async def test_the_backfill_task_leaves_planner_statistics_for_the_stripe_tables
 async def test_a_catch_up_that_finishes_a_failed_backfill_leaves_statistics_too(alice, stripe_standin):
     # The first backfill died (say, Stripe was down); the periodic catch-up finishes it later.
     await link(stripe_standin, alice.workspace.id, NORTHWIND_DIGITAL)
-    await SyncRun(workspace=alice.workspace.id, account_id=NORTHWIND_DIGITAL, kind="backfill", status="failed",
-                  created_at=utcnow()).save()
+    await SyncRun(
+        workspace=alice.workspace.id,
+        account_id=NORTHWIND_DIGITAL,
+        kind="backfill",
+        status="failed",
+        created_at=utcnow(),
+    ).save()
     await _forget_statistics()
     assert run_catchup.call_local(alice.workspace.id)["relisted"]
     assert (await SyncRun.objects().first()).status == "done"

@@ -45,15 +45,24 @@ class Consumers:
         settings = get_settings()
         name = f"{settings.huey_name}-killed-{secrets.token_hex(3)}"
         self.queue: Huey = build_huey(replace(settings, huey_name=name))
-        self.env = {**os.environ, "HUEY_NAME": name, "SYNC_HEARTBEAT_TIMEOUT_SECONDS": str(HEARTBEAT_TIMEOUT),
-                    "PYTHONUNBUFFERED": "1"}
+        self.env = {
+            **os.environ,
+            "HUEY_NAME": name,
+            "SYNC_HEARTBEAT_TIMEOUT_SECONDS": str(HEARTBEAT_TIMEOUT),
+            "PYTHONUNBUFFERED": "1",
+        }
         self.log_dir = log_dir
         self.processes: list[subprocess.Popen] = []
 
     def start(self) -> subprocess.Popen:
         with (self.log_dir / f"worker-{len(self.processes)}.log").open("w") as log:
-            process = subprocess.Popen([sys.executable, "-m", "app", "worker", "--workers", "1"], cwd=ROOT,
-                                       env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "app", "worker", "--workers", "1"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         self.processes.append(process)
         return process
 
@@ -99,7 +108,8 @@ async def _stored_ids(table) -> list[str]:
 
 
 async def test_a_consumer_killed_mid_backfill_is_resumed_after_the_heartbeat_timeout_without_duplicates_or_gaps(
-        alice, stripe_standin, consumers):
+    alice, stripe_standin, consumers
+):
     alice.workspace = await set_plan(alice.workspace.id, "agency")
     ws = alice.workspace.id
     await link(stripe_standin, ws, NORTHWIND_DIGITAL)
@@ -137,26 +147,33 @@ async def test_a_consumer_killed_mid_backfill_is_resumed_after_the_heartbeat_tim
     while not result["relisted"] and (await _run(run.id)).status != "done":
         assert result["skipped"] == "a sync is running", result
         assert time.monotonic() < deadline, f"the run was never taken over\n{consumers.logs()}"
-        wait_until(lambda: (utcnow() - killed.heartbeat_at).total_seconds() > HEARTBEAT_TIMEOUT,
-                   timeout=DEADLINE, interval=0.1, message="the dead consumer's heartbeat to go stale")
+        wait_until(
+            lambda: (utcnow() - killed.heartbeat_at).total_seconds() > HEARTBEAT_TIMEOUT,
+            timeout=DEADLINE,
+            interval=0.1,
+            message="the dead consumer's heartbeat to go stale",
+        )
         result = consumers.call(run_catchup, ws)
 
     resumed = await _run(run.id)
     assert resumed.status == "done", f"{resumed.error}\n{consumers.logs()}"
     stripe_standin.clear_faults()
     after = stripe_standin.requests(account=NORTHWIND_DIGITAL)
-    assert after and after[0]["time"] - killed.heartbeat_at.timestamp() >= HEARTBEAT_TIMEOUT, \
+    assert after and after[0]["time"] - killed.heartbeat_at.timestamp() >= HEARTBEAT_TIMEOUT, (
         "taken over only once the heartbeat was older than the timeout"
+    )
     assert not [r for r in after if r["path"] == "/v1/customers"], "finished object types are not read again"
     first_invoice_read = next(r for r in after if r["path"] == "/v1/invoices")
-    assert f"starting_after={checkpoint['invoices']['cursor']}" in first_invoice_read["query"], \
+    assert f"starting_after={checkpoint['invoices']['cursor']}" in first_invoice_read["query"], (
         "resumed from the checkpoint"
+    )
 
     for name, table in TABLES.items():
         stored = await _stored_ids(table)
         expected = {obj["id"] for obj in stripe_standin.objects(NORTHWIND_DIGITAL, name, limit=100_000)}
         assert len(stored) == len(set(stored)), f"duplicate {name}"
-        assert set(stored) == expected, \
+        assert set(stored) == expected, (
             f"{name}: missing {sorted(expected - set(stored))[:5]}, extra {sorted(set(stored) - expected)[:5]}"
+        )
     assert await line_count(ws) == expected_lines(stripe_standin, NORTHWIND_DIGITAL)
     assert await SyncRun.count() == 1, "the same run resumed, no second one"

@@ -30,16 +30,19 @@ async def test_an_owner_invites_and_the_invitee_joins_as_teammate(app, client, a
         assert "Alice Agency" in settings.text
         again = await post_form(charlie_client, path + "/accept")
         assert again.status_code == 404
-    membership = await Membership.objects().where(
-        (Membership.user == charlie.user.id) & (Membership.workspace == alice.workspace.id)
-    ).first()
+    membership = (
+        await Membership.objects()
+        .where((Membership.user == charlie.user.id) & (Membership.workspace == alice.workspace.id))
+        .first()
+    )
     assert membership.role == "teammate"
 
 
 async def test_the_invite_form_without_htmx_redirects_to_settings_with_a_message(client, alice):
     await login(client, alice)
-    response = await post_form(client, "/dashboard/settings/team/invite", {"email": "x@example.com"},
-                               follow_redirects=False)
+    response = await post_form(
+        client, "/dashboard/settings/team/invite", {"email": "x@example.com"}, follow_redirects=False
+    )
     assert response.status_code == 303 and response.headers["location"] == "/dashboard/settings"
     page = await client.get("/dashboard/settings")
     assert "Invitation sent to x@example.com." in page.text
@@ -72,7 +75,9 @@ async def test_a_teammate_cannot_rename_the_workspace(client, alice, bob):
 async def test_an_owner_promotes_and_removes(client, alice, bob):
     await login(client, alice)
     bob_membership = await Membership.objects().where(Membership.user == bob.user.id).first()
-    response = await post_form(client, f"/dashboard/settings/team/{bob_membership.id}/role", {"role": "owner"}, htmx=True)
+    response = await post_form(
+        client, f"/dashboard/settings/team/{bob_membership.id}/role", {"role": "owner"}, htmx=True
+    )
     assert response.status_code == 200 and "Make teammate" in response.text
     response = await post_form(client, f"/dashboard/settings/team/{bob_membership.id}/remove", htmx=True)
     assert response.status_code == 200 and "bob@alice-agency.com" not in response.text
@@ -92,7 +97,9 @@ async def test_another_workspaces_membership_ids_are_not_found(client, alice, ch
     for htmx in (False, True):
         response = await post_form(client, f"/dashboard/settings/team/{theirs.id}/remove", htmx=htmx)
         assert response.status_code == 404
-        response = await post_form(client, f"/dashboard/settings/team/{theirs.id}/role", {"role": "teammate"}, htmx=htmx)
+        response = await post_form(
+            client, f"/dashboard/settings/team/{theirs.id}/role", {"role": "teammate"}, htmx=htmx
+        )
         assert response.status_code == 404
     assert await Membership.exists().where(Membership.id == theirs.id)
 
@@ -100,8 +107,9 @@ async def test_another_workspaces_membership_ids_are_not_found(client, alice, ch
 async def test_team_actions_without_htmx_redirect_so_a_reload_never_resubmits(client, alice, bob):
     await login(client, alice)
     bob_membership = await Membership.objects().where(Membership.user == bob.user.id).first()
-    promoted = await post_form(client, f"/dashboard/settings/team/{bob_membership.id}/role", {"role": "owner"},
-                               follow_redirects=False)
+    promoted = await post_form(
+        client, f"/dashboard/settings/team/{bob_membership.id}/role", {"role": "owner"}, follow_redirects=False
+    )
     assert promoted.status_code == 303 and promoted.headers["location"] == "/dashboard/settings"
     page = await client.get("/dashboard/settings")
     assert "Role changed." in page.text and "Make teammate" in page.text

@@ -13,8 +13,11 @@ async def _invite(client, email: str) -> Invitation:
 
 
 async def _alices_membership(alice) -> Membership:
-    return await Membership.objects().where(
-        (Membership.user == alice.user.id) & (Membership.workspace == alice.workspace.id)).first()
+    return (
+        await Membership.objects()
+        .where((Membership.user == alice.user.id) & (Membership.workspace == alice.workspace.id))
+        .first()
+    )
 
 
 async def test_a_teammate_cannot_remove_a_member(client, alice, bob):
@@ -54,8 +57,9 @@ async def test_a_teammate_cannot_revoke_an_invitation(app, client, alice, bob):
 async def test_an_owner_revokes_an_invitation_without_htmx_and_is_redirected_to_settings(client, alice):
     await login(client, alice)
     invitation = await _invite(client, "later@example.com")
-    response = await post_form(client, f"/dashboard/settings/team/invitations/{invitation.id}/revoke",
-                               follow_redirects=False)
+    response = await post_form(
+        client, f"/dashboard/settings/team/invitations/{invitation.id}/revoke", follow_redirects=False
+    )
     assert response.status_code == 303 and response.headers["location"] == "/dashboard/settings"
     page = await client.get("/dashboard/settings")
     assert "Invitation revoked." in page.text and "later@example.com" not in page.text

@@ -71,7 +71,9 @@ def migrate() -> None:
 def drop_database(env: dict[str, str]) -> None:
     db_name = env.get("_TEST_DB_NAME")
     if db_name:
-        asyncio.run(_pg(_admin_dsn(os.environ["TEST_DATABASE_URL"]), f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+        asyncio.run(
+            _pg(_admin_dsn(os.environ["TEST_DATABASE_URL"]), f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        )
 
 
 def drop_redis_keys(env: dict[str, str]) -> None:

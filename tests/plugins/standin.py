@@ -15,9 +15,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -59,8 +60,14 @@ class Standin:
             raise AssertionError(f"stand-in control {method} {path} -> {resp.status_code}: {resp.text}")
         return resp.json()
 
-    def reset(self, seed: int = DEFAULT_SEED, scale: str | int = DEFAULT_SCALE, link: list[str] | None = None,
-              empty: bool = False, everything: bool = False) -> dict:
+    def reset(
+        self,
+        seed: int = DEFAULT_SEED,
+        scale: str | int = DEFAULT_SCALE,
+        link: list[str] | None = None,
+        empty: bool = False,
+        everything: bool = False,
+    ) -> dict:
         """Regenerate data (deterministic by seed); clears faults, request log, OAuth links."""
         body = {"seed": seed, "scale": str(scale), "link": link or [], "empty": empty}
         return self._call("POST", "reset_all" if everything else "reset", body)
@@ -100,8 +107,9 @@ class Standin:
         """Connect ``account`` to the platform without the consent page; returns the OAuth token."""
         return self.action("link_account", account=account)
 
-    def register_webhook(self, url: str, enabled_events: list[str] | None = None, connect: bool = True,
-                         secret: str | None = None) -> str:
+    def register_webhook(
+        self, url: str, enabled_events: list[str] | None = None, connect: bool = True, secret: str | None = None
+    ) -> str:
         body = {"url": url, "enabled_events": enabled_events or ["*"], "connect": connect}
         if secret:
             body["secret"] = secret
@@ -119,8 +127,7 @@ class Standin:
     # -- the official SDK ---------------------------------------------------------------
     def sdk(self, api_key: str | None = None, **options: Any) -> stripe.StripeClient:
         base = {"api": self.base_url, "connect": self.base_url, "files": self.base_url}
-        return stripe.StripeClient(api_key or self.secret_key, client_id=self.client_id, base_addresses=base,
-                                   **options)
+        return stripe.StripeClient(api_key or self.secret_key, client_id=self.client_id, base_addresses=base, **options)
 
     def close(self) -> None:
         self._http.close()
@@ -138,19 +145,43 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.02, message
         time.sleep(interval)
 
 
-def start_standin(seed: int = DEFAULT_SEED, scale: str = DEFAULT_SCALE, extra_args: list[str] | None = None,
-                  env: dict[str, str] | None = None) -> Standin:
+def start_standin(
+    seed: int = DEFAULT_SEED,
+    scale: str = DEFAULT_SCALE,
+    extra_args: list[str] | None = None,
+    env: dict[str, str] | None = None,
+) -> Standin:
     """Start ``python -m stripe_standin serve`` on a free port; fail (never skip) if it does not come up."""
     port = free_port()
-    stderr = tempfile.TemporaryFile()
+    stderr = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the process's life; closed in stop())
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "stripe_standin", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--seed", str(seed), "--scale", str(scale), *(extra_args or [])],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-    standin = Standin(base_url=f"http://127.0.0.1:{port}", process=proc,
-                      secret_key=env.get("STANDIN_SECRET_KEY", "sk_test_standin_platform"),
-                      client_id=env.get("STANDIN_CLIENT_ID", "ca_standin_clientpulse"))
+        [
+            sys.executable,
+            "-m",
+            "stripe_standin",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--seed",
+            str(seed),
+            "--scale",
+            str(scale),
+            *(extra_args or []),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )
+    standin = Standin(
+        base_url=f"http://127.0.0.1:{port}",
+        process=proc,
+        secret_key=env.get("STANDIN_SECRET_KEY", "sk_test_standin_platform"),
+        client_id=env.get("STANDIN_CLIENT_ID", "ca_standin_clientpulse"),
+    )
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while True:
         if proc.poll() is not None:
@@ -167,8 +198,11 @@ def start_standin(seed: int = DEFAULT_SEED, scale: str = DEFAULT_SCALE, extra_ar
     proc.wait()
     stderr.seek(0)
     output = stderr.read().decode(errors="replace")
-    pytest.fail(f"the Stripe stand-in did not come up on port {port} within {STARTUP_TIMEOUT}s "
-                f"(exit code {proc.returncode}). stderr:\n{output}", pytrace=False)
+    pytest.fail(
+        f"the Stripe stand-in did not come up on port {port} within {STARTUP_TIMEOUT}s "
+        f"(exit code {proc.returncode}). stderr:\n{output}",
+        pytrace=False,
+    )
 
 
 def stop_standin(server: Standin) -> None:

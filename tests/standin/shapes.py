@@ -8,6 +8,7 @@ SDK upgrade that changes a shape makes this checker name the object type and fie
 from __future__ import annotations
 
 import importlib
+import inspect
 import typing
 from typing import Any
 
@@ -28,7 +29,7 @@ def annotations(cls: type) -> dict[str, Any]:
     """Public field annotations across the MRO (the model's fields), resolved where possible."""
     out: dict[str, Any] = {}
     for klass in reversed(cls.__mro__):
-        for name, hint in klass.__dict__.get("__annotations__", {}).items():
+        for name, hint in inspect.get_annotations(klass).items():
             if not name.startswith("_") and name[0].islower():
                 out[name] = hint
     return out
@@ -70,8 +71,14 @@ class Checker:
     def __init__(self, fixtures: dict[str, dict]) -> None:
         self.fixtures = fixtures
 
-    def check(self, obj: dict, where: str | None = None, expanded: frozenset[str] | set[str] = frozenset(),
-              model: type | None = None, fixture: dict | None = None) -> list[str]:
+    def check(
+        self,
+        obj: dict,
+        where: str | None = None,
+        expanded: frozenset[str] | set[str] = frozenset(),
+        model: type | None = None,
+        fixture: dict | None = None,
+    ) -> list[str]:
         """Problems with ``obj`` (empty when it matches): removed or unknown, missing, and unexpanded fields.
 
         ``where`` names the object in messages (``invoice``, ``invoice.lines.data[]``); ``expanded`` holds the
@@ -85,36 +92,51 @@ class Checker:
         inner = getattr(model, "_inner_class_types", {})
         fixture = fixture if isinstance(fixture, dict) else {}
         name = f"stripe.{model.__qualname__}"
-        problems = [f"{where}: removed or unknown field {key!r} ({name} for {API_VERSION} lacks it)"
-                    for key in obj if key not in fields]
-        problems += [f"{where}: missing field {key!r} (in {name} and in Stripe's fixture)"
-                     for key in sorted((set(fixture) & set(fields)) - set(obj))]
+        problems = [
+            f"{where}: removed or unknown field {key!r} ({name} for {API_VERSION} lacks it)"
+            for key in obj
+            if key not in fields
+        ]
+        problems += [
+            f"{where}: missing field {key!r} (in {name} and in Stripe's fixture)"
+            for key in sorted((set(fixture) & set(fields)) - set(obj))
+        ]
         for key, value in obj.items():
             if key not in fields:
                 continue
             hint, here = fields[key], f"{where}.{key}"
-            below = frozenset(p[len(key) + 1:] for p in expanded if p.startswith(key + "."))
-            if is_expandable(hint):
-                if key not in expanded:
-                    problems += [f"{here}: expandable, so an id unless expand[] asks (got an object)"
-                                 for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
-                    continue
+            below = frozenset(p[len(key) + 1 :] for p in expanded if p.startswith(key + "."))
+            if is_expandable(hint) and key not in expanded:
+                problems += [
+                    f"{here}: expandable, so an id unless expand[] asks (got an object)"
+                    for v in (value if isinstance(value, list) else [value])
+                    if isinstance(v, dict)
+                ]
+                continue
             problems += self._value(value, hint, inner.get(key), fixture.get(key), here, below)
         return problems
 
-    def _value(self, value: Any, hint: Any, inner: type | None, fixture: Any, where: str,
-               expanded: frozenset[str]) -> list[str]:
+    def _value(
+        self, value: Any, hint: Any, inner: type | None, fixture: Any, where: str, expanded: frozenset[str]
+    ) -> list[str]:
         if isinstance(value, list):
             sample = fixture[0] if isinstance(fixture, list) and fixture else None
-            return [p for item in value if isinstance(item, dict)
-                    for p in self._value(item, hint, inner, sample, f"{where}[]", expanded)]
+            return [
+                p
+                for item in value
+                if isinstance(item, dict)
+                for p in self._value(item, hint, inner, sample, f"{where}[]", expanded)
+            ]
         if not isinstance(value, dict):
             return []
         if value.get("object") == "list":
             item_model = _list_item_model(hint)
             below = frozenset(p[5:] for p in expanded if p.startswith("data."))
-            return [p for item in value.get("data", [])
-                    for p in self.check(item, f"{where}.data[]", below, item_model or model_for(item["object"]))]
+            return [
+                p
+                for item in value.get("data", [])
+                for p in self.check(item, f"{where}.data[]", below, item_model or model_for(item["object"]))
+            ]
         if isinstance(value.get("object"), str) and value["object"] in OBJECT_CLASSES:
             # an object in full: an item's price, an expanded customer
             return self.check(value, where, expanded)

@@ -49,11 +49,17 @@ def test_automatic_invoices_have_no_due_date_and_failed_ones_show_their_attempts
 
     failed_charges = [c for c in charges if c["status"] == "failed"]
     assert failed_charges and all(not c["paid"] and c["amount_captured"] == 0 for c in failed_charges)
-    assert all(c["failure_code"] and c["failure_message"] and c["outcome"]["type"] == "issuer_declined"
-               for c in failed_charges)
+    assert all(
+        c["failure_code"] and c["failure_message"] and c["outcome"]["type"] == "issuer_declined" for c in failed_charges
+    )
     for inv in failing:
-        attempts = [c for c in failed_charges if c["customer"] == inv["customer"] and c["amount"] == inv["amount_due"]
-                    and c["created"] >= inv["status_transitions"]["finalized_at"]]
+        attempts = [
+            c
+            for c in failed_charges
+            if c["customer"] == inv["customer"]
+            and c["amount"] == inv["amount_due"]
+            and c["created"] >= inv["status_transitions"]["finalized_at"]
+        ]
         assert len(attempts) >= inv["attempt_count"], f"{inv['id']}: one failed charge per attempt"
 
     retried_then_paid = [i for i in automatic if i["status"] == "paid" and i["attempt_count"] >= 2]
@@ -62,8 +68,11 @@ def test_automatic_invoices_have_no_due_date_and_failed_ones_show_their_attempts
 
 def test_sent_invoices_fall_due_and_are_paid_on_time_late_or_not_yet(fresh_standin):
     now = int(time.time())
-    sent = [i for i in fresh_standin.objects(NORTHWIND_DIGITAL, "invoices", limit=100000)
-            if i["collection_method"] == "send_invoice" and i["status"] != "draft"]
+    sent = [
+        i
+        for i in fresh_standin.objects(NORTHWIND_DIGITAL, "invoices", limit=100000)
+        if i["collection_method"] == "send_invoice" and i["status"] != "draft"
+    ]
     assert sent and all(i["due_date"] > i["status_transitions"]["finalized_at"] for i in sent)
     paid = [i for i in sent if i["status"] == "paid"]
     assert any(i["status_transitions"]["paid_at"] <= i["due_date"] for i in paid), "paid on time"
@@ -111,8 +120,13 @@ def test_every_kind_of_coupon_discounts_a_monthly_and_an_annual_subscription(dem
             assert disc["end"] is None, "Stripe sets a discount's end for repeating coupons only"
         if cpn["amount_off"]:
             assert cpn["currency"] == sub["currency"], "an amount off is in the subscription's currency"
-    every_kind = {("percent", "off"), ("amount", "off"), ("once", "duration"), ("repeating", "duration"),
-                  ("forever", "duration")}
+    every_kind = {
+        ("percent", "off"),
+        ("amount", "off"),
+        ("once", "duration"),
+        ("repeating", "duration"),
+        ("forever", "duration"),
+    }
     assert kinds["month"] == every_kind and kinds["year"] == every_kind
 
 
@@ -129,8 +143,11 @@ def test_a_discount_lowers_only_the_invoices_it_applies_to(demo):
             assert inv["discount_amount"] == min(cpn["amount_off"], inv["subtotal"])
     once = [i for i in discounted if acct.coupons[i["discount_coupon"]]["duration"] == "once"]
     assert len({i["discount_id"] for i in once}) == len(once), "a once coupon discounts one invoice"
-    full_price_after_end = [i for i in acct.invoices.by_id.values()
-                            if i["subscription"] and not i["discount_amount"] and i["status"] != "draft"]
+    full_price_after_end = [
+        i
+        for i in acct.invoices.by_id.values()
+        if i["subscription"] and not i["discount_amount"] and i["status"] != "draft"
+    ]
     assert full_price_after_end
 
 
@@ -159,8 +176,11 @@ def test_events_show_the_object_as_it_was_when_they_happened(fresh_standin):
     current = {i["id"]: i for i in fresh_standin.objects(NORTHWIND_DIGITAL, "invoices", limit=100000)}
     failed = [e for e in events if e["type"] == "invoice.payment_failed"]
     assert failed and all(e["data"]["object"]["status"] == "open" for e in failed)
-    attempts = sorted(e["data"]["object"]["attempt_count"] for e in failed
-                      if e["data"]["object"]["customer_name"] == "Copperleaf Dental Group")
+    attempts = sorted(
+        e["data"]["object"]["attempt_count"]
+        for e in failed
+        if e["data"]["object"]["customer_name"] == "Copperleaf Dental Group"
+    )
     assert attempts[:2] == [1, 2], "each failed attempt's event shows the count at that attempt"
     created = [e for e in events if e["type"] == "invoice.created"]
     assert created and all(e["data"]["object"]["status"] == "draft" for e in created)
@@ -174,10 +194,14 @@ def test_events_show_the_object_as_it_was_when_they_happened(fresh_standin):
 
 def test_actions_make_an_automatic_invoice_overdue_by_a_failed_payment_not_a_due_date(fresh_standin):
     client, opts = linked_sdk(fresh_standin)
-    inv = next(i for i in client.v1.invoices.list(params={"status": "paid", "limit": 100}, options=opts)
-               if i.collection_method == "charge_automatically")
-    event = fresh_standin.action("mark_invoice_past_due", account=NORTHWIND_DIGITAL, invoice=inv.id,
-                                 days_overdue=9)["event"]
+    inv = next(
+        i
+        for i in client.v1.invoices.list(params={"status": "paid", "limit": 100}, options=opts)
+        if i.collection_method == "charge_automatically"
+    )
+    event = fresh_standin.action("mark_invoice_past_due", account=NORTHWIND_DIGITAL, invoice=inv.id, days_overdue=9)[
+        "event"
+    ]
     assert event["type"] == "invoice.payment_failed"
     now = client.v1.invoices.retrieve(inv.id, options=opts)
     assert now.status == "open" and now.due_date is None and now.attempt_count == inv.attempt_count + 1

@@ -25,10 +25,17 @@ def consent(standin, url: str) -> str:
     return resp.text
 
 
-def decide(standin, action: str, account: str | None = None, state: str = "st-123",
-           email: str = "owner@demo.test") -> httpx.Response:
-    form = {"client_id": standin.client_id, "redirect_uri": REDIRECT, "state": state, "scope": "read_write",
-            "stripe_user_email": email, "action": action}
+def decide(
+    standin, action: str, account: str | None = None, state: str = "st-123", email: str = "owner@demo.test"
+) -> httpx.Response:
+    form = {
+        "client_id": standin.client_id,
+        "redirect_uri": REDIRECT,
+        "state": state,
+        "scope": "read_write",
+        "stripe_user_email": email,
+        "action": action,
+    }
     if account:
         form["account"] = account
     return httpx.post(f"{standin.base_url}/oauth/authorize", data=form)
@@ -64,9 +71,10 @@ def test_another_user_sees_their_own_accounts(fresh_standin):
 
 
 def test_an_unknown_client_id_gets_an_error_page(fresh_standin):
-    resp = httpx.get(f"{fresh_standin.base_url}/oauth/authorize",
-                     params={"client_id": "ca_nope", "response_type": "code", "scope": "read_write",
-                             "redirect_uri": REDIRECT})
+    resp = httpx.get(
+        f"{fresh_standin.base_url}/oauth/authorize",
+        params={"client_id": "ca_nope", "response_type": "code", "scope": "read_write", "redirect_uri": REDIRECT},
+    )
     assert resp.status_code == 400 and 'data-testid="oauth-error"' in resp.text
 
 
@@ -89,9 +97,11 @@ def test_connect_redirects_with_a_code_that_exchanges_once(fresh_standin):
 
 
 def test_an_unknown_code_is_invalid_grant(fresh_standin):
-    resp = httpx.post(f"{fresh_standin.base_url}/oauth/token",
-                      headers={"Authorization": f"Bearer {fresh_standin.secret_key}"},
-                      data={"grant_type": "authorization_code", "code": "ac_bogus"})
+    resp = httpx.post(
+        f"{fresh_standin.base_url}/oauth/token",
+        headers={"Authorization": f"Bearer {fresh_standin.secret_key}"},
+        data={"grant_type": "authorization_code", "code": "ac_bogus"},
+    )
     assert resp.status_code == 400
     assert resp.json()["error"] == "invalid_grant" and resp.json()["error_description"]
 
@@ -100,8 +110,11 @@ def test_deny_redirects_with_access_denied(fresh_standin):
     resp = decide(fresh_standin, "deny")
     assert resp.status_code == 302
     query = parse_qs(urlparse(resp.headers["location"]).query)
-    assert query == {"error": ["access_denied"], "error_description": ["The user denied your request"],
-                     "state": ["st-123"]}
+    assert query == {
+        "error": ["access_denied"],
+        "error_description": ["The user denied your request"],
+        "state": ["st-123"],
+    }
 
 
 def test_deauthorize_unlinks_the_account_and_emits_an_event(fresh_standin):
@@ -114,8 +127,9 @@ def test_deauthorize_unlinks_the_account_and_emits_an_event(fresh_standin):
     with pytest.raises(stripe.oauth_error.InvalidClientError):
         client.oauth.deauthorize(params={"stripe_user_id": NORTHWIND_DIGITAL})
     fresh_standin.link(NORTHWIND_DIGITAL)  # reconnect to read the event log
-    events = client.v1.events.list(params={"type": "account.application.deauthorized"},
-                                   options={"stripe_account": NORTHWIND_DIGITAL})
+    events = client.v1.events.list(
+        params={"type": "account.application.deauthorized"}, options={"stripe_account": NORTHWIND_DIGITAL}
+    )
     # Listed with Stripe-Account, an event names no account (only Connect webhooks carry it).
     assert events.data and getattr(events.data[0], "account", None) is None
 

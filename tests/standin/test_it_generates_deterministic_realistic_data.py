@@ -57,7 +57,9 @@ def test_each_customer_says_in_its_metadata_which_demo_client_it_really_belongs_
     assert {name for name in belongs.values() if name} == {name for name, _, _ in DEMO_CLIENTS}
     assert belongs["Acme Rockets (EU)"] == "Acme Rockets" and belongs["Driftwood Surf"] == "Driftwood Surf Co"
     assert belongs["Harbour Fitness Club"] is None  # a near miss is another business
-    assert all(isinstance(v, str) and len(v) <= 500 for c in customers for v in c["metadata"].values())  # Stripe's limit
+    assert all(
+        isinstance(v, str) and len(v) <= 500 for c in customers for v in c["metadata"].values()
+    )  # Stripe's limit
 
 
 def test_the_invoices_cover_every_status_overdue_and_long_invoices(fresh_standin):
@@ -66,8 +68,10 @@ def test_the_invoices_cover_every_status_overdue_and_long_invoices(fresh_standin
     statuses = {i["status"] for i in invoices}
     assert statuses >= {"paid", "open", "void", "uncollectible"}
     assert any(i["status"] == "open" and i["due_date"] and i["due_date"] < now for i in invoices)  # sent, past due
-    assert any(i["status"] == "open" and i["attempt_count"] and i["collection_method"] == "charge_automatically"
-               for i in invoices)  # a card payment failed
+    assert any(
+        i["status"] == "open" and i["attempt_count"] and i["collection_method"] == "charge_automatically"
+        for i in invoices
+    )  # a card payment failed
     assert any(i["lines"]["has_more"] for i in invoices)
     assert {i["currency"] for i in invoices} >= {"usd", "eur", "gbp"}
     assert min(i["created"] for i in invoices) < now - 22 * 30 * 86400
@@ -83,22 +87,31 @@ def test_it_scales_to_a_hundred_thousand_invoices():
 
 
 def test_the_seed_command_prints_a_summary():
-    out = subprocess.run([sys.executable, "-m", "stripe_standin", "seed", "--seed", "3", "--scale", "small"],
-                         capture_output=True, text=True, check=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "stripe_standin", "seed", "--seed", "3", "--scale", "small"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     assert '"acct_1NorthwindDigital"' in out.stdout and '"customers": 10' in out.stdout
 
 
 def test_subscriptions_have_agency_histories_upgrades_churn_reactivation_trials_and_discounts(fresh_standin):
     subs = fresh_standin.objects(NORTHWIND_DIGITAL, "subscriptions", limit=100000)
     invoices = fresh_standin.objects(NORTHWIND_DIGITAL, "invoices", limit=100000)
-    cycles = {(item["price"]["recurring"]["interval"], item["price"]["recurring"]["interval_count"])
-              for sub in subs for item in sub["items"]["data"]}
+    cycles = {
+        (item["price"]["recurring"]["interval"], item["price"]["recurring"]["interval_count"])
+        for sub in subs
+        for item in sub["items"]["data"]
+    }
     assert cycles >= {("month", 1), ("month", 3), ("year", 1)}, "monthly, quarterly and annual retainers"
 
     prices_per_sub: dict[str, set[str]] = {}
     for invoice in invoices:
-        subscription = (invoice.get("parent") or {}).get("subscription_details", {}).get("subscription") \
-            or invoice.get("subscription")
+        subscription = (invoice.get("parent") or {}).get("subscription_details", {}).get("subscription") or invoice.get(
+            "subscription"
+        )
         for line in invoice["lines"]["data"]:
             price = line.get("price") or (line.get("pricing") or {}).get("price_details", {}).get("price")
             if subscription and price:
@@ -108,9 +121,11 @@ def test_subscriptions_have_agency_histories_upgrades_churn_reactivation_trials_
     by_customer: dict[str, list[dict]] = {}
     for sub in subs:
         by_customer.setdefault(sub["customer"], []).append(sub)
-    reactivated = [c for c, own in by_customer.items()
-                   if any(s["status"] == "canceled" and any(o["created"] > (s["ended_at"] or 0) for o in own)
-                          for s in own)]
+    reactivated = [
+        c
+        for c, own in by_customer.items()
+        if any(s["status"] == "canceled" and any(o["created"] > (s["ended_at"] or 0) for o in own) for s in own)
+    ]
     assert reactivated, "a customer who churned and came back"
     assert any(s["status"] == "canceled" for s in subs) and any(s["trial_end"] for s in subs)
     assert any(s["discounts"] for s in subs) and any(s["cancel_at_period_end"] for s in subs)

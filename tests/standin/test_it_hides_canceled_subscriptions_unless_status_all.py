@@ -23,8 +23,9 @@ def test_the_default_list_omits_canceled_subscriptions(fresh_standin):
 def test_subscriptions_carry_items_prices_quantities_and_discounts(fresh_standin):
     client, opts = linked_sdk(fresh_standin)
     subs = _all(client, opts, status="all", expand=["data.discounts.source.coupon"])
-    intervals = {(s["items"].data[0].price.recurring.interval, s["items"].data[0].price.recurring.interval_count)
-                 for s in subs}
+    intervals = {
+        (s["items"].data[0].price.recurring.interval, s["items"].data[0].price.recurring.interval_count) for s in subs
+    }
     assert ("month", 1) in intervals and ("month", 3) in intervals and ("year", 1) in intervals
     assert all(s["items"].data[0].quantity >= 1 for s in subs)
     discounted = [s for s in subs if s.discounts]
@@ -46,7 +47,8 @@ def test_cancelling_a_subscription_moves_it_out_of_the_default_list(fresh_standi
 def test_cancel_at_period_end_keeps_it_listed(fresh_standin):
     client, opts = linked_sdk(fresh_standin)
     active = client.v1.subscriptions.list(params={"status": "active", "limit": 1}, options=opts).data[0]
-    fresh_standin.action("cancel_subscription", account=opts["stripe_account"], subscription=active.id,
-                         at_period_end=True)
+    fresh_standin.action(
+        "cancel_subscription", account=opts["stripe_account"], subscription=active.id, at_period_end=True
+    )
     sub = client.v1.subscriptions.retrieve(active.id, options=opts)
     assert sub.cancel_at_period_end is True and sub.status == "active"

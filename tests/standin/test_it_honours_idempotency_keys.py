@@ -15,8 +15,9 @@ def test_the_same_key_and_params_replay_the_first_response(fresh_standin):
     first = client.v1.customers.create(params={"email": "once@example.com"}, options=opts)
     again = client.v1.customers.create(params={"email": "once@example.com"}, options=opts)
     assert first.id == again.id
-    matches = client.v1.customers.list(params={"email": "once@example.com"},
-                                       options={"stripe_account": NORTHWIND_DIGITAL})
+    matches = client.v1.customers.list(
+        params={"email": "once@example.com"}, options={"stripe_account": NORTHWIND_DIGITAL}
+    )
     assert len(matches.data) == 1
     replayed = [r for r in fresh_standin.requests() if r["idempotency_key"] == "key-1"]
     assert len(replayed) == 2

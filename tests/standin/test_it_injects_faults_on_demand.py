@@ -25,8 +25,10 @@ def _get(standin, path: str) -> httpx.Response:
     """GET over one kept-alive connection, so bursts really are bursts."""
     client = _clients.get(standin.base_url)
     if client is None:
-        client = _clients[standin.base_url] = httpx.Client(base_url=standin.base_url, headers={
-            "Authorization": f"Bearer {standin.secret_key}", "Stripe-Account": NORTHWIND_DIGITAL})
+        client = _clients[standin.base_url] = httpx.Client(
+            base_url=standin.base_url,
+            headers={"Authorization": f"Bearer {standin.secret_key}", "Stripe-Account": NORTHWIND_DIGITAL},
+        )
     return client.get(path)
 
 
@@ -83,15 +85,18 @@ def test_fail_next_minus_one_fails_every_matching_request_until_cleared(api):
     assert _get(api, f"/v1/invoices/{invoice}/lines?limit=1").status_code == 200
 
 
-@pytest.mark.parametrize("status,error_class,code", [
-    (400, stripe.InvalidRequestError, "parameter_invalid_empty"),
-    (401, stripe.AuthenticationError, None),
-    (402, stripe.CardError, "card_declined"),
-    (403, stripe.PermissionError, "account_invalid"),
-    (404, stripe.InvalidRequestError, "resource_missing"),
-    (429, stripe.RateLimitError, "rate_limit"),
-    (503, stripe.APIError, None),
-])
+@pytest.mark.parametrize(
+    "status,error_class,code",
+    [
+        (400, stripe.InvalidRequestError, "parameter_invalid_empty"),
+        (401, stripe.AuthenticationError, None),
+        (402, stripe.CardError, "card_declined"),
+        (403, stripe.PermissionError, "account_invalid"),
+        (404, stripe.InvalidRequestError, "resource_missing"),
+        (429, stripe.RateLimitError, "rate_limit"),
+        (503, stripe.APIError, None),
+    ],
+)
 def test_an_injected_status_speaks_stripes_error_for_it(api, status, error_class, code):
     api.set_faults(fail_next=1, fail_status=status)
     client = api.sdk(max_network_retries=0)

@@ -54,23 +54,27 @@ def test_created_filters_bound_the_results(fresh_standin):
     client, opts = linked_sdk(fresh_standin)
     everything = list(client.v1.invoices.list(params={"limit": 100}, options=opts).auto_paging_iter())
     middle = sorted(i.created for i in everything)[len(everything) // 2]
-    newer = list(client.v1.invoices.list(params={"limit": 100, "created": {"gte": middle}},
-                                         options=opts).auto_paging_iter())
-    older = list(client.v1.invoices.list(params={"limit": 100, "created": {"lt": middle}},
-                                         options=opts).auto_paging_iter())
+    newer = list(
+        client.v1.invoices.list(params={"limit": 100, "created": {"gte": middle}}, options=opts).auto_paging_iter()
+    )
+    older = list(
+        client.v1.invoices.list(params={"limit": 100, "created": {"lt": middle}}, options=opts).auto_paging_iter()
+    )
     assert newer and older
     assert all(i.created >= middle for i in newer) and all(i.created < middle for i in older)
     assert len(newer) + len(older) == len(everything)
-    window = client.v1.invoices.list(params={"limit": 100, "created": {"gt": middle - 86400 * 60, "lte": middle}},
-                                     options=opts)
+    window = client.v1.invoices.list(
+        params={"limit": 100, "created": {"gt": middle - 86400 * 60, "lte": middle}}, options=opts
+    )
     assert all(middle - 86400 * 60 < i.created <= middle for i in window.data)
 
 
 def test_list_filters_by_customer_and_status(fresh_standin):
     client, opts = linked_sdk(fresh_standin)
     customer = client.v1.customers.list(params={"limit": 100}, options=opts).data[-1]
-    theirs = list(client.v1.invoices.list(params={"customer": customer.id, "limit": 100},
-                                          options=opts).auto_paging_iter())
+    theirs = list(
+        client.v1.invoices.list(params={"customer": customer.id, "limit": 100}, options=opts).auto_paging_iter()
+    )
     assert theirs and all(i.customer == customer.id for i in theirs)
     for status in ("paid", "open", "void", "uncollectible"):
         page = client.v1.invoices.list(params={"status": status, "limit": 100}, options=opts)

@@ -22,7 +22,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 if receiver.fail_first > 0:
                     receiver.fail_first -= 1
@@ -83,17 +83,20 @@ def test_events_arrive_signed_and_verify_with_construct_event(hooks, receiver):
 
 def test_webhook_endpoints_can_be_created_through_the_api(hooks, receiver):
     endpoint = hooks.sdk().v1.webhook_endpoints.create(
-        params={"url": receiver.url, "enabled_events": ["invoice.paid"], "connect": True})
+        params={"url": receiver.url, "enabled_events": ["invoice.paid"], "connect": True}
+    )
     assert endpoint.secret.startswith("whsec_") and endpoint.object == "webhook_endpoint"
     hooks.link(NORTHWIND_DIGITAL)
     client = hooks.sdk()
-    inv = client.v1.invoices.list(params={"status": "open", "limit": 1},
-                                  options={"stripe_account": NORTHWIND_DIGITAL}).data[0]
+    inv = client.v1.invoices.list(
+        params={"status": "open", "limit": 1}, options={"stripe_account": NORTHWIND_DIGITAL}
+    ).data[0]
     hooks.action("pay_invoice", account=NORTHWIND_DIGITAL, invoice=inv.id)
     wait_until(lambda: receiver.received, message="invoice.paid webhook")
     wait_until(lambda: all(d["status"] == "succeeded" for d in hooks.deliveries()), message="deliveries settled")
-    types = [stripe.Webhook.construct_event(b, h["Stripe-Signature"], endpoint.secret).type
-             for b, h in receiver.received]
+    types = [
+        stripe.Webhook.construct_event(b, h["Stripe-Signature"], endpoint.secret).type for b, h in receiver.received
+    ]
     assert types == ["invoice.paid"]  # only the enabled event type
 
 
@@ -106,8 +109,9 @@ def test_a_failed_delivery_is_retried_later(hooks):
         cust = hooks.sdk().v1.customers.list(params={"limit": 1}, options={"stripe_account": NORTHWIND_DIGITAL}).data[0]
         hooks.action("update_customer_email", account=NORTHWIND_DIGITAL, customer=cust.id, email="x@y.test")
         wait_until(lambda: flaky.received, message="the retried delivery")
-        delivery = wait_until(lambda: next((d for d in hooks.deliveries() if d["status"] == "succeeded"), None),
-                              message="delivery log")
+        delivery = wait_until(
+            lambda: next((d for d in hooks.deliveries() if d["status"] == "succeeded"), None), message="delivery log"
+        )
         assert [a.get("status_code") for a in delivery["attempts"]] == [500, 500, 200]
         stripe.Webhook.construct_event(flaky.received[0][0], flaky.received[0][1]["Stripe-Signature"], secret)
     finally:
@@ -120,8 +124,9 @@ def test_a_dead_endpoint_gives_up_after_bounded_attempts(hooks):
     hooks.link(NORTHWIND_DIGITAL)
     cust = hooks.sdk().v1.customers.list(params={"limit": 1}, options={"stripe_account": NORTHWIND_DIGITAL}).data[0]
     hooks.action("update_customer_email", account=NORTHWIND_DIGITAL, customer=cust.id, email="x@y.test")
-    delivery = wait_until(lambda: next((d for d in hooks.deliveries() if d["status"] == "failed"), None),
-                          message="failed delivery")
+    delivery = wait_until(
+        lambda: next((d for d in hooks.deliveries() if d["status"] == "failed"), None), message="failed delivery"
+    )
     assert len(delivery["attempts"]) == 3 and all("error" in a for a in delivery["attempts"])
 
 

@@ -44,8 +44,11 @@ def test_unknown_parameters_are_rejected_like_stripe(fresh_standin):
 def test_nested_form_params_work_with_brackets_and_indexes(fresh_standin):
     fresh_standin.link(NORTHWIND_DIGITAL)
     headers = {"Authorization": f"Bearer {fresh_standin.secret_key}", "Stripe-Account": NORTHWIND_DIGITAL}
-    resp = httpx.post(f"{fresh_standin.base_url}/v1/customers", headers=headers,
-                      data={"email": "new@example.com", "metadata[source]": "test", "metadata[tier]": "gold"})
+    resp = httpx.post(
+        f"{fresh_standin.base_url}/v1/customers",
+        headers=headers,
+        data={"email": "new@example.com", "metadata[source]": "test", "metadata[tier]": "gold"},
+    )
     assert resp.status_code == 200, resp.text
     assert resp.json()["metadata"] == {"source": "test", "tier": "gold"}
     listed = httpx.get(f"{fresh_standin.base_url}/v1/invoices?limit=1&expand[]=data.customer", headers=headers)
@@ -55,14 +58,20 @@ def test_nested_form_params_work_with_brackets_and_indexes(fresh_standin):
 def test_expand_replaces_ids_with_objects(fresh_standin):
     client, opts = linked_sdk(fresh_standin)
     invoices = client.v1.invoices.list(
-        params={"limit": 5, "expand": ["data.customer", "data.parent.subscription_details.subscription"],
-                "status": "paid"}, options=opts)
+        params={
+            "limit": 5,
+            "expand": ["data.customer", "data.parent.subscription_details.subscription"],
+            "status": "paid",
+        },
+        options=opts,
+    )
     first = invoices.data[0]
     assert first.customer.object == "customer"
     subs = client.v1.subscriptions.list(params={"limit": 3, "expand": ["data.latest_invoice"]}, options=opts)
     assert subs.data[0].latest_invoice.object == "invoice"
-    one = client.v1.subscriptions.retrieve(subs.data[0].id, params={"expand": ["customer", "latest_invoice"]},
-                                           options=opts)
+    one = client.v1.subscriptions.retrieve(
+        subs.data[0].id, params={"expand": ["customer", "latest_invoice"]}, options=opts
+    )
     assert one.customer.object == "customer"
 
 
@@ -74,8 +83,9 @@ def test_a_property_that_cannot_be_expanded_is_400(fresh_standin):
 
 
 def test_an_unknown_url_is_404_json(fresh_standin):
-    resp = httpx.get(f"{fresh_standin.base_url}/v1/nothing_here",
-                     headers={"Authorization": f"Bearer {fresh_standin.secret_key}"})
+    resp = httpx.get(
+        f"{fresh_standin.base_url}/v1/nothing_here", headers={"Authorization": f"Bearer {fresh_standin.secret_key}"}
+    )
     assert resp.status_code == 404
     assert "Unrecognized request URL" in resp.json()["error"]["message"]
 
@@ -84,7 +94,13 @@ def test_every_request_is_logged_with_method_path_and_account(fresh_standin):
     client, opts = linked_sdk(fresh_standin)
     client.v1.customers.list(params={"limit": 3}, options=opts)
     log = fresh_standin.requests()
-    assert any(r["method"] == "GET" and r["path"] == "/v1/customers" and r["account"] == NORTHWIND_DIGITAL
-               and r["status"] == 200 and "limit=3" in r["query"] for r in log)
+    assert any(
+        r["method"] == "GET"
+        and r["path"] == "/v1/customers"
+        and r["account"] == NORTHWIND_DIGITAL
+        and r["status"] == 200
+        and "limit=3" in r["query"]
+        for r in log
+    )
     fresh_standin.clear_requests()
     assert fresh_standin.requests() == []

@@ -14,10 +14,19 @@ NOW = 1_760_000_000
 
 @pytest.fixture(scope="module")
 def custom():
-    server = start_standin(seed=5, scale="small", env={"STANDIN_SECRET_KEY": "sk_test_custom",
-                                                       "STANDIN_CLIENT_ID": "ca_custom", "STANDIN_NOW": str(NOW)},
-                           extra_args=["--webhook-url", "http://127.0.0.1:9/hooks", "--webhook-secret",
-                                       "whsec_fixed", "--link", NORTHWIND_LABS])
+    server = start_standin(
+        seed=5,
+        scale="small",
+        env={"STANDIN_SECRET_KEY": "sk_test_custom", "STANDIN_CLIENT_ID": "ca_custom", "STANDIN_NOW": str(NOW)},
+        extra_args=[
+            "--webhook-url",
+            "http://127.0.0.1:9/hooks",
+            "--webhook-secret",
+            "whsec_fixed",
+            "--link",
+            NORTHWIND_LABS,
+        ],
+    )
     yield server
     stop_standin(server)
 
@@ -25,9 +34,15 @@ def custom():
 def test_keys_come_from_the_environment(custom):
     assert custom.secret_key == "sk_test_custom" and custom.client_id == "ca_custom"
     assert custom.sdk().v1.customers.list(options={"stripe_account": NORTHWIND_LABS}).data
-    resp = httpx.get(f"{custom.base_url}/oauth/authorize", params={
-        "client_id": "ca_custom", "response_type": "code", "scope": "read_write",
-        "redirect_uri": "http://127.0.0.1/cb"})
+    resp = httpx.get(
+        f"{custom.base_url}/oauth/authorize",
+        params={
+            "client_id": "ca_custom",
+            "response_type": "code",
+            "scope": "read_write",
+            "redirect_uri": "http://127.0.0.1/cb",
+        },
+    )
     assert resp.status_code == 200
 
 

@@ -52,9 +52,11 @@ def served(standin) -> dict[str, tuple[dict, set[str]]]:
     sub_invoice = next(i for i in invoices if i["parent"] and i["amount_paid"])
     charges = _all(standin, "/v1/charges")
     refunded = next(c for c in charges if c["refunds"]["data"])
-    endpoint = httpx.post(f"{standin.base_url}/v1/webhook_endpoints",
-                          headers={"Authorization": f"Bearer {standin.secret_key}"},
-                          data={"url": "http://127.0.0.1:9/x", "enabled_events[]": "*"}).json()
+    endpoint = httpx.post(
+        f"{standin.base_url}/v1/webhook_endpoints",
+        headers={"Authorization": f"Bearer {standin.secret_key}"},
+        data={"url": "http://127.0.0.1:9/x", "enabled_events[]": "*"},
+    ).json()
     events = _all(standin, "/v1/events")
     objects: dict[str, tuple[dict, set[str]]] = {
         "account": (_ok(standin, "/v1/account"), set()),
@@ -72,21 +74,43 @@ def served(standin) -> dict[str, tuple[dict, set[str]]]:
         "refund": (_all(standin, "/v1/refunds")[0], set()),
         "event": (events[0], set()),
         "webhook_endpoint": (endpoint, set()),
-        "application": (next(e for e in events if e["type"] == "account.application.authorized")
-                        ["data"]["object"], set()),
+        "application": (
+            next(e for e in events if e["type"] == "account.application.authorized")["data"]["object"],
+            set(),
+        ),
     }
     failed = [c for c in charges if c["status"] == "failed"]
     if failed:
         objects["charge (failed)"] = (failed[0], set())
-    objects["deleted webhook_endpoint"] = (httpx.delete(
-        f"{standin.base_url}/v1/webhook_endpoints/{endpoint['id']}",
-        headers={"Authorization": f"Bearer {standin.secret_key}"}).json(), set())
+    objects["deleted webhook_endpoint"] = (
+        httpx.delete(
+            f"{standin.base_url}/v1/webhook_endpoints/{endpoint['id']}",
+            headers={"Authorization": f"Bearer {standin.secret_key}"},
+        ).json(),
+        set(),
+    )
     return objects
 
 
-KINDS = ["account", "customer", "subscription", "subscription (expanded)", "subscription_item", "discount",
-         "coupon", "price", "product", "invoice", "line_item", "charge", "refund", "event", "webhook_endpoint",
-         "application", "deleted webhook_endpoint"]
+KINDS = [
+    "account",
+    "customer",
+    "subscription",
+    "subscription (expanded)",
+    "subscription_item",
+    "discount",
+    "coupon",
+    "price",
+    "product",
+    "invoice",
+    "line_item",
+    "charge",
+    "refund",
+    "event",
+    "webhook_endpoint",
+    "application",
+    "deleted webhook_endpoint",
+]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -139,10 +163,14 @@ def _seeded_account():
 
 
 def test_fields_stripe_removed_in_2025_are_not_served(served):
-    removed = {"invoice": {"subscription", "charge", "paid", "discount", "payment_intent", "tax"},
-               "charge": {"invoice"}, "customer": {"website"}, "line_item": {"price"},
-               "subscription": {"current_period_start", "current_period_end", "plan", "discount", "quantity"},
-               "discount": {"coupon"}}
+    removed = {
+        "invoice": {"subscription", "charge", "paid", "discount", "payment_intent", "tax"},
+        "charge": {"invoice"},
+        "customer": {"website"},
+        "line_item": {"price"},
+        "subscription": {"current_period_start", "current_period_end", "plan", "discount", "quantity"},
+        "discount": {"coupon"},
+    }
     for kind, fields in removed.items():
         assert not fields & set(served[kind][0]), f"{kind} still serves {sorted(fields & set(served[kind][0]))}"
     item = served["subscription_item"][0]
@@ -162,27 +190,37 @@ def test_expandable_fields_are_ids_unless_expanded(served):
 
 def test_the_oauth_token_and_deauthorize_responses_have_the_sdks_shape(standin, served):
     code = standin.action("issue_code", account=NORTHWIND_LABS)["code"]
-    token = httpx.post(f"{standin.base_url}/oauth/token", data={"grant_type": "authorization_code", "code": code},
-                       headers={"Authorization": f"Bearer {standin.secret_key}"}).json()
+    token = httpx.post(
+        f"{standin.base_url}/oauth/token",
+        data={"grant_type": "authorization_code", "code": code},
+        headers={"Authorization": f"Bearer {standin.secret_key}"},
+    ).json()
     assert set(token) == set(annotations(stripe.OAuth.OAuthToken)), token
-    gone = httpx.post(f"{standin.base_url}/oauth/deauthorize",
-                      data={"client_id": standin.client_id, "stripe_user_id": NORTHWIND_LABS},
-                      headers={"Authorization": f"Bearer {standin.secret_key}"}).json()
+    gone = httpx.post(
+        f"{standin.base_url}/oauth/deauthorize",
+        data={"client_id": standin.client_id, "stripe_user_id": NORTHWIND_LABS},
+        headers={"Authorization": f"Bearer {standin.secret_key}"},
+    ).json()
     assert set(gone) == set(annotations(stripe.OAuth.OAuthDeauthorization)), gone
 
 
 def test_every_path_the_stand_in_expands_is_expandable_in_the_sdk():
-    wrong = [f"{kind}.{path}" for kind, paths in EXPANDABLE.items() for path in paths
-             if not sdk_expandable(kind, path)]
+    wrong = [f"{kind}.{path}" for kind, paths in EXPANDABLE.items() for path in paths if not sdk_expandable(kind, path)]
     assert not wrong, f"the SDK does not mark these as expandable: {wrong}"
 
 
 def test_it_speaks_the_version_the_sdk_pins_even_when_asked_for_another(standin, served):
     resp = _get(standin, "/v1/customers", limit=1)
     assert resp.headers["Stripe-Version"] == API_VERSION == stripe.api_version
-    older = httpx.get(f"{standin.base_url}/v1/invoices", params={"limit": 5},
-                      headers={"Authorization": f"Bearer {standin.secret_key}", "Stripe-Account": NORTHWIND_DIGITAL,
-                               "Stripe-Version": "2024-06-20"})
+    older = httpx.get(
+        f"{standin.base_url}/v1/invoices",
+        params={"limit": 5},
+        headers={
+            "Authorization": f"Bearer {standin.secret_key}",
+            "Stripe-Account": NORTHWIND_DIGITAL,
+            "Stripe-Version": "2024-06-20",
+        },
+    )
     assert older.headers["Stripe-Version"] == API_VERSION
     assert all("subscription" not in inv for inv in older.json()["data"])
     assert served["event"][0]["api_version"] == API_VERSION
@@ -210,23 +248,38 @@ def test_events_delivered_to_a_connect_endpoint_name_the_account(standin, served
         standin.link(NORTHWIND_DIGITAL)
 
 
-@pytest.mark.parametrize("path, params, check", [
-    ("/v1/subscriptions", {"expand[]": ["data.discounts", "data.latest_invoice"], "status": "all"},
-     lambda s: all(isinstance(d, dict) for d in s["discounts"])
-     and (s["latest_invoice"] is None or s["latest_invoice"]["object"] == "invoice")),
-    ("/v1/invoices", {"expand[]": ["data.customer", "data.discounts"]},
-     lambda i: i["customer"]["object"] == "customer" and all(d["object"] == "discount" for d in i["discounts"])),
-    ("/v1/subscriptions", {"expand[]": "data.discounts.source.coupon", "status": "all"},
-     lambda s: all(d["source"]["coupon"]["object"] == "coupon" for d in s["discounts"])),
-    ("/v1/prices", {"expand[]": "data.product"}, lambda p: p["product"]["object"] == "product"),
-])
+@pytest.mark.parametrize(
+    "path, params, check",
+    [
+        (
+            "/v1/subscriptions",
+            {"expand[]": ["data.discounts", "data.latest_invoice"], "status": "all"},
+            lambda s: (
+                all(isinstance(d, dict) for d in s["discounts"])
+                and (s["latest_invoice"] is None or s["latest_invoice"]["object"] == "invoice")
+            ),
+        ),
+        (
+            "/v1/invoices",
+            {"expand[]": ["data.customer", "data.discounts"]},
+            lambda i: i["customer"]["object"] == "customer" and all(d["object"] == "discount" for d in i["discounts"]),
+        ),
+        (
+            "/v1/subscriptions",
+            {"expand[]": "data.discounts.source.coupon", "status": "all"},
+            lambda s: all(d["source"]["coupon"]["object"] == "coupon" for d in s["discounts"]),
+        ),
+        ("/v1/prices", {"expand[]": "data.product"}, lambda p: p["product"]["object"] == "product"),
+    ],
+)
 def test_lists_expand_what_stripe_lets_them(standin, served, path, params, check):
     data = _all(standin, path, **params)
     assert data and all(check(obj) for obj in data)
 
 
-@pytest.mark.parametrize("expand", ["data.currency", "data.nope", "data.items", "data.discounts.source",
-                                    "data.a.b.c.d"])
+@pytest.mark.parametrize(
+    "expand", ["data.currency", "data.nope", "data.items", "data.discounts.source", "data.a.b.c.d"]
+)
 def test_paths_that_cannot_be_expanded_answer_400_like_stripe(standin, served, expand):
     resp = _get(standin, "/v1/subscriptions", **{"expand[]": expand})
     assert resp.status_code == 400

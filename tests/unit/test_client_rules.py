@@ -9,13 +9,23 @@ from app.clients.services import ClientInput, clean_client, split_values
 
 def test_it_splits_values_on_newlines_commas_semicolons_and_pipes():
     assert split_values("a@x.com\nb@x.com, c@x.com;d@x.com | e@x.com\n\n") == [
-        "a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com"]
+        "a@x.com",
+        "b@x.com",
+        "c@x.com",
+        "d@x.com",
+        "e@x.com",
+    ]
     assert split_values(["a.com b.com", "", "c.com"]) == ["a.com", "b.com", "c.com"]
 
 
 def test_it_normalises_and_deduplicates_emails_and_domains():
-    clean, errors = clean_client(ClientInput(name="  Acme \n Rockets ", emails=["Ops@ACME.com; ops@acme.com"],
-                                             domains=["https://www.Example.COM/x", "example.com", "bücher.example"]))
+    clean, errors = clean_client(
+        ClientInput(
+            name="  Acme \n Rockets ",
+            emails=["Ops@ACME.com; ops@acme.com"],
+            domains=["https://www.Example.COM/x", "example.com", "bücher.example"],
+        )
+    )
     assert errors == {}
     assert clean.name == "Acme Rockets"
     assert clean.emails == ["ops@acme.com"]
@@ -37,8 +47,10 @@ def test_it_reads_utf8_with_or_without_a_byte_order_mark():
     assert decode_csv("name\nBücher\n".encode()) == "name\nBücher\n"
 
 
-@pytest.mark.parametrize(("raw", "message"), [
-    (b"", "empty"), ("name\nB\xfccher\n".encode("latin-1"), "UTF-8"), (b"x" * (MAX_BYTES + 1), "2 MB")])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [(b"", "empty"), ("name\nB\xfccher\n".encode("latin-1"), "UTF-8"), (b"x" * (MAX_BYTES + 1), "2 MB")],
+)
 def test_it_rejects_files_it_cannot_read(raw, message):
     with pytest.raises(CsvProblem, match=message):
         decode_csv(raw)

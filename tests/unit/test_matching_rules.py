@@ -15,8 +15,23 @@ def _index(emails=None, domains=None) -> ClientIndex:
     return ClientIndex(emails=emails or {}, domains={d: set(c) for d, c in (domains or {}).items()})
 
 
-@pytest.mark.parametrize("domain", ["gmail.com", "GoogleMail.com", "gmx.de", "gmx.co.uk", "yandex.kz", "mail.yahoo.com",
-                                    "proton.me", "icloud.com", "qq.com", "163.com", "web.de", "hey.com"])
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "gmail.com",
+        "GoogleMail.com",
+        "gmx.de",
+        "gmx.co.uk",
+        "yandex.kz",
+        "mail.yahoo.com",
+        "proton.me",
+        "icloud.com",
+        "qq.com",
+        "163.com",
+        "web.de",
+        "hey.com",
+    ],
+)
 def test_it_knows_free_mail_providers(domain):
     assert is_free_mail(domain)
 
@@ -82,7 +97,10 @@ async def test_rematch_stores_method_and_reason_and_is_idempotent(alice):
     summary = await rematch(ws, f.ACCOUNT)
     assert (summary.by_email, summary.by_domain, summary.unmatched, summary.changed) == (1, 1, 1, 3)
     rows = await CustomerMatch.select().where(CustomerMatch.client == acme.id).order_by(CustomerMatch.reason)
-    assert [(r["method"], r["reason"]) for r in rows] == [("domain", "domain acme.com"), ("email", "email ops@acme.com")]
+    assert [(r["method"], r["reason"]) for r in rows] == [
+        ("domain", "domain acme.com"),
+        ("email", "email ops@acme.com"),
+    ]
     assert (await rematch(ws, f.ACCOUNT)).changed == 0
 
 
@@ -105,8 +123,9 @@ async def test_manual_mappings_and_ignores_survive_rematch(alice):
     for _ in range(2):  # survives a rematch, and the one after it
         summary = await rematch(ws, f.ACCOUNT)
         assert (summary.manual, summary.ignored, summary.by_email) == (1, 1, 1)
-        rows = await CustomerMatch.select(CustomerMatch.customer_id, CustomerMatch.client, CustomerMatch.method,
-                                          CustomerMatch.ignored).where(CustomerMatch.workspace == ws)
+        rows = await CustomerMatch.select(
+            CustomerMatch.customer_id, CustomerMatch.client, CustomerMatch.method, CustomerMatch.ignored
+        ).where(CustomerMatch.workspace == ws)
         assert {row["customer_id"]: (row["client"], row["method"], row["ignored"]) for row in rows} == {
             mapped.stripe_id: (other.id, "manual", False),
             ignored.stripe_id: (None, "", True),
@@ -120,6 +139,7 @@ async def test_a_match_follows_a_client_whose_domains_change(alice):
     cust = await f.customer(ws, email="x@acme.com")
     await rematch(ws, f.ACCOUNT)
     from app.clients.tables import ClientDomain
+
     await ClientDomain.delete().where(ClientDomain.client == acme.id)
     await rematch(ws, f.ACCOUNT)
     row = await CustomerMatch.objects().where(CustomerMatch.customer_id == cust.stripe_id).first()
@@ -141,19 +161,40 @@ async def test_it_matches_thousands_of_customers_with_a_bounded_number_of_querie
 
     ws, now = alice.workspace.id, utcnow()
     for start in range(0, 2000, 250):
-        await Client.insert(*[Client(workspace=ws, name=f"Client {i}", created_at=now, updated_at=now)
-                              for i in range(start, start + 250)])
+        await Client.insert(
+            *[
+                Client(workspace=ws, name=f"Client {i}", created_at=now, updated_at=now)
+                for i in range(start, start + 250)
+            ]
+        )
     ids = [r["id"] for r in await Client.select(Client.id).where(Client.workspace == ws).order_by(Client.id)]
     for start in range(0, 2000, 250):
-        await ClientEmail.insert(*[ClientEmail(workspace=ws, client=ids[i], email=f"ops@c{i}.com")
-                                   for i in range(start, start + 250)])
-        await ClientDomain.insert(*[ClientDomain(workspace=ws, client=ids[i], domain=f"c{i}.com")
-                                    for i in range(start, start + 250)])
+        await ClientEmail.insert(
+            *[ClientEmail(workspace=ws, client=ids[i], email=f"ops@c{i}.com") for i in range(start, start + 250)]
+        )
+        await ClientDomain.insert(
+            *[ClientDomain(workspace=ws, client=ids[i], domain=f"c{i}.com") for i in range(start, start + 250)]
+        )
     for start in range(0, 5000, 250):
-        await StripeCustomer.insert(*[StripeCustomer(
-            workspace=ws, account_id=f.ACCOUNT, stripe_id=f"cus_{i:06d}", created=now, synced_at=now,
-            email=(f"ops@c{i % 2000}.com" if i % 3 == 0 else f"x{i}@c{i % 2000}.com" if i % 3 == 1 else f"x{i}@gmail.com"),
-        ) for i in range(start, start + 250)])
+        await StripeCustomer.insert(
+            *[
+                StripeCustomer(
+                    workspace=ws,
+                    account_id=f.ACCOUNT,
+                    stripe_id=f"cus_{i:06d}",
+                    created=now,
+                    synced_at=now,
+                    email=(
+                        f"ops@c{i % 2000}.com"
+                        if i % 3 == 0
+                        else f"x{i}@c{i % 2000}.com"
+                        if i % 3 == 1
+                        else f"x{i}@gmail.com"
+                    ),
+                )
+                for i in range(start, start + 250)
+            ]
+        )
 
     engine = CustomerMatch._meta.db
     calls = {"queries": 0, "decide": 0}

@@ -24,48 +24,106 @@ def ts(moment: datetime) -> int:
 
 
 def price(amount: int, interval: str = "month", count: int = 1, **extra) -> dict:
-    return {"id": "price_1", "object": "price", "billing_scheme": "per_unit", "currency": "usd", "product": "prod_1",
-            "recurring": {"interval": interval, "interval_count": count, "meter": None, "trial_period_days": None,
-                          "usage_type": "licensed"},
-            "tiers_mode": None, "transform_quantity": None, "type": "recurring", "unit_amount": amount,
-            "unit_amount_decimal": str(amount), **extra}
+    return {
+        "id": "price_1",
+        "object": "price",
+        "billing_scheme": "per_unit",
+        "currency": "usd",
+        "product": "prod_1",
+        "recurring": {
+            "interval": interval,
+            "interval_count": count,
+            "meter": None,
+            "trial_period_days": None,
+            "usage_type": "licensed",
+        },
+        "tiers_mode": None,
+        "transform_quantity": None,
+        "type": "recurring",
+        "unit_amount": amount,
+        "unit_amount_decimal": str(amount),
+        **extra,
+    }
 
 
 def item(pr: dict, quantity: int | None = 1, discounts: list | None = None) -> dict:
-    return {"id": "si_1", "object": "subscription_item", "current_period_start": ts(START),
-            "current_period_end": ts(add_months(START, 1)), "discounts": discounts or [], "price": pr,
-            "quantity": quantity, "subscription": "sub_1"}
+    return {
+        "id": "si_1",
+        "object": "subscription_item",
+        "current_period_start": ts(START),
+        "current_period_end": ts(add_months(START, 1)),
+        "discounts": discounts or [],
+        "price": pr,
+        "quantity": quantity,
+        "subscription": "sub_1",
+    }
 
 
-def coupon(percent_off: float | None = None, amount_off: int | None = None, duration: str = "forever",
-           months: int | None = None, **extra) -> dict:
-    return {"id": "CPN", "object": "coupon", "amount_off": amount_off, "currency": "usd" if amount_off else None,
-            "duration": duration, "duration_in_months": months, "percent_off": percent_off, "valid": True, **extra}
+def coupon(
+    percent_off: float | None = None,
+    amount_off: int | None = None,
+    duration: str = "forever",
+    months: int | None = None,
+    **extra,
+) -> dict:
+    return {
+        "id": "CPN",
+        "object": "coupon",
+        "amount_off": amount_off,
+        "currency": "usd" if amount_off else None,
+        "duration": duration,
+        "duration_in_months": months,
+        "percent_off": percent_off,
+        "valid": True,
+        **extra,
+    }
 
 
 def discount(cpn: dict | str, start: datetime = START, end: datetime | None = None) -> dict:
-    return {"id": "di_1", "object": "discount", "customer": "cus_1", "end": ts(end) if end else None,
-            "source": {"coupon": cpn, "type": "coupon"}, "start": ts(start), "subscription": "sub_1"}
+    return {
+        "id": "di_1",
+        "object": "discount",
+        "customer": "cus_1",
+        "end": ts(end) if end else None,
+        "source": {"coupon": cpn, "type": "coupon"},
+        "start": ts(start),
+        "subscription": "sub_1",
+    }
 
 
 def sub(*items: dict, status: str = "active", discounts: list | None = None, **extra) -> dict:
-    return {"id": "sub_1", "object": "subscription", "status": status, "currency": "usd", "created": ts(START),
-            "start_date": ts(START), "cancel_at": None, "cancel_at_period_end": False, "ended_at": None,
-            "trial_start": None, "trial_end": None, "discounts": discounts or [],
-            "items": {"object": "list", "data": list(items), "has_more": False}, **extra}
+    return {
+        "id": "sub_1",
+        "object": "subscription",
+        "status": status,
+        "currency": "usd",
+        "created": ts(START),
+        "start_date": ts(START),
+        "cancel_at": None,
+        "cancel_at_period_end": False,
+        "ended_at": None,
+        "trial_start": None,
+        "trial_end": None,
+        "discounts": discounts or [],
+        "items": {"object": "list", "data": list(items), "has_more": False},
+        **extra,
+    }
 
 
-@pytest.mark.parametrize(("interval", "count", "amount", "monthly"), [
-    ("month", 1, 10_000, 10_000),
-    ("month", 3, 30_000, 10_000),          # quarterly
-    ("month", 6, 60_000, 10_000),
-    ("year", 1, 120_000, 10_000),
-    ("year", 2, 240_000, 10_000),
-    ("week", 1, 1_200, 5_200),             # 1,200 × 52 / 12
-    ("week", 2, 2_400, 5_200),
-    ("day", 1, 100, 3_042),                # 100 × 365 / 12 = 3,041.67
-    ("day", 7, 700, 3_042),
-])
+@pytest.mark.parametrize(
+    ("interval", "count", "amount", "monthly"),
+    [
+        ("month", 1, 10_000, 10_000),
+        ("month", 3, 30_000, 10_000),  # quarterly
+        ("month", 6, 60_000, 10_000),
+        ("year", 1, 120_000, 10_000),
+        ("year", 2, 240_000, 10_000),
+        ("week", 1, 1_200, 5_200),  # 1,200 × 52 / 12
+        ("week", 2, 2_400, 5_200),
+        ("day", 1, 100, 3_042),  # 100 × 365 / 12 = 3,041.67
+        ("day", 7, 700, 3_042),
+    ],
+)
 def test_every_interval_and_interval_count_is_normalised_to_a_month(interval, count, amount, monthly):
     assert monthly_amount(sub(item(price(amount, interval, count))), NOW) == monthly
 
@@ -109,10 +167,10 @@ def test_an_amount_off_larger_than_the_price_leaves_zero_not_a_negative():
 def test_a_once_coupon_covers_the_first_billing_period_only():
     once = [discount(coupon(percent_off=50, duration="once"))]
     monthly = sub(item(price(10_000)), discounts=once)
-    assert monthly_amount(monthly, datetime(2026, 2, 1, tzinfo=UTC)) == 5_000   # first month
+    assert monthly_amount(monthly, datetime(2026, 2, 1, tzinfo=UTC)) == 5_000  # first month
     assert monthly_amount(monthly, datetime(2026, 2, 15, tzinfo=UTC)) == 10_000  # second invoice: full price
     annual = sub(item(price(120_000, "year")), discounts=once)
-    assert monthly_amount(annual, datetime(2026, 12, 1, tzinfo=UTC)) == 5_000   # the first invoice was the year
+    assert monthly_amount(annual, datetime(2026, 12, 1, tzinfo=UTC)) == 5_000  # the first invoice was the year
     assert monthly_amount(annual, datetime(2027, 1, 15, tzinfo=UTC)) == 10_000
 
 
@@ -140,7 +198,7 @@ def test_a_forever_coupon_never_ends_but_does_not_apply_before_it_started():
 
 def test_several_discounts_apply_in_the_order_listed():
     listed = [discount(coupon(percent_off=10)), discount(coupon(amount_off=1_000))]
-    assert monthly_amount(sub(item(price(10_000)), discounts=listed), NOW) == 8_000    # 100 × 0.9 − 10
+    assert monthly_amount(sub(item(price(10_000)), discounts=listed), NOW) == 8_000  # 100 × 0.9 − 10
     assert monthly_amount(sub(item(price(10_000)), discounts=listed[::-1]), NOW) == 8_100  # (100 − 10) × 0.9
 
 
@@ -169,10 +227,19 @@ def test_an_amount_off_in_another_currency_uses_the_coupons_currency_options():
     assert monthly_amount(sub(item(price(10_000)), discounts=[discount(cpn)]), NOW) == 8_500
 
 
-@pytest.mark.parametrize(("status", "counts"), [
-    ("active", True), ("past_due", True), ("trialing", False), ("incomplete", False),
-    ("incomplete_expired", False), ("canceled", False), ("unpaid", False), ("paused", False),
-])
+@pytest.mark.parametrize(
+    ("status", "counts"),
+    [
+        ("active", True),
+        ("past_due", True),
+        ("trialing", False),
+        ("incomplete", False),
+        ("incomplete_expired", False),
+        ("canceled", False),
+        ("unpaid", False),
+        ("paused", False),
+    ],
+)
 def test_only_active_and_past_due_subscriptions_count(status, counts):
     assert monthly_amount(sub(item(price(10_000)), status=status), NOW) == (10_000 if counts else 0)
 
@@ -210,10 +277,13 @@ def test_a_metered_price_counts_as_zero_here():
 
 
 def test_graduated_and_volume_tiers_are_priced_by_their_tiers():
-    tiers = [{"up_to": 5, "unit_amount": 1_000, "flat_amount": 500}, {"up_to": None, "unit_amount": 800,
-                                                                       "flat_amount": None}]
-    graduated = price(0, billing_scheme="tiered", tiers_mode="graduated", tiers=tiers, unit_amount=None,
-                      unit_amount_decimal=None)
+    tiers = [
+        {"up_to": 5, "unit_amount": 1_000, "flat_amount": 500},
+        {"up_to": None, "unit_amount": 800, "flat_amount": None},
+    ]
+    graduated = price(
+        0, billing_scheme="tiered", tiers_mode="graduated", tiers=tiers, unit_amount=None, unit_amount_decimal=None
+    )
     assert monthly_amount(sub(item(graduated, quantity=7)), NOW) == 5 * 1_000 + 500 + 2 * 800
     volume = {**graduated, "tiers_mode": "volume"}
     assert monthly_amount(sub(item(volume, quantity=7)), NOW) == 7 * 800
@@ -242,8 +312,10 @@ percents = st.decimals(min_value=0, max_value=100, places=2)
 @given(amounts, intervals, st.integers(0, 1_000), percents, st.integers(0, 10**9))
 def test_mrr_is_never_negative_and_never_above_the_undiscounted_price(amount, interval, quantity, percent, off):
     plain = sub(item(price(amount, *interval), quantity=quantity))
-    discounted = {**plain, "discounts": [discount(coupon(percent_off=float(percent))),
-                                         discount(coupon(amount_off=off))]}
+    discounted = {
+        **plain,
+        "discounts": [discount(coupon(percent_off=float(percent))), discount(coupon(amount_off=off))],
+    }
     assert 0 <= monthly_amount(discounted, NOW) <= monthly_amount(plain, NOW)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,11 +10,11 @@ import pytest
 from app.core import fx
 from app.stripe_data import insights
 from app.stripe_data.insights import client_insights
-from app.stripe_data.overdue import days_overdue
 from app.stripe_data.matching import rematch
+from app.stripe_data.overdue import days_overdue
 from tests import factories as f
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def test_days_overdue_counts_calendar_days_in_the_workspace_time_zone():
@@ -51,9 +51,9 @@ async def _matched(alice, **customer):
 
 async def test_revenue_is_paid_charges_net_of_partial_refunds(alice):
     acme, cust = await _matched(alice)
-    await f.charge(cust, amount=10_000, refunded=2_500)           # refund seen on the charge only
+    await f.charge(cust, amount=10_000, refunded=2_500)  # refund seen on the charge only
     ch = await f.charge(cust, amount=5_000)
-    await f.refund(ch, 1_000)                                     # refund seen as a refund object only
+    await f.refund(ch, 1_000)  # refund seen as a refund object only
     await f.charge(cust, amount=7_000, paid=False, status="failed")  # failed: never revenue
     await rematch(alice.workspace.id, f.ACCOUNT)
     got = (await client_insights(alice.workspace.id, "UTC", "usd"))[acme.id]
@@ -129,9 +129,10 @@ async def test_insights_never_mix_workspaces(alice, charlie):
 
 async def test_the_summary_counts_invoices_and_matched_invoices_and_reappears_after_a_later_sync(alice):
     from app.integrations.tables import StripeConnection
+
     ws = alice.workspace.id
     await StripeConnection.insert(StripeConnection(workspace=ws, stripe_account_id=f.ACCOUNT, connected_at=f.utcnow()))
-    acme, cust = await _matched(alice)
+    _acme, cust = await _matched(alice)
     stranger = await f.customer(ws, email="x@elsewhere.io")
     await f.invoice(cust)
     await f.invoice(cust)
@@ -146,5 +147,7 @@ async def test_the_summary_counts_invoices_and_matched_invoices_and_reappears_af
 
 
 def test_stripe_dashboard_links_point_at_test_mode_unless_live():
-    assert insights.stripe_invoice_url("acct_1", "in_1", False) == "https://dashboard.stripe.com/acct_1/test/invoices/in_1"
+    assert (
+        insights.stripe_invoice_url("acct_1", "in_1", False) == "https://dashboard.stripe.com/acct_1/test/invoices/in_1"
+    )
     assert insights.stripe_invoice_url("acct_1", "in_1", True) == "https://dashboard.stripe.com/acct_1/invoices/in_1"

@@ -79,8 +79,15 @@ PRODUCTION = {
     "STRIPE_CLIENT_ID": "ca_platformclient0123456789",
     "STRIPE_WEBHOOK_SECRET": "whsec_endpointsecret0123456789",
 }
-STRIPE_AND_BASE_NAMES = ["STRIPE_SECRET_KEY", "STRIPE_CLIENT_ID", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE",
-                         "STRIPE_CONNECT_BASE", "BASE_URL", "ENCRYPTION_KEY"]
+STRIPE_AND_BASE_NAMES = [
+    "STRIPE_SECRET_KEY",
+    "STRIPE_CLIENT_ID",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_API_BASE",
+    "STRIPE_CONNECT_BASE",
+    "BASE_URL",
+    "ENCRYPTION_KEY",
+]
 
 
 @pytest.fixture(name="production_env")
@@ -169,10 +176,13 @@ def test_an_empty_webhook_secret_item_stops_start_up_in_every_environment(monkey
             load_settings()
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("whsec_platform0123,sk_live_swapped0123", "STRIPE_WEBHOOK_SECRET does not look like"),
-    ("whsec_platform0123,whsec_standin_clientpulse", "STRIPE_WEBHOOK_SECRET is missing or is the local"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("whsec_platform0123,sk_live_swapped0123", "STRIPE_WEBHOOK_SECRET does not look like"),
+        ("whsec_platform0123,whsec_standin_clientpulse", "STRIPE_WEBHOOK_SECRET is missing or is the local"),
+    ],
+)
 def test_production_checks_every_webhook_secret_in_the_list(production_env, value, message):
     production_env.setenv("STRIPE_WEBHOOK_SECRET", value)
     with pytest.raises(ImproperlyConfigured) as caught:
@@ -187,8 +197,17 @@ def test_outside_production_a_webhook_secret_list_need_not_be_whsec(monkeypatch)
     assert load_settings().stripe_webhook_secrets == ("whsec_standin_clientpulse", "local-test-secret")
 
 
-@pytest.mark.parametrize("key", ["not-a-fernet-key", "A" * 43, "QUJD" * 11, base64.urlsafe_b64encode(b"k" * 16).decode(),
-                                 base64.urlsafe_b64encode(b"k" * 33).decode(), "A" * 42 + "+="])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "not-a-fernet-key",
+        "A" * 43,
+        "QUJD" * 11,
+        base64.urlsafe_b64encode(b"k" * 16).decode(),
+        base64.urlsafe_b64encode(b"k" * 33).decode(),
+        "A" * 42 + "+=",
+    ],
+)
 def test_an_invalid_encryption_key_stops_start_up_without_echoing_it(monkeypatch, key):
     monkeypatch.setenv("ENCRYPTION_KEY", key)
     with pytest.raises(ImproperlyConfigured, match="ENCRYPTION_KEY must be a Fernet key") as caught:

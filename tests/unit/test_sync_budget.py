@@ -89,8 +89,9 @@ def error(cls, status: int, headers: dict | None = None, code: str | None = None
 
 def reader_with(*errors, attempts: int = 5) -> tuple[BudgetedReader, FakeReader, FakeClock]:
     fake, clock = FakeReader(*errors), FakeClock()
-    reader = BudgetedReader("acct_a", budget=NoBudget(), retry=RetryPolicy(attempts=attempts), reader=fake,
-                            sleep=clock.sleep)
+    reader = BudgetedReader(
+        "acct_a", budget=NoBudget(), retry=RetryPolicy(attempts=attempts), reader=fake, sleep=clock.sleep
+    )
     return reader, fake, clock
 
 
@@ -125,8 +126,14 @@ def test_a_revoked_token_is_not_retried(status, code):
 
 @pytest.mark.parametrize("status,code", [(400, "parameter_invalid_empty"), (404, "resource_missing")])
 def test_a_4xx_about_one_object_is_a_refusal_that_names_stripes_answer(status, code):
-    refusal = stripe.InvalidRequestError("x", None, http_status=status, headers={"Stripe-Should-Retry": "false"},
-                                         json_body={"error": {"code": code, "message": "x"}}, code=code)
+    refusal = stripe.InvalidRequestError(
+        "x",
+        None,
+        http_status=status,
+        headers={"Stripe-Should-Retry": "false"},
+        json_body={"error": {"code": code, "message": "x"}},
+        code=code,
+    )
     reader, fake, _ = reader_with(refusal)
     with pytest.raises(StripeRefused) as refused:
         reader.get("/v1/invoices/in_1/lines")

@@ -1,6 +1,6 @@
 """Stripe JSON -> rows, progress estimates and the words on the progress bars."""
 
-from datetime import timezone
+from datetime import UTC
 
 from app.stripe_data import progress, sync
 from app.stripe_data.upserts import charge_row, customer_row, domain_of, invoice_row, line_row, subscription_row, ts
@@ -9,13 +9,12 @@ from app.stripe_data.upserts import charge_row, customer_row, domain_of, invoice
 def test_unix_seconds_become_aware_utc_datetimes():
     moment = ts(1_700_000_000)
     assert moment.tzinfo is not None and moment.utcoffset().total_seconds() == 0
-    assert moment.astimezone(timezone.utc).timestamp() == 1_700_000_000
+    assert moment.astimezone(UTC).timestamp() == 1_700_000_000
     assert ts(None) is None
 
 
 def test_customer_emails_are_lowered_and_domains_extracted():
-    row = customer_row({"email": " Ops@ACME.com ", "metadata": {"website": "https://www.Acme.com/about"},
-                        "created": 1})
+    row = customer_row({"email": " Ops@ACME.com ", "metadata": {"website": "https://www.Acme.com/about"}, "created": 1})
     assert row["email"] == "ops@acme.com" and row["email_domain"] == "acme.com" and row["website_domain"] == "acme.com"
     assert customer_row({"email": None, "created": 1})["email_domain"] == ""
     assert customer_row({"metadata": {"url": "beta.io"}, "created": 1})["website_domain"] == "beta.io"
@@ -40,8 +39,14 @@ def test_an_invoice_with_more_lines_than_embedded_is_marked_incomplete():
 
 
 def test_subscription_periods_are_read_from_the_items_where_the_pinned_api_version_keeps_them():
-    row = subscription_row({"customer": "cus_1", "status": "active", "created": 1,
-                            "items": {"data": [{"current_period_start": 10, "current_period_end": 20}]}})
+    row = subscription_row(
+        {
+            "customer": "cus_1",
+            "status": "active",
+            "created": 1,
+            "items": {"data": [{"current_period_start": 10, "current_period_end": 20}]},
+        }
+    )
     assert row["current_period_start"] == ts(10) and row["current_period_end"] == ts(20)
 
 

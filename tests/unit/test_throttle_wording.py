@@ -7,8 +7,16 @@ from app.accounts.throttle import LoginThrottled, describe_wait
 
 @pytest.mark.parametrize(
     ("seconds", "words"),
-    [(1, "1 second"), (45, "45 seconds"), (60, "1 minute"), (61, "2 minutes"), (900, "15 minutes"),
-     (7200, "120 minutes"), (7201, "3 hours"), (86400, "24 hours")],
+    [
+        (1, "1 second"),
+        (45, "45 seconds"),
+        (60, "1 minute"),
+        (61, "2 minutes"),
+        (900, "15 minutes"),
+        (7200, "120 minutes"),
+        (7201, "3 hours"),
+        (86400, "24 hours"),
+    ],
 )
 def test_it_describes_a_wait_rounded_up(seconds, words):
     assert describe_wait(seconds) == words

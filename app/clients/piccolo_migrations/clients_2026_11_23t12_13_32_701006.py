@@ -1,12 +1,8 @@
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from enum import Enum
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import ForeignKey, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -44,9 +40,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="clients", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="clients", description=DESCRIPTION)
 
     manager.add_table(
         class_name="ClientDomain",
@@ -62,9 +56,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Client", tablename="client", schema=None, columns=None
-    )
+    manager.add_table(class_name="Client", tablename="client", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="ClientDomain",
@@ -288,9 +280,7 @@ async def forwards():
             "unique": False,
             "index": True,
             "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "ClientStatus", {"active": "active", "archived": "archived"}
-            ),
+            "choices": Enum("ClientStatus", {"active": "active", "archived": "archived"}),
             "db_column_name": None,
             "secret": False,
         },

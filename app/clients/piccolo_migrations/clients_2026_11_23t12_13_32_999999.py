@@ -12,9 +12,15 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="clients", description=DESCRIPTION)
 
     async def _unique_indexes():
-        await engine_finder().run_ddl('CREATE UNIQUE INDEX IF NOT EXISTS client_email_workspace_email_uniq ON client_email (workspace, email)')
-        await engine_finder().run_ddl('CREATE INDEX IF NOT EXISTS client_domain_workspace_domain_idx ON client_domain (workspace, domain)')
-        await engine_finder().run_ddl('CREATE INDEX IF NOT EXISTS client_workspace_status_name_idx ON client (workspace, status, name)')
+        await engine_finder().run_ddl(
+            "CREATE UNIQUE INDEX IF NOT EXISTS client_email_workspace_email_uniq ON client_email (workspace, email)"
+        )
+        await engine_finder().run_ddl(
+            "CREATE INDEX IF NOT EXISTS client_domain_workspace_domain_idx ON client_domain (workspace, domain)"
+        )
+        await engine_finder().run_ddl(
+            "CREATE INDEX IF NOT EXISTS client_workspace_status_name_idx ON client (workspace, status, name)"
+        )
 
     manager.add_raw(_unique_indexes)
 

@@ -1,10 +1,9 @@
 """Sync pause after a purge (paused_at + why) and the disconnect_pending status; additive, SQLite and PostgreSQL."""
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from enum import Enum
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.column_types import Text, Timestamptz, Varchar
 from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-11-29T15:33:30:816214"
@@ -13,9 +12,7 @@ DESCRIPTION = "sync pause columns and the disconnect_pending status"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="integrations", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="integrations", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="StripeConnection",

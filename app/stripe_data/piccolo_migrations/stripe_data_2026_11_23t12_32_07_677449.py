@@ -1,15 +1,8 @@
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from enum import Enum
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import JSON, Boolean, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -47,9 +40,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="stripe_data", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="stripe_data", description=DESCRIPTION)
 
     manager.add_table(
         class_name="StripeCharge",
@@ -72,9 +63,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="SyncRun", tablename="sync_run", schema=None, columns=None
-    )
+    manager.add_table(class_name="SyncRun", tablename="sync_run", schema=None, columns=None)
 
     manager.add_table(
         class_name="CustomerMatch",

@@ -13,37 +13,37 @@ async def forwards():
 
     async def _indexes():
         await engine_finder().run_ddl(
-            'CREATE UNIQUE INDEX IF NOT EXISTS stripe_customer_uniq ON stripe_customer (workspace, stripe_id)'
+            "CREATE UNIQUE INDEX IF NOT EXISTS stripe_customer_uniq ON stripe_customer (workspace, stripe_id)"
         )
         await engine_finder().run_ddl(
-            'CREATE UNIQUE INDEX IF NOT EXISTS stripe_subscription_uniq ON stripe_subscription (workspace, stripe_id)'
+            "CREATE UNIQUE INDEX IF NOT EXISTS stripe_subscription_uniq ON stripe_subscription (workspace, stripe_id)"
         )
         await engine_finder().run_ddl(
-            'CREATE UNIQUE INDEX IF NOT EXISTS stripe_invoice_uniq ON stripe_invoice (workspace, stripe_id)'
+            "CREATE UNIQUE INDEX IF NOT EXISTS stripe_invoice_uniq ON stripe_invoice (workspace, stripe_id)"
         )
         await engine_finder().run_ddl(
-            'CREATE UNIQUE INDEX IF NOT EXISTS stripe_invoice_line_uniq ON stripe_invoice_line (workspace, invoice_id, stripe_id)'
+            "CREATE UNIQUE INDEX IF NOT EXISTS stripe_invoice_line_uniq ON stripe_invoice_line (workspace, invoice_id, stripe_id)"
         )
         await engine_finder().run_ddl(
-            'CREATE UNIQUE INDEX IF NOT EXISTS stripe_charge_uniq ON stripe_charge (workspace, stripe_id)'
+            "CREATE UNIQUE INDEX IF NOT EXISTS stripe_charge_uniq ON stripe_charge (workspace, stripe_id)"
         )
         await engine_finder().run_ddl(
-            'CREATE UNIQUE INDEX IF NOT EXISTS stripe_refund_uniq ON stripe_refund (workspace, stripe_id)'
+            "CREATE UNIQUE INDEX IF NOT EXISTS stripe_refund_uniq ON stripe_refund (workspace, stripe_id)"
         )
         await engine_finder().run_ddl(
-            'CREATE UNIQUE INDEX IF NOT EXISTS customer_match_uniq ON customer_match (workspace, account_id, customer_id)'
+            "CREATE UNIQUE INDEX IF NOT EXISTS customer_match_uniq ON customer_match (workspace, account_id, customer_id)"
         )
         await engine_finder().run_ddl(
-            'CREATE UNIQUE INDEX IF NOT EXISTS sync_checkpoint_uniq ON sync_checkpoint (workspace, account_id)'
+            "CREATE UNIQUE INDEX IF NOT EXISTS sync_checkpoint_uniq ON sync_checkpoint (workspace, account_id)"
         )
         await engine_finder().run_ddl(
-            'CREATE INDEX IF NOT EXISTS stripe_invoice_ws_customer_idx ON stripe_invoice (workspace, customer_id, status)'
+            "CREATE INDEX IF NOT EXISTS stripe_invoice_ws_customer_idx ON stripe_invoice (workspace, customer_id, status)"
         )
         await engine_finder().run_ddl(
-            'CREATE INDEX IF NOT EXISTS stripe_charge_ws_customer_idx ON stripe_charge (workspace, customer_id)'
+            "CREATE INDEX IF NOT EXISTS stripe_charge_ws_customer_idx ON stripe_charge (workspace, customer_id)"
         )
         await engine_finder().run_ddl(
-            'CREATE INDEX IF NOT EXISTS customer_match_ws_client_idx ON customer_match (workspace, client)'
+            "CREATE INDEX IF NOT EXISTS customer_match_ws_client_idx ON customer_match (workspace, client)"
         )
 
     manager.add_raw(_indexes)

@@ -1,12 +1,6 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -31,9 +25,7 @@ DESCRIPTION = "stripe_partial_object: objects stored without one of their sub-re
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="stripe_data", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="stripe_data", description=DESCRIPTION)
 
     manager.add_table(
         class_name="StripePartialObject",

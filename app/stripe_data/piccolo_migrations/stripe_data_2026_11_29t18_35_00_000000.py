@@ -2,9 +2,7 @@
 SQLite and PostgreSQL. The next migration fills them from each row's raw JSON."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.column_types import Integer, Timestamptz, Varchar
 from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-11-29T18:35:00:000000"
@@ -23,9 +21,7 @@ _COMMON = {
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="stripe_data", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="stripe_data", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="StripeInvoice",

@@ -1,11 +1,8 @@
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from enum import Enum
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import ForeignKey, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -43,21 +40,13 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="workspaces", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="workspaces", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Membership", tablename="membership", schema=None, columns=None
-    )
+    manager.add_table(class_name="Membership", tablename="membership", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Workspace", tablename="workspace", schema=None, columns=None
-    )
+    manager.add_table(class_name="Workspace", tablename="workspace", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Invitation", tablename="invitation", schema=None, columns=None
-    )
+    manager.add_table(class_name="Invitation", tablename="invitation", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Membership",
@@ -187,9 +176,7 @@ async def forwards():
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": Enum(
-                "Plan", {"free": "free", "pro": "pro", "agency": "agency"}
-            ),
+            "choices": Enum("Plan", {"free": "free", "pro": "pro", "agency": "agency"}),
             "db_column_name": None,
             "secret": False,
         },

@@ -12,7 +12,9 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="workspaces", description=DESCRIPTION)
 
     async def _unique_indexes():
-        await engine_finder().run_ddl('CREATE UNIQUE INDEX IF NOT EXISTS membership_workspace_user_uniq ON membership (workspace, "user")')
+        await engine_finder().run_ddl(
+            'CREATE UNIQUE INDEX IF NOT EXISTS membership_workspace_user_uniq ON membership (workspace, "user")'
+        )
 
     manager.add_raw(_unique_indexes)
 
