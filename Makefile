@@ -13,16 +13,26 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: help install browser migrate seed run test test-sqlite test-postgres bench clean
+.PHONY: help install lint format browser migrate seed run test test-sqlite test-postgres bench clean
 
 help:
 	@echo "make run    - install, migrate, seed the demo, start web + worker + local Stripe (http://$(HOST):$(PORT))"
 	@echo "make test   - install, then run every test on SQLite and again on PostgreSQL + Redis"
+	@echo "make lint   - ruff check and ruff format --check (make format fixes what it can)"
 	@echo "make bench  - run the benchmarks"
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	@$(UV) sync --frozen --quiet
+
+# ruff's lint rules and formatter live in pyproject.toml; `make test` fails on any finding before a suite runs.
+lint: install
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+
+format: install
+	@$(VENV)/bin/ruff check --fix .
+	@$(VENV)/bin/ruff format .
 
 # Playwright drives Debian's Chromium; its own browser download cannot work here.
 browser:
@@ -54,7 +64,7 @@ run: seed
 	$(PY) -m app worker & \
 	$(PY) -m app serve --host $(HOST) --port $(PORT)
 
-test: install browser test-sqlite test-postgres
+test: install lint browser test-sqlite test-postgres
 
 test-sqlite:
 	@echo "=== Test suite on SQLite + SqliteHuey ==="
