@@ -130,11 +130,6 @@ class Settings:
         return self.env == "production"
 
     @property
-    def stripe_webhook_secret(self) -> str:
-        """The first signing secret (what the stand-in signs with in development)."""
-        return self.stripe_webhook_secrets[0]
-
-    @property
     def uses_postgres(self) -> bool:
         return self.database_url is not None
 
