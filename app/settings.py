@@ -45,18 +45,6 @@ def _env(name: str, default: str | None = None) -> str | None:
     return default if value is None or value == "" else value
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    raw = _env(name)
-    if raw is None:
-        return default
-    lowered = raw.lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {raw!r}")
-
-
 def _env_int(name: str, default: int, minimum: int = 0) -> int:
     raw = _env(name)
     if raw is None:
@@ -140,11 +128,6 @@ class Settings:
     @property
     def production(self) -> bool:
         return self.env == "production"
-
-    @property
-    def stripe_webhook_secret(self) -> str:
-        """The first signing secret (what the stand-in signs with in development)."""
-        return self.stripe_webhook_secrets[0]
 
     @property
     def uses_postgres(self) -> bool:

@@ -8,7 +8,7 @@ from app.accounts import throttle
 from app.accounts.sessions import end_every_session
 from app.accounts.tables import LoginAttempt, PasswordResetToken, User
 from app.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
-from app.core.mail import Email, record_email
+from app.core.mail import compose, record_email
 from app.core.security import (
     MIN_PASSWORD_LENGTH,
     dummy_password_hash,
@@ -25,6 +25,7 @@ from app.settings import get_settings
 RESET_TOKEN_LIFETIME = timedelta(hours=2)
 LIMIT_WINDOW = timedelta(hours=1)
 RESET_REQUEST = "password_reset_request"
+RESET_EMAIL = "password_reset"  # the email's templates, and the outbox kind the per-address limit counts
 SIGNUP = "signup"
 GENERIC_LOGIN_ERROR = "That email and password don't match an account."
 
@@ -161,7 +162,7 @@ async def request_password_reset(email: str, ip_address: str) -> OutboxMessage |
     if user is None:
         return None
     sent = await OutboxMessage.count().where(
-        (OutboxMessage.kind == "password_reset")
+        (OutboxMessage.kind == RESET_EMAIL)
         & (OutboxMessage.to_address == user.email)
         & (OutboxMessage.created_at >= utcnow() - LIMIT_WINDOW)
     )
@@ -173,23 +174,7 @@ async def request_password_reset(email: str, ip_address: str) -> OutboxMessage |
         PasswordResetToken(user=user.id, token_hash=token_hash, created_at=now, expires_at=now + RESET_TOKEN_LIFETIME)
     )
     link = f"{settings.base_url}/password/reset/{token}"
-    return await record_email(
-        Email(
-            to=user.email,
-            subject="Reset your ClientPulse password",
-            text=f"Someone asked to reset the password of your ClientPulse account.\n\n"
-            f"Choose a new password here (the link works once, for 2 hours):\n{link}\n\n"
-            "If it wasn't you, ignore this email; your password stays as it is.",
-            html=_reset_html(link),
-            kind="password_reset",
-        )
-    )
-
-
-def _reset_html(link: str) -> str:
-    from app.web.templating import render_email  # noqa: PLC0415 (templates live with the web layer)
-
-    return render_email("emails/password_reset.html", link=link)
+    return await record_email(compose(RESET_EMAIL, user.email, link=link, lifetime=RESET_TOKEN_LIFETIME))
 
 
 async def _valid_reset_token(token: str) -> PasswordResetToken:

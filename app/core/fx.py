@@ -35,33 +35,12 @@ USD_PER_UNIT: dict[str, Decimal] = {
 ZERO_DECIMAL = frozenset({"jpy", "krw", "vnd", "clp", "isk", "ugx", "xaf", "xof"})
 
 
-class UnknownCurrency(ValueError):
-    """No fixed rate for this currency: callers show it separately instead of guessing."""
-
-
 def exponent(currency: str) -> int:
     return 0 if currency.lower() in ZERO_DECIMAL else 2
 
 
 def to_major(minor_units: int, currency: str) -> Decimal:
     return Decimal(minor_units).scaleb(-exponent(currency))
-
-
-def convert(minor_units: int, from_currency: str, to_currency: str) -> int:
-    """Convert integer minor units between currencies via USD.
-
-    Raises:
-        UnknownCurrency: either currency has no fixed rate.
-    """
-    source, target = (from_currency or "").lower(), (to_currency or "").lower()
-    if source == target:
-        return int(minor_units)
-    try:
-        usd = to_major(minor_units, source) * USD_PER_UNIT[source]
-        major = usd / USD_PER_UNIT[target]
-    except KeyError as exc:
-        raise UnknownCurrency(str(exc.args[0]).upper()) from None
-    return int(major.scaleb(exponent(target)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
 def total_in(amounts: dict[str, int], to_currency: str) -> tuple[int, set[str]]:

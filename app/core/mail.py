@@ -1,4 +1,4 @@
-"""The one mail seam: every email is recorded in the outbox, then sent over SMTP when SMTP_URL is set.
+"""The one mail seam: every email is composed from its templates, recorded in the outbox, then sent over SMTP.
 
 Emails carry single-use links (password resets, invitations). Outside production the outbox keeps them readable
 for /dev/outbox; in production it keeps them only encrypted (`sealed_body`) and only until SMTP accepts them, so a
@@ -13,7 +13,11 @@ import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
+from functools import cache
+from pathlib import Path
 from urllib.parse import unquote, urlparse
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from app.core.security import decrypt_secret, encrypt_secret
 from app.core.tables import OutboxMessage
@@ -21,6 +25,8 @@ from app.core.timeutil import utcnow
 from app.settings import get_settings
 
 log = logging.getLogger(__name__)
+
+EMAIL_TEMPLATES = Path(__file__).parent / "emails"
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,69 @@ class Email:
     html: str
     kind: str
     workspace_id: int | None = None
+
+
+def duration(value: timedelta) -> str:
+    """Say a lifetime in its largest whole unit: 2 hours, 7 days, 90 minutes."""
+    seconds = int(value.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} seconds"
+
+
+def _one_line(value: object) -> object:
+    # Names are typed by users: a line break in one must not add lines to the text body, nor reach the Subject
+    # header (SMTP would refuse the message).
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+@cache
+def _environment(html: bool) -> Environment:
+    """Emails' own Jinja environment: no web-layer filters, and a missing variable fails instead of printing ''."""
+    env = Environment(
+        loader=FileSystemLoader(EMAIL_TEMPLATES),
+        autoescape=html,  # workspace and inviter names are hostile in HTML, and must stay verbatim in text
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=None if html else _one_line,
+    )
+    env.filters["duration"] = duration
+    return env
+
+
+def _render_block(template_name: str, block: str, context: dict[str, object]) -> str:
+    template = _environment(html=False).get_template(template_name)
+    return "".join(template.blocks[block](template.new_context(context))).strip()
+
+
+def compose(kind: str, to: str, *, workspace_id: int | None = None, **context: object) -> Email:
+    """Render the email `kind` from its two templates in app/core/emails/.
+
+    One email is one pair of files named after its kind, so its subject, text and HTML change together:
+    `<kind>.txt` holds `{% block subject %}` and `{% block body %}`, and `<kind>.html` extends `_layout.html`
+    (inline styles only, mail clients drop stylesheets; `button(href, label)` draws a link button). To add an
+    email, add that pair, then `row = await record_email(compose("<kind>", to, **context))` in the service and
+    enqueue `tasks.emails.deliver_email(row.id)` once the caller's transaction has committed. Pass numbers as the
+    constants or settings they come from (`lifetime=RESET_TOKEN_LIFETIME | duration` says "2 hours"), never
+    restated in the template: `lifetime=RESET_TOKEN_LIFETIME` prints as "2 hours" through `{{ lifetime|duration }}`.
+    Values print on one line in the text part; loop over lists in the template.
+
+    Args:
+        kind: the templates' name, stored as the outbox row's kind (e.g. "password_reset").
+        to: the recipient's address.
+        workspace_id: the workspace the email is about, if any.
+        **context: the templates' variables.
+
+    Returns:
+        The email, ready for `record_email`.
+    """
+    html = _environment(html=True).get_template(f"{kind}.html").render(context)
+    text = _render_block(f"{kind}.txt", "body", context) + "\n"
+    subject = _render_block(f"{kind}.txt", "subject", context)
+    return Email(to=to, subject=subject, text=text, html=html, kind=kind, workspace_id=workspace_id)
 
 
 def _smtp_send(message: EmailMessage, smtp_url: str) -> None:

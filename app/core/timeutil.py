@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 # How the app writes a calendar date everywhere (pages, badges, emails): "22 May 2026".
 DATE_FORMAT = "%d %b %Y"
@@ -25,8 +25,3 @@ def _timezones() -> set[str]:
 
 
 _TZ_CACHE: set[str] | None = None
-
-
-def local_date(moment: datetime, tz_name: str):
-    """The calendar date of `moment` in the given time zone."""
-    return moment.astimezone(ZoneInfo(tz_name)).date()

@@ -24,7 +24,6 @@ from tasks.stripe_events import process_stripe_event
 from tasks.sync import DISCONNECT_RETRY_DELAY, confirm_disconnect, run_backfill
 
 log = logging.getLogger(__name__)
-CONNECTED_MESSAGE = "Stripe is connected. ClientPulse only reads your invoices, payments, customers and subscriptions."
 DISCONNECTED_MESSAGE = "Disconnected Stripe account {name} ({account}). Data already pulled is kept."
 UNCONFIRMED_MESSAGE = (
     "Stripe didn't confirm the disconnect of {name} ({account}); we'll keep trying until it does. "

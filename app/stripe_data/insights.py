@@ -27,8 +27,6 @@ from app.stripe_data import mrr
 from app.stripe_data.overdue import Lateness, counts_from_sql, lateness, overdue_sql, start_of_day, today_in
 from app.workspaces.tables import Workspace
 
-MRR_STATUSES = ("active", "past_due")
-
 
 async def run_sql(sql: str, *args: object) -> list[dict]:
     """A parameterised raw query ({} placeholders). Stripe tables have a `raw` JSON column that shadows

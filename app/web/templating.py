@@ -1,4 +1,4 @@
-"""The Jinja environment for pages and emails: autoescaped everywhere, with the few filters pages need."""
+"""The Jinja environment for pages: autoescaped everywhere, with the few filters pages need (emails: core.mail)."""
 
 from __future__ import annotations
 
@@ -76,8 +76,3 @@ def template_config() -> TemplateConfig:
     engine = JinjaTemplateEngine.from_environment(environment())
     engine.register_template_callable("get_flashes", get_flashes)
     return TemplateConfig(instance=engine)
-
-
-def render_email(template_name: str, **context: object) -> str:
-    """Render an email body (autoescaped like pages: customer names from Stripe are hostile)."""
-    return environment().get_template(template_name).render(**context)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from app.accounts.tables import User
 from app.core.errors import Conflict, NotFound, PermissionDenied, PlanRequired, RateLimited, ValidationFailed
-from app.core.mail import Email, record_email
+from app.core.mail import compose, record_email
 from app.core.security import hash_token, new_token
 from app.core.tables import OutboxMessage
 from app.core.timeutil import is_valid_timezone, utcnow
@@ -206,21 +206,17 @@ async def invite(actor: Actor, email: str) -> OutboxMessage:
             expires_at=now + INVITATION_LIFETIME,
         )
     )
-    from app.web.templating import render_email  # noqa: PLC0415 (templates live with the web layer)
-
     link = f"{get_settings().base_url}{INVITATION_PATH}{token}"
-    inviter = actor.user.name or actor.user.email
-    return await record_email(
-        Email(
-            to=email,
-            subject=f"{inviter} invited you to {actor.workspace.name} on ClientPulse",
-            text=f"{inviter} invited you to join {actor.workspace.name} on ClientPulse.\n\n"
-            f"Accept the invitation (the link works for 7 days):\n{link}\n",
-            html=render_email("emails/invitation.html", link=link, inviter=inviter, workspace=actor.workspace.name),
-            kind="invitation",
-            workspace_id=actor.workspace_id,
-        )
+    message = compose(
+        "invitation",
+        email,
+        workspace_id=actor.workspace_id,
+        link=link,
+        inviter=actor.user.name or actor.user.email,
+        workspace=actor.workspace.name,
+        lifetime=INVITATION_LIFETIME,
     )
+    return await record_email(message)
 
 
 async def find_invitation(token: str) -> Invitation:

@@ -29,7 +29,7 @@ def fx_prod_env(app, monkeypatch):
 @pytest.fixture(name="prod_client")
 async def fx_prod_client(prod_env):
     settings = get_settings()
-    assert settings.production and settings.stripe_webhook_secret == PRODUCTION_WEBHOOK_SECRET
+    assert settings.production and settings.stripe_webhook_secrets == (PRODUCTION_WEBHOOK_SECRET,)
     # https, so the test client sends the Secure CSRF and session cookies back.
     async with AsyncTestClient(app=create_app(settings), base_url="https://app.example") as client:
         yield client

@@ -157,14 +157,13 @@ def test_development_and_test_keep_the_stand_in_defaults(monkeypatch):
         monkeypatch.setenv("APP_ENV", env)
         settings = load_settings()
         assert settings.stripe_api_base == "http://127.0.0.1:12111"
-        assert settings.stripe_webhook_secret == "whsec_standin_clientpulse"
+        assert settings.stripe_webhook_secrets == ("whsec_standin_clientpulse",)
 
 
 def test_webhook_secrets_are_a_comma_separated_list_with_spaces_stripped(production_env):
     production_env.setenv("STRIPE_WEBHOOK_SECRET", " whsec_platform0123 ,whsec_connect0123,  whsec_platform0123")
     settings = load_settings()
     assert settings.stripe_webhook_secrets == ("whsec_platform0123", "whsec_connect0123")
-    assert settings.stripe_webhook_secret == "whsec_platform0123"
 
 
 @pytest.mark.parametrize("value", ["whsec_a0123,,whsec_b0123", "whsec_a0123,", " , "])
