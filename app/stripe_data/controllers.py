@@ -12,7 +12,7 @@ from app.stripe_data.forms import PurgeForm
 from app.web.auth import CurrentActor
 from app.web.flash import flash
 from app.web.forms import Form
-from app.web.htmx import is_partial, page_or_fragment
+from app.web.htmx import fragment_or_redirect, page_or_fragment
 from app.workspaces.services import Actor
 
 DATA_URL = "/dashboard/settings/data"
@@ -49,11 +49,12 @@ class DataController(Controller):
             context = await _context(actor, errors=exc.errors, confirm=data.confirm)
             return page_or_fragment(request, "settings/data.html", "settings/_data_panel.html", context, 422)
         message = f"Purged {purged.total:,} rows pulled from Stripe. Nothing will sync until you ask."
-        if not is_partial(request):
-            flash(request, message, "success")
-            return Redirect(DATA_URL, status_code=303)
-        return Template(
-            "settings/_data_panel.html", context=await _context(actor, purged=message), headers={"Vary": "HX-Request"}
+        return await fragment_or_redirect(
+            request,
+            "settings/_data_panel.html",
+            lambda: _context(actor, purged=message),
+            message=message,
+            redirect_to=DATA_URL,
         )
 
     @post("/sync", name="settings:data_sync")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 
 from app.core.errors import ValidationFailed
 from app.core.timeutil import _timezones
@@ -12,10 +12,12 @@ from app.core.validation import require_id
 from app.web.auth import CurrentActor, CurrentUser, current_user_or_none, set_current_workspace
 from app.web.flash import flash
 from app.web.forms import Form
-from app.web.htmx import is_partial, page_or_fragment
+from app.web.htmx import fragment_or_redirect, page_or_fragment
 from app.workspaces import services
 from app.workspaces.forms import InviteForm, RoleForm, SwitchForm, WorkspaceForm
 from tasks.emails import deliver_email
+
+SETTINGS_URL = "/dashboard/settings"
 
 
 def _timezone_choices() -> list[str]:
@@ -72,12 +74,11 @@ class SettingsController(Controller):
             **extra,
         }
 
-    async def _team_changed(self, request: Request, actor: CurrentActor, message: str) -> Template | Redirect:
+    async def _team_changed(self, request: Request, actor: CurrentActor, message: str) -> Response:
         """htmx swaps in the refreshed team panel; a plain form redirects (so a reload never re-submits)."""
-        if is_partial(request):
-            return Template("workspaces/_team.html", context=await self._context(actor), headers={"Vary": "HX-Request"})
-        flash(request, message, "success")
-        return Redirect("/dashboard/settings", status_code=303)
+        return await fragment_or_redirect(
+            request, "workspaces/_team.html", lambda: self._context(actor), message=message, redirect_to=SETTINGS_URL
+        )
 
     @get("/", name="settings:show")
     async def show(self, actor: CurrentActor) -> Template:
@@ -97,7 +98,7 @@ class SettingsController(Controller):
         return Redirect("/dashboard/settings")
 
     @post("/team/invite", name="settings:invite")
-    async def invite(self, request: Request, actor: CurrentActor, data: Form[InviteForm]) -> Template | Redirect:
+    async def invite(self, request: Request, actor: CurrentActor, data: Form[InviteForm]) -> Response:
         """Email an invitation; answers with the refreshed team panel."""
         errors: dict[str, str] = {}
         invited = ""
@@ -107,15 +108,16 @@ class SettingsController(Controller):
             invited = message.to_address
         except ValidationFailed as exc:
             errors = exc.errors
-        if invited and not is_partial(request):
-            flash(request, f"Invitation sent to {invited}.", "success")
-            return Redirect("/dashboard/settings", status_code=303)
-        context = await self._context(
-            actor, invite_errors=errors, invited=invited, invite_email="" if invited else data.email
-        )
-        return page_or_fragment(
-            request, "workspaces/settings.html", "workspaces/_team.html", context, status_code=422 if errors else 200
-        )
+        if invited:
+            return await fragment_or_redirect(
+                request,
+                "workspaces/_team.html",
+                lambda: self._context(actor, invited=invited, invite_email=""),
+                message=f"Invitation sent to {invited}.",
+                redirect_to=SETTINGS_URL,
+            )
+        context = await self._context(actor, invite_errors=errors, invite_email=data.email)
+        return page_or_fragment(request, "workspaces/settings.html", "workspaces/_team.html", context, status_code=422)
 
     @post("/team/{membership_id:int}/remove", name="settings:remove_member")
     async def remove(self, request: Request, actor: CurrentActor, membership_id: FromPath[int]) -> Template | Redirect:
