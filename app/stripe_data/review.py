@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from piccolo.columns.combination import WhereRaw
 
 from app.clients.services import ClientInput, create_client
 from app.clients.tables import Client
 from app.core.errors import NotFound, ValidationFailed
-from app.core.timeutil import utcnow
+from app.core.timeutil import as_moment, utcnow
 from app.core.validation import require_id
 from app.stripe_data.freemail import is_free_mail
 from app.stripe_data.insights import run_sql
@@ -56,13 +55,6 @@ class ReviewPage:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
-
-
-def _moment(value: object) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _search(q: str) -> tuple[str, list]:
@@ -170,7 +162,7 @@ async def _decorate(workspace_id: int, rows: list[dict]) -> None:
     )
     for row in rows:
         row["totals"] = sorted(totals.get(row["stripe_id"], {}).items())
-        row["last_invoice"] = _moment(row["last_invoice"])
+        row["last_invoice"] = as_moment(row["last_invoice"])
         row["domain"] = row["website_domain"] or (row["email_domain"] if not is_free_mail(row["email_domain"]) else "")
         row["reason"] = reasons.get(row["stripe_id"], "")
         row["suggestions"] = [
