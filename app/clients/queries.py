@@ -50,8 +50,8 @@ class ListParams:
             only=self.only if self.only in ONLY else "",
         )
 
-    def url(self, **changes: object) -> str:
-        """The list's URL with some parameters changed (defaults left out to keep URLs short)."""
+    def query(self, **changes: object) -> str:
+        """The list's query string ("?q=acme&page=2", or "") with some parameters changed (defaults left out)."""
         params = replace(self, **changes)
         query = {
             key: value
@@ -64,7 +64,7 @@ class ListParams:
             )
             if value and value != getattr(ListParams, key)
         }
-        return "/dashboard/clients" + (f"?{urlencode(query)}" if query else "")
+        return f"?{urlencode(query)}" if query else ""
 
 
 @dataclass
