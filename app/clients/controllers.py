@@ -69,7 +69,7 @@ class ClientController(Controller):
             context = {"actor": actor, "form": data, "errors": exc.errors, **await _plan_context(actor)}
             return page_or_fragment(request, "clients/new.html", "clients/_form.html", context, status_code=422)
         flash(request, f"Added {client.name}.", "success")
-        return navigate(request, f"/dashboard/clients/{client.id}")
+        return navigate(request, request.app.route_reverse("clients:show", client_id=client.id))
 
     @get("/{client_id:int}", name="clients:show")
     async def show(self, actor: CurrentActor, client_id: FromPath[int]) -> Template:
@@ -99,7 +99,7 @@ class ClientController(Controller):
             context = {"actor": actor, "form": data, "errors": exc.errors, "client": client}
             return page_or_fragment(request, "clients/edit.html", "clients/_form.html", context, status_code=422)
         flash(request, f"Saved {client.name}.", "success")
-        return navigate(request, f"/dashboard/clients/{client.id}")
+        return navigate(request, request.app.route_reverse("clients:show", client_id=client.id))
 
     @post("/{client_id:int}/archive", name="clients:archive")
     async def archive(self, request: Request, actor: CurrentActor, client_id: FromPath[int]) -> Response:
@@ -130,7 +130,11 @@ class ClientController(Controller):
             return {"row": row}
 
         return await fragment_or_redirect(
-            request, "clients/_row.html", context, message=message, redirect_to="/dashboard/clients"
+            request,
+            "clients/_row.html",
+            context,
+            message=message,
+            redirect_to=request.app.route_reverse("clients:index"),
         )
 
     @get("/import", name="clients:import")
@@ -164,5 +168,5 @@ class ClientController(Controller):
             context["preview"] = await csv_import.preview_import(actor, data.csv_text)
         else:
             flash(request, f"Imported {count} {'client' if count == 1 else 'clients'}.", "success")
-            return navigate(request, "/dashboard/clients")
+            return navigate(request, request.app.route_reverse("clients:index"))
         return page_or_fragment(request, "clients/import.html", "clients/_import_preview.html", context, 422)

@@ -17,6 +17,7 @@ from app.stripe_data import partials as stripe_partials
 from app.stripe_data import progress as stripe_progress
 from app.web.auth import CurrentActor
 from app.web.htmx import fragment_or_redirect, is_partial, page_or_fragment
+from app.web.urls import absolute_url
 from app.workspaces.services import AGENCY_ONLY_MESSAGE, Actor
 from app.workspaces.tables import Plan
 from tasks.stripe_events import process_stripe_event
@@ -85,7 +86,7 @@ class IntegrationsController(Controller):
     @post("/stripe/connect", name="integrations:stripe_connect")
     async def connect(self, request: Request, actor: CurrentActor) -> Redirect:
         """Send the owner to Stripe's consent page with a fresh single-use state."""
-        url = await services.start_connect(actor, _callback_url(request))
+        url = await services.start_connect(actor, absolute_url(request.app, "integrations:stripe_callback"))
         return Redirect(url, status_code=303)
 
     @get("/stripe/callback", name="integrations:stripe_callback")
@@ -109,7 +110,7 @@ class IntegrationsController(Controller):
             )
         run = await services.start_backfill(actor.workspace_id, connection.stripe_account_id)
         run_backfill(run.id)  # enqueued after the rows above are committed, so the worker sees them
-        return Redirect("/dashboard/integrations?connected=stripe", status_code=303)
+        return Redirect(request.app.route_reverse("integrations:index") + "?connected=stripe", status_code=303)
 
     @post("/stripe/disconnect", name="integrations:stripe_disconnect")
     async def disconnect(self, request: Request, actor: CurrentActor) -> Response:
@@ -128,12 +129,8 @@ class IntegrationsController(Controller):
             message=message,
             level=category,
             status_code=status,
-            redirect_to="/dashboard/integrations",
+            redirect_to=request.app.route_reverse("integrations:index"),
         )
-
-
-def _callback_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + "/dashboard/integrations/stripe/callback"
 
 
 @post("/billing/stripe/webhook", name="stripe:webhook", include_in_schema=False, opt={"exclude_from_csrf": True})

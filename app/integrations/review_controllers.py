@@ -13,8 +13,6 @@ from app.web.forms import Form
 from app.web.htmx import fragment_or_redirect, page_or_fragment
 from app.workspaces.services import Actor
 
-GRID_URL = "/dashboard/integrations/stripe/unmatched"
-
 
 async def _row_done(request: Request, actor: Actor, customer_id: str, message: str) -> Response:
     """After a per-row action: htmx swaps in the decided row (plus the counts, out of band); plain forms go back."""
@@ -28,12 +26,16 @@ async def _row_done(request: Request, actor: Actor, customer_id: str, message: s
         }
 
     return await fragment_or_redirect(
-        request, "integrations/_unmatched_row.html", context, message=message, redirect_to=GRID_URL
+        request,
+        "integrations/_unmatched_row.html",
+        context,
+        message=message,
+        redirect_to=request.app.route_reverse("integrations:unmatched"),
     )
 
 
 class ReviewController(Controller):
-    path = GRID_URL
+    path = "/dashboard/integrations/stripe/unmatched"
     include_in_schema = False
 
     @get("/", name="integrations:unmatched")
@@ -59,7 +61,12 @@ class ReviewController(Controller):
             return {"clients": await review.search_clients(actor, q or client)}
 
         # Only the picker asks for this; people belong on the grid.
-        return await fragment_or_redirect(request, "integrations/_client_options.html", context, redirect_to=GRID_URL)
+        return await fragment_or_redirect(
+            request,
+            "integrations/_client_options.html",
+            context,
+            redirect_to=request.app.route_reverse("integrations:unmatched"),
+        )
 
     @post("/{customer_id:str}/map", name="integrations:unmatched_map")
     async def map_one(
@@ -99,7 +106,11 @@ class ReviewController(Controller):
             return {"actor": actor, "listing": listing, "counts": listing.counts, "message": message}
 
         return await fragment_or_redirect(
-            request, "integrations/_unmatched_rows.html", context, message=message, redirect_to=GRID_URL
+            request,
+            "integrations/_unmatched_rows.html",
+            context,
+            message=message,
+            redirect_to=request.app.route_reverse("integrations:unmatched"),
         )
 
 
@@ -110,7 +121,7 @@ async def _summary_or_page(request: Request, actor: Actor) -> Response:
         return {"actor": actor, "summary": await insights.summary_card(actor.workspace_id)}
 
     return await fragment_or_redirect(
-        request, "integrations/_summary_card.html", context, redirect_to="/dashboard/integrations"
+        request, "integrations/_summary_card.html", context, redirect_to=request.app.route_reverse("integrations:index")
     )
 
 

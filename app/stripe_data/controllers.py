@@ -15,8 +15,6 @@ from app.web.forms import Form
 from app.web.htmx import fragment_or_redirect, page_or_fragment
 from app.workspaces.services import Actor
 
-DATA_URL = "/dashboard/settings/data"
-
 
 async def _context(actor: Actor, **extra: object) -> dict:
     return {
@@ -31,7 +29,7 @@ async def _context(actor: Actor, **extra: object) -> dict:
 
 
 class DataController(Controller):
-    path = DATA_URL
+    path = "/dashboard/settings/data"
     include_in_schema = False
 
     @get("/", name="settings:data")
@@ -54,7 +52,7 @@ class DataController(Controller):
             "settings/_data_panel.html",
             lambda: _context(actor, purged=message),
             message=message,
-            redirect_to=DATA_URL,
+            redirect_to=request.app.route_reverse("settings:data"),
         )
 
     @post("/sync", name="settings:data_sync")
@@ -65,4 +63,4 @@ class DataController(Controller):
         run = await integrations.resume_sync(actor)
         run_backfill(run.id)  # enqueued after resume_sync committed the run, so the worker sees it
         flash(request, "Syncing again from Stripe. Progress shows on the Stripe card.", "success")
-        return Redirect("/dashboard/integrations", status_code=303)
+        return Redirect(request.app.route_reverse("integrations:index"), status_code=303)

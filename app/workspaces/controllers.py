@@ -13,11 +13,10 @@ from app.web.auth import CurrentActor, CurrentUser, current_user_or_none, set_cu
 from app.web.flash import flash
 from app.web.forms import Form
 from app.web.htmx import fragment_or_redirect, page_or_fragment
+from app.web.urls import absolute_url
 from app.workspaces import services
 from app.workspaces.forms import InviteForm, RoleForm, SwitchForm, WorkspaceForm
 from tasks.emails import deliver_email
-
-SETTINGS_URL = "/dashboard/settings"
 
 
 def _timezone_choices() -> list[str]:
@@ -48,7 +47,7 @@ class WorkspaceController(Controller):
         await services.switch_workspace(user, workspace.id)
         set_current_workspace(request, workspace.id)
         flash(request, f"Created {workspace.name}.", "success")
-        return Redirect("/dashboard/clients")
+        return Redirect(request.app.route_reverse("clients:index"))
 
     @post("/workspaces/switch", name="workspaces:switch")
     async def switch(self, request: Request, user: CurrentUser, data: Form[SwitchForm]) -> Redirect:
@@ -56,7 +55,7 @@ class WorkspaceController(Controller):
         actor = await services.switch_workspace(user, require_id(data.workspace_id))
         set_current_workspace(request, actor.workspace_id)
         flash(request, f"Switched to {actor.workspace.name}.", "info")
-        return Redirect("/dashboard/clients")
+        return Redirect(request.app.route_reverse("clients:index"))
 
 
 class SettingsController(Controller):
@@ -77,7 +76,11 @@ class SettingsController(Controller):
     async def _team_changed(self, request: Request, actor: CurrentActor, message: str) -> Response:
         """htmx swaps in the refreshed team panel; a plain form redirects (so a reload never re-submits)."""
         return await fragment_or_redirect(
-            request, "workspaces/_team.html", lambda: self._context(actor), message=message, redirect_to=SETTINGS_URL
+            request,
+            "workspaces/_team.html",
+            lambda: self._context(actor),
+            message=message,
+            redirect_to=request.app.route_reverse("settings:show"),
         )
 
     @get("/", name="settings:show")
@@ -95,7 +98,7 @@ class SettingsController(Controller):
                 "workspaces/settings.html", context=await self._context(actor, errors=exc.errors), status_code=422
             )
         flash(request, "Workspace settings saved.", "success")
-        return Redirect("/dashboard/settings")
+        return Redirect(request.app.route_reverse("settings:show"))
 
     @post("/team/invite", name="settings:invite")
     async def invite(self, request: Request, actor: CurrentActor, data: Form[InviteForm]) -> Response:
@@ -103,7 +106,9 @@ class SettingsController(Controller):
         errors: dict[str, str] = {}
         invited = ""
         try:
-            message = await services.invite(actor, data.email)
+            message = await services.invite(
+                actor, data.email, lambda token: absolute_url(request.app, "invitations:show", token=token)
+            )
             deliver_email(message.id)
             invited = message.to_address
         except ValidationFailed as exc:
@@ -114,7 +119,7 @@ class SettingsController(Controller):
                 "workspaces/_team.html",
                 lambda: self._context(actor, invited=invited, invite_email=""),
                 message=f"Invitation sent to {invited}.",
-                redirect_to=SETTINGS_URL,
+                redirect_to=request.app.route_reverse("settings:show"),
             )
         context = await self._context(actor, invite_errors=errors, invite_email=data.email)
         return page_or_fragment(request, "workspaces/settings.html", "workspaces/_team.html", context, status_code=422)
@@ -162,4 +167,4 @@ class InvitationController(Controller):
         workspace = await services.accept_invitation(token, user)
         set_current_workspace(request, workspace.id)
         flash(request, f"You joined {workspace.name}.", "success")
-        return Redirect("/dashboard/clients")
+        return Redirect(request.app.route_reverse("clients:index"))
