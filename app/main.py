@@ -32,13 +32,14 @@ log = logging.getLogger(__name__)
 @get("/", include_in_schema=False, name="home")
 async def home(request: Request) -> Redirect:
     """Signed-in people go to their clients; everyone else to the log-in page."""
-    return Redirect("/dashboard/clients" if await current_user_or_none(request) else "/login")
+    name = "clients:index" if await current_user_or_none(request) else "accounts:login"
+    return Redirect(request.app.route_reverse(name))
 
 
 @get("/dashboard", include_in_schema=False, name="dashboard")
-async def dashboard() -> Redirect:
+async def dashboard(request: Request) -> Redirect:
     """The dashboard opens on the clients list."""
-    return Redirect("/dashboard/clients")
+    return Redirect(request.app.route_reverse("clients:index"))
 
 
 @get("/healthz", include_in_schema=False, name="health")

@@ -22,8 +22,15 @@ from app.web.auth import (
 )
 from app.web.flash import flash
 from app.web.forms import Form, safe_next
-from app.workspaces.services import create_workspace, invitation_for_path
+from app.web.urls import absolute_url, route_params
+from app.workspaces.services import create_workspace, invitation_for_token
 from tasks.emails import deliver_email
+
+
+def _invitation_token(request: Request, next_path: str) -> str | None:
+    """The token when a sign-up's `next` is an invitation link (the person came to join a workspace)."""
+    params = route_params(request.app, "invitations:show", next_path)
+    return params["token"] if params else None
 
 
 class AccountController(Controller):
@@ -33,8 +40,8 @@ class AccountController(Controller):
     async def signup_page(self, request: Request, next: FromQuery[str] = "") -> Template | Redirect:
         """Show the sign-up form; from an invitation, with the invited email filled in and locked."""
         if await current_user_or_none(request):
-            return Redirect(safe_next(next))
-        invitation = await invitation_for_path(next)
+            return Redirect(safe_next(request, next))
+        invitation = await invitation_for_token(_invitation_token(request, next))
         invited_email = invitation.email if invitation else None
         form = SignupForm(next=next, email=invited_email or "")
         return Template("accounts/signup.html", context={"form": form, "errors": {}, "invited_email": invited_email})
@@ -42,7 +49,8 @@ class AccountController(Controller):
     @post("/signup", name="accounts:create")
     async def signup(self, request: Request, data: Form[SignupForm]) -> Template | Redirect:
         """Create the login and its first workspace, then sign in."""
-        invitation = await invitation_for_path(data.next)
+        token = _invitation_token(request, data.next)
+        invitation = await invitation_for_token(token)
         invited_email = invitation.email if invitation else None
         try:
             user = await services.sign_up(data.email, data.password, data.name, client_ip(request), invited_email)
@@ -54,21 +62,21 @@ class AccountController(Controller):
                 context={"form": data, "errors": errors, "invited_email": invited_email},
                 status_code=429 if isinstance(exc, RateLimited) else 422,
             )
-        if data.next.startswith("/invitations/"):
+        if token is not None:
             # Invited people join the inviter's workspace instead of getting one of their own.
             await log_in(request, user)
-            return Redirect(safe_next(data.next))
+            return Redirect(safe_next(request, data.next))
         workspace_name = data.workspace_name.strip() or f"{(data.name or user.email.split('@')[0]).strip()}'s agency"
         workspace = await create_workspace(user, workspace_name)
         await log_in(request, user, workspace.id)
         flash(request, f"Welcome to ClientPulse! {workspace.name} is ready: add your first clients.", "success")
-        return Redirect("/dashboard/clients")
+        return Redirect(request.app.route_reverse("clients:index"))
 
     @get("/login", name="accounts:login")
     async def login_page(self, request: Request, next: FromQuery[str] = "") -> Template | Redirect:
         """Show the log-in form."""
         if await current_user_or_none(request):
-            return Redirect(safe_next(next))
+            return Redirect(safe_next(request, next))
         return Template("accounts/login.html", context={"form": LoginForm(next=next), "errors": {}})
 
     @post("/login", name="accounts:authenticate")
@@ -86,14 +94,14 @@ class AccountController(Controller):
                 headers={"Retry-After": str(exc.retry_after)} if throttled else None,
             )
         await log_in(request, user)
-        return Redirect(safe_next(data.next))
+        return Redirect(safe_next(request, data.next))
 
     @post("/logout", name="accounts:logout")
     async def logout(self, request: Request) -> Redirect:
         """End this device's session (other devices stay signed in)."""
         await log_out(request)
         flash(request, "You're logged out.", "info")
-        return Redirect("/login")
+        return Redirect(request.app.route_reverse("accounts:login"))
 
     @get("/password/forgot", name="accounts:forgot")
     async def forgot_page(self) -> Template:
@@ -103,7 +111,9 @@ class AccountController(Controller):
     @post("/password/forgot", name="accounts:send_reset")
     async def send_reset(self, request: Request, data: Form[ForgotPasswordForm]) -> Template:
         """Email a reset link; the answer is the same whether or not the account exists (429 per IP, see service)."""
-        message = await services.request_password_reset(data.email, client_ip(request))
+        message = await services.request_password_reset(
+            data.email, client_ip(request), lambda token: absolute_url(request.app, "accounts:reset", token=token)
+        )
         if message is not None:
             deliver_email(message.id)
         return Template("accounts/forgot.html", context={"form": data, "sent": True})
@@ -123,7 +133,7 @@ class AccountController(Controller):
             return Template("accounts/reset.html", context={"token": token, "errors": exc.errors}, status_code=422)
         await log_in(request, user)
         flash(request, "Your password is changed. Other devices have been signed out.", "success")
-        return Redirect("/dashboard")
+        return Redirect(request.app.route_reverse("dashboard"))
 
     @get("/dashboard/settings/account", name="accounts:settings")
     async def account_settings(self, request: Request, actor: CurrentActor) -> Template:
@@ -136,4 +146,4 @@ class AccountController(Controller):
         """End every session of this person, this device's included."""
         await log_out_everywhere(request, user)
         flash(request, "You're logged out on every device, this one included.", "info")
-        return Redirect("/login", status_code=303)
+        return Redirect(request.app.route_reverse("accounts:login"), status_code=303)

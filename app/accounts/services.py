@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from app.accounts import throttle
@@ -137,12 +138,17 @@ async def sign_up(email: str, password: str, name: str, ip_address: str, invited
     return user
 
 
-async def request_password_reset(email: str, ip_address: str) -> OutboxMessage | None:
+async def request_password_reset(email: str, ip_address: str, link_for: Callable[[str], str]) -> OutboxMessage | None:
     """Email a reset link when the address has an account; silent otherwise (no account probing).
 
     Two per-hour limits apply. Requests per IP address count whether or not the account exists, so refusing
     them openly reveals nothing. Emails per address only exist for real accounts, so that limit stays silent:
     the caller answers exactly as for an unknown address.
+
+    Args:
+        email: the address typed on the form.
+        ip_address: where the request came from (the per-IP limit).
+        link_for: builds the absolute reset link from a token (the web layer knows the route).
 
     Returns:
         The outbox row to deliver, or None when nothing is to be sent (unknown address, or its limit reached).
@@ -173,7 +179,7 @@ async def request_password_reset(email: str, ip_address: str) -> OutboxMessage |
     await PasswordResetToken.insert(
         PasswordResetToken(user=user.id, token_hash=token_hash, created_at=now, expires_at=now + RESET_TOKEN_LIFETIME)
     )
-    link = f"{settings.base_url}/password/reset/{token}"
+    link = link_for(token)
     return await record_email(compose(RESET_EMAIL, user.email, link=link, lifetime=RESET_TOKEN_LIFETIME))
 
 

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
-from litestar.plugins.htmx import ClientRedirect
-from litestar.response import Redirect, Response, Template
+from litestar.response import Response, Template
 
 from app.clients import csv_import, services
 from app.clients.forms import ClientForm, ImportConfirmForm, ImportUpload
@@ -17,7 +16,7 @@ from app.core.errors import ValidationFailed
 from app.web.auth import CurrentActor
 from app.web.flash import flash
 from app.web.forms import Form
-from app.web.htmx import is_partial, page_or_fragment
+from app.web.htmx import fragment_or_redirect, navigate, page_or_fragment
 from app.workspaces.services import FREE_CLIENT_LIMIT, Actor
 from app.workspaces.tables import Plan
 
@@ -33,15 +32,6 @@ async def _plan_context(actor: Actor) -> dict[str, Any]:
         "free_limit": FREE_CLIENT_LIMIT,
         "at_limit": on_free and active >= FREE_CLIENT_LIMIT,
     }
-
-
-def _go(request: Request, url: str) -> Response:
-    """Navigate after a mutation: HX-Redirect for htmx, a 303 for plain forms."""
-    if not is_partial(request):
-        return Redirect(url, status_code=303)
-    response = ClientRedirect(url)
-    response.status_code = 200  # htmx only follows HX-Redirect on a 2xx; a POST would default to 201
-    return response
 
 
 class ClientController(Controller):
@@ -79,7 +69,7 @@ class ClientController(Controller):
             context = {"actor": actor, "form": data, "errors": exc.errors, **await _plan_context(actor)}
             return page_or_fragment(request, "clients/new.html", "clients/_form.html", context, status_code=422)
         flash(request, f"Added {client.name}.", "success")
-        return _go(request, f"/dashboard/clients/{client.id}")
+        return navigate(request, request.app.route_reverse("clients:show", client_id=client.id))
 
     @get("/{client_id:int}", name="clients:show")
     async def show(self, actor: CurrentActor, client_id: FromPath[int]) -> Template:
@@ -109,7 +99,7 @@ class ClientController(Controller):
             context = {"actor": actor, "form": data, "errors": exc.errors, "client": client}
             return page_or_fragment(request, "clients/edit.html", "clients/_form.html", context, status_code=422)
         flash(request, f"Saved {client.name}.", "success")
-        return _go(request, f"/dashboard/clients/{client.id}")
+        return navigate(request, request.app.route_reverse("clients:show", client_id=client.id))
 
     @post("/{client_id:int}/archive", name="clients:archive")
     async def archive(self, request: Request, actor: CurrentActor, client_id: FromPath[int]) -> Response:
@@ -124,20 +114,28 @@ class ClientController(Controller):
         return await self._row_or_list(request, actor, client.id, f"Restored {client.name}.")
 
     async def _row_or_list(self, request: Request, actor: Actor, client_id: int, message: str) -> Response:
-        if not is_partial(request):
-            flash(request, message, "success")
-            return Redirect("/dashboard/clients", status_code=303)
-        detail = await services.get_client(actor, client_id)
-        row = {
-            "id": detail.client.id,
-            "name": detail.client.name,
-            "status": detail.client.status,
-            "archived": detail.client.status == "archived",
-            "emails": detail.emails,
-            "domains": detail.domains,
-        }
-        await attach_insights(actor, [row])
-        return Template("clients/_row.html", context={"row": row}, headers={"Vary": "HX-Request"})
+        """htmx swaps in the updated row; a plain form goes back to the list."""
+
+        async def context() -> dict:
+            detail = await services.get_client(actor, client_id)
+            row = {
+                "id": detail.client.id,
+                "name": detail.client.name,
+                "status": detail.client.status,
+                "archived": detail.client.status == "archived",
+                "emails": detail.emails,
+                "domains": detail.domains,
+            }
+            await attach_insights(actor, [row])
+            return {"row": row}
+
+        return await fragment_or_redirect(
+            request,
+            "clients/_row.html",
+            context,
+            message=message,
+            redirect_to=request.app.route_reverse("clients:index"),
+        )
 
     @get("/import", name="clients:import")
     async def import_form(self, actor: CurrentActor) -> Template:
@@ -170,5 +168,5 @@ class ClientController(Controller):
             context["preview"] = await csv_import.preview_import(actor, data.csv_text)
         else:
             flash(request, f"Imported {count} {'client' if count == 1 else 'clients'}.", "success")
-            return _go(request, "/dashboard/clients")
+            return navigate(request, request.app.route_reverse("clients:index"))
         return page_or_fragment(request, "clients/import.html", "clients/_import_preview.html", context, 422)

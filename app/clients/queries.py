@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from piccolo.query import OrderByRaw
 
 from app.clients.tables import Client, ClientDomain, ClientEmail, ClientStatus
+from app.core.queries import contains_ci, page_count
 from app.core.validation import InvalidValue, normalise_domain
 from app.stripe_data.insights import ClientInsight, client_insights, client_invoices, today_in
 from app.workspaces.services import Actor
@@ -49,8 +50,8 @@ class ListParams:
             only=self.only if self.only in ONLY else "",
         )
 
-    def url(self, **changes: object) -> str:
-        """The list's URL with some parameters changed (defaults left out to keep URLs short)."""
+    def query(self, **changes: object) -> str:
+        """The list's query string ("?q=acme&page=2", or "") with some parameters changed (defaults left out)."""
         params = replace(self, **changes)
         query = {
             key: value
@@ -63,7 +64,7 @@ class ListParams:
             )
             if value and value != getattr(ListParams, key)
         }
-        return "/dashboard/clients" + (f"?{urlencode(query)}" if query else "")
+        return f"?{urlencode(query)}" if query else ""
 
 
 @dataclass
@@ -79,7 +80,7 @@ class ClientPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        return page_count(self.total, self.page_size)
 
     @property
     def first_index(self) -> int:
@@ -90,12 +91,6 @@ class ClientPage:
         return min(self.total, self.params.page * self.page_size)
 
 
-def _contains(column, text: str):
-    """Case-insensitive substring match: ILIKE on PostgreSQL, LIKE (already case-insensitive) on SQLite."""
-    pattern = f"%{text}%"
-    return column.ilike(pattern) if Client._meta.db.engine_type == "postgres" else column.like(pattern)
-
-
 def _search(actor: Actor, q: str):
     terms = {q.lower()}
     with contextlib.suppress(InvalidValue):
@@ -103,12 +98,12 @@ def _search(actor: Actor, q: str):
     condition = None
     for term in terms:
         by_email = ClientEmail.select(ClientEmail.client).where(
-            (ClientEmail.workspace == actor.workspace_id) & _contains(ClientEmail.email, term)
+            (ClientEmail.workspace == actor.workspace_id) & contains_ci(ClientEmail.email, term)
         )
         by_domain = ClientDomain.select(ClientDomain.client).where(
-            (ClientDomain.workspace == actor.workspace_id) & _contains(ClientDomain.domain, term)
+            (ClientDomain.workspace == actor.workspace_id) & contains_ci(ClientDomain.domain, term)
         )
-        match = _contains(Client.name, term) | Client.id.is_in(by_email) | Client.id.is_in(by_domain)
+        match = contains_ci(Client.name, term) | Client.id.is_in(by_email) | Client.id.is_in(by_domain)
         condition = match if condition is None else condition | match
     return condition
 

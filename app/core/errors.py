@@ -23,11 +23,7 @@ class PermissionDenied(DomainError):
 
 
 class PlanRequired(DomainError):
-    """The workspace's plan does not include this feature or limit."""
-
-    def __init__(self, message: str, upgrade_url: str = "/dashboard/billing") -> None:
-        super().__init__(message)
-        self.upgrade_url = upgrade_url
+    """The workspace's plan does not include this feature or limit (the error page links to the plans)."""
 
 
 class ValidationFailed(DomainError):

@@ -39,7 +39,7 @@ def exponent(currency: str) -> int:
     return 0 if currency.lower() in ZERO_DECIMAL else 2
 
 
-def to_major(minor_units: int, currency: str) -> Decimal:
+def to_major(minor_units: int | Decimal, currency: str) -> Decimal:
     return Decimal(minor_units).scaleb(-exponent(currency))
 
 

@@ -13,6 +13,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_moment(value: object) -> datetime | None:
+    """A timestamp from a raw-SQL row: a datetime from PostgreSQL, ISO text from SQLite (naive means UTC)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 def is_valid_timezone(name: str) -> bool:
     return name in _timezones()
 

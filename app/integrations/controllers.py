@@ -16,8 +16,8 @@ from app.stripe_data import insights
 from app.stripe_data import partials as stripe_partials
 from app.stripe_data import progress as stripe_progress
 from app.web.auth import CurrentActor
-from app.web.flash import flash
-from app.web.htmx import is_partial, page_or_fragment
+from app.web.htmx import fragment_or_redirect, is_partial, page_or_fragment
+from app.web.urls import absolute_url
 from app.workspaces.services import AGENCY_ONLY_MESSAGE, Actor
 from app.workspaces.tables import Plan
 from tasks.stripe_events import process_stripe_event
@@ -75,19 +75,17 @@ class IntegrationsController(Controller):
     async def stripe_progress(self, request: Request, actor: CurrentActor) -> Template:
         """The sync's progress bars (polled by HTMX); 286 tells htmx to stop polling once the sync ended."""
         context = await _context(actor)
-        if not is_partial(request):
-            return Template("integrations/index.html", context=context, headers={"Vary": "HX-Request"})
+        response = page_or_fragment(request, "integrations/index.html", "integrations/_sync_progress.html", context)
         sync = context["sync"]
-        headers = {"Vary": "HX-Request"}
-        if sync is not None and sync.active:
-            return Template("integrations/_sync_progress.html", context=context, headers=headers)
-        headers["HX-Trigger"] = "stripe-sync-finished"  # the card refreshes itself (e.g. into reconnect)
-        return Template("integrations/_sync_progress.html", context=context, status_code=286, headers=headers)
+        if is_partial(request) and not (sync is not None and sync.active):
+            response.status_code = 286
+            response.headers["HX-Trigger"] = "stripe-sync-finished"  # the card refreshes itself (e.g. into reconnect)
+        return response
 
     @post("/stripe/connect", name="integrations:stripe_connect")
     async def connect(self, request: Request, actor: CurrentActor) -> Redirect:
         """Send the owner to Stripe's consent page with a fresh single-use state."""
-        url = await services.start_connect(actor, _callback_url(request))
+        url = await services.start_connect(actor, absolute_url(request.app, "integrations:stripe_callback"))
         return Redirect(url, status_code=303)
 
     @get("/stripe/callback", name="integrations:stripe_callback")
@@ -111,10 +109,10 @@ class IntegrationsController(Controller):
             )
         run = await services.start_backfill(actor.workspace_id, connection.stripe_account_id)
         run_backfill(run.id)  # enqueued after the rows above are committed, so the worker sees them
-        return Redirect("/dashboard/integrations?connected=stripe", status_code=303)
+        return Redirect(request.app.route_reverse("integrations:index") + "?connected=stripe", status_code=303)
 
     @post("/stripe/disconnect", name="integrations:stripe_disconnect")
-    async def disconnect(self, request: Request, actor: CurrentActor) -> Template | Redirect:
+    async def disconnect(self, request: Request, actor: CurrentActor) -> Response:
         """Unlink the Stripe account (owners only); pulled data stays. 202 while Stripe hasn't confirmed it."""
         result = await services.disconnect(actor)
         names = {"name": result.connection.account_name, "account": result.connection.stripe_account_id}
@@ -123,18 +121,15 @@ class IntegrationsController(Controller):
         else:
             confirm_disconnect.schedule((result.connection.id,), delay=DISCONNECT_RETRY_DELAY)
             message, category, status = UNCONFIRMED_MESSAGE.format(**names), "warning", 202
-        if is_partial(request):
-            return Template(
-                "integrations/_stripe_card.html",
-                status_code=status,
-                context=await _context(actor, notice=message, notice_category=category),
-            )
-        flash(request, message, category)
-        return Redirect("/dashboard/integrations", status_code=303)
-
-
-def _callback_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + "/dashboard/integrations/stripe/callback"
+        return await fragment_or_redirect(
+            request,
+            "integrations/_stripe_card.html",
+            lambda: _context(actor, notice=message, notice_category=category),
+            message=message,
+            level=category,
+            status_code=status,
+            redirect_to=request.app.route_reverse("integrations:index"),
+        )
 
 
 @post("/billing/stripe/webhook", name="stripe:webhook", include_in_schema=False, opt={"exclude_from_csrf": True})

@@ -4,36 +4,38 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Response, Template
+from litestar.response import Response, Template
 
 from app.stripe_data import insights, review
 from app.stripe_data.forms import BulkForm, CreateClientForm, MapForm
 from app.web.auth import CurrentActor
-from app.web.flash import flash
 from app.web.forms import Form
-from app.web.htmx import is_partial, page_or_fragment
+from app.web.htmx import fragment_or_redirect, page_or_fragment
 from app.workspaces.services import Actor
-
-GRID_URL = "/dashboard/integrations/stripe/unmatched"
-VARY = {"Vary": "HX-Request"}
 
 
 async def _row_done(request: Request, actor: Actor, customer_id: str, message: str) -> Response:
     """After a per-row action: htmx swaps in the decided row (plus the counts, out of band); plain forms go back."""
-    if not is_partial(request):
-        flash(request, message, "success")
-        return Redirect(GRID_URL, status_code=303)
-    context = {
-        "actor": actor,
-        "row": await review.customer_row(actor, customer_id),
-        "message": message,
-        "counts": await review.review_counts(actor.workspace_id),
-    }
-    return Template("integrations/_unmatched_row.html", context=context, headers=VARY)
+
+    async def context() -> dict:
+        return {
+            "actor": actor,
+            "row": await review.customer_row(actor, customer_id),
+            "message": message,
+            "counts": await review.review_counts(actor.workspace_id),
+        }
+
+    return await fragment_or_redirect(
+        request,
+        "integrations/_unmatched_row.html",
+        context,
+        message=message,
+        redirect_to=request.app.route_reverse("integrations:unmatched"),
+    )
 
 
 class ReviewController(Controller):
-    path = GRID_URL
+    path = "/dashboard/integrations/stripe/unmatched"
     include_in_schema = False
 
     @get("/", name="integrations:unmatched")
@@ -54,10 +56,17 @@ class ReviewController(Controller):
         self, request: Request, actor: CurrentActor, q: FromQuery[str] = "", client: FromQuery[str] = ""
     ) -> Response:
         """Options for the client picker's datalist, narrowed as the person types (the row's input is `client`)."""
-        if not is_partial(request):
-            return Redirect(GRID_URL, status_code=303)  # only the picker asks for this; people belong on the grid
-        clients = await review.search_clients(actor, q or client)
-        return Template("integrations/_client_options.html", context={"clients": clients}, headers=VARY)
+
+        async def context() -> dict:
+            return {"clients": await review.search_clients(actor, q or client)}
+
+        # Only the picker asks for this; people belong on the grid.
+        return await fragment_or_redirect(
+            request,
+            "integrations/_client_options.html",
+            context,
+            redirect_to=request.app.route_reverse("integrations:unmatched"),
+        )
 
     @post("/{customer_id:str}/map", name="integrations:unmatched_map")
     async def map_one(
@@ -91,12 +100,29 @@ class ReviewController(Controller):
         else:
             _, name = await review.map_customers(actor, ids, data.client)
             message = f"Mapped {len(set(ids))} {'customer' if len(set(ids)) == 1 else 'customers'} to {name}."
-        if not is_partial(request):
-            flash(request, message, "success")
-            return Redirect(GRID_URL, status_code=303)
-        listing = await review.list_unmatched(actor, data.q, data.page)
-        context = {"actor": actor, "listing": listing, "counts": listing.counts, "message": message}
-        return Template("integrations/_unmatched_rows.html", context=context, headers=VARY)
+
+        async def context() -> dict:
+            listing = await review.list_unmatched(actor, data.q, data.page)
+            return {"actor": actor, "listing": listing, "counts": listing.counts, "message": message}
+
+        return await fragment_or_redirect(
+            request,
+            "integrations/_unmatched_rows.html",
+            context,
+            message=message,
+            redirect_to=request.app.route_reverse("integrations:unmatched"),
+        )
+
+
+async def _summary_or_page(request: Request, actor: Actor) -> Response:
+    """The summary card for htmx; anyone else belongs on the Integrations page, where the card lives."""
+
+    async def context() -> dict:
+        return {"actor": actor, "summary": await insights.summary_card(actor.workspace_id)}
+
+    return await fragment_or_redirect(
+        request, "integrations/_summary_card.html", context, redirect_to=request.app.route_reverse("integrations:index")
+    )
 
 
 class SummaryController(Controller):
@@ -106,10 +132,7 @@ class SummaryController(Controller):
     @get("/", name="integrations:summary")
     async def show(self, request: Request, actor: CurrentActor) -> Response:
         """The "we found X invoices, matched Y" card alone (HTMX polling while a sync runs), or the page."""
-        if not is_partial(request):
-            return Redirect("/dashboard/integrations", status_code=303)
-        summary = await insights.summary_card(actor.workspace_id)
-        return Template("integrations/_summary_card.html", context={"actor": actor, "summary": summary}, headers=VARY)
+        return await _summary_or_page(request, actor)
 
     @post("/dismiss", name="integrations:summary_dismiss")
     async def dismiss(self, request: Request, actor: CurrentActor) -> Response:
@@ -117,7 +140,4 @@ class SummaryController(Controller):
         summary = await insights.summary_card(actor.workspace_id)
         if summary is not None:
             await insights.dismiss_summary(actor.workspace_id, summary.account_id)
-        if not is_partial(request):
-            return Redirect("/dashboard/integrations", status_code=303)
-        summary = await insights.summary_card(actor.workspace_id)
-        return Template("integrations/_summary_card.html", context={"actor": actor, "summary": summary}, headers=VARY)
+        return await _summary_or_page(request, actor)

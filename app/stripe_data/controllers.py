@@ -12,10 +12,8 @@ from app.stripe_data.forms import PurgeForm
 from app.web.auth import CurrentActor
 from app.web.flash import flash
 from app.web.forms import Form
-from app.web.htmx import is_partial, page_or_fragment
+from app.web.htmx import fragment_or_redirect, page_or_fragment
 from app.workspaces.services import Actor
-
-DATA_URL = "/dashboard/settings/data"
 
 
 async def _context(actor: Actor, **extra: object) -> dict:
@@ -31,7 +29,7 @@ async def _context(actor: Actor, **extra: object) -> dict:
 
 
 class DataController(Controller):
-    path = DATA_URL
+    path = "/dashboard/settings/data"
     include_in_schema = False
 
     @get("/", name="settings:data")
@@ -49,11 +47,12 @@ class DataController(Controller):
             context = await _context(actor, errors=exc.errors, confirm=data.confirm)
             return page_or_fragment(request, "settings/data.html", "settings/_data_panel.html", context, 422)
         message = f"Purged {purged.total:,} rows pulled from Stripe. Nothing will sync until you ask."
-        if not is_partial(request):
-            flash(request, message, "success")
-            return Redirect(DATA_URL, status_code=303)
-        return Template(
-            "settings/_data_panel.html", context=await _context(actor, purged=message), headers={"Vary": "HX-Request"}
+        return await fragment_or_redirect(
+            request,
+            "settings/_data_panel.html",
+            lambda: _context(actor, purged=message),
+            message=message,
+            redirect_to=request.app.route_reverse("settings:data"),
         )
 
     @post("/sync", name="settings:data_sync")
@@ -64,4 +63,4 @@ class DataController(Controller):
         run = await integrations.resume_sync(actor)
         run_backfill(run.id)  # enqueued after resume_sync committed the run, so the worker sees it
         flash(request, "Syncing again from Stripe. Progress shows on the Stripe card.", "success")
-        return Redirect("/dashboard/integrations", status_code=303)
+        return Redirect(request.app.route_reverse("integrations:index"), status_code=303)

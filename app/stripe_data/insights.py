@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from app.core import fx
-from app.core.timeutil import utcnow
+from app.core.timeutil import as_moment, utcnow
 from app.stripe_data import mrr
 from app.stripe_data.overdue import Lateness, counts_from_sql, lateness, overdue_sql, start_of_day, today_in
 from app.workspaces.tables import Workspace
@@ -58,14 +58,6 @@ class ClientInsight:
     @property
     def days_overdue(self) -> int:
         return self.lateness.days if self.lateness else 0
-
-
-def _moment(value: object) -> datetime | None:
-    """Aggregates come back as datetimes from PostgreSQL and as ISO text from SQLite."""
-    if value is None or isinstance(value, datetime):
-        return value
-    parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _loaded(raw: object) -> dict:
@@ -160,14 +152,13 @@ async def client_insights(
         add(row["client"], "open", row["currency"], row["open_balance"])
         add(row["client"], "overdue", row["currency"], row["overdue_amount"])
         item.overdue_count += int(row["overdue_count"] or 0)
-        last = _moment(row["last_invoice"])
+        last = as_moment(row["last_invoice"])
         if last and (item.last_invoice_at is None or last > item.last_invoice_at):
             item.last_invoice_at = last
     for row in await run_sql(_OLDEST_OVERDUE_SQL + where + ") oldest WHERE position = 1", workspace_id, cutoff, *ids):
         item = insight(row["client"])
-        item.lateness = lateness(
-            row["collection_method"], _moment(row["counts_from"]), _moment(row["next_payment_attempt"]), tz_name, now
-        )
+        counts_from, next_attempt = as_moment(row["counts_from"]), as_moment(row["next_payment_attempt"])
+        item.lateness = lateness(row["collection_method"], counts_from, next_attempt, tz_name, now)
     at = now or utcnow()
     for row in await run_sql(_SUBSCRIPTION_SQL + where, workspace_id, *ids):
         insight(row["client"])

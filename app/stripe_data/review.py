@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from piccolo.columns.combination import WhereRaw
 
 from app.clients.services import ClientInput, create_client
 from app.clients.tables import Client
 from app.core.errors import NotFound, ValidationFailed
-from app.core.timeutil import utcnow
+from app.core.queries import clamp_page, contains_ci, contains_sql, like_pattern, page_count
+from app.core.timeutil import as_moment, utcnow
 from app.core.validation import require_id
 from app.stripe_data.freemail import is_free_mail
 from app.stripe_data.insights import run_sql
@@ -55,22 +55,15 @@ class ReviewPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
-def _moment(value: object) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return page_count(self.total, self.page_size)
 
 
 def _search(q: str) -> tuple[str, list]:
     if not q:
         return "", []
-    op = "ILIKE" if StripeCustomer._meta.db.engine_type == "postgres" else "LIKE"
-    pattern = "%" + q.replace("\\", "").replace("%", "").replace("_", "") + "%"
-    return f" AND (c.name {op} {{}} OR c.email {op} {{}} OR c.stripe_id = {{}})", [pattern, pattern, q]
+    engine = StripeCustomer._meta.db.engine_type
+    name, email = contains_sql("c.name", engine), contains_sql("c.email", engine)
+    return f" AND ({name} OR {email} OR c.stripe_id = {{}})", [like_pattern(q), like_pattern(q), q]
 
 
 async def unmatched_count(workspace_id: int) -> int:
@@ -108,7 +101,7 @@ async def list_unmatched(actor: Actor, q: str = "", page: int = 1) -> ReviewPage
         if not q
         else int((await run_sql("SELECT COUNT(*) AS n" + _UNMATCHED_FROM + where, ws, ws, ws, True, *params))[0]["n"])
     )
-    page = max(1, min(page or 1, max(1, -(-total // PAGE_SIZE))))
+    page = clamp_page(page, total, PAGE_SIZE)
     rows = await run_sql(
         "SELECT c.stripe_id AS stripe_id, c.account_id AS account_id, c.name AS name, c.email AS email, "
         "c.email_domain AS email_domain, c.website_domain AS website_domain, c.currency AS currency, "
@@ -170,7 +163,7 @@ async def _decorate(workspace_id: int, rows: list[dict]) -> None:
     )
     for row in rows:
         row["totals"] = sorted(totals.get(row["stripe_id"], {}).items())
-        row["last_invoice"] = _moment(row["last_invoice"])
+        row["last_invoice"] = as_moment(row["last_invoice"])
         row["domain"] = row["website_domain"] or (row["email_domain"] if not is_free_mail(row["email_domain"]) else "")
         row["reason"] = reasons.get(row["stripe_id"], "")
         row["suggestions"] = [
@@ -195,8 +188,7 @@ async def search_clients(actor: Actor, q: str = "", limit: int = 20) -> list[dic
     query = Client.select(Client.id, Client.name, Client.status).where(Client.workspace == actor.workspace_id)
     q = " ".join((q or "").split())[:200]
     if q:
-        op = Client.name.ilike if Client._meta.db.engine_type == "postgres" else Client.name.like
-        query = query.where(op(f"%{q}%"))
+        query = query.where(contains_ci(Client.name, q))
     rows = await query.order_by(Client.name).limit(limit)
     for row in rows:
         row["label"] = f"{row['name']} #{row['id']}"

@@ -68,22 +68,22 @@ def _error_page(request: Request, status_code: int, message: str, **extra: objec
 
 def handle_domain_error(request: Request, exc: DomainError) -> Response:
     status_code = next((code for cls, code in STATUS_FOR.items() if isinstance(exc, cls)), 400)
-    extra = {"upgrade_url": exc.upgrade_url} if isinstance(exc, PlanRequired) else {}
-    return _error_page(request, status_code, exc.message, **extra)
+    return _error_page(request, status_code, exc.message, upgrade=isinstance(exc, PlanRequired))
 
 
 def handle_not_authenticated(request: Request, exc: NotAuthenticated) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    login_url = f"/login?next={quote(target)}"
+    login_url = f"{request.app.route_reverse('accounts:login')}?next={quote(target)}"
     if _is_htmx(request):
         return Response(content="", status_code=401, headers={"HX-Redirect": login_url})
     return Redirect(login_url)
 
 
 def handle_no_workspace(request: Request, exc: NoWorkspace) -> Response:
+    new_workspace = request.app.route_reverse("workspaces:new")
     if _is_htmx(request):
-        return Response(content="", status_code=409, headers={"HX-Redirect": "/workspaces/new"})
-    return Redirect("/workspaces/new")
+        return Response(content="", status_code=409, headers={"HX-Redirect": new_workspace})
+    return Redirect(new_workspace)
 
 
 def handle_http_error(request: Request, exc: HTTPException) -> Response:

@@ -46,8 +46,8 @@ async def check_input(request: Request) -> None:
         raise ClientException(detail=CONTROL_CHARACTER_MESSAGE)
 
 
-def safe_next(target: str | None, default: str = "/dashboard") -> str:
-    """Only same-site relative paths may be redirect targets (no open redirects)."""
+def safe_next(request: Request, target: str | None) -> str:
+    """Only same-site relative paths may be redirect targets (no open redirects); anything else: the dashboard."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return default
+    return request.app.route_reverse("dashboard")

@@ -11,13 +11,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from app.core import fx
 from app.core.timeutil import DATE_FORMAT
 from app.core.validation import display_domain
 from app.settings import ROOT
 
 TEMPLATE_DIR = ROOT / "templates"
 CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$"}
-ZERO_DECIMAL_CURRENCIES = {"jpy", "krw", "vnd", "clp", "isk", "ugx", "xaf", "xof"}
 
 
 def money(minor_units: int | Decimal | None, currency: str = "usd") -> str:
@@ -25,11 +25,10 @@ def money(minor_units: int | Decimal | None, currency: str = "usd") -> str:
     if minor_units is None:
         return "—"
     currency = (currency or "usd").lower()
-    exponent = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
-    amount = Decimal(minor_units).scaleb(-exponent)
+    amount = fx.to_major(minor_units, currency)
     symbol = CURRENCY_SYMBOLS.get(currency)
     sign = "-" if amount < 0 else ""
-    text = f"{abs(amount):,.{exponent}f}"
+    text = f"{abs(amount):,.{fx.exponent(currency)}f}"
     return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency.upper()}"
 
 

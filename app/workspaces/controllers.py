@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 
 from app.core.errors import ValidationFailed
 from app.core.timeutil import _timezones
@@ -12,7 +12,8 @@ from app.core.validation import require_id
 from app.web.auth import CurrentActor, CurrentUser, current_user_or_none, set_current_workspace
 from app.web.flash import flash
 from app.web.forms import Form
-from app.web.htmx import is_partial, page_or_fragment
+from app.web.htmx import fragment_or_redirect, page_or_fragment
+from app.web.urls import absolute_url
 from app.workspaces import services
 from app.workspaces.forms import InviteForm, RoleForm, SwitchForm, WorkspaceForm
 from tasks.emails import deliver_email
@@ -46,7 +47,7 @@ class WorkspaceController(Controller):
         await services.switch_workspace(user, workspace.id)
         set_current_workspace(request, workspace.id)
         flash(request, f"Created {workspace.name}.", "success")
-        return Redirect("/dashboard/clients")
+        return Redirect(request.app.route_reverse("clients:index"))
 
     @post("/workspaces/switch", name="workspaces:switch")
     async def switch(self, request: Request, user: CurrentUser, data: Form[SwitchForm]) -> Redirect:
@@ -54,7 +55,7 @@ class WorkspaceController(Controller):
         actor = await services.switch_workspace(user, require_id(data.workspace_id))
         set_current_workspace(request, actor.workspace_id)
         flash(request, f"Switched to {actor.workspace.name}.", "info")
-        return Redirect("/dashboard/clients")
+        return Redirect(request.app.route_reverse("clients:index"))
 
 
 class SettingsController(Controller):
@@ -72,12 +73,15 @@ class SettingsController(Controller):
             **extra,
         }
 
-    async def _team_changed(self, request: Request, actor: CurrentActor, message: str) -> Template | Redirect:
+    async def _team_changed(self, request: Request, actor: CurrentActor, message: str) -> Response:
         """htmx swaps in the refreshed team panel; a plain form redirects (so a reload never re-submits)."""
-        if is_partial(request):
-            return Template("workspaces/_team.html", context=await self._context(actor), headers={"Vary": "HX-Request"})
-        flash(request, message, "success")
-        return Redirect("/dashboard/settings", status_code=303)
+        return await fragment_or_redirect(
+            request,
+            "workspaces/_team.html",
+            lambda: self._context(actor),
+            message=message,
+            redirect_to=request.app.route_reverse("settings:show"),
+        )
 
     @get("/", name="settings:show")
     async def show(self, actor: CurrentActor) -> Template:
@@ -94,28 +98,31 @@ class SettingsController(Controller):
                 "workspaces/settings.html", context=await self._context(actor, errors=exc.errors), status_code=422
             )
         flash(request, "Workspace settings saved.", "success")
-        return Redirect("/dashboard/settings")
+        return Redirect(request.app.route_reverse("settings:show"))
 
     @post("/team/invite", name="settings:invite")
-    async def invite(self, request: Request, actor: CurrentActor, data: Form[InviteForm]) -> Template | Redirect:
+    async def invite(self, request: Request, actor: CurrentActor, data: Form[InviteForm]) -> Response:
         """Email an invitation; answers with the refreshed team panel."""
         errors: dict[str, str] = {}
         invited = ""
         try:
-            message = await services.invite(actor, data.email)
+            message = await services.invite(
+                actor, data.email, lambda token: absolute_url(request.app, "invitations:show", token=token)
+            )
             deliver_email(message.id)
             invited = message.to_address
         except ValidationFailed as exc:
             errors = exc.errors
-        if invited and not is_partial(request):
-            flash(request, f"Invitation sent to {invited}.", "success")
-            return Redirect("/dashboard/settings", status_code=303)
-        context = await self._context(
-            actor, invite_errors=errors, invited=invited, invite_email="" if invited else data.email
-        )
-        return page_or_fragment(
-            request, "workspaces/settings.html", "workspaces/_team.html", context, status_code=422 if errors else 200
-        )
+        if invited:
+            return await fragment_or_redirect(
+                request,
+                "workspaces/_team.html",
+                lambda: self._context(actor, invited=invited, invite_email=""),
+                message=f"Invitation sent to {invited}.",
+                redirect_to=request.app.route_reverse("settings:show"),
+            )
+        context = await self._context(actor, invite_errors=errors, invite_email=data.email)
+        return page_or_fragment(request, "workspaces/settings.html", "workspaces/_team.html", context, status_code=422)
 
     @post("/team/{membership_id:int}/remove", name="settings:remove_member")
     async def remove(self, request: Request, actor: CurrentActor, membership_id: FromPath[int]) -> Template | Redirect:
@@ -160,4 +167,4 @@ class InvitationController(Controller):
         workspace = await services.accept_invitation(token, user)
         set_current_workspace(request, workspace.id)
         flash(request, f"You joined {workspace.name}.", "success")
-        return Redirect("/dashboard/clients")
+        return Redirect(request.app.route_reverse("clients:index"))

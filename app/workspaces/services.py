@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,7 +17,6 @@ from app.settings import get_settings
 from app.workspaces.tables import Invitation, Membership, Plan, Role, Workspace
 
 INVITATION_LIFETIME = timedelta(days=7)
-INVITATION_PATH = "/invitations/"
 AGENCY_ONLY_MESSAGE = "Stripe Connect is only available on the Agency plan"
 PLAN_LABELS = {Plan.free.value: "Free", Plan.pro.value: "Pro", Plan.agency.value: "Agency"}
 FREE_CLIENT_LIMIT = 3
@@ -169,8 +169,13 @@ async def pending_invitations(actor: Actor) -> list[Invitation]:
     )
 
 
-async def invite(actor: Actor, email: str) -> OutboxMessage:
+async def invite(actor: Actor, email: str, link_for: Callable[[str], str]) -> OutboxMessage:
     """Email a single-use join link to `email`, at most INVITATIONS_PER_WORKSPACE_PER_HOUR per workspace.
+
+    Args:
+        actor: the owner inviting.
+        email: who to invite.
+        link_for: builds the absolute join link from a token (the web layer knows the route).
 
     Raises:
         PermissionDenied: the actor is not an owner.
@@ -206,7 +211,7 @@ async def invite(actor: Actor, email: str) -> OutboxMessage:
             expires_at=now + INVITATION_LIFETIME,
         )
     )
-    link = f"{get_settings().base_url}{INVITATION_PATH}{token}"
+    link = link_for(token)
     message = compose(
         "invitation",
         email,
@@ -227,11 +232,8 @@ async def find_invitation(token: str) -> Invitation:
     return row
 
 
-async def invitation_for_path(path: str) -> Invitation | None:
-    """The pending invitation a sign-up's `next=/invitations/<token>` points at; None for anything else."""
-    if not path.startswith(INVITATION_PATH):
-        return None
-    token = path.removeprefix(INVITATION_PATH).split("/")[0]
+async def invitation_for_token(token: str | None) -> Invitation | None:
+    """The pending invitation with this token (a sign-up coming from an invitation link); None for anything else."""
     try:
         return await find_invitation(token) if token else None
     except NotFound:

@@ -135,9 +135,11 @@ async def fresh_world(stripe_standin=None, first: bool = True) -> World:
     await membership.save()
     client = await f.client(ws.id, "Acme Rockets", emails=("ap@acme.test",))
     customer = await f.customer(ws.id, email="billing@globex.io", name="Globex")
-    message = await invite(Actor(user=alice, workspace=ws, role=Role.owner.value), "newbie@example.com")
+    message = await invite(
+        Actor(user=alice, workspace=ws, role=Role.owner.value), "newbie@example.com", lambda t: f"/invitations/{t}"
+    )
     invitation = await Invitation.objects().where(Invitation.workspace == ws.id).first()
-    reset = await request_password_reset(alice.email, "127.0.0.1")
+    reset = await request_password_reset(alice.email, "127.0.0.1", lambda t: f"/password/reset/{t}")
     if stripe_standin is not None:
         await link(stripe_standin, ws.id, NORTHWIND_DIGITAL)
     ids = {

@@ -1,10 +1,11 @@
 """Connecting a workspace's Stripe account through Stripe Connect OAuth (against the stand-in)."""
 
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import pytest
 
 from app.integrations.tables import OAuthState, StripeConnection
+from app.settings import get_settings
 from app.workspaces.services import set_plan
 from tests.conftest import login, make_persona, post_form
 from tests.integration.conftest import CALLBACK, consent, finish_connect, start_connect
@@ -28,7 +29,8 @@ async def test_connect_sends_the_owner_to_stripe_with_read_write_scope_and_a_sta
         "scope=read_write",
         "response_type=code",
         "state=",
-        "redirect_uri=http%3A%2F%2Ftestserver.local%2Fdashboard%2Fintegrations%2Fstripe%2Fcallback",
+        # Built from BASE_URL and the route's name, never from the request's Host header.
+        "redirect_uri=" + quote(get_settings().base_url + CALLBACK, safe=""),
     ):
         assert part in url.query
     assert await OAuthState.count() == 1

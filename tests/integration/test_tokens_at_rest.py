@@ -55,7 +55,7 @@ async def test_in_production_an_undelivered_email_is_kept_only_encrypted_and_a_r
 ):
     monkeypatch.setenv("SMTP_URL", f"smtp://127.0.0.1:{free_port()}")  # nothing listens there yet
     get_settings.cache_clear()
-    row = await request_password_reset(alice.user.email, "203.0.113.9")
+    row = await request_password_reset(alice.user.email, "203.0.113.9", lambda t: f"/password/reset/{t}")
     with pytest.raises(OSError):  # the task fails, so Huey retries it
         await mail.deliver(row.id)
     stored = await OutboxMessage.objects().where(OutboxMessage.id == row.id).first()

@@ -14,3 +14,11 @@ def test_it_formats_minor_units_with_the_currency_symbol():
 
 def test_it_shows_a_dash_when_there_is_no_amount():
     assert money(None) == "—"
+
+
+def test_it_knows_the_same_zero_decimal_currencies_as_the_exchange_rates():
+    from app.core import fx
+
+    for currency in fx.ZERO_DECIMAL:
+        assert money(123456, currency) == f"123,456 {currency.upper()}"
+        assert fx.to_major(123456, currency) == 123456
