@@ -1,8 +1,8 @@
 """Objects pulled from a workspace's connected Stripe account, the sync's checkpoints, and customer↔client matches.
 
 Every row carries its workspace (tenant isolation) and the Stripe account it came from; amounts are
-integer minor units in the object's own currency, exactly as Stripe sends them. `raw` keeps the
-object's JSON so later features can read fields without a re-sync. Each table's `Unique` constraint is the key
+integer minor units in the object's own currency, exactly as Stripe sends them. `stripe_object` keeps
+the object's JSON so later features can read fields without a re-sync. Each table's `Unique` constraint is the key
 its upsert names in ON CONFLICT.
 """
 
@@ -27,7 +27,7 @@ class StripeCustomer(Table):
     currency = Varchar(length=3, default="")
     deleted = Boolean(default=False)
     created = Timestamptz()
-    raw = JSON(default="{}")
+    stripe_object = JSON(default="{}", help_text="The object as Stripe sent it.")
     synced_at = Timestamptz()
 
     stripe_customer_unique = Unique([workspace, stripe_id])
@@ -46,7 +46,7 @@ class StripeSubscription(Table):
     current_period_end = Timestamptz(null=True, default=None)
     trial_end = Timestamptz(null=True, default=None)
     created = Timestamptz()
-    raw = JSON(default="{}")
+    stripe_object = JSON(default="{}", help_text="The object as Stripe sent it.")
     synced_at = Timestamptz()
 
     stripe_subscription_unique = Unique([workspace, stripe_id])
@@ -79,7 +79,7 @@ class StripeInvoice(Table):
     finalized_at = Timestamptz(null=True, default=None, help_text="status_transitions.finalized_at.")
     hosted_invoice_url = Text(default="")
     lines_complete = Boolean(default=False, help_text="All lines pulled (Stripe embeds only the first 10).")
-    raw = JSON(default="{}")
+    stripe_object = JSON(default="{}", help_text="The object as Stripe sent it.")
     synced_at = Timestamptz()
 
     stripe_invoice_unique = Unique([workspace, stripe_id])
@@ -113,7 +113,7 @@ class StripeCharge(Table):
     amount = Integer(default=0)
     amount_refunded = Integer(default=0)
     created = Timestamptz(index=True)
-    raw = JSON(default="{}")
+    stripe_object = JSON(default="{}", help_text="The object as Stripe sent it.")
     synced_at = Timestamptz()
 
     stripe_charge_unique = Unique([workspace, stripe_id])
@@ -128,7 +128,7 @@ class StripeRefund(Table):
     currency = Varchar(length=3, default="usd")
     amount = Integer(default=0)
     created = Timestamptz()
-    raw = JSON(default="{}")
+    stripe_object = JSON(default="{}", help_text="The object as Stripe sent it.")
     synced_at = Timestamptz()
 
     stripe_refund_unique = Unique([workspace, stripe_id])

@@ -72,3 +72,15 @@ async def unique_indexes(database_url: str | None, sqlite_path: str) -> dict[str
                     columns = tuple(row[2] for row in conn.execute(f'PRAGMA index_info("{name}")'))
                     found[name] = (table, columns)
     return found
+
+
+async def execute(database_url: str | None, sqlite_path: str, sql: str) -> list[tuple]:
+    """Run one statement on a database the app's engine is not connected to; returns its rows."""
+    if database_url:
+        conn = await asyncpg.connect(database_url)
+        try:
+            return [tuple(row) for row in await conn.fetch(sql)]
+        finally:
+            await conn.close()
+    with sqlite3.connect(sqlite_path) as conn:
+        return conn.execute(sql).fetchall()
