@@ -3,6 +3,7 @@
 from enum import Enum
 
 from piccolo.columns import ForeignKey, Text, Timestamptz, Varchar
+from piccolo.constraints import Unique
 from piccolo.table import Table
 
 from app.workspaces.tables import Workspace
@@ -28,6 +29,8 @@ class ClientEmail(Table):
     workspace = ForeignKey(references=Workspace, index=True)
     client = ForeignKey(references=Client, index=True)
     email = Varchar(length=320, index=True)
+
+    client_email_unique = Unique([workspace, email])
 
 
 class ClientDomain(Table):

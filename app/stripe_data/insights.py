@@ -25,13 +25,7 @@ from app.core import fx
 from app.core.timeutil import as_moment, utcnow
 from app.stripe_data import mrr
 from app.stripe_data.overdue import Lateness, counts_from_sql, lateness, overdue_sql, start_of_day, today_in
-from app.workspaces.tables import Workspace
-
-
-async def run_sql(sql: str, *args: object) -> list[dict]:
-    """A parameterised raw query ({} placeholders). Stripe tables have a `raw` JSON column that shadows
-    Table.raw(), so queries go through a table without one; the SQL names its own tables."""
-    return await Workspace.raw(sql, *args)
+from app.stripe_data.tables import StripeCharge, StripeInvoice, StripeSubscription
 
 
 @dataclass
@@ -60,9 +54,9 @@ class ClientInsight:
         return self.lateness.days if self.lateness else 0
 
 
-def _loaded(raw: object) -> dict:
-    """A stored `raw` JSON column: text from SQLite, sometimes already decoded."""
-    data = json.loads(raw) if isinstance(raw, str) else raw
+def _loaded(stored: object) -> dict:
+    """A stored `stripe_object` JSON column: text from SQLite, sometimes already decoded."""
+    data = json.loads(stored) if isinstance(stored, str) else stored
     return data if isinstance(data, dict) else {}
 
 
@@ -107,7 +101,7 @@ _OLDEST_OVERDUE_SQL = (
 )
 
 _SUBSCRIPTION_SQL = (
-    "SELECT m.client AS client, s.currency AS currency, s.raw AS raw FROM stripe_subscription s "
+    "SELECT m.client AS client, s.currency AS currency, s.stripe_object AS stripe_object FROM stripe_subscription s "
     + _MATCH_JOIN.format(t="s")
     + " WHERE s.workspace = {} AND s.status IN ('active', 'past_due')"
 )
@@ -143,11 +137,11 @@ async def client_insights(
         bucket[cur] = bucket.get(cur, 0) + int(amount or 0)
 
     sql = _REVENUE_SQL + where + " GROUP BY m.client, c.currency"
-    for row in await run_sql(sql, workspace_id, workspace_id, True, *ids):
+    for row in await StripeCharge.raw(sql, workspace_id, workspace_id, True, *ids):
         insight(row["client"])
         add(row["client"], "revenue", row["currency"], row["net"])
     sql = _INVOICE_SQL + where + " GROUP BY m.client, i.currency"
-    for row in await run_sql(sql, cutoff, cutoff, workspace_id, *ids):
+    for row in await StripeInvoice.raw(sql, cutoff, cutoff, workspace_id, *ids):
         item = insight(row["client"])
         add(row["client"], "open", row["currency"], row["open_balance"])
         add(row["client"], "overdue", row["currency"], row["overdue_amount"])
@@ -155,14 +149,15 @@ async def client_insights(
         last = as_moment(row["last_invoice"])
         if last and (item.last_invoice_at is None or last > item.last_invoice_at):
             item.last_invoice_at = last
-    for row in await run_sql(_OLDEST_OVERDUE_SQL + where + ") oldest WHERE position = 1", workspace_id, cutoff, *ids):
+    oldest_sql = _OLDEST_OVERDUE_SQL + where + ") oldest WHERE position = 1"
+    for row in await StripeInvoice.raw(oldest_sql, workspace_id, cutoff, *ids):
         item = insight(row["client"])
         counts_from, next_attempt = as_moment(row["counts_from"]), as_moment(row["next_payment_attempt"])
         item.lateness = lateness(row["collection_method"], counts_from, next_attempt, tz_name, now)
     at = now or utcnow()
-    for row in await run_sql(_SUBSCRIPTION_SQL + where, workspace_id, *ids):
+    for row in await StripeSubscription.raw(_SUBSCRIPTION_SQL + where, workspace_id, *ids):
         insight(row["client"])
-        add(row["client"], "mrr", row["currency"], mrr.monthly_amount(_loaded(row["raw"]), at))
+        add(row["client"], "mrr", row["currency"], mrr.monthly_amount(_loaded(row["stripe_object"]), at))
     for client_id, measures in per_client.items():
         item = result[client_id]
         for measure, attribute in (

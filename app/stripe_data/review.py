@@ -20,7 +20,6 @@ from app.core.queries import clamp_page, contains_ci, contains_sql, like_pattern
 from app.core.timeutil import as_moment, utcnow
 from app.core.validation import require_id
 from app.stripe_data.freemail import is_free_mail
-from app.stripe_data.insights import run_sql
 from app.stripe_data.tables import CustomerMatch, MatchMethod, StripeCustomer, StripeInvoice
 from app.workspaces.services import Actor
 
@@ -34,6 +33,7 @@ _UNMATCHED_FROM = (
     "FROM stripe_invoice WHERE workspace = {} AND status NOT IN ('draft', 'void') GROUP BY customer_id) i "
     "ON i.customer_id = c.stripe_id WHERE c.workspace = {} AND c.stripe_id NOT IN (" + _DECIDED + ")"
 )
+_COUNT_UNMATCHED = "SELECT COUNT(*) AS n" + _UNMATCHED_FROM
 
 
 @dataclass
@@ -68,7 +68,7 @@ def _search(q: str) -> tuple[str, list]:
 
 async def unmatched_count(workspace_id: int) -> int:
     """Customers of the workspace that are neither mapped to a client nor ignored."""
-    rows = await run_sql("SELECT COUNT(*) AS n" + _UNMATCHED_FROM, workspace_id, workspace_id, workspace_id, True)
+    rows = await StripeCustomer.raw(_COUNT_UNMATCHED, workspace_id, workspace_id, workspace_id, True)
     return int(rows[0]["n"])
 
 
@@ -99,10 +99,10 @@ async def list_unmatched(actor: Actor, q: str = "", page: int = 1) -> ReviewPage
     total = (
         counts.unmatched
         if not q
-        else int((await run_sql("SELECT COUNT(*) AS n" + _UNMATCHED_FROM + where, ws, ws, ws, True, *params))[0]["n"])
+        else int((await StripeCustomer.raw(_COUNT_UNMATCHED + where, ws, ws, ws, True, *params))[0]["n"])
     )
     page = clamp_page(page, total, PAGE_SIZE)
-    rows = await run_sql(
+    rows = await StripeCustomer.raw(
         "SELECT c.stripe_id AS stripe_id, c.account_id AS account_id, c.name AS name, c.email AS email, "
         "c.email_domain AS email_domain, c.website_domain AS website_domain, c.currency AS currency, "
         "c.deleted AS deleted, COALESCE(i.n, 0) AS invoice_count, i.last_invoice AS last_invoice"

@@ -1,13 +1,15 @@
 """Objects pulled from a workspace's connected Stripe account, the sync's checkpoints, and customer↔client matches.
 
 Every row carries its workspace (tenant isolation) and the Stripe account it came from; amounts are
-integer minor units in the object's own currency, exactly as Stripe sends them. `raw` keeps the
-object's JSON so later features can read fields without a re-sync.
+integer minor units in the object's own currency, exactly as Stripe sends them. `stripe_object` keeps
+the object's JSON so later features can read fields without a re-sync. Each table's `Unique` constraint is the key
+its upsert names in ON CONFLICT.
 """
 
 from enum import Enum
 
 from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.constraints import Unique
 from piccolo.table import Table
 
 from app.clients.tables import Client
@@ -25,8 +27,10 @@ class StripeCustomer(Table):
     currency = Varchar(length=3, default="")
     deleted = Boolean(default=False)
     created = Timestamptz()
-    raw = JSON(default="{}")
+    stripe_object = JSON(default="{}", help_text="The object as Stripe sent it.")
     synced_at = Timestamptz()
+
+    stripe_customer_unique = Unique([workspace, stripe_id])
 
 
 class StripeSubscription(Table):
@@ -42,8 +46,10 @@ class StripeSubscription(Table):
     current_period_end = Timestamptz(null=True, default=None)
     trial_end = Timestamptz(null=True, default=None)
     created = Timestamptz()
-    raw = JSON(default="{}")
+    stripe_object = JSON(default="{}", help_text="The object as Stripe sent it.")
     synced_at = Timestamptz()
+
+    stripe_subscription_unique = Unique([workspace, stripe_id])
 
 
 class StripeInvoice(Table):
@@ -73,8 +79,10 @@ class StripeInvoice(Table):
     finalized_at = Timestamptz(null=True, default=None, help_text="status_transitions.finalized_at.")
     hosted_invoice_url = Text(default="")
     lines_complete = Boolean(default=False, help_text="All lines pulled (Stripe embeds only the first 10).")
-    raw = JSON(default="{}")
+    stripe_object = JSON(default="{}", help_text="The object as Stripe sent it.")
     synced_at = Timestamptz()
+
+    stripe_invoice_unique = Unique([workspace, stripe_id])
 
 
 class StripeInvoiceLine(Table):
@@ -90,6 +98,8 @@ class StripeInvoiceLine(Table):
     period_start = Timestamptz(null=True, default=None)
     period_end = Timestamptz(null=True, default=None)
 
+    stripe_invoice_line_unique = Unique([workspace, invoice_id, stripe_id])
+
 
 class StripeCharge(Table):
     workspace = ForeignKey(references=Workspace, index=True)
@@ -103,8 +113,10 @@ class StripeCharge(Table):
     amount = Integer(default=0)
     amount_refunded = Integer(default=0)
     created = Timestamptz(index=True)
-    raw = JSON(default="{}")
+    stripe_object = JSON(default="{}", help_text="The object as Stripe sent it.")
     synced_at = Timestamptz()
+
+    stripe_charge_unique = Unique([workspace, stripe_id])
 
 
 class StripeRefund(Table):
@@ -116,8 +128,10 @@ class StripeRefund(Table):
     currency = Varchar(length=3, default="usd")
     amount = Integer(default=0)
     created = Timestamptz()
-    raw = JSON(default="{}")
+    stripe_object = JSON(default="{}", help_text="The object as Stripe sent it.")
     synced_at = Timestamptz()
+
+    stripe_refund_unique = Unique([workspace, stripe_id])
 
 
 class SyncStatus(str, Enum):
@@ -153,13 +167,14 @@ class SyncCheckpoint(Table):
     last_full_sync_at = Timestamptz(null=True, default=None)
     summary_dismissed_at = Timestamptz(null=True, default=None)
 
+    sync_checkpoint_unique = Unique([workspace, account_id])
+
 
 class StripePartialObject(Table):
     """An object stored without one of its sub-resources (e.g. an invoice's lines past the first 10).
 
     Stripe refused that one read (a 4xx that is not about the whole account), so the sync stored what it had
     and went on; the retry step reads the missing part again and deletes the mark once it succeeds.
-    Unique per (workspace, account_id, object_type, stripe_id).
     """
 
     workspace = ForeignKey(references=Workspace, index=True)
@@ -172,6 +187,8 @@ class StripePartialObject(Table):
     first_seen_at = Timestamptz()
     last_tried_at = Timestamptz()
     attempts = Integer(default=1)
+
+    stripe_partial_object_unique = Unique([workspace, account_id, object_type, stripe_id])
 
 
 class MatchMethod(str, Enum):
@@ -196,3 +213,5 @@ class CustomerMatch(Table):
     ignored = Boolean(default=False)
     suggestions = JSON(default="[]")
     updated_at = Timestamptz()
+
+    customer_match_unique = Unique([workspace, account_id, customer_id])

@@ -39,7 +39,7 @@ def _id(value: Any) -> str:
     return str(value or "")
 
 
-def _raw(obj: dict) -> str:
+def _as_json(obj: dict) -> str:
     # The SDK decodes some amounts as Decimal; str() keeps them exact.
     return json.dumps(obj, default=str)
 
@@ -184,7 +184,7 @@ async def upsert_objects(workspace_id: int, account_id: str, objects: Iterable[d
             "account_id": account_id,
             "stripe_id": obj["id"],
             **build(obj),
-            "raw": _raw(obj),
+            "stripe_object": _as_json(obj),
             "synced_at": now,
         }
         if deleted and table is StripeCustomer:

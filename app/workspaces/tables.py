@@ -3,6 +3,7 @@
 from enum import Enum
 
 from piccolo.columns import ForeignKey, Timestamptz, Varchar
+from piccolo.constraints import Unique
 from piccolo.table import Table
 
 from app.accounts.tables import User
@@ -32,6 +33,9 @@ class Membership(Table):
     user = ForeignKey(references=User, index=True)
     role = Varchar(length=20, choices=Role, default=Role.teammate.value)
     created_at = Timestamptz()
+
+    # One membership per person and workspace, so a person never holds two roles in one workspace.
+    membership_unique = Unique([workspace, user])
 
 
 class Invitation(Table):

@@ -21,6 +21,8 @@ from tests.conftest import login
 
 NOW = datetime(2026, 5, 20, 15, 0, tzinfo=UTC)
 BACKFILL = "app.stripe_data.piccolo_migrations.stripe_data_2026_11_29t18_35_00_999999"
+# A later migration renamed the JSON column the back-fill reads (`raw`, now `stripe_object`).
+RENAME = "app.stripe_data.piccolo_migrations.stripe_data_2026_11_29t21_30_00_000000"
 
 
 def _unix(moment: datetime) -> int:
@@ -163,6 +165,7 @@ async def test_invoices_synced_before_the_overdue_columns_get_them_from_their_ra
     with time_machine.travel(NOW, tick=True):
         clients = await _agency(alice)
     # As the rows were before the migration: the new columns at their defaults, the object in `raw`.
+    rename = await importlib.import_module(RENAME).forwards()
     await StripeInvoice.update(
         {
             StripeInvoice.collection_method: "charge_automatically",
@@ -172,7 +175,11 @@ async def test_invoices_synced_before_the_overdue_columns_get_them_from_their_ra
         },
         force=True,
     )
-    await importlib.import_module(BACKFILL).backfill()
+    await rename.run(backwards=True)
+    try:
+        await importlib.import_module(BACKFILL).backfill()
+    finally:
+        await rename.run()
     rows = {r.attempt_count: r for r in await StripeInvoice.objects()}
     assert rows[2].next_payment_attempt == NOW + timedelta(days=2)
     assert rows[2].finalized_at == (NOW - timedelta(days=6, hours=1)).replace(microsecond=0)

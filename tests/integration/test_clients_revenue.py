@@ -37,11 +37,13 @@ async def _agency(alice):
     await f.charge(big_cust, amount=100_000, refunded=20_000)
     await f.invoice(big_cust, status="paid", total=100_000, created=now - timedelta(days=3), number="BIG-1")
     sub = await f.subscription(big_cust)
-    raw = {
+    stripe_object = {
         "status": "active",
         "items": {"data": [{"quantity": 2, "price": {"unit_amount": 25_000, "recurring": {"interval": "month"}}}]},
     }
-    await StripeSubscription.update({StripeSubscription.raw: json.dumps(raw)}).where(StripeSubscription.id == sub.id)
+    await StripeSubscription.update({StripeSubscription.stripe_object: json.dumps(stripe_object)}).where(
+        StripeSubscription.id == sub.id
+    )
     await rematch(ws, f.ACCOUNT)
     return late, big
 

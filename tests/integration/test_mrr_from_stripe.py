@@ -28,7 +28,7 @@ async def fx_synced(alice, stripe_standin) -> int:
 async def _stored(subscription_id: str) -> dict:
     row = await StripeSubscription.objects().where(StripeSubscription.stripe_id == subscription_id).first()
     assert row is not None, f"{subscription_id} was not stored"
-    return json.loads(row.raw) if isinstance(row.raw, str) else row.raw
+    return json.loads(row.stripe_object) if isinstance(row.stripe_object, str) else row.stripe_object
 
 
 def _discounted_ids(standin) -> list[str]:

@@ -73,13 +73,13 @@ async def test_invoices_with_more_than_ten_lines_get_all_their_lines(ws, stripe_
         assert row.lines_complete
 
 
-async def test_rows_carry_aware_timestamps_and_the_raw_json(ws, stripe_standin):
+async def test_rows_carry_aware_timestamps_and_the_object_as_stripe_sent_it(ws, stripe_standin):
     newest = stripe_standin.objects(NORTHWIND_DIGITAL, "invoices", limit=1)[0]
     await backfill(ws, NORTHWIND_DIGITAL)
     row = await StripeInvoice.objects().where(StripeInvoice.stripe_id == newest["id"]).first()
     assert row.created.tzinfo is not None and row.created.astimezone(UTC).timestamp() == newest["created"]
-    raw = json.loads(row.raw) if isinstance(row.raw, str) else row.raw
-    assert raw["id"] == newest["id"] and row.total == newest["total"] and row.status == newest["status"]
+    stored = json.loads(row.stripe_object) if isinstance(row.stripe_object, str) else row.stripe_object
+    assert stored["id"] == newest["id"] and row.total == newest["total"] and row.status == newest["status"]
     assert row.account_id == NORTHWIND_DIGITAL
 
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -66,6 +69,27 @@ def migrate() -> None:
     result = subprocess.run([sys.executable, "-m", "app", "migrate"], cwd=ROOT, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"migrations failed:\n{result.stdout}\n{result.stderr}")
+
+
+@asynccontextmanager
+async def scratch_database() -> AsyncIterator[dict[str, str]]:
+    """An empty database on the suite's engine, apart from the suite's own, dropped afterwards.
+
+    Yields the environment for a subprocess (`python -m app migrate`, `piccolo migrations ...`) that works on it.
+    """
+    data_dir = Path(tempfile.mkdtemp(prefix="clientpulse-scratch-"))
+    env = {**os.environ, "DATA_DIR": str(data_dir), "SQLITE_PATH": str(data_dir / "scratch.sqlite3")}
+    test_pg = os.environ.get("TEST_DATABASE_URL")
+    db_name = f"clientpulse_scratch_{RUN_ID}_{secrets.token_hex(3)}"
+    if test_pg:
+        await _pg(_admin_dsn(test_pg), f'CREATE DATABASE "{db_name}"')
+        env["DATABASE_URL"] = _with_database(test_pg, db_name)
+    try:
+        yield env
+    finally:
+        if test_pg:
+            await _pg(_admin_dsn(test_pg), f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def drop_database(env: dict[str, str]) -> None:

@@ -24,4 +24,14 @@ async def forwards():
 
     manager.add_raw(_unique_indexes)
 
+    async def _drop_indexes():
+        for name in (
+            "client_email_workspace_email_uniq",
+            "client_domain_workspace_domain_idx",
+            "client_workspace_status_name_idx",
+        ):
+            await engine_finder().run_ddl(f"DROP INDEX IF EXISTS {name}")
+
+    manager.add_raw_backwards(_drop_indexes)
+
     return manager

@@ -23,4 +23,10 @@ async def forwards():
 
     manager.add_raw(_unique_indexes)
 
+    async def _drop_indexes():
+        for name in ("stripe_connection_live_workspace_uniq", "stripe_connection_live_account_uniq"):
+            await engine_finder().run_ddl(f"DROP INDEX IF EXISTS {name}")
+
+    manager.add_raw_backwards(_drop_indexes)
+
     return manager

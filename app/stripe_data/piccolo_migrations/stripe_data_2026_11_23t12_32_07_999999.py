@@ -48,4 +48,22 @@ async def forwards():
 
     manager.add_raw(_indexes)
 
+    async def _drop_indexes():
+        for name in (
+            "stripe_customer_uniq",
+            "stripe_subscription_uniq",
+            "stripe_invoice_uniq",
+            "stripe_invoice_line_uniq",
+            "stripe_charge_uniq",
+            "stripe_refund_uniq",
+            "customer_match_uniq",
+            "sync_checkpoint_uniq",
+            "stripe_invoice_ws_customer_idx",
+            "stripe_charge_ws_customer_idx",
+            "customer_match_ws_client_idx",
+        ):
+            await engine_finder().run_ddl(f"DROP INDEX IF EXISTS {name}")
+
+    manager.add_raw_backwards(_drop_indexes)
+
     return manager

@@ -20,4 +20,9 @@ async def forwards():
 
     manager.add_raw(_indexes)
 
+    async def _drop_indexes():
+        await engine_finder().run_ddl("DROP INDEX IF EXISTS stripe_partial_object_uniq")
+
+    manager.add_raw_backwards(_drop_indexes)
+
     return manager

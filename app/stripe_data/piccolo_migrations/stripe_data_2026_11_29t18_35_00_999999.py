@@ -42,4 +42,5 @@ async def backfill() -> None:
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="stripe_data", description=DESCRIPTION)
     manager.add_raw(backfill)
+    # Nothing to undo backwards: reversing the previous migration drops the columns this one filled.
     return manager

@@ -18,4 +18,9 @@ async def forwards():
 
     manager.add_raw(_unique_indexes)
 
+    async def _drop_indexes():
+        await engine_finder().run_ddl("DROP INDEX IF EXISTS membership_workspace_user_uniq")
+
+    manager.add_raw_backwards(_drop_indexes)
+
     return manager
