@@ -22,7 +22,7 @@ def run_backfill(sync_run_id: int) -> dict:
     """Run (or resume) one sync run; safe to run twice: a done or held run is left alone.
 
     Args:
-        sync_run_id: SyncRun.id from `app.integrations.services.start_backfill`.
+        sync_run_id: SyncRun.id from `app.stripe_data.sync.start_backfill`.
     """
     run = run_sync(sync.run_backfill(sync_run_id))
     if run is not None and run.status == "done":

@@ -12,9 +12,11 @@ from litestar.response import Redirect, Template
 from app.core.errors import Conflict
 from app.integrations import services, webhooks
 from app.integrations.services import ConnectError, ConnectRaceLost
+from app.stripe_data import events as data_events
 from app.stripe_data import insights
 from app.stripe_data import partials as stripe_partials
 from app.stripe_data import progress as stripe_progress
+from app.stripe_data import sync as stripe_sync
 from app.web.auth import CurrentActor
 from app.web.flash import flash
 from app.web.htmx import is_partial, page_or_fragment
@@ -110,7 +112,7 @@ class IntegrationsController(Controller):
             return Template(
                 "integrations/index.html", context=await _context(actor, connect_error=exc.message), status_code=status
             )
-        run = await services.start_backfill(actor.workspace_id, connection.stripe_account_id)
+        run = await stripe_sync.start_backfill(actor.workspace_id, connection.stripe_account_id)
         run_backfill(run.id)  # enqueued after the rows above are committed, so the worker sees them
         return Redirect("/dashboard/integrations?connected=stripe", status_code=303)
 
@@ -144,7 +146,7 @@ async def stripe_webhook(request: Request) -> Response:
     payload = await request.body()
     try:
         event = webhooks.verify(payload, request.headers.get("stripe-signature", ""))
-        if await webhooks.sync_paused_for(event):
+        if await data_events.sync_paused_for(event):
             # Acknowledged, so Stripe stops retrying, and never stored, so no sweeper applies it later.
             return Response({"received": True, "dropped": "sync paused"}, status_code=200)
         row = await webhooks.store(event)

@@ -8,6 +8,7 @@ from litestar.response import Redirect, Response, Template
 from app.core.errors import ValidationFailed
 from app.integrations import services as integrations
 from app.stripe_data import purge as purging
+from app.stripe_data import sync
 from app.stripe_data.forms import PurgeForm
 from app.web.auth import CurrentActor
 from app.web.flash import flash
@@ -61,7 +62,7 @@ class DataController(Controller):
         """Lift the pause a purge left and start a fresh backfill of the connected account (owners only)."""
         from tasks.sync import run_backfill  # noqa: PLC0415 (the sync engine's task; imported where it is used)
 
-        run = await integrations.resume_sync(actor)
+        run = await sync.resume_sync(actor)
         run_backfill(run.id)  # enqueued after resume_sync committed the run, so the worker sees it
         flash(request, "Syncing again from Stripe. Progress shows on the Stripe card.", "success")
         return Redirect("/dashboard/integrations", status_code=303)

@@ -29,6 +29,7 @@ from app.settings import get_settings
 from app.stripe_data import events, partials, upserts
 from app.stripe_data.budget import AccessRevoked, BudgetedReader, StripeUnavailable
 from app.stripe_data.tables import SyncCheckpoint, SyncRun, SyncStatus
+from app.workspaces.services import Actor
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +264,40 @@ async def latest_run(workspace_id: int, account_id: str | None = None) -> SyncRu
     if account_id:
         where &= SyncRun.account_id == account_id
     return await SyncRun.objects().where(where).order_by(SyncRun.id, ascending=False).first()
+
+
+async def start_backfill(workspace_id: int, account_id: str) -> SyncRun:
+    """Queue a full sync of the account into the workspace; enqueue `tasks.sync.run_backfill` after commit.
+
+    Returns:
+        The new queued run, or the one already queued or running for this account (never two at once).
+    """
+    active = (
+        await SyncRun.objects()
+        .where(
+            (SyncRun.workspace == workspace_id)
+            & (SyncRun.account_id == account_id)
+            & SyncRun.status.is_in([SyncStatus.queued.value, SyncStatus.running.value])
+        )
+        .order_by(SyncRun.id, ascending=False)
+        .first()
+    )
+    if active is not None:
+        return active
+    run = SyncRun(workspace=workspace_id, account_id=account_id, kind="backfill", created_at=utcnow())
+    await run.save()
+    return run
+
+
+async def resume_sync(actor: Actor) -> SyncRun:
+    """Sync again: lift the pause and queue a fresh backfill; enqueue `tasks.sync.run_backfill` after commit.
+
+    Raises:
+        PermissionDenied: not an owner.
+        NotFound: nothing is connected.
+    """
+    connection = await integrations.lift_pause(actor)
+    return await start_backfill(actor.workspace_id, connection.stripe_account_id)
 
 
 async def _events_since(reader: BudgetedReader, since: int) -> tuple[list[dict], int | None]:
