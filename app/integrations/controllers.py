@@ -13,10 +13,10 @@ from app.core.errors import Conflict
 from app.integrations import services, webhooks
 from app.integrations.services import ConnectError, ConnectRaceLost
 from app.stripe_data import events as data_events
-from app.stripe_data import insights
 from app.stripe_data import partials as stripe_partials
 from app.stripe_data import progress as stripe_progress
 from app.stripe_data import sync as stripe_sync
+from app.summary import services as summary
 from app.web.auth import CurrentActor
 from app.web.flash import flash
 from app.web.htmx import is_partial, page_or_fragment
@@ -49,7 +49,7 @@ async def _context(actor: Actor, **extra: object) -> dict:
             if stripe.state == "connected"
             else None
         ),
-        "summary": await insights.summary_card(actor.workspace_id),  # "We found X invoices, matched Y" card
+        "summary": await summary.summary_card(actor.workspace_id),  # "We found X invoices, matched Y" card
         "plan_allows": actor.workspace.plan == Plan.agency.value,
         "plan_message": AGENCY_ONLY_MESSAGE,
         "connect_error": "",

@@ -15,6 +15,7 @@ from app.web.flash import flash
 from app.web.forms import Form
 from app.web.htmx import is_partial, page_or_fragment
 from app.workspaces.services import Actor
+from tasks.sync import run_backfill
 
 DATA_URL = "/dashboard/settings/data"
 
@@ -60,8 +61,6 @@ class DataController(Controller):
     @post("/sync", name="settings:data_sync")
     async def sync_again(self, request: Request, actor: CurrentActor) -> Redirect:
         """Lift the pause a purge left and start a fresh backfill of the connected account (owners only)."""
-        from tasks.sync import run_backfill  # noqa: PLC0415 (the sync engine's task; imported where it is used)
-
         run = await sync.resume_sync(actor)
         run_backfill(run.id)  # enqueued after resume_sync committed the run, so the worker sees it
         flash(request, "Syncing again from Stripe. Progress shows on the Stripe card.", "success")

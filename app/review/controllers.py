@@ -1,4 +1,4 @@
-"""Review unmatched Stripe customers (map, create a client, ignore, bulk) and the post-connection summary card."""
+"""Review unmatched Stripe customers: map, create a client, ignore, bulk."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
-from app.stripe_data import insights, review
-from app.stripe_data.forms import BulkForm, CreateClientForm, MapForm
+from app.review import services as review
+from app.review.forms import BulkForm, CreateClientForm, MapForm
 from app.web.auth import CurrentActor
 from app.web.flash import flash
 from app.web.forms import Form
@@ -29,7 +29,7 @@ async def _row_done(request: Request, actor: Actor, customer_id: str, message: s
         "message": message,
         "counts": await review.review_counts(actor.workspace_id),
     }
-    return Template("integrations/_unmatched_row.html", context=context, headers=VARY)
+    return Template("review/_row.html", context=context, headers=VARY)
 
 
 class ReviewController(Controller):
@@ -44,8 +44,8 @@ class ReviewController(Controller):
         listing = await review.list_unmatched(actor, q, page)
         return page_or_fragment(
             request,
-            "integrations/unmatched.html",
-            "integrations/_unmatched_rows.html",
+            "review/unmatched.html",
+            "review/_rows.html",
             {"actor": actor, "listing": listing, "counts": listing.counts},
         )
 
@@ -57,7 +57,7 @@ class ReviewController(Controller):
         if not is_partial(request):
             return Redirect(GRID_URL, status_code=303)  # only the picker asks for this; people belong on the grid
         clients = await review.search_clients(actor, q or client)
-        return Template("integrations/_client_options.html", context={"clients": clients}, headers=VARY)
+        return Template("review/_client_options.html", context={"clients": clients}, headers=VARY)
 
     @post("/{customer_id:str}/map", name="integrations:unmatched_map")
     async def map_one(
@@ -96,28 +96,4 @@ class ReviewController(Controller):
             return Redirect(GRID_URL, status_code=303)
         listing = await review.list_unmatched(actor, data.q, data.page)
         context = {"actor": actor, "listing": listing, "counts": listing.counts, "message": message}
-        return Template("integrations/_unmatched_rows.html", context=context, headers=VARY)
-
-
-class SummaryController(Controller):
-    path = "/dashboard/integrations/stripe/summary"
-    include_in_schema = False
-
-    @get("/", name="integrations:summary")
-    async def show(self, request: Request, actor: CurrentActor) -> Response:
-        """The "we found X invoices, matched Y" card alone (HTMX polling while a sync runs), or the page."""
-        if not is_partial(request):
-            return Redirect("/dashboard/integrations", status_code=303)
-        summary = await insights.summary_card(actor.workspace_id)
-        return Template("integrations/_summary_card.html", context={"actor": actor, "summary": summary}, headers=VARY)
-
-    @post("/dismiss", name="integrations:summary_dismiss")
-    async def dismiss(self, request: Request, actor: CurrentActor) -> Response:
-        """Hide the card until the next sync finishes."""
-        summary = await insights.summary_card(actor.workspace_id)
-        if summary is not None:
-            await insights.dismiss_summary(actor.workspace_id, summary.account_id)
-        if not is_partial(request):
-            return Redirect("/dashboard/integrations", status_code=303)
-        summary = await insights.summary_card(actor.workspace_id)
-        return Template("integrations/_summary_card.html", context={"actor": actor, "summary": summary}, headers=VARY)
+        return Template("review/_rows.html", context=context, headers=VARY)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from piccolo.columns.combination import WhereRaw
+from piccolo.query.functions.aggregate import Sum
 
 from app.clients.services import ClientInput, create_client
 from app.clients.tables import Client
@@ -137,8 +138,6 @@ async def _decorate(workspace_id: int, rows: list[dict]) -> None:
     suggestions: dict[str, list] = {}
     reasons: dict[str, str] = {}
     if ids:
-        from piccolo.query.functions.aggregate import Sum  # noqa: PLC0415
-
         for row in (
             await StripeInvoice.select(
                 StripeInvoice.customer_id, StripeInvoice.currency, Sum(StripeInvoice.total).as_alias("total")
