@@ -22,6 +22,7 @@ from app.core.timeutil import utcnow
 from app.core.validation import require_id
 from app.stripe_data.freemail import is_free_mail
 from app.stripe_data.insights import run_sql
+from app.stripe_data.matching import rematch_workspace
 from app.stripe_data.tables import CustomerMatch, MatchMethod, StripeCustomer, StripeInvoice
 from app.workspaces.services import Actor
 
@@ -332,6 +333,7 @@ async def create_client_from(
         client = await create_client(actor, data)
     except ValidationFailed as exc:  # the grid shows one message (a toast), so say exactly what is wrong
         raise ValidationFailed(exc.errors, " ".join(exc.errors.values())) from exc
+    await rematch_workspace(actor.workspace_id)  # its email and domain may claim other customers too
     await _decide(actor, [customer], client.id, False, f"created from Stripe by {_who(actor)}")
     return client.id, client.name
 
