@@ -16,9 +16,13 @@ from litestar.static_files import create_static_files_router
 
 from app.accounts.controllers import AccountController
 from app.billing.controllers import BillingController
+from app.clients.controllers import ClientController
 from app.dev.controllers import OutboxController
 from app.integrations.controllers import IntegrationsController, stripe_webhook
+from app.review.controllers import ReviewController
 from app.settings import ROOT, Settings, get_settings
+from app.stripe_data.controllers import DataController
+from app.summary.controllers import SummaryController
 from app.web.auth import DEPENDENCIES, current_user_or_none
 from app.web.errors import EXCEPTION_HANDLERS
 from app.web.forms import check_input
@@ -67,10 +71,6 @@ def _lifespan(settings: Settings):
 
 
 def route_handlers(settings: Settings) -> list:
-    from app.clients.controllers import ClientController
-    from app.integrations.review_controllers import ReviewController, SummaryController
-    from app.stripe_data.controllers import DataController
-
     handlers = [
         home,
         dashboard,

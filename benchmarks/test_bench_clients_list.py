@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from app.accounts.services import create_user
-from app.clients.queries import ListParams, list_clients
+from app.client_list.queries import ListParams, list_clients
 from app.clients.tables import Client, ClientDomain, ClientEmail
 from app.core.timeutil import utcnow
 from app.workspaces.services import Actor, create_workspace

@@ -7,7 +7,6 @@ import pytest
 
 from app.accounts.services import create_user
 from app.core.timeutil import utcnow
-from app.integrations import services
 from app.integrations.tables import StripeConnection
 from app.settings import get_settings
 from app.stripe_data import sync
@@ -65,7 +64,7 @@ async def _forget_everything_pulled(ws: int) -> None:
 
 
 async def _backfill(ws: int) -> SyncRun:
-    run = await services.start_backfill(ws, NORTHWIND_DIGITAL)
+    run = await sync.start_backfill(ws, NORTHWIND_DIGITAL)
     return await sync.run_backfill(run.id)
 
 

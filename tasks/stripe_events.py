@@ -5,6 +5,7 @@ from piccolo.utils.sync import run_sync
 
 from app.integrations import webhooks
 from app.integrations.tables import StripeEvent
+from app.stripe_data.events import WEBHOOK_HANDLERS
 from tasks.queue import huey
 
 
@@ -15,7 +16,7 @@ def process_stripe_event(event_row_id: int) -> bool:
     Args:
         event_row_id: StripeEvent.id of the stored, verified event.
     """
-    return run_sync(webhooks.process(event_row_id))
+    return run_sync(webhooks.process(event_row_id, WEBHOOK_HANDLERS))
 
 
 @huey.periodic_task(crontab(minute="*/5"))

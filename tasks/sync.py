@@ -5,7 +5,7 @@ from huey import crontab
 from piccolo.utils.sync import run_sync
 
 from app.integrations import disconnects
-from app.stripe_data import matching, sync
+from app.stripe_data import sync
 from tasks.queue import huey
 
 # A disconnect Stripe didn't confirm is asked again after 30 s, then 1, 2, 4 ... minutes (about 8.5 hours over
@@ -22,12 +22,9 @@ def run_backfill(sync_run_id: int) -> dict:
     """Run (or resume) one sync run; safe to run twice: a done or held run is left alone.
 
     Args:
-        sync_run_id: SyncRun.id from `app.integrations.services.start_backfill`.
+        sync_run_id: SyncRun.id from `app.stripe_data.sync.start_backfill`.
     """
     run = run_sync(sync.run_backfill(sync_run_id))
-    if run is not None and run.status == "done":
-        run_sync(matching.rematch(run.workspace, run.account_id))  # new customers may match clients
-        run_sync(sync.refresh_statistics())
     return {"status": run.status if run else "skipped", "requests": run.requests_made if run else 0}
 
 
@@ -35,10 +32,6 @@ def run_backfill(sync_run_id: int) -> dict:
 def run_catchup(workspace_id: int) -> dict:
     """Apply what changed in the workspace's Stripe account since the last checkpoint."""
     result = run_sync(sync.run_catchup(workspace_id))
-    if result.events_applied or result.relisted:
-        run_sync(matching.rematch_workspace(workspace_id))
-    if result.relisted:  # a resumed backfill or a full re-list reshaped the tables, like a backfill does
-        run_sync(sync.refresh_statistics())
     return {"events": result.events_applied, "relisted": result.relisted, "skipped": result.skipped}
 
 

@@ -9,10 +9,11 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Response, Template
 
+from app.client_list.queries import ListParams, attach_insights, client_money, list_clients
 from app.clients import csv_import, services
 from app.clients.forms import ClientForm, ImportConfirmForm, ImportUpload
-from app.clients.queries import ListParams, attach_insights, client_money, list_clients
 from app.core.errors import ValidationFailed
+from app.stripe_data.matching import rematch_workspace
 from app.web.auth import CurrentActor
 from app.web.flash import flash
 from app.web.forms import Form
@@ -68,6 +69,7 @@ class ClientController(Controller):
         except ValidationFailed as exc:
             context = {"actor": actor, "form": data, "errors": exc.errors, **await _plan_context(actor)}
             return page_or_fragment(request, "clients/new.html", "clients/_form.html", context, status_code=422)
+        await rematch_workspace(actor.workspace_id)  # new emails/domains may claim Stripe customers
         flash(request, f"Added {client.name}.", "success")
         return navigate(request, request.app.route_reverse("clients:show", client_id=client.id))
 
@@ -98,6 +100,7 @@ class ClientController(Controller):
             client = (await services.get_client(actor, client_id)).client
             context = {"actor": actor, "form": data, "errors": exc.errors, "client": client}
             return page_or_fragment(request, "clients/edit.html", "clients/_form.html", context, status_code=422)
+        await rematch_workspace(actor.workspace_id)  # changed emails/domains move automatic matches
         flash(request, f"Saved {client.name}.", "success")
         return navigate(request, request.app.route_reverse("clients:show", client_id=client.id))
 
@@ -167,6 +170,7 @@ class ClientController(Controller):
         except ValidationFailed:
             context["preview"] = await csv_import.preview_import(actor, data.csv_text)
         else:
+            await rematch_workspace(actor.workspace_id)  # once for the whole file, after it committed
             flash(request, f"Imported {count} {'client' if count == 1 else 'clients'}.", "success")
             return navigate(request, request.app.route_reverse("clients:index"))
         return page_or_fragment(request, "clients/import.html", "clients/_import_preview.html", context, 422)

@@ -17,7 +17,6 @@ from app.clients.services import (
 )
 from app.clients.tables import Client
 from app.core.errors import ValidationFailed
-from app.stripe_data.matching import rematch_workspace
 from app.workspaces.services import FREE_CLIENT_LIMIT, Actor
 from app.workspaces.tables import Plan
 
@@ -175,6 +174,7 @@ async def import_clients(actor: Actor, text: str) -> int:
 
     The file is re-parsed and re-validated here, whatever the preview said: the confirm form carries the CSV
     back from the browser, so it may have been edited, and the workspace may have changed since.
+    The caller rematches the workspace once afterwards (`stripe_data.matching.rematch_workspace`).
 
     Returns:
         How many clients were created.
@@ -194,5 +194,4 @@ async def import_clients(actor: Actor, text: str) -> int:
         await require_room_for(actor, len(preview.rows))
         for row in preview.rows:
             await insert_client(actor, row.data)
-    await rematch_workspace(actor.workspace_id)  # once for the whole file, after it committed
     return len(preview.rows)

@@ -17,7 +17,6 @@ from app.core.validation import (
     normalise_email,
     strip_control_characters,
 )
-from app.stripe_data.matching import rematch_workspace
 from app.workspaces.services import FREE_CLIENT_LIMIT, Actor
 from app.workspaces.tables import Plan
 
@@ -190,6 +189,9 @@ def _is_unique_violation(exc: Exception) -> bool:
 async def create_client(actor: Actor, data: ClientInput) -> Client:
     """Add an active client to the actor's workspace.
 
+    The caller rematches the workspace afterwards (`stripe_data.matching.rematch_workspace`): matching builds on
+    clients, not the other way round.
+
     Raises:
         PlanRequired: the Free plan already has its 3 active clients.
         ValidationFailed: errors by field (name, emails, domains, notes).
@@ -204,7 +206,6 @@ async def create_client(actor: Actor, data: ClientInput) -> Client:
         if _is_unique_violation(exc):
             raise ValidationFailed({"emails": "One of these emails was just added to another client."}) from exc
         raise
-    await rematch_workspace(actor.workspace_id)  # new emails/domains may claim Stripe customers
     return client
 
 
@@ -232,6 +233,9 @@ async def get_client(actor: Actor, client_id: int) -> ClientDetail:
 async def update_client(actor: Actor, client_id: int, data: ClientInput) -> Client:
     """Replace a client's name, emails, domains and notes.
 
+    The caller rematches the workspace afterwards (`stripe_data.matching.rematch_workspace`): matching builds on
+    clients, not the other way round.
+
     Raises:
         NotFound: no such client in this workspace.
         ValidationFailed: errors by field.
@@ -250,7 +254,6 @@ async def update_client(actor: Actor, client_id: int, data: ClientInput) -> Clie
         if _is_unique_violation(exc):
             raise ValidationFailed({"emails": "One of these emails was just added to another client."}) from exc
         raise
-    await rematch_workspace(actor.workspace_id)  # changed emails/domains move automatic matches
     return await _client(actor, client.id)
 
 

@@ -8,6 +8,7 @@ import idna
 from email_validator import EmailNotValidError, validate_email
 
 from app.core.errors import NotFound
+from app.settings import get_settings
 
 _DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 # PostgreSQL cannot store NUL, and nobody types the other C0 controls on purpose (pasted escape codes, binary).
@@ -52,8 +53,6 @@ def normalise_email(raw: str) -> str:
     if has_control_characters(candidate):
         raise InvalidValue(CONTROL_CHARACTER_MESSAGE)
     # Outside production, RFC 2606's reserved `.test` domain is allowed, for the demo and the tests.
-    from app.settings import get_settings  # noqa: PLC0415 (settings validate emails with this module)
-
     try:
         result = validate_email(candidate, check_deliverability=False, test_environment=not get_settings().production)
     except EmailNotValidError as exc:

@@ -12,9 +12,11 @@ from litestar.response import Redirect, Template
 from app.core.errors import Conflict
 from app.integrations import services, webhooks
 from app.integrations.services import ConnectError, ConnectRaceLost
-from app.stripe_data import insights
+from app.stripe_data import events as data_events
 from app.stripe_data import partials as stripe_partials
 from app.stripe_data import progress as stripe_progress
+from app.stripe_data import sync as stripe_sync
+from app.summary import services as summary
 from app.web.auth import CurrentActor
 from app.web.htmx import fragment_or_redirect, is_partial, page_or_fragment
 from app.web.urls import absolute_url
@@ -46,7 +48,7 @@ async def _context(actor: Actor, **extra: object) -> dict:
             if stripe.state == "connected"
             else None
         ),
-        "summary": await insights.summary_card(actor.workspace_id),  # "We found X invoices, matched Y" card
+        "summary": await summary.summary_card(actor.workspace_id),  # "We found X invoices, matched Y" card
         "plan_allows": actor.workspace.plan == Plan.agency.value,
         "plan_message": AGENCY_ONLY_MESSAGE,
         "connect_error": "",
@@ -107,7 +109,7 @@ class IntegrationsController(Controller):
             return Template(
                 "integrations/index.html", context=await _context(actor, connect_error=exc.message), status_code=status
             )
-        run = await services.start_backfill(actor.workspace_id, connection.stripe_account_id)
+        run = await stripe_sync.start_backfill(actor.workspace_id, connection.stripe_account_id)
         run_backfill(run.id)  # enqueued after the rows above are committed, so the worker sees them
         return Redirect(request.app.route_reverse("integrations:index") + "?connected=stripe", status_code=303)
 
@@ -138,7 +140,7 @@ async def stripe_webhook(request: Request) -> Response:
     payload = await request.body()
     try:
         event = webhooks.verify(payload, request.headers.get("stripe-signature", ""))
-        if await webhooks.sync_paused_for(event):
+        if await data_events.sync_paused_for(event):
             # Acknowledged, so Stripe stops retrying, and never stored, so no sweeper applies it later.
             return Response({"received": True, "dropped": "sync paused"}, status_code=200)
         row = await webhooks.store(event)

@@ -15,7 +15,6 @@ from app.core.timeutil import utcnow
 from app.integrations.disconnects import LOST_RACE_REASON, confirm_disconnect, mark_disconnected, release_lost_link
 from app.integrations.stripe_client import platform_client, read_only_client
 from app.integrations.tables import ConnectionStatus, OAuthState, StripeConnection
-from app.stripe_data.tables import SyncRun, SyncStatus
 from app.workspaces.services import Actor
 
 log = logging.getLogger(__name__)
@@ -301,29 +300,6 @@ async def handle_deauthorized(account_id: str, revoked_at: datetime | None = Non
     return len(rows)
 
 
-async def start_backfill(workspace_id: int, account_id: str) -> SyncRun:
-    """Queue a full sync of the account into the workspace; enqueue `tasks.sync.run_backfill` after commit.
-
-    Returns:
-        The new queued run, or the one already queued or running for this account (never two at once).
-    """
-    active = (
-        await SyncRun.objects()
-        .where(
-            (SyncRun.workspace == workspace_id)
-            & (SyncRun.account_id == account_id)
-            & SyncRun.status.is_in([SyncStatus.queued.value, SyncStatus.running.value])
-        )
-        .order_by(SyncRun.id, ascending=False)
-        .first()
-    )
-    if active is not None:
-        return active
-    run = SyncRun(workspace=workspace_id, account_id=account_id, kind="backfill", created_at=utcnow())
-    await run.save()
-    return run
-
-
 async def mark_access_revoked(workspace_id: int, account_id: str) -> None:
     """Stripe refused the sync (revoked token, account_invalid): put the card in its reconnect state."""
     await StripeConnection.update(
@@ -350,12 +326,15 @@ async def pause_sync(workspace_id: int, who: str) -> None:
     )
 
 
-async def resume_sync(actor: Actor) -> SyncRun:
-    """Sync again: lift the pause and queue a fresh backfill; enqueue `tasks.sync.run_backfill` after commit.
+async def lift_pause(actor: Actor) -> StripeConnection:
+    """Let the workspace's connection sync again after a purge paused it.
 
     Raises:
         PermissionDenied: not an owner.
         NotFound: nothing is connected.
+
+    Returns:
+        The connection, whose account the caller syncs from scratch (`stripe_data.sync.resume_sync`).
     """
     actor.require_owner("start a Stripe sync")
     connection = await current_connection(actor.workspace_id)
@@ -364,4 +343,4 @@ async def resume_sync(actor: Actor) -> SyncRun:
     await StripeConnection.update(
         {StripeConnection.sync_paused_at: None, StripeConnection.sync_paused_reason: ""}
     ).where(StripeConnection.id == connection.id)
-    return await start_backfill(actor.workspace_id, connection.stripe_account_id)
+    return connection

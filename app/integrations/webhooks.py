@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 
 import stripe
@@ -19,7 +19,6 @@ from app.core.timeutil import utcnow
 from app.integrations import services
 from app.integrations.tables import StripeEvent
 from app.settings import get_settings
-from app.stripe_data import events as stripe_data_events
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +80,6 @@ async def store(event: dict) -> StripeEvent | None:
     return row
 
 
-async def sync_paused_for(event: dict) -> bool:
-    """A data event for an account whose workspace paused syncing (after a purge): drop it, don't store it."""
-    account = str(event.get("account") or "")
-    if not account or event.get("type") not in stripe_data_events.DATA_EVENT_TYPES:
-        return False  # a deauthorization still counts while paused
-    return await stripe_data_events.only_paused(account)
-
-
 async def _on_deauthorized(event: dict) -> None:
     account = event.get("account") or ""
     if account:
@@ -97,15 +88,20 @@ async def _on_deauthorized(event: dict) -> None:
         await services.handle_deauthorized(account, revoked_at)
 
 
-EVENT_HANDLERS: dict[str, Callable[[dict], Awaitable[None]]] = {
+Handler = Callable[[dict], Awaitable[None]]
+
+# The connection's own events; the data events' handlers live with the data (`stripe_data.events.WEBHOOK_HANDLERS`).
+EVENT_HANDLERS: dict[str, Handler] = {
     "account.application.deauthorized": _on_deauthorized,
 }
-# Data events (customers, invoices, charges, refunds, subscriptions) upsert what they carry.
-EVENT_HANDLERS.update(stripe_data_events.HANDLERS)
 
 
-async def process(event_row_id: int) -> bool:
+async def process(event_row_id: int, handlers: Mapping[str, Handler]) -> bool:
     """Apply one stored event; idempotent (a processed event is skipped).
+
+    Args:
+        event_row_id: StripeEvent.id of the stored, verified event.
+        handlers: event type -> handler; a type without one is marked processed and otherwise ignored.
 
     Returns:
         True when it was processed in this call.
@@ -113,7 +109,7 @@ async def process(event_row_id: int) -> bool:
     row = await StripeEvent.objects().where(StripeEvent.id == event_row_id).first()
     if row is None or row.processed_at is not None:
         return False
-    handler = EVENT_HANDLERS.get(row.event_type)
+    handler = handlers.get(row.event_type)
     await StripeEvent.update({StripeEvent.attempts: StripeEvent.attempts + 1}).where(StripeEvent.id == row.id)
     try:
         if handler is not None:

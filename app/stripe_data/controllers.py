@@ -8,12 +8,14 @@ from litestar.response import Redirect, Response, Template
 from app.core.errors import ValidationFailed
 from app.integrations import services as integrations
 from app.stripe_data import purge as purging
+from app.stripe_data import sync
 from app.stripe_data.forms import PurgeForm
 from app.web.auth import CurrentActor
 from app.web.flash import flash
 from app.web.forms import Form
 from app.web.htmx import fragment_or_redirect, page_or_fragment
 from app.workspaces.services import Actor
+from tasks.sync import run_backfill
 
 
 async def _context(actor: Actor, **extra: object) -> dict:
@@ -58,9 +60,7 @@ class DataController(Controller):
     @post("/sync", name="settings:data_sync")
     async def sync_again(self, request: Request, actor: CurrentActor) -> Redirect:
         """Lift the pause a purge left and start a fresh backfill of the connected account (owners only)."""
-        from tasks.sync import run_backfill  # noqa: PLC0415 (the sync engine's task; imported where it is used)
-
-        run = await integrations.resume_sync(actor)
+        run = await sync.resume_sync(actor)
         run_backfill(run.id)  # enqueued after resume_sync committed the run, so the worker sees it
         flash(request, "Syncing again from Stripe. Progress shows on the Stripe card.", "success")
         return Redirect(request.app.route_reverse("integrations:index"), status_code=303)

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
+from app.integrations import webhooks
 from app.integrations.tables import ConnectionStatus, StripeConnection
 from app.stripe_data import partials, upserts
 from app.stripe_data.budget import BudgetedReader, StripeRefused, StripeUnavailable
@@ -80,6 +81,14 @@ async def only_paused(account_id: str) -> bool:
         & (StripeConnection.status == ConnectionStatus.connected.value)
     )
     return bool(rows) and all(row["sync_paused_at"] is not None for row in rows)
+
+
+async def sync_paused_for(event: dict) -> bool:
+    """A data event for an account whose workspace paused syncing (after a purge): drop it, don't store it."""
+    account = str(event.get("account") or "")
+    if not account or event.get("type") not in DATA_EVENT_TYPES:
+        return False  # a deauthorization still counts while paused
+    return await only_paused(account)
 
 
 @asynccontextmanager
@@ -212,3 +221,5 @@ async def handle(event: dict) -> None:
 
 
 HANDLERS: dict[str, Callable[[dict], Awaitable[None]]] = dict.fromkeys(DATA_EVENT_TYPES, handle)
+# Every stored webhook's handler: the connection's own (a deauthorization) and the data events above.
+WEBHOOK_HANDLERS = {**webhooks.EVENT_HANDLERS, **HANDLERS}

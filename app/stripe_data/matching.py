@@ -199,8 +199,8 @@ def _same(row: dict, decision: Decision) -> bool:
 async def rematch(workspace_id: int, account_id: str) -> MatchSummary:
     """Recompute the automatic matches of one account's customers; manual mappings and ignores are left alone.
 
-    Call after every backfill or catch-up, and after a client's emails or domains change. Idempotent: a second run
-    with nothing changed writes nothing.
+    Run by `sync.finish_run` after every backfill or catch-up, and by whoever changes a client's emails or domains.
+    Idempotent: a second run with nothing changed writes nothing.
 
     Args:
         workspace_id: the workspace whose clients and pulled customers to match.

@@ -91,7 +91,7 @@ async def purge(actor: Actor, confirmation: str) -> StoredData:
     Stored webhook events of the workspace's own accounts go too once processed (they carry the same customer
     data), and so do unprocessed data events, which the pause would drop anyway; other unprocessed events (a
     deauthorization) stay so the event pipeline never loses track of what it owes.
-    Syncing is paused until the owner asks again (`services.resume_sync`).
+    Syncing is paused until the owner asks again (`sync.resume_sync`).
 
     Args:
         actor: an owner of the workspace.

@@ -26,9 +26,10 @@ from datetime import timedelta
 from app.core.timeutil import utcnow
 from app.integrations import services as integrations
 from app.settings import get_settings
-from app.stripe_data import events, partials, upserts
+from app.stripe_data import events, matching, partials, upserts
 from app.stripe_data.budget import AccessRevoked, BudgetedReader, StripeUnavailable
 from app.stripe_data.tables import SyncCheckpoint, SyncRun, SyncStatus
+from app.workspaces.services import Actor
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +212,8 @@ async def _checkpoint(workspace_id: int, account_id: str) -> SyncCheckpoint:
 
 
 async def run_backfill(sync_run_id: int, options: SyncOptions | None = None) -> SyncRun | None:
-    """Read everything of the run's account into the workspace, resuming from the run's checkpoint.
+    """Read everything of the run's account into the workspace, resuming from the run's checkpoint; once done,
+    `finish_run`.
 
     A revoked token fails the run and puts the Stripe card in its reconnect state; Stripe failing
     beyond the retries fails the run with a message (the periodic catch-up resumes it). Anything
@@ -249,7 +251,24 @@ async def run_backfill(sync_run_id: int, options: SyncOptions | None = None) -> 
         await _finish(run.id, SyncStatus.done)
         await _mark_caught_up(run.workspace, run.account_id, progress["_since"])
         log.info("stripe backfill %s done for workspace %s in %s requests", run.id, run.workspace, reader.requests)
+        await finish_run(run.workspace, run.account_id, full_listing=True)
     return await SyncRun.objects().where(SyncRun.id == run.id).first()
+
+
+async def finish_run(workspace_id: int, account_id: str, full_listing: bool) -> None:
+    """The one step after a sync wrote an account's data, whether a backfill, a re-list or a catch-up's events.
+
+    New or changed customers may match clients, so the account is rematched; a full listing reshapes the tables,
+    so the planner's statistics are refreshed too (see `refresh_statistics`).
+
+    Args:
+        workspace_id: whose data was written.
+        account_id: the account it came from.
+        full_listing: True after a backfill or re-list, False after applying events.
+    """
+    await matching.rematch(workspace_id, account_id)
+    if full_listing:
+        await refresh_statistics()
 
 
 async def _fail_revoked(run: SyncRun) -> None:
@@ -263,6 +282,40 @@ async def latest_run(workspace_id: int, account_id: str | None = None) -> SyncRu
     if account_id:
         where &= SyncRun.account_id == account_id
     return await SyncRun.objects().where(where).order_by(SyncRun.id, ascending=False).first()
+
+
+async def start_backfill(workspace_id: int, account_id: str) -> SyncRun:
+    """Queue a full sync of the account into the workspace; enqueue `tasks.sync.run_backfill` after commit.
+
+    Returns:
+        The new queued run, or the one already queued or running for this account (never two at once).
+    """
+    active = (
+        await SyncRun.objects()
+        .where(
+            (SyncRun.workspace == workspace_id)
+            & (SyncRun.account_id == account_id)
+            & SyncRun.status.is_in([SyncStatus.queued.value, SyncStatus.running.value])
+        )
+        .order_by(SyncRun.id, ascending=False)
+        .first()
+    )
+    if active is not None:
+        return active
+    run = SyncRun(workspace=workspace_id, account_id=account_id, kind="backfill", created_at=utcnow())
+    await run.save()
+    return run
+
+
+async def resume_sync(actor: Actor) -> SyncRun:
+    """Sync again: lift the pause and queue a fresh backfill; enqueue `tasks.sync.run_backfill` after commit.
+
+    Raises:
+        PermissionDenied: not an owner.
+        NotFound: nothing is connected.
+    """
+    connection = await integrations.lift_pause(actor)
+    return await start_backfill(actor.workspace_id, connection.stripe_account_id)
 
 
 async def _events_since(reader: BudgetedReader, since: int) -> tuple[list[dict], int | None]:
@@ -282,7 +335,8 @@ async def _events_since(reader: BudgetedReader, since: int) -> tuple[list[dict],
 
 
 async def run_catchup(workspace_id: int, options: SyncOptions | None = None) -> CatchupResult:
-    """Pull what changed since the checkpoint: events within Stripe's 30 days, else a full re-list.
+    """Pull what changed since the checkpoint: events within Stripe's 30 days, else a full re-list; `finish_run`
+    once something was written.
 
     An unfinished backfill is resumed instead (it covers everything a catch-up would).
 
@@ -332,6 +386,8 @@ async def run_catchup(workspace_id: int, options: SyncOptions | None = None) -> 
         await SyncCheckpoint.update({SyncCheckpoint.last_event_created: max(since, newest)}).where(
             SyncCheckpoint.id == checkpoint.id
         )
+    if applied:
+        await finish_run(workspace_id, account_id, full_listing=False)
     return CatchupResult(events_applied=applied, partials_completed=retried)
 
 

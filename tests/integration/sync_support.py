@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from app.core.timeutil import utcnow
-from app.integrations import services
 from app.integrations.tables import StripeConnection
 from app.stripe_data import sync
 from app.stripe_data.budget import BudgetedReader, RetryPolicy
@@ -47,7 +46,7 @@ def options(account: str, **extra) -> sync.SyncOptions:
 
 
 async def backfill(workspace_id: int, account: str, **extra) -> SyncRun:
-    run = await services.start_backfill(workspace_id, account)
+    run = await sync.start_backfill(workspace_id, account)
     return await sync.run_backfill(run.id, options(account, **extra))
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
-from app.clients.services import ClientInput, create_client, update_client
+from app.clients.tables import Client
 from app.core.timeutil import utcnow
 from app.integrations.tables import StripeConnection
 from app.stripe_data.matching import rematch
@@ -15,7 +15,7 @@ from app.stripe_data.tables import CustomerMatch, StripeInvoice, StripeSubscript
 from app.workspaces.services import set_plan
 from app.workspaces.tables import Workspace
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import login, post_form
 
 
 def _names(response) -> list[str]:
@@ -133,15 +133,22 @@ async def test_the_detail_page_lists_invoices_with_links_into_stripes_dashboard(
     assert "Invoice 12 days overdue" in page.text and "$50.00" in page.text
 
 
-async def test_a_new_or_edited_client_claims_its_stripe_customers_at_once(alice):
+async def test_a_new_edited_or_imported_client_claims_its_stripe_customers_at_once(client, alice):
     await set_plan(alice.workspace.id, "pro")
     cust = await f.customer(alice.workspace.id, email="ops@fresh.io")
-    created = await create_client(alice.actor, ClientInput(name="Fresh", domains=["fresh.io"]))
+    later = await f.customer(alice.workspace.id, email="ap@bulk.io")
+    await login(client, alice)
+    await post_form(client, "/dashboard/clients", {"name": "Fresh", "domains": "fresh.io"})
+    created = await Client.objects().where(Client.name == "Fresh").first()
     row = await CustomerMatch.objects().where(CustomerMatch.customer_id == cust.stripe_id).first()
     assert (row.client, row.method) == (created.id, "domain")
-    await update_client(alice.actor, created.id, ClientInput(name="Fresh", emails=["ops@fresh.io"]))
+    await post_form(client, f"/dashboard/clients/{created.id}", {"name": "Fresh", "emails": "ops@fresh.io"})
     row = await CustomerMatch.objects().where(CustomerMatch.customer_id == cust.stripe_id).first()
     assert (row.client, row.reason) == (created.id, "email ops@fresh.io")
+    await post_form(client, "/dashboard/clients/import/confirm", {"csv_text": "name,emails\nBulk,ap@bulk.io\n"})
+    imported = await Client.objects().where(Client.name == "Bulk").first()
+    row = await CustomerMatch.objects().where(CustomerMatch.customer_id == later.stripe_id).first()
+    assert (row.client, row.reason) == (imported.id, "email ap@bulk.io")
 
 
 async def test_the_workspace_time_zone_decides_the_day_count(client, alice):

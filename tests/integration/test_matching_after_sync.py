@@ -8,9 +8,9 @@ import pytest
 from app.clients.services import ClientInput, create_client
 from app.integrations.tables import StripeConnection
 from app.stripe_data.freemail import is_free_mail
-from app.stripe_data.insights import summary_card
 from app.stripe_data.matching import rematch
 from app.stripe_data.tables import CustomerMatch
+from app.summary.services import summary_card
 from app.workspaces.services import Actor, set_plan
 from tests.conftest import login, post_form
 from tests.integration.sync_support import backfill, link

@@ -13,9 +13,10 @@ from app.clients.services import ClientInput, create_client
 from app.integrations.stripe_client import read_only_client
 from app.stripe_data import sync
 from app.stripe_data.budget import BudgetedReader
-from app.stripe_data.insights import client_insights, summary_card
+from app.stripe_data.insights import client_insights
 from app.stripe_data.matching import rematch
 from app.stripe_data.tables import StripeCustomer, StripeInvoiceLine
+from app.summary.services import summary_card
 from app.workspaces.services import Actor, set_plan
 from tests.integration.sync_support import FAST_RETRY, TABLES, backfill, link
 from tests.plugins.standin import ELSEWHERE, NORTHWIND_DIGITAL

@@ -67,6 +67,4 @@ async def test_a_stripe_that_keeps_failing_fails_the_run_with_what_to_do(ws, str
 
 
 async def services_start(ws: int) -> SyncRun:
-    from app.integrations import services
-
-    return await services.start_backfill(ws, NORTHWIND_DIGITAL)
+    return await sync.start_backfill(ws, NORTHWIND_DIGITAL)

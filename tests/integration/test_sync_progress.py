@@ -2,7 +2,6 @@
 
 import pytest
 
-from app.integrations import services
 from app.stripe_data import sync
 from app.stripe_data.tables import SyncRun
 from app.workspaces.services import set_plan
@@ -34,7 +33,7 @@ async def test_connecting_runs_the_backfill_and_the_card_shows_the_counts(client
 
 async def test_while_syncing_the_fragment_polls_and_shows_counts_of_an_estimate(client, owner, stripe_standin):
     await link(stripe_standin, owner.workspace.id, NORTHWIND_DIGITAL)
-    run = await services.start_backfill(owner.workspace.id, NORTHWIND_DIGITAL)
+    run = await sync.start_backfill(owner.workspace.id, NORTHWIND_DIGITAL)
     await SyncRun.update(
         {
             SyncRun.status: "running",
@@ -58,7 +57,7 @@ async def test_while_syncing_the_fragment_polls_and_shows_counts_of_an_estimate(
 
 async def test_polling_stops_when_the_sync_ends(client, owner, stripe_standin):
     await link(stripe_standin, owner.workspace.id, NORTHWIND_DIGITAL)
-    run = await services.start_backfill(owner.workspace.id, NORTHWIND_DIGITAL)
+    run = await sync.start_backfill(owner.workspace.id, NORTHWIND_DIGITAL)
     await sync.run_backfill(run.id)
     response = await client.get(PROGRESS, headers={"HX-Request": "true"})
     assert response.status_code == 286, "htmx's stop-polling status"
@@ -68,7 +67,7 @@ async def test_polling_stops_when_the_sync_ends(client, owner, stripe_standin):
 
 async def test_without_htmx_the_progress_url_renders_the_whole_page(client, owner, stripe_standin):
     await link(stripe_standin, owner.workspace.id, NORTHWIND_DIGITAL)
-    await services.start_backfill(owner.workspace.id, NORTHWIND_DIGITAL)
+    await sync.start_backfill(owner.workspace.id, NORTHWIND_DIGITAL)
     response = await client.get(PROGRESS)
     assert response.status_code == 200
     assert "<html" in response.text and 'data-testid="stripe-card"' in response.text
@@ -78,7 +77,7 @@ async def test_without_htmx_the_progress_url_renders_the_whole_page(client, owne
 async def test_a_failed_sync_says_what_went_wrong_and_what_to_do(client, owner, stripe_standin):
     await link(stripe_standin, owner.workspace.id, NORTHWIND_DIGITAL)
     stripe_standin.set_faults(fail_next=100, fail_path="/v1/customers", fail_status=500)
-    run = await services.start_backfill(owner.workspace.id, NORTHWIND_DIGITAL)
+    run = await sync.start_backfill(owner.workspace.id, NORTHWIND_DIGITAL)
     from app.stripe_data.budget import BudgetedReader, RetryPolicy
 
     reader = BudgetedReader(NORTHWIND_DIGITAL, retry=RetryPolicy(attempts=2, scale=0.01))
@@ -91,7 +90,7 @@ async def test_a_failed_sync_says_what_went_wrong_and_what_to_do(client, owner, 
 
 async def test_a_teammate_sees_the_progress_too_and_outsiders_see_nothing(client, owner, bob, charlie, stripe_standin):
     await link(stripe_standin, owner.workspace.id, NORTHWIND_DIGITAL)
-    await services.start_backfill(owner.workspace.id, NORTHWIND_DIGITAL)
+    await sync.start_backfill(owner.workspace.id, NORTHWIND_DIGITAL)
     await login(client, bob)
     response = await client.get(PROGRESS, headers={"HX-Request": "true"})
     assert 'data-status="queued"' in response.text

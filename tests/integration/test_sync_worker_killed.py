@@ -23,7 +23,6 @@ from huey.api import Huey
 
 import tasks
 from app.core.timeutil import utcnow
-from app.integrations import services
 from app.settings import get_settings
 from app.stripe_data import sync
 from app.stripe_data.tables import SyncRun
@@ -113,7 +112,7 @@ async def test_a_consumer_killed_mid_backfill_is_resumed_after_the_heartbeat_tim
     alice.workspace = await set_plan(alice.workspace.id, "agency")
     ws = alice.workspace.id
     await link(stripe_standin, ws, NORTHWIND_DIGITAL)
-    run = await services.start_backfill(ws, NORTHWIND_DIGITAL)
+    run = await sync.start_backfill(ws, NORTHWIND_DIGITAL)
     stripe_standin.set_faults(latency_ms=200)  # slow enough that the backfill is still mid-way when it is killed
 
     first = consumers.start()

@@ -3,7 +3,7 @@
 import pytest
 
 from app.core.errors import NotFound, ValidationFailed
-from app.stripe_data.review import resolve_client
+from app.review.services import resolve_client
 from app.workspaces.services import Actor
 from tests import factories as f
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from app.client_list.queries import ListParams
 from app.clients.csv_import import MAX_BYTES, MAX_ROWS, CsvProblem, decode_csv, parse_csv
-from app.clients.queries import ListParams
 from app.clients.services import ClientInput, clean_client, split_values
 
 

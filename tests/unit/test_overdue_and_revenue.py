@@ -10,6 +10,7 @@ from app.stripe_data import insights
 from app.stripe_data.insights import client_insights
 from app.stripe_data.matching import rematch
 from app.stripe_data.overdue import days_overdue
+from app.summary import services as summary
 from tests import factories as f
 
 UTC = UTC
@@ -134,12 +135,12 @@ async def test_the_summary_counts_invoices_and_matched_invoices_and_reappears_af
     await f.invoice(cust)
     await f.invoice(stranger)
     await rematch(ws, f.ACCOUNT)
-    card = await insights.summary_card(ws)
+    card = await summary.summary_card(ws)
     assert (card.invoices, card.matched_invoices, card.unmatched_customers, card.visible) == (3, 2, 1, True)
-    await insights.dismiss_summary(ws, f.ACCOUNT)
-    assert not (await insights.summary_card(ws)).visible
+    await summary.dismiss_summary(ws, f.ACCOUNT)
+    assert not (await summary.summary_card(ws)).visible
     await f.finished_sync(ws, finished_at=f.utcnow() + timedelta(seconds=5))
-    assert (await insights.summary_card(ws)).visible
+    assert (await summary.summary_card(ws)).visible
 
 
 def test_stripe_dashboard_links_point_at_test_mode_unless_live():

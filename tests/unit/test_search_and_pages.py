@@ -2,9 +2,9 @@
 
 import pytest
 
-from app.clients.queries import ListParams, list_clients
+from app.client_list.queries import ListParams, list_clients
 from app.core.queries import clamp_page, page_count
-from app.stripe_data.review import list_unmatched, search_clients
+from app.review.services import list_unmatched, search_clients
 from tests import factories as f
 
 

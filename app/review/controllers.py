@@ -1,4 +1,4 @@
-"""Review unmatched Stripe customers (map, create a client, ignore, bulk) and the post-connection summary card."""
+"""Review unmatched Stripe customers: map, create a client, ignore, bulk."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Response, Template
 
-from app.stripe_data import insights, review
-from app.stripe_data.forms import BulkForm, CreateClientForm, MapForm
+from app.review import services as review
+from app.review.forms import BulkForm, CreateClientForm, MapForm
 from app.web.auth import CurrentActor
 from app.web.forms import Form
 from app.web.htmx import fragment_or_redirect, page_or_fragment
@@ -27,7 +27,7 @@ async def _row_done(request: Request, actor: Actor, customer_id: str, message: s
 
     return await fragment_or_redirect(
         request,
-        "integrations/_unmatched_row.html",
+        "review/_row.html",
         context,
         message=message,
         redirect_to=request.app.route_reverse("integrations:unmatched"),
@@ -46,8 +46,8 @@ class ReviewController(Controller):
         listing = await review.list_unmatched(actor, q, page)
         return page_or_fragment(
             request,
-            "integrations/unmatched.html",
-            "integrations/_unmatched_rows.html",
+            "review/unmatched.html",
+            "review/_rows.html",
             {"actor": actor, "listing": listing, "counts": listing.counts},
         )
 
@@ -63,7 +63,7 @@ class ReviewController(Controller):
         # Only the picker asks for this; people belong on the grid.
         return await fragment_or_redirect(
             request,
-            "integrations/_client_options.html",
+            "review/_client_options.html",
             context,
             redirect_to=request.app.route_reverse("integrations:unmatched"),
         )
@@ -107,37 +107,8 @@ class ReviewController(Controller):
 
         return await fragment_or_redirect(
             request,
-            "integrations/_unmatched_rows.html",
+            "review/_rows.html",
             context,
             message=message,
             redirect_to=request.app.route_reverse("integrations:unmatched"),
         )
-
-
-async def _summary_or_page(request: Request, actor: Actor) -> Response:
-    """The summary card for htmx; anyone else belongs on the Integrations page, where the card lives."""
-
-    async def context() -> dict:
-        return {"actor": actor, "summary": await insights.summary_card(actor.workspace_id)}
-
-    return await fragment_or_redirect(
-        request, "integrations/_summary_card.html", context, redirect_to=request.app.route_reverse("integrations:index")
-    )
-
-
-class SummaryController(Controller):
-    path = "/dashboard/integrations/stripe/summary"
-    include_in_schema = False
-
-    @get("/", name="integrations:summary")
-    async def show(self, request: Request, actor: CurrentActor) -> Response:
-        """The "we found X invoices, matched Y" card alone (HTMX polling while a sync runs), or the page."""
-        return await _summary_or_page(request, actor)
-
-    @post("/dismiss", name="integrations:summary_dismiss")
-    async def dismiss(self, request: Request, actor: CurrentActor) -> Response:
-        """Hide the card until the next sync finishes."""
-        summary = await insights.summary_card(actor.workspace_id)
-        if summary is not None:
-            await insights.dismiss_summary(actor.workspace_id, summary.account_id)
-        return await _summary_or_page(request, actor)

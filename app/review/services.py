@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from piccolo.columns.combination import WhereRaw
+from piccolo.query.functions.aggregate import Sum
 
 from app.clients.services import ClientInput, create_client
 from app.clients.tables import Client
@@ -20,6 +21,7 @@ from app.core.queries import clamp_page, contains_ci, contains_sql, like_pattern
 from app.core.timeutil import as_moment, utcnow
 from app.core.validation import require_id
 from app.stripe_data.freemail import is_free_mail
+from app.stripe_data.matching import rematch_workspace
 from app.stripe_data.tables import CustomerMatch, MatchMethod, StripeCustomer, StripeInvoice
 from app.workspaces.services import Actor
 
@@ -130,8 +132,6 @@ async def _decorate(workspace_id: int, rows: list[dict]) -> None:
     suggestions: dict[str, list] = {}
     reasons: dict[str, str] = {}
     if ids:
-        from piccolo.query.functions.aggregate import Sum  # noqa: PLC0415
-
         for row in (
             await StripeInvoice.select(
                 StripeInvoice.customer_id, StripeInvoice.currency, Sum(StripeInvoice.total).as_alias("total")
@@ -325,6 +325,7 @@ async def create_client_from(
         client = await create_client(actor, data)
     except ValidationFailed as exc:  # the grid shows one message (a toast), so say exactly what is wrong
         raise ValidationFailed(exc.errors, " ".join(exc.errors.values())) from exc
+    await rematch_workspace(actor.workspace_id)  # its email and domain may claim other customers too
     await _decide(actor, [customer], client.id, False, f"created from Stripe by {_who(actor)}")
     return client.id, client.name
 
