@@ -22,6 +22,7 @@ from app.web.auth import (
 )
 from app.web.flash import flash
 from app.web.forms import Form, safe_next
+from app.workspaces import plans
 from app.workspaces.services import create_workspace, invitation_for_path
 from tasks.emails import deliver_email
 
@@ -37,7 +38,15 @@ class AccountController(Controller):
         invitation = await invitation_for_path(next)
         invited_email = invitation.email if invitation else None
         form = SignupForm(next=next, email=invited_email or "")
-        return Template("accounts/signup.html", context={"form": form, "errors": {}, "invited_email": invited_email})
+        return Template(
+            "accounts/signup.html",
+            context={
+                "form": form,
+                "errors": {},
+                "invited_email": invited_email,
+                "plan": plans.terms(plans.STARTING_PLAN),
+            },
+        )
 
     @post("/signup", name="accounts:create")
     async def signup(self, request: Request, data: Form[SignupForm]) -> Template | Redirect:
@@ -51,7 +60,12 @@ class AccountController(Controller):
             data.password, data.email = "", invited_email or data.email
             return Template(
                 "accounts/signup.html",
-                context={"form": data, "errors": errors, "invited_email": invited_email},
+                context={
+                    "form": data,
+                    "errors": errors,
+                    "invited_email": invited_email,
+                    "plan": plans.terms(plans.STARTING_PLAN),
+                },
                 status_code=429 if isinstance(exc, RateLimited) else 422,
             )
         if data.next.startswith("/invitations/"):

@@ -18,20 +18,20 @@ from app.web.auth import CurrentActor
 from app.web.flash import flash
 from app.web.forms import Form
 from app.web.htmx import is_partial, page_or_fragment
-from app.workspaces.services import FREE_CLIENT_LIMIT, Actor
-from app.workspaces.tables import Plan
+from app.workspaces import plans
+from app.workspaces.services import Actor
 
 Multipart = Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
 async def _plan_context(actor: Actor) -> dict[str, Any]:
-    """How close a Free workspace is to its client limit, for the notices on the list and forms."""
+    """How close the workspace is to its plan's client limit, for the notices on the list and forms."""
     active = await services.count_active_clients(actor)
-    on_free = actor.workspace.plan == Plan.free.value
+    terms = plans.plan_for(actor.workspace)
     return {
         "active_count": active,
-        "free_limit": FREE_CLIENT_LIMIT,
-        "at_limit": on_free and active >= FREE_CLIENT_LIMIT,
+        "plan": terms,
+        "at_limit": terms.client_limit is not None and active >= terms.client_limit,
     }
 
 

@@ -18,8 +18,9 @@ from app.stripe_data import progress as stripe_progress
 from app.web.auth import CurrentActor
 from app.web.flash import flash
 from app.web.htmx import is_partial, page_or_fragment
-from app.workspaces.services import AGENCY_ONLY_MESSAGE, Actor
-from app.workspaces.tables import Plan
+from app.workspaces import plans
+from app.workspaces.plans import Feature
+from app.workspaces.services import Actor
 from tasks.stripe_events import process_stripe_event
 from tasks.sync import DISCONNECT_RETRY_DELAY, confirm_disconnect, run_backfill
 
@@ -48,8 +49,8 @@ async def _context(actor: Actor, **extra: object) -> dict:
             else None
         ),
         "summary": await insights.summary_card(actor.workspace_id),  # "We found X invoices, matched Y" card
-        "plan_allows": actor.workspace.plan == Plan.agency.value,
-        "plan_message": AGENCY_ONLY_MESSAGE,
+        "plan_allows": plans.plan_for(actor.workspace).allows(Feature.stripe_connect),
+        "plan_message": plans.required_message(Feature.stripe_connect),
         "connect_error": "",
         "connected": "",
         **extra,

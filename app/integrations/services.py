@@ -16,6 +16,8 @@ from app.integrations.disconnects import LOST_RACE_REASON, confirm_disconnect, m
 from app.integrations.stripe_client import platform_client, read_only_client
 from app.integrations.tables import ConnectionStatus, OAuthState, StripeConnection
 from app.stripe_data.tables import SyncRun, SyncStatus
+from app.workspaces import plans
+from app.workspaces.plans import Feature
 from app.workspaces.services import Actor
 
 log = logging.getLogger(__name__)
@@ -113,7 +115,7 @@ async def start_connect(actor: Actor, redirect_uri: str) -> str:
         PermissionDenied / PlanRequired: not an owner, or not on the Agency plan.
         Conflict: the workspace is already connected.
     """
-    actor.require_agency_plan()
+    plans.require(actor.workspace, Feature.stripe_connect)
     actor.require_owner("connect Stripe")
     existing = await current_connection(actor.workspace_id)
     if existing is not None:
@@ -160,7 +162,7 @@ async def complete_connect(actor: Actor, state: str, code: str, error: str = "")
         ConnectError: denied consent, bad state, or a failed exchange (nothing stored).
         Conflict: already connected here, or the account is linked to another workspace.
     """
-    actor.require_agency_plan()
+    plans.require(actor.workspace, Feature.stripe_connect)
     actor.require_owner("connect Stripe")
     await _claim_state(actor, state)
     if error:

@@ -6,12 +6,7 @@ from piccolo.columns import ForeignKey, Timestamptz, Varchar
 from piccolo.table import Table
 
 from app.accounts.tables import User
-
-
-class Plan(str, Enum):
-    free = "free"
-    pro = "pro"
-    agency = "agency"
+from app.workspaces.plans import Plan
 
 
 class Role(str, Enum):
