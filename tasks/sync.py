@@ -6,6 +6,7 @@ from piccolo.utils.sync import run_sync
 
 from app.integrations import disconnects
 from app.stripe_data import matching, sync
+from app.stripe_data.tables import SyncStatus
 from tasks.queue import huey
 
 # A disconnect Stripe didn't confirm is asked again after 30 s, then 1, 2, 4 ... minutes (about 8.5 hours over
@@ -25,7 +26,7 @@ def run_backfill(sync_run_id: int) -> dict:
         sync_run_id: SyncRun.id from `app.integrations.services.start_backfill`.
     """
     run = run_sync(sync.run_backfill(sync_run_id))
-    if run is not None and run.status == "done":
+    if run is not None and run.status == SyncStatus.done.value:
         run_sync(matching.rematch(run.workspace, run.account_id))  # new customers may match clients
         run_sync(sync.refresh_statistics())
     return {"status": run.status if run else "skipped", "requests": run.requests_made if run else 0}

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from app.core.errors import Conflict
 from app.integrations import services, webhooks
-from app.integrations.services import ConnectError, ConnectRaceLost
+from app.integrations.services import CardState, ConnectError, ConnectRaceLost
 from app.stripe_data import insights
 from app.stripe_data import partials as stripe_partials
 from app.stripe_data import progress as stripe_progress
@@ -38,14 +38,15 @@ async def _context(actor: Actor, **extra: object) -> dict:
     return {
         "actor": actor,
         "stripe": stripe,
+        "CardState": CardState,
         "sync": (
             await stripe_progress.sync_view(actor.workspace_id, stripe.connection.stripe_account_id)
-            if stripe.state == "connected"
+            if stripe.state is CardState.connected
             else None
         ),
         "partials": (
             await stripe_partials.summary(actor.workspace_id, stripe.connection.stripe_account_id)
-            if stripe.state == "connected"
+            if stripe.state is CardState.connected
             else None
         ),
         "summary": await insights.summary_card(actor.workspace_id),  # "We found X invoices, matched Y" card

@@ -223,7 +223,7 @@ async def summary_card(workspace_id: int, account_id: str | None = None) -> Summ
         None when no Stripe account was ever linked to the workspace.
     """
     from app.stripe_data.review import unmatched_count  # noqa: PLC0415 (review builds on insights)
-    from app.stripe_data.tables import CustomerMatch, StripeInvoice, SyncCheckpoint, SyncRun  # noqa: PLC0415
+    from app.stripe_data.tables import CustomerMatch, StripeInvoice, SyncCheckpoint, SyncRun, SyncStatus  # noqa: PLC0415
 
     account_id = account_id or await _summary_account(workspace_id)
     if not account_id:
@@ -239,7 +239,7 @@ async def summary_card(workspace_id: int, account_id: str | None = None) -> Summ
     runs = SyncRun.select(SyncRun.status, SyncRun.finished_at).where(
         (SyncRun.workspace == workspace_id) & (SyncRun.account_id == account_id)
     )
-    syncing = bool(await runs.where(SyncRun.status.is_in(["queued", "running"])).first())
+    syncing = bool(await runs.where(SyncRun.status.is_in([SyncStatus.queued.value, SyncStatus.running.value])).first())
     last_done = (
         await SyncRun.select(SyncRun.finished_at)
         .where(
