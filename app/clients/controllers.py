@@ -35,6 +35,11 @@ async def _plan_context(actor: Actor) -> dict[str, Any]:
     }
 
 
+def _import_context(actor: Actor, csv_text: str = "") -> dict[str, Any]:
+    """The CSV import page before any preview, with the file limits it states."""
+    return {"actor": actor, "preview": None, "file_error": "", "csv_text": csv_text, "limits": csv_import.LIMITS_TEXT}
+
+
 def _go(request: Request, url: str) -> Response:
     """Navigate after a mutation: HX-Redirect for htmx, a 303 for plain forms."""
     if not is_partial(request):
@@ -142,12 +147,12 @@ class ClientController(Controller):
     @get("/import", name="clients:import")
     async def import_form(self, actor: CurrentActor) -> Template:
         """The CSV upload form, with the expected columns."""
-        return Template("clients/import.html", context={"actor": actor, "preview": None, "file_error": ""})
+        return Template("clients/import.html", context=_import_context(actor))
 
     @post("/import", name="clients:import_preview")
     async def preview_import(self, request: Request, actor: CurrentActor, data: Multipart) -> Template:
         """Show what the uploaded CSV would create, row by row, without saving anything."""
-        context: dict[str, Any] = {"actor": actor, "preview": None, "file_error": "", "csv_text": ""}
+        context = _import_context(actor)
         try:
             if data.file is None or not data.file.filename:
                 raise csv_import.CsvProblem("Choose a CSV file to upload.")
@@ -161,7 +166,7 @@ class ClientController(Controller):
     @post("/import/confirm", name="clients:import_confirm")
     async def confirm_import(self, request: Request, actor: CurrentActor, data: Form[ImportConfirmForm]) -> Response:
         """Import every previewed row, or none when any row (re-checked now) has an error."""
-        context: dict[str, Any] = {"actor": actor, "preview": None, "file_error": "", "csv_text": data.csv_text}
+        context = _import_context(actor, csv_text=data.csv_text)
         try:
             count = await csv_import.import_clients(actor, data.csv_text)
         except csv_import.CsvProblem as exc:

@@ -21,7 +21,10 @@ from app.workspaces import plans
 from app.workspaces.services import Actor
 
 MAX_ROWS = 5_000
-MAX_BYTES = 2 * 1024 * 1024
+MAX_MEGABYTES = 2
+MAX_BYTES = MAX_MEGABYTES * 1024 * 1024
+# The upload page states the limits in these words, so they follow the constants.
+LIMITS_TEXT = f"up to {MAX_ROWS:,} rows and {MAX_MEGABYTES} MB"
 COLUMNS = ("name", "emails", "domains", "notes")
 # Spreadsheets export singular headers as often as plural ones.
 _ALIASES = {"email": "emails", "domain": "domains", "note": "notes", "client": "name", "client name": "name"}
@@ -60,7 +63,7 @@ def decode_csv(raw: bytes) -> str:
         CsvProblem: too big, empty, or not UTF-8.
     """
     if len(raw) > MAX_BYTES:
-        raise CsvProblem(f"The file is larger than 2 MB. Split it into files of up to {MAX_ROWS:,} rows.")
+        raise CsvProblem(f"The file is larger than {MAX_MEGABYTES} MB. Split it into files of up to {MAX_ROWS:,} rows.")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
