@@ -1,5 +1,6 @@
-"""The billing page renders every plan from the plans module."""
+"""The billing page renders every plan from the plans module, and the support address from settings."""
 
+from app.settings import get_settings
 from app.workspaces import plans
 from app.workspaces.services import set_plan
 from tests.conftest import login
@@ -12,6 +13,13 @@ async def test_it_shows_each_plans_label_price_and_bullets_from_the_plans_module
         card = page.split(f'data-testid="plan-{terms.id.value}"')[1].split("</section>")[0]
         assert f"<h3>{terms.label}</h3>" in card and terms.price in card
         assert all(f"<li>{line}</li>" in card for line in terms.bullets)
+
+
+async def test_an_owner_below_agency_is_told_to_write_to_the_support_address_from_settings(client, alice):
+    await login(client, alice)
+    agency = (await client.get("/dashboard/billing")).text.split('data-testid="plan-agency"')[1]
+    address = get_settings().support_email
+    assert f'href="mailto:{address}">{address}</a>' in agency.split("</section>")[0]
 
 
 async def test_a_paid_plan_counts_clients_without_a_limit_and_marks_its_card(client, alice):
