@@ -22,7 +22,7 @@ class BillingController(Controller):
             context={
                 "actor": actor,
                 "plans": list(plans.PLANS.values()),
-                "current": plans.plan_for(actor.workspace),
+                "current": actor.plan,
                 "client_count": await count_active_clients(actor),
             },
         )

@@ -18,7 +18,6 @@ from app.web.auth import CurrentActor
 from app.web.flash import flash
 from app.web.forms import Form
 from app.web.htmx import is_partial, page_or_fragment
-from app.workspaces import plans
 from app.workspaces.services import Actor
 
 Multipart = Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -27,7 +26,7 @@ Multipart = Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PA
 async def _plan_context(actor: Actor) -> dict[str, Any]:
     """How close the workspace is to its plan's client limit, for the notices on the list and forms."""
     active = await services.count_active_clients(actor)
-    terms = plans.plan_for(actor.workspace)
+    terms = actor.plan
     return {
         "active_count": active,
         "plan": terms,

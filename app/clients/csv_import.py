@@ -17,7 +17,6 @@ from app.clients.services import (
 from app.clients.tables import Client
 from app.core.errors import ValidationFailed
 from app.stripe_data.matching import rematch_workspace
-from app.workspaces import plans
 from app.workspaces.services import Actor
 
 MAX_ROWS = 5_000
@@ -164,7 +163,7 @@ async def _flag_existing(actor: Actor, rows: list[ImportRow]) -> None:
 
 
 async def _plan_error(actor: Actor, adding: int) -> str:
-    terms = plans.plan_for(actor.workspace)
+    terms = actor.plan
     if terms.client_limit is None:
         return ""
     active = await count_active_clients(actor)

@@ -18,7 +18,6 @@ from app.core.validation import (
     strip_control_characters,
 )
 from app.stripe_data.matching import rematch_workspace
-from app.workspaces import plans
 from app.workspaces.services import Actor
 
 NAME_MAX = 200
@@ -149,7 +148,7 @@ async def count_active_clients(actor: Actor) -> int:
 
 async def require_room_for(actor: Actor, adding: int) -> None:
     """Raises PlanRequired when `adding` more active clients would break the plan's client limit."""
-    terms = plans.plan_for(actor.workspace)
+    terms = actor.plan
     if terms.client_limit is None or adding <= 0:
         return
     if await count_active_clients(actor) + adding > terms.client_limit:

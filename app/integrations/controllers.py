@@ -50,7 +50,7 @@ async def _context(actor: Actor, **extra: object) -> dict:
             else None
         ),
         "summary": await insights.summary_card(actor.workspace_id),  # "We found X invoices, matched Y" card
-        "plan_allows": plans.plan_for(actor.workspace).allows(Feature.stripe_connect),
+        "plan_allows": actor.plan.allows(Feature.stripe_connect),
         "plan_message": plans.required_message(Feature.stripe_connect),
         "connect_error": "",
         "connected": "",

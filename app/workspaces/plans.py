@@ -43,7 +43,7 @@ class PlanTerms:
     id: Plan
     label: str
     monthly_usd: int
-    # Agency is priced per agency above a floor: the page says "$799+/mo".
+    # Agency is priced per agency from this floor up, so its price reads "from" (a "+" after the amount).
     price_is_floor: bool
     client_limit: int | None  # None: unlimited
     features: frozenset[Feature]
