@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 from app.settings import DEMO_HINT, ROOT, ImproperlyConfigured, get_settings
+from app.workspaces.plans import PLAN_IDS
 
 
 class Refused(Exception):
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workspace", help="name of a new workspace to create with this user as owner")
     p = sub.add_parser("set-plan", help="change a workspace's plan")
     p.add_argument("workspace", type=int, help="workspace id")
-    p.add_argument("plan", choices=["free", "pro", "agency"])
+    p.add_argument("plan", choices=PLAN_IDS)
     p = sub.add_parser("worker", help="run the Huey consumer")
     p.add_argument("--workers", type=int, default=2)
     p = sub.add_parser("serve", help="run the web server")

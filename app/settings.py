@@ -27,6 +27,7 @@ STRIPE_API_BASE = "https://api.stripe.com"
 STRIPE_CONNECT_BASE = "https://connect.stripe.com"
 DEMO_HINT = "For the local demo run `make run` or set APP_ENV=development."
 _FERNET_KEY = re.compile(r"[A-Za-z0-9_-]{43}=")
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 
 
 class ImproperlyConfigured(RuntimeError):
@@ -55,6 +56,23 @@ def _env_int(name: str, default: int, minimum: int = 0) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from exc
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _env_email(name: str, default: str) -> str:
+    raw = _env(name, default)
+    if not _EMAIL.fullmatch(raw):
+        raise ImproperlyConfigured(f"{name} must be an email address like support@example.com, got {raw!r}")
+    return raw
+
+
+def _env_minutes_dividing_an_hour(name: str, default: int) -> int:
+    """A period in minutes for a `*/N` crontab: N must divide 60, or the runs would bunch up at each hour."""
+    value = _env_int(name, default, minimum=1)
+    if 60 % value:
+        raise ImproperlyConfigured(
+            f"{name} must divide an hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60), got {value}"
+        )
     return value
 
 
@@ -124,6 +142,10 @@ class Settings:
     reset_requests_per_ip_per_hour: int = 20
     invitations_per_workspace_per_hour: int = 50
     signups_per_ip_per_hour: int = 10
+    # Where pages send people who need a person (a plan change, a sync that keeps failing).
+    support_email: str = "support@helloaurora.ai"
+    # How often the periodic catch-up runs; pages promise a retry "within" this long, so they read it from here.
+    sync_catchup_minutes: int = 15
 
     @property
     def production(self) -> bool:
@@ -256,6 +278,8 @@ def load_settings() -> Settings:
         reset_requests_per_ip_per_hour=_env_int("RESET_REQUESTS_PER_IP_PER_HOUR", 20, minimum=1),
         invitations_per_workspace_per_hour=_env_int("INVITATIONS_PER_WORKSPACE_PER_HOUR", 50, minimum=1),
         signups_per_ip_per_hour=_env_int("SIGNUPS_PER_IP_PER_HOUR", 10, minimum=1),
+        support_email=_env_email("SUPPORT_EMAIL", Settings.support_email),
+        sync_catchup_minutes=_env_minutes_dividing_an_hour("SYNC_CATCHUP_MINUTES", Settings.sync_catchup_minutes),
     )
     if production:
         _refuse_unsafe_production(settings, app_env_set=_env("APP_ENV") is not None)

@@ -5,6 +5,7 @@ from huey import crontab
 from piccolo.utils.sync import run_sync
 
 from app.integrations import disconnects
+from app.settings import get_settings
 from app.stripe_data import sync
 from tasks.queue import huey
 
@@ -35,10 +36,10 @@ def run_catchup(workspace_id: int) -> dict:
     return {"events": result.events_applied, "relisted": result.relisted, "skipped": result.skipped}
 
 
-@huey.periodic_task(crontab(minute="*/15"))
+@huey.periodic_task(crontab(minute=f"*/{get_settings().sync_catchup_minutes}"))
 @huey.lock_task("stripe-sync-catchup")
 def catch_up_all() -> int:
-    """Every 15 minutes: one catch-up task per connected workspace (they run in parallel on consumers)."""
+    """Every SYNC_CATCHUP_MINUTES: one catch-up task per connected workspace (they run in parallel on consumers)."""
     workspace_ids = run_sync(sync.workspaces_to_catch_up())
     for workspace_id in workspace_ids:
         run_catchup(workspace_id)

@@ -23,6 +23,7 @@ from app.web.auth import (
 from app.web.flash import flash
 from app.web.forms import Form, safe_next
 from app.web.urls import absolute_url, route_params
+from app.workspaces import plans
 from app.workspaces.services import create_workspace, invitation_for_token
 from tasks.emails import deliver_email
 
@@ -44,7 +45,15 @@ class AccountController(Controller):
         invitation = await invitation_for_token(_invitation_token(request, next))
         invited_email = invitation.email if invitation else None
         form = SignupForm(next=next, email=invited_email or "")
-        return Template("accounts/signup.html", context={"form": form, "errors": {}, "invited_email": invited_email})
+        return Template(
+            "accounts/signup.html",
+            context={
+                "form": form,
+                "errors": {},
+                "invited_email": invited_email,
+                "plan": plans.terms(plans.STARTING_PLAN),
+            },
+        )
 
     @post("/signup", name="accounts:create")
     async def signup(self, request: Request, data: Form[SignupForm]) -> Template | Redirect:
@@ -59,7 +68,12 @@ class AccountController(Controller):
             data.password, data.email = "", invited_email or data.email
             return Template(
                 "accounts/signup.html",
-                context={"form": data, "errors": errors, "invited_email": invited_email},
+                context={
+                    "form": data,
+                    "errors": errors,
+                    "invited_email": invited_email,
+                    "plan": plans.terms(plans.STARTING_PLAN),
+                },
                 status_code=429 if isinstance(exc, RateLimited) else 422,
             )
         if token is not None:

@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from app.accounts.tables import LoginThrottle
 from app.core.errors import RateLimited
-from app.core.timeutil import utcnow
+from app.core.timeutil import duration_in_words, utcnow
 from app.settings import get_settings
 
 # Upsert-and-claim in one statement: a new key starts a window with one failure; an expired window restarts;
@@ -44,7 +44,7 @@ class LoginThrottled(RateLimited):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            f"Too many failed attempts. Try again in {describe_wait(retry_after)}, or reset your password."
+            f"Too many failed attempts. Try again in {duration_in_words(retry_after)}, or reset your password."
         )
         self.retry_after = retry_after
 
@@ -55,17 +55,6 @@ class Claim:
 
     pair_key: str
     shared_keys: tuple[str, ...]
-
-
-def describe_wait(seconds: int) -> str:
-    """Say a wait in words, rounded up: "45 seconds", "1 minute", "15 minutes", "3 hours"."""
-    if seconds < 60:
-        amount, unit = max(seconds, 1), "second"
-    elif seconds <= 2 * 3600:
-        amount, unit = math.ceil(seconds / 60), "minute"
-    else:
-        amount, unit = math.ceil(seconds / 3600), "hour"
-    return f"{amount} {unit}{'' if amount == 1 else 's'}"
 
 
 def _window() -> timedelta:

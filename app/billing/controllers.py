@@ -7,28 +7,7 @@ from litestar.response import Template
 
 from app.clients.services import count_active_clients
 from app.web.auth import CurrentActor
-from app.workspaces.services import FREE_CLIENT_LIMIT, PLAN_LABELS
-
-PLANS = [
-    {
-        "id": "free",
-        "name": "Free",
-        "price": "$0",
-        "features": [f"Up to {FREE_CLIENT_LIMIT} clients", "Every integration"],
-    },
-    {
-        "id": "pro",
-        "name": "Pro",
-        "price": "$249/mo",
-        "features": ["Unlimited clients", "Monday Brief", "Revenue dashboards"],
-    },
-    {
-        "id": "agency",
-        "name": "Agency",
-        "price": "$799+/mo",
-        "features": ["Everything in Pro", "Stripe Connect (read your invoices)", "Auto Billing for your clients"],
-    },
-]
+from app.workspaces import plans
 
 
 class BillingController(Controller):
@@ -42,9 +21,8 @@ class BillingController(Controller):
             "billing/show.html",
             context={
                 "actor": actor,
-                "plans": PLANS,
-                "current_label": PLAN_LABELS[actor.workspace.plan],
+                "plans": list(plans.PLANS.values()),
+                "current": actor.plan,
                 "client_count": await count_active_clients(actor),
-                "free_limit": FREE_CLIENT_LIMIT,
             },
         )

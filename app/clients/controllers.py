@@ -18,21 +18,25 @@ from app.web.auth import CurrentActor
 from app.web.flash import flash
 from app.web.forms import Form
 from app.web.htmx import fragment_or_redirect, navigate, page_or_fragment
-from app.workspaces.services import FREE_CLIENT_LIMIT, Actor
-from app.workspaces.tables import Plan
+from app.workspaces.services import Actor
 
 Multipart = Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
 async def _plan_context(actor: Actor) -> dict[str, Any]:
-    """How close a Free workspace is to its client limit, for the notices on the list and forms."""
+    """How close the workspace is to its plan's client limit, for the notices on the list and forms."""
     active = await services.count_active_clients(actor)
-    on_free = actor.workspace.plan == Plan.free.value
+    terms = actor.plan
     return {
         "active_count": active,
-        "free_limit": FREE_CLIENT_LIMIT,
-        "at_limit": on_free and active >= FREE_CLIENT_LIMIT,
+        "plan": terms,
+        "at_limit": terms.client_limit is not None and active >= terms.client_limit,
     }
+
+
+def _import_context(actor: Actor, csv_text: str = "") -> dict[str, Any]:
+    """The CSV import page before any preview, with the file limits it states."""
+    return {"actor": actor, "preview": None, "file_error": "", "csv_text": csv_text, "limits": csv_import.LIMITS_TEXT}
 
 
 class ClientController(Controller):
@@ -143,12 +147,12 @@ class ClientController(Controller):
     @get("/import", name="clients:import")
     async def import_form(self, actor: CurrentActor) -> Template:
         """The CSV upload form, with the expected columns."""
-        return Template("clients/import.html", context={"actor": actor, "preview": None, "file_error": ""})
+        return Template("clients/import.html", context=_import_context(actor))
 
     @post("/import", name="clients:import_preview")
     async def preview_import(self, request: Request, actor: CurrentActor, data: Multipart) -> Template:
         """Show what the uploaded CSV would create, row by row, without saving anything."""
-        context: dict[str, Any] = {"actor": actor, "preview": None, "file_error": "", "csv_text": ""}
+        context = _import_context(actor)
         try:
             if data.file is None or not data.file.filename:
                 raise csv_import.CsvProblem("Choose a CSV file to upload.")
@@ -162,7 +166,7 @@ class ClientController(Controller):
     @post("/import/confirm", name="clients:import_confirm")
     async def confirm_import(self, request: Request, actor: CurrentActor, data: Form[ImportConfirmForm]) -> Response:
         """Import every previewed row, or none when any row (re-checked now) has an error."""
-        context: dict[str, Any] = {"actor": actor, "preview": None, "file_error": "", "csv_text": data.csv_text}
+        context = _import_context(actor, csv_text=data.csv_text)
         try:
             count = await csv_import.import_clients(actor, data.csv_text)
         except csv_import.CsvProblem as exc:

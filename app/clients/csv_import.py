@@ -7,7 +7,6 @@ import io
 from dataclasses import dataclass, field
 
 from app.clients.services import (
-    FREE_LIMIT_MESSAGE,
     ClientInput,
     clean_client,
     count_active_clients,
@@ -17,11 +16,13 @@ from app.clients.services import (
 )
 from app.clients.tables import Client
 from app.core.errors import ValidationFailed
-from app.workspaces.services import FREE_CLIENT_LIMIT, Actor
-from app.workspaces.tables import Plan
+from app.workspaces.services import Actor
 
 MAX_ROWS = 5_000
-MAX_BYTES = 2 * 1024 * 1024
+MAX_MEGABYTES = 2
+MAX_BYTES = MAX_MEGABYTES * 1024 * 1024
+# The upload page states the limits in these words, so they follow the constants.
+LIMITS_TEXT = f"up to {MAX_ROWS:,} rows and {MAX_MEGABYTES} MB"
 COLUMNS = ("name", "emails", "domains", "notes")
 # Spreadsheets export singular headers as often as plural ones.
 _ALIASES = {"email": "emails", "domain": "domains", "note": "notes", "client": "name", "client name": "name"}
@@ -60,7 +61,7 @@ def decode_csv(raw: bytes) -> str:
         CsvProblem: too big, empty, or not UTF-8.
     """
     if len(raw) > MAX_BYTES:
-        raise CsvProblem(f"The file is larger than 2 MB. Split it into files of up to {MAX_ROWS:,} rows.")
+        raise CsvProblem(f"The file is larger than {MAX_MEGABYTES} MB. Split it into files of up to {MAX_ROWS:,} rows.")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -161,12 +162,13 @@ async def _flag_existing(actor: Actor, rows: list[ImportRow]) -> None:
 
 
 async def _plan_error(actor: Actor, adding: int) -> str:
-    if actor.workspace.plan != Plan.free.value:
+    terms = actor.plan
+    if terms.client_limit is None:
         return ""
     active = await count_active_clients(actor)
-    if active + adding <= FREE_CLIENT_LIMIT:
+    if active + adding <= terms.client_limit:
         return ""
-    return f"{FREE_LIMIT_MESSAGE} You have {active} active and this file adds {adding}."
+    return f"{terms.limit_message} You have {active} active and this file adds {adding}."
 
 
 async def import_clients(actor: Actor, text: str) -> int:
@@ -182,7 +184,7 @@ async def import_clients(actor: Actor, text: str) -> int:
     Raises:
         CsvProblem: the file cannot be read.
         ValidationFailed: some rows have errors (`errors` maps "row N" to its messages).
-        PlanRequired: the batch would take a Free workspace past its limit.
+        PlanRequired: the batch would take the workspace past its plan's client limit.
     """
     preview = await preview_import(actor, text)
     if preview.error_rows:

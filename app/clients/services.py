@@ -17,10 +17,8 @@ from app.core.validation import (
     normalise_email,
     strip_control_characters,
 )
-from app.workspaces.services import FREE_CLIENT_LIMIT, Actor
-from app.workspaces.tables import Plan
+from app.workspaces.services import Actor
 
-FREE_LIMIT_MESSAGE = f"The Free plan includes up to {FREE_CLIENT_LIMIT} clients. Upgrade to add more."
 NAME_MAX = 200
 NOTES_MAX = 10_000
 # Enough for any real client; a bound keeps one form (or CSV cell) from costing thousands of rows and checks.
@@ -148,11 +146,12 @@ async def count_active_clients(actor: Actor) -> int:
 
 
 async def require_room_for(actor: Actor, adding: int) -> None:
-    """Raises PlanRequired when `adding` more active clients would break the Free plan's limit."""
-    if actor.workspace.plan != Plan.free.value or adding <= 0:
+    """Raises PlanRequired when `adding` more active clients would break the plan's client limit."""
+    terms = actor.plan
+    if terms.client_limit is None or adding <= 0:
         return
-    if await count_active_clients(actor) + adding > FREE_CLIENT_LIMIT:
-        raise PlanRequired(FREE_LIMIT_MESSAGE)
+    if await count_active_clients(actor) + adding > terms.client_limit:
+        raise PlanRequired(terms.limit_message)
 
 
 async def insert_client(actor: Actor, clean: ClientInput) -> Client:
@@ -193,7 +192,7 @@ async def create_client(actor: Actor, data: ClientInput) -> Client:
     clients, not the other way round.
 
     Raises:
-        PlanRequired: the Free plan already has its 3 active clients.
+        PlanRequired: the plan's client limit is reached (Free holds 3).
         ValidationFailed: errors by field (name, emails, domains, notes).
     """
     await require_room_for(actor, 1)
@@ -281,7 +280,7 @@ async def restore_client(actor: Actor, client_id: int) -> Client:
 
     Raises:
         NotFound: no such client in this workspace.
-        PlanRequired: the Free plan already has its 3 active clients.
+        PlanRequired: the plan's client limit is reached (Free holds 3).
     """
     client = await _client(actor, client_id)
     if client.status == ClientStatus.active.value:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from zoneinfo import available_timezones
 
@@ -19,6 +20,20 @@ def as_moment(value: object) -> datetime | None:
         return value
     parsed = datetime.fromisoformat(str(value))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def duration_in_words(seconds: int) -> str:
+    """Say a duration in words, rounded up: "45 seconds", "1 minute", "20 minutes", "3 hours".
+
+    Pages say how long to wait or how often something happens from the setting itself, so the words follow it.
+    """
+    if seconds < 60:
+        amount, unit = max(seconds, 1), "second"
+    elif seconds <= 2 * 3600:
+        amount, unit = math.ceil(seconds / 60), "minute"
+    else:
+        amount, unit = math.ceil(seconds / 3600), "hour"
+    return f"{amount} {unit}{'' if amount == 1 else 's'}"
 
 
 def is_valid_timezone(name: str) -> bool:

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from app.core.errors import Conflict
 from app.integrations import services, webhooks
-from app.integrations.services import ConnectError, ConnectRaceLost
+from app.integrations.services import CardState, ConnectError, ConnectRaceLost
 from app.stripe_data import events as data_events
 from app.stripe_data import partials as stripe_partials
 from app.stripe_data import progress as stripe_progress
@@ -20,8 +20,9 @@ from app.summary import services as summary
 from app.web.auth import CurrentActor
 from app.web.htmx import fragment_or_redirect, is_partial, page_or_fragment
 from app.web.urls import absolute_url
-from app.workspaces.services import AGENCY_ONLY_MESSAGE, Actor
-from app.workspaces.tables import Plan
+from app.workspaces import plans
+from app.workspaces.plans import Feature
+from app.workspaces.services import Actor
 from tasks.stripe_events import process_stripe_event
 from tasks.sync import DISCONNECT_RETRY_DELAY, confirm_disconnect, run_backfill
 
@@ -38,19 +39,20 @@ async def _context(actor: Actor, **extra: object) -> dict:
     return {
         "actor": actor,
         "stripe": stripe,
+        "CardState": CardState,
         "sync": (
             await stripe_progress.sync_view(actor.workspace_id, stripe.connection.stripe_account_id)
-            if stripe.state == "connected"
+            if stripe.state is CardState.connected
             else None
         ),
         "partials": (
             await stripe_partials.summary(actor.workspace_id, stripe.connection.stripe_account_id)
-            if stripe.state == "connected"
+            if stripe.state is CardState.connected
             else None
         ),
         "summary": await summary.summary_card(actor.workspace_id),  # "We found X invoices, matched Y" card
-        "plan_allows": actor.workspace.plan == Plan.agency.value,
-        "plan_message": AGENCY_ONLY_MESSAGE,
+        "plan_allows": actor.plan.allows(Feature.stripe_connect),
+        "plan_message": plans.required_message(Feature.stripe_connect),
         "connect_error": "",
         "connected": "",
         **extra,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 import anyio
 import stripe
@@ -15,6 +16,8 @@ from app.core.timeutil import utcnow
 from app.integrations.disconnects import LOST_RACE_REASON, confirm_disconnect, mark_disconnected, release_lost_link
 from app.integrations.stripe_client import platform_client, read_only_client
 from app.integrations.tables import ConnectionStatus, OAuthState, StripeConnection
+from app.workspaces import plans
+from app.workspaces.plans import Feature
 from app.workspaces.services import Actor
 
 log = logging.getLogger(__name__)
@@ -44,6 +47,9 @@ SYNC_REVOKED_REASON = (
     "Stripe no longer lets ClientPulse read this account (access was revoked). Reconnect Stripe to resume syncing."
 )
 PURGE_PAUSE_REASON = "{who} purged the data pulled from Stripe."
+RECONNECT_ADVICE = "Reconnect Stripe to fix it."
+# The reasons this module writes that already tell the owner to reconnect; any other error reason gets the advice.
+_REASONS_THAT_SAY_RECONNECT = frozenset({REVOKED_REASON, SYNC_REVOKED_REASON})
 
 
 class ConnectRaceLost(Conflict):
@@ -61,13 +67,50 @@ class ConnectError(DomainError):
     """The OAuth round-trip failed; the message says what happened and what to do."""
 
 
+class CardState(StrEnum):
+    """What the Stripe card shows; a state that is also a connection's status keeps that status's value."""
+
+    not_connected = "not_connected"
+    connecting = "connecting"  # an OAuth state is out, waiting for Stripe's redirect
+    connected = ConnectionStatus.connected.value
+    disconnect_pending = ConnectionStatus.disconnect_pending.value
+    disconnected = ConnectionStatus.disconnected.value
+    error = ConnectionStatus.error.value
+
+    @property
+    def label(self) -> str:
+        return _CARD_LABELS[self]
+
+    @property
+    def tone(self) -> str:
+        """The status badge's colour: a pending disconnect looks like a disconnect (nothing syncs either way)."""
+        return CardState.disconnected.value if self is CardState.disconnect_pending else self.value
+
+
+_CARD_LABELS = {
+    CardState.not_connected: "Not connected",
+    CardState.connecting: "Connecting",
+    CardState.connected: "Connected",
+    CardState.disconnect_pending: "Disconnecting",
+    CardState.disconnected: "Disconnected",
+    CardState.error: "Error",
+}
+
+
 @dataclass(frozen=True)
 class StripeCard:
     """What the Integrations page shows on the Stripe card."""
 
-    state: str  # not_connected | connecting | connected | disconnect_pending | disconnected | error
+    state: CardState
     connection: StripeConnection | None
     last: StripeConnection | None
+
+    @property
+    def advice(self) -> str:
+        """What to do about an error, unless its reason already says so ("" otherwise)."""
+        if self.state is not CardState.error or self.last is None:
+            return ""
+        return "" if self.last.status_reason in _REASONS_THAT_SAY_RECONNECT else RECONNECT_ADVICE
 
 
 async def current_connection(workspace_id: int) -> StripeConnection | None:
@@ -83,7 +126,7 @@ async def current_connection(workspace_id: int) -> StripeConnection | None:
 async def card(actor: Actor) -> StripeCard:
     connection = await current_connection(actor.workspace_id)
     if connection is not None:
-        return StripeCard("connected", connection, connection)
+        return StripeCard(CardState.connected, connection, connection)
     # A lost connect race leaves a row behind only to finish unlinking it; it was never this workspace's connection.
     last = (
         await StripeConnection.objects()
@@ -94,15 +137,16 @@ async def card(actor: Actor) -> StripeCard:
         .first()
     )
     if last is not None and last.status == ConnectionStatus.disconnect_pending.value:
-        return StripeCard("disconnect_pending", None, last)
+        return StripeCard(CardState.disconnect_pending, None, last)
     pending = await OAuthState.exists().where(
         (OAuthState.workspace == actor.workspace_id) & OAuthState.used_at.is_null() & (OAuthState.expires_at > utcnow())
     )
     if pending:
-        return StripeCard("connecting", None, last)
+        return StripeCard(CardState.connecting, None, last)
     if last is not None:
-        return StripeCard("error" if last.status == ConnectionStatus.error.value else "disconnected", None, last)
-    return StripeCard("not_connected", None, None)
+        errored = last.status == ConnectionStatus.error.value
+        return StripeCard(CardState.error if errored else CardState.disconnected, None, last)
+    return StripeCard(CardState.not_connected, None, None)
 
 
 async def start_connect(actor: Actor, redirect_uri: str) -> str:
@@ -112,7 +156,7 @@ async def start_connect(actor: Actor, redirect_uri: str) -> str:
         PermissionDenied / PlanRequired: not an owner, or not on the Agency plan.
         Conflict: the workspace is already connected.
     """
-    actor.require_agency_plan()
+    plans.require(actor.workspace, Feature.stripe_connect)
     actor.require_owner("connect Stripe")
     existing = await current_connection(actor.workspace_id)
     if existing is not None:
@@ -159,7 +203,7 @@ async def complete_connect(actor: Actor, state: str, code: str, error: str = "")
         ConnectError: denied consent, bad state, or a failed exchange (nothing stored).
         Conflict: already connected here, or the account is linked to another workspace.
     """
-    actor.require_agency_plan()
+    plans.require(actor.workspace, Feature.stripe_connect)
     actor.require_owner("connect Stripe")
     await _claim_state(actor, state)
     if error:

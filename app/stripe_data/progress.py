@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.stripe_data.sync import STREAMS, latest_run, load_progress
+from app.stripe_data.sync import STREAMS, catchup_every, latest_run, load_progress
 from app.stripe_data.tables import SyncRun, SyncStatus
 
 
@@ -45,6 +45,11 @@ class SyncView:
     @property
     def failed(self) -> bool:
         return self.run.status == SyncStatus.failed.value
+
+    @property
+    def retry_every(self) -> str:
+        """How often objects Stripe would not give completely are asked for again, in words."""
+        return catchup_every()
 
 
 async def sync_view(workspace_id: int, account_id: str | None = None) -> SyncView | None:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from app.core.timeutil import utcnow
+from app.core.timeutil import duration_in_words, utcnow
 from app.integrations import services as integrations
 from app.settings import get_settings
 from app.stripe_data import events, matching, partials, upserts
@@ -63,16 +63,21 @@ STREAMS = (
 
 UNAVAILABLE_MESSAGE = (
     "Stripe kept failing while we read your {what} ({detail}). Nothing is lost: "
-    "ClientPulse tries again automatically within 15 minutes and resumes where it stopped."
+    "ClientPulse tries again automatically within {retry} and resumes where it stopped."
 )
 CRASH_MESSAGE = (
     "The sync stopped unexpectedly while reading your {what}. Nothing is lost: it resumes where it "
-    "stopped within 15 minutes. If this keeps happening, contact support."
+    "stopped within {retry}. If this keeps happening, contact support."
 )
 STOPPED_MESSAGE = (
     "The sync stopped because syncing was paused or Stripe was disconnected; nothing more was "
     "pulled. Click Sync again on Settings → Data to pull everything again."
 )
+
+
+def catchup_every() -> str:
+    """How often the periodic catch-up runs, in words: a stopped sync resumes, and partial objects are retried, then."""
+    return duration_in_words(get_settings().sync_catchup_minutes * 60)
 
 
 def stale_after() -> timedelta:
@@ -243,9 +248,15 @@ async def run_backfill(sync_run_id: int, options: SyncOptions | None = None) -> 
             "stripe sync %s stopped: workspace %s paused or disconnected %s", run.id, run.workspace, run.account_id
         )
     except StripeUnavailable as exc:
-        await _finish(run.id, SyncStatus.failed, UNAVAILABLE_MESSAGE.format(what=current.label.lower(), detail=exc))
+        await _finish(
+            run.id,
+            SyncStatus.failed,
+            UNAVAILABLE_MESSAGE.format(what=current.label.lower(), detail=exc, retry=catchup_every()),
+        )
     except Exception:
-        await _finish(run.id, SyncStatus.failed, CRASH_MESSAGE.format(what=current.label.lower()))
+        await _finish(
+            run.id, SyncStatus.failed, CRASH_MESSAGE.format(what=current.label.lower(), retry=catchup_every())
+        )
         raise
     else:
         await _finish(run.id, SyncStatus.done)

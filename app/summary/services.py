@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from app.core.timeutil import utcnow
 from app.integrations.tables import ConnectionStatus, StripeConnection
 from app.review.services import unmatched_count
-from app.stripe_data.tables import CustomerMatch, StripeInvoice, SyncCheckpoint, SyncRun
+from app.stripe_data.tables import CustomerMatch, StripeInvoice, SyncCheckpoint, SyncRun, SyncStatus
 
 
 @dataclass
@@ -56,7 +56,7 @@ async def summary_card(workspace_id: int, account_id: str | None = None) -> Summ
     runs = SyncRun.select(SyncRun.status, SyncRun.finished_at).where(
         (SyncRun.workspace == workspace_id) & (SyncRun.account_id == account_id)
     )
-    syncing = bool(await runs.where(SyncRun.status.is_in(["queued", "running"])).first())
+    syncing = bool(await runs.where(SyncRun.status.is_in([SyncStatus.queued.value, SyncStatus.running.value])).first())
     last_done = (
         await SyncRun.select(SyncRun.finished_at)
         .where(

@@ -14,7 +14,7 @@ from litestar.template.config import TemplateConfig
 from app.core import fx
 from app.core.timeutil import DATE_FORMAT
 from app.core.validation import display_domain
-from app.settings import ROOT
+from app.settings import ROOT, get_settings
 
 TEMPLATE_DIR = ROOT / "templates"
 CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$"}
@@ -65,7 +65,7 @@ def environment() -> Environment:
         thousands=thousands,
         display_domain=display_domain,
     )
-    env.globals.update(plural=plural, static_version="2")
+    env.globals.update(plural=plural, static_version="2", support_email=get_settings().support_email)
     return env
 
 

@@ -1,4 +1,4 @@
-"""Workspaces, memberships, roles, invitations and plans."""
+"""Workspaces, memberships, roles, invitations, and moving a workspace between plans (defined in plans.py)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from app.accounts.tables import User
-from app.core.errors import Conflict, NotFound, PermissionDenied, PlanRequired, RateLimited, ValidationFailed
+from app.core.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from app.core.mail import compose, record_email
 from app.core.security import hash_token, new_token
 from app.core.tables import OutboxMessage
 from app.core.timeutil import is_valid_timezone, utcnow
 from app.core.validation import InvalidValue, normalise_email
 from app.settings import get_settings
-from app.workspaces.tables import Invitation, Membership, Plan, Role, Workspace
+from app.workspaces import plans
+from app.workspaces.plans import PLAN_IDS, STARTING_PLAN, Plan
+from app.workspaces.tables import Invitation, Membership, Role, Workspace
 
 INVITATION_LIFETIME = timedelta(days=7)
-AGENCY_ONLY_MESSAGE = "Stripe Connect is only available on the Agency plan"
-PLAN_LABELS = {Plan.free.value: "Free", Plan.pro.value: "Pro", Plan.agency.value: "Agency"}
-FREE_CLIENT_LIMIT = 3
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,11 @@ class Actor:
         return self.workspace.id
 
     @property
+    def plan(self) -> plans.PlanTerms:
+        """The terms of the workspace's plan (label, limits, features)."""
+        return plans.plan_for(self.workspace)
+
+    @property
     def is_owner(self) -> bool:
         return self.role == Role.owner.value
 
@@ -44,11 +48,6 @@ class Actor:
         """Raises PermissionDenied unless the actor is an owner of the workspace."""
         if not self.is_owner:
             raise PermissionDenied(f"Only a workspace owner can {action}. Ask an owner of {self.workspace.name}.")
-
-    def require_agency_plan(self) -> None:
-        """Raises PlanRequired unless the workspace is on the Agency plan."""
-        if self.workspace.plan != Plan.agency.value:
-            raise PlanRequired(AGENCY_ONLY_MESSAGE)
 
 
 def _clean_name(name: str, field: str = "name") -> str:
@@ -61,12 +60,12 @@ def _clean_name(name: str, field: str = "name") -> str:
 
 
 async def create_workspace(user: User, name: str, timezone: str = "UTC") -> Workspace:
-    """Create a workspace on the Free plan with `user` as its owner."""
+    """Create a workspace on the starting (Free) plan with `user` as its owner."""
     name = _clean_name(name)
     if not is_valid_timezone(timezone):
         raise ValidationFailed({"timezone": "Pick a time zone from the list."})
     now = utcnow()
-    workspace = Workspace(name=name, plan=Plan.free.value, timezone=timezone, created_at=now)
+    workspace = Workspace(name=name, plan=STARTING_PLAN.value, timezone=timezone, created_at=now)
     await workspace.save()
     await Membership.insert(Membership(workspace=workspace.id, user=user.id, role=Role.owner.value, created_at=now))
     return workspace
@@ -133,9 +132,13 @@ async def set_plan(workspace_id: int, plan: str) -> Workspace:
         ValidationFailed: unknown plan name.
         NotFound: unknown workspace.
     """
-    if plan not in PLAN_LABELS:
-        raise ValidationFailed({"plan": f"Unknown plan {plan!r}; use one of {', '.join(PLAN_LABELS)}."})
-    updated = await Workspace.update({Workspace.plan: plan}).where(Workspace.id == workspace_id).returning(Workspace.id)
+    if plan not in PLAN_IDS:
+        raise ValidationFailed({"plan": f"Unknown plan {plan!r}; use one of {', '.join(PLAN_IDS)}."})
+    updated = (
+        await Workspace.update({Workspace.plan: Plan(plan).value})
+        .where(Workspace.id == workspace_id)
+        .returning(Workspace.id)
+    )
     if not updated:
         raise NotFound("No such workspace.")
     return await Workspace.objects().where(Workspace.id == workspace_id).first()

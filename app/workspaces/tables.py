@@ -7,12 +7,7 @@ from piccolo.constraints import Unique
 from piccolo.table import Table
 
 from app.accounts.tables import User
-
-
-class Plan(str, Enum):
-    free = "free"
-    pro = "pro"
-    agency = "agency"
+from app.workspaces.plans import Plan
 
 
 class Role(str, Enum):

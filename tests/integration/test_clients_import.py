@@ -1,5 +1,6 @@
 """CSV import: a preview with a per-row report, then all rows or none."""
 
+from app.clients.csv_import import MAX_MEGABYTES, MAX_ROWS
 from app.clients.services import ClientInput, create_client
 from app.clients.tables import Client, ClientEmail
 from app.workspaces.services import set_plan
@@ -20,10 +21,11 @@ async def _upload(client, text: str, htmx: bool = False):
     )
 
 
-async def test_it_shows_the_upload_form(client, alice):
+async def test_it_shows_the_upload_form_with_the_limits_the_import_enforces(client, alice):
     await login(client, alice)
     page = await client.get("/dashboard/clients/import")
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
+    assert f"up to {MAX_ROWS:,} rows and {MAX_MEGABYTES} MB" in page.text
 
 
 async def test_it_previews_what_will_be_created_without_saving(client, alice):

@@ -30,12 +30,22 @@ from app.settings import DEV_SECRET_KEY, ImproperlyConfigured, load_settings
         ("RESET_REQUESTS_PER_IP_PER_HOUR", "lots", "whole number"),
         ("INVITATIONS_PER_WORKSPACE_PER_HOUR", "0", "at least 1"),
         ("SIGNUPS_PER_IP_PER_HOUR", "-1", "at least 1"),
+        ("SUPPORT_EMAIL", "helpdesk", "SUPPORT_EMAIL must be an email address"),
+        ("SYNC_CATCHUP_MINUTES", "7", "SYNC_CATCHUP_MINUTES must divide an hour"),
+        ("SYNC_CATCHUP_MINUTES", "0", "at least 1"),
     ],
 )
 def test_it_rejects_a_bad_value_with_the_variable_name(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
     with pytest.raises(ImproperlyConfigured, match=message):
         load_settings()
+
+
+def test_the_support_address_and_the_catch_up_period_can_be_set(monkeypatch):
+    monkeypatch.setenv("SUPPORT_EMAIL", "help@agency.example")
+    monkeypatch.setenv("SYNC_CATCHUP_MINUTES", "30")
+    settings = load_settings()
+    assert (settings.support_email, settings.sync_catchup_minutes) == ("help@agency.example", 30)
 
 
 def test_production_refuses_the_development_secret(monkeypatch):

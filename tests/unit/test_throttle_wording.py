@@ -2,7 +2,8 @@
 
 import pytest
 
-from app.accounts.throttle import LoginThrottled, describe_wait
+from app.accounts.throttle import LoginThrottled
+from app.core.timeutil import duration_in_words
 
 
 @pytest.mark.parametrize(
@@ -18,8 +19,8 @@ from app.accounts.throttle import LoginThrottled, describe_wait
         (86400, "24 hours"),
     ],
 )
-def test_it_describes_a_wait_rounded_up(seconds, words):
-    assert describe_wait(seconds) == words
+def test_it_describes_a_duration_rounded_up(seconds, words):
+    assert duration_in_words(seconds) == words
 
 
 def test_the_throttled_message_carries_the_wait_and_its_seconds():
