@@ -6,7 +6,7 @@ from piccolo.utils.sync import run_sync
 
 from app.integrations import disconnects
 from app.settings import get_settings
-from app.stripe_data import sync
+from app.stripe_data import catchup, sync
 from tasks.queue import huey
 
 # A disconnect Stripe didn't confirm is asked again after 30 s, then 1, 2, 4 ... minutes (about 8.5 hours over
@@ -32,7 +32,7 @@ def run_backfill(sync_run_id: int) -> dict:
 @huey.task(retries=1, retry_delay=60)
 def run_catchup(workspace_id: int) -> dict:
     """Apply what changed in the workspace's Stripe account since the last checkpoint."""
-    result = run_sync(sync.run_catchup(workspace_id))
+    result = run_sync(catchup.run_catchup(workspace_id))
     return {"events": result.events_applied, "relisted": result.relisted, "skipped": result.skipped}
 
 
@@ -40,7 +40,7 @@ def run_catchup(workspace_id: int) -> dict:
 @huey.lock_task("stripe-sync-catchup")
 def catch_up_all() -> int:
     """Every SYNC_CATCHUP_MINUTES: one catch-up task per connected workspace (they run in parallel on consumers)."""
-    workspace_ids = run_sync(sync.workspaces_to_catch_up())
+    workspace_ids = run_sync(catchup.workspaces_to_catch_up())
     for workspace_id in workspace_ids:
         run_catchup(workspace_id)
     return len(workspace_ids)

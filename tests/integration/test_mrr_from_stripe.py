@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from app.core.timeutil import utcnow
-from app.stripe_data import mrr, sync
+from app.stripe_data import catchup, mrr
 from app.stripe_data.tables import StripePartialObject, StripeSubscription
 from app.workspaces.services import set_plan
 from tests.integration.conftest import signed
@@ -101,7 +101,7 @@ async def test_a_subscription_whose_discounts_stripe_refuses_is_stored_partial_a
     assert mark is not None and (mark.object_type, mark.what, mark.status_code) == ("subscription", "discounts", 400)
 
     stripe_standin.clear_faults()
-    await sync.run_catchup(synced, options(NORTHWIND_DIGITAL))
+    await catchup.run_catchup(synced, options(NORTHWIND_DIGITAL))
     assert await StripePartialObject.count().where(StripePartialObject.stripe_id == sub["id"]) == 0
     assert (await _stored(sub["id"]))["discounts"][0]["source"]["coupon"]["id"] == "WELCOME20"
 

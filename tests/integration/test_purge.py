@@ -9,7 +9,7 @@ from piccolo.utils.sync import run_sync
 from app.core.timeutil import utcnow
 from app.integrations import webhooks
 from app.integrations.tables import StripeConnection, StripeEvent
-from app.stripe_data import partials, sync
+from app.stripe_data import catchup, partials
 from app.stripe_data import purge as purging
 from app.stripe_data.matching import rematch
 from app.stripe_data.purge import PULLED_TABLES
@@ -124,7 +124,7 @@ async def test_a_purge_pauses_syncing_for_its_own_workspace_only(client, alice, 
         )
     await login(client, alice)
     await post_form(client, f"{DATA}/purge", {"confirm": "Alice Agency"})
-    assert await sync.workspaces_to_catch_up() == [charlie.workspace.id]
+    assert await catchup.workspaces_to_catch_up() == [charlie.workspace.id]
     charlies = await StripeConnection.objects().where(StripeConnection.workspace == charlie.workspace.id).first()
     assert charlies.sync_paused_at is None
 
@@ -219,5 +219,5 @@ async def test_sync_again_lifts_the_pause_and_the_data_comes_back(client, alice,
     # huey runs the backfill inline in tests
     assert await db_counts(synced) == standin_counts(stripe_standin, NORTHWIND_DIGITAL)
     assert (await StripeConnection.objects().first()).sync_paused_at is None
-    assert await sync.workspaces_to_catch_up() == [synced]
+    assert await catchup.workspaces_to_catch_up() == [synced]
     assert 'data-testid="sync-paused"' not in (await client.get("/dashboard/integrations")).text

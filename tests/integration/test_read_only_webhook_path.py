@@ -3,7 +3,7 @@ log shows that a connected account only ever received GETs, and the platform onl
 
 import pytest
 
-from app.stripe_data import sync
+from app.stripe_data import catchup
 from app.stripe_data.tables import StripeCharge, StripeCustomer, StripeInvoice, StripeSubscription, SyncRun
 from app.workspaces.services import set_plan
 from tests.conftest import login, post_form
@@ -60,7 +60,7 @@ async def test_backfill_webhooks_catch_up_and_disconnect_only_ever_read_from_the
     assert (await _row(StripeCustomer, customer["id"])).email == "billing@renamed.example"
 
     assert (await _row(StripeInvoice, invoice["id"])).status == "open", "no webhook carried the payment"
-    caught_up = await sync.run_catchup(connected.workspace.id)
+    caught_up = await catchup.run_catchup(connected.workspace.id)
     assert caught_up.events_applied >= 2 and not caught_up.relisted
     assert (await _row(StripeInvoice, invoice["id"])).status == "paid"
     assert (await _row(StripeSubscription, subscription["id"])).status == "canceled"

@@ -13,7 +13,7 @@ from app.core.timeutil import utcnow
 from app.integrations.services import mark_access_revoked
 from app.integrations.tables import StripeConnection, StripeEvent
 from app.settings import get_settings
-from app.stripe_data import sync
+from app.stripe_data import catchup
 from app.workspaces.services import set_plan
 from tasks import huey
 from tasks.sync import DISCONNECT_RETRY_DELAY, retry_pending_disconnects
@@ -179,7 +179,7 @@ async def test_when_stripe_does_not_confirm_the_disconnect_stays_pending_and_the
     row = await StripeConnection.objects().first()
     assert row.status == "disconnect_pending" and row.access_token_enc != "", "tokens stay until Stripe confirms"
     assert _linked(stripe_standin), "Stripe still holds the link"
-    assert await sync.workspaces_to_catch_up() == [] and (await sync.run_catchup(connected.workspace.id)).skipped
+    assert await catchup.workspaces_to_catch_up() == [] and (await catchup.run_catchup(connected.workspace.id)).skipped
 
     [retry] = _scheduled_retries()
     assert retry.args == (row.id,) and retry.eta >= asked + timedelta(seconds=DISCONNECT_RETRY_DELAY)

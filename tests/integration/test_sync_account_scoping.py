@@ -11,7 +11,7 @@ import pytest
 
 from app.clients.services import ClientInput, create_client
 from app.integrations.stripe_client import read_only_client
-from app.stripe_data import sync
+from app.stripe_data import catchup, sync
 from app.stripe_data.budget import BudgetedReader
 from app.stripe_data.insights import client_insights
 from app.stripe_data.matching import rematch
@@ -92,7 +92,7 @@ async def test_a_catch_up_over_events_without_account_keeps_every_rows_account(a
     touched = _touch_everything(stripe_standin)
 
     reader = ListedEvents(NORTHWIND_DIGITAL)
-    result = await sync.run_catchup(
+    result = await catchup.run_catchup(
         ws, sync.SyncOptions(reader=BudgetedReader(NORTHWIND_DIGITAL, retry=FAST_RETRY, reader=reader))
     )
     assert not result.skipped and not result.relisted
@@ -113,7 +113,7 @@ async def test_a_listed_event_naming_another_account_is_not_applied(ws, stripe_s
     )
 
     reader = ListedEvents(NORTHWIND_DIGITAL, foreign={customer["id"]: ELSEWHERE})
-    result = await sync.run_catchup(
+    result = await catchup.run_catchup(
         ws, sync.SyncOptions(reader=BudgetedReader(NORTHWIND_DIGITAL, retry=FAST_RETRY, reader=reader))
     )
     assert result.events_applied >= 1

@@ -7,7 +7,7 @@ from datetime import UTC
 import pytest
 
 from app.integrations.tables import StripeConnection
-from app.stripe_data import sync
+from app.stripe_data import catchup, sync
 from app.stripe_data.tables import StripeInvoice, StripeInvoiceLine, StripeSubscription, SyncCheckpoint, SyncRun
 from app.workspaces.services import set_plan
 from tests.integration.sync_support import backfill, db_counts, expected_lines, line_count, link, standin_counts
@@ -120,7 +120,7 @@ async def test_the_sync_only_ever_sends_get_to_the_connected_account(ws, stripe_
     await SyncCheckpoint.update({SyncCheckpoint.last_event_created: int(time.time()) - 3600}).where(
         SyncCheckpoint.workspace == ws
     )
-    result = await sync.run_catchup(ws)
+    result = await catchup.run_catchup(ws)
     assert not result.skipped
     logged = stripe_standin.requests(account=NORTHWIND_DIGITAL)
     assert len(logged) > 10

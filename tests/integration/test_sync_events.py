@@ -6,7 +6,7 @@ import time
 import pytest
 
 from app.integrations.tables import StripeEvent
-from app.stripe_data import sync
+from app.stripe_data import catchup
 from app.stripe_data.tables import StripeCustomer, StripeInvoice, SyncCheckpoint, SyncRun
 from app.workspaces.services import set_plan
 from tests.integration.conftest import signed
@@ -74,7 +74,7 @@ async def test_the_catch_up_applies_a_change_whose_webhook_never_arrived(ws, str
     assert (await StripeInvoice.objects().where(StripeInvoice.stripe_id == invoice["id"]).first()).status == "open"
     before = (await SyncCheckpoint.objects().first()).last_event_created
 
-    result = await sync.run_catchup(ws, options(NORTHWIND_DIGITAL))
+    result = await catchup.run_catchup(ws, options(NORTHWIND_DIGITAL))
     assert result.events_applied >= 1 and not result.relisted
     row = await StripeInvoice.objects().where(StripeInvoice.stripe_id == invoice["id"]).first()
     assert row.status == "paid" and row.amount_remaining == 0 and row.paid_at is not None
@@ -89,7 +89,7 @@ async def test_a_catch_up_past_stripes_30_days_of_events_re_lists(ws, stripe_sta
     stripe_standin.action("pay_invoice", account=NORTHWIND_DIGITAL, invoice=invoice["id"])
 
     stripe_standin.clear_requests()
-    result = await sync.run_catchup(ws, options(NORTHWIND_DIGITAL))
+    result = await catchup.run_catchup(ws, options(NORTHWIND_DIGITAL))
     assert result.relisted and result.run_id
     relist = await SyncRun.objects().where(SyncRun.id == result.run_id).first()
     assert relist.kind == "catchup" and relist.status == "done"
@@ -105,7 +105,7 @@ async def test_an_old_checkpoint_by_our_own_clock_re_lists_without_asking_for_ev
         SyncCheckpoint.workspace == ws
     )
     stripe_standin.clear_requests()
-    result = await sync.run_catchup(ws, options(NORTHWIND_DIGITAL))
+    result = await catchup.run_catchup(ws, options(NORTHWIND_DIGITAL))
     assert result.relisted
     assert not [r for r in stripe_standin.requests(account=NORTHWIND_DIGITAL) if r["path"] == "/v1/events"]
     assert (await SyncCheckpoint.objects().first()).last_event_created > time.time() - 3600

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.stripe_data import sync
+from app.stripe_data import catchup, sync
 from app.stripe_data.budget import BudgetedReader, RetryPolicy
 from app.stripe_data.tables import SyncRun
 from app.workspaces.services import set_plan
@@ -60,7 +60,7 @@ async def test_a_stripe_that_keeps_failing_fails_the_run_with_what_to_do(ws, str
     assert len([r for r in stripe_standin.requests(account=NORTHWIND_DIGITAL) if r["path"] == "/v1/charges"]) == 3
 
     stripe_standin.clear_faults()
-    result = await sync.run_catchup(ws)  # the periodic catch-up resumes the failed run where it stopped
+    result = await catchup.run_catchup(ws)  # the periodic catch-up resumes the failed run where it stopped
     assert result.relisted and result.run_id == run.id
     assert (await SyncRun.objects().where(SyncRun.id == run.id).first()).status == "done"
     assert await db_counts(ws) == standin_counts(stripe_standin, NORTHWIND_DIGITAL)

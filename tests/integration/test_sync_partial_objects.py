@@ -8,7 +8,7 @@ import re
 import pytest
 
 from app.integrations.tables import StripeConnection
-from app.stripe_data import sync
+from app.stripe_data import catchup, sync
 from app.stripe_data.tables import StripeInvoice, StripeInvoiceLine, StripePartialObject
 from app.workspaces.services import set_plan
 from tests.conftest import login
@@ -67,7 +67,7 @@ async def test_the_catch_up_retries_a_partial_invoice_and_clears_it_once_stripe_
     _refuse_lines(stripe_standin, broken["id"])
     assert (await backfill(ws, NORTHWIND_DIGITAL)).status == "done"
 
-    still = await sync.run_catchup(ws, options(NORTHWIND_DIGITAL))
+    still = await catchup.run_catchup(ws, options(NORTHWIND_DIGITAL))
     assert not still.skipped and still.partials_completed == 0
     mark = await StripePartialObject.objects().first()
     # Tried once more in this catch-up: by its retry, or by a new event about the invoice (then the retry waits).
@@ -75,7 +75,7 @@ async def test_the_catch_up_retries_a_partial_invoice_and_clears_it_once_stripe_
     assert not (await _row(broken["id"])).lines_complete
 
     stripe_standin.clear_faults()
-    done = await sync.run_catchup(ws, options(NORTHWIND_DIGITAL))
+    done = await catchup.run_catchup(ws, options(NORTHWIND_DIGITAL))
     assert not done.skipped
     assert await StripePartialObject.count() == 0
     assert (await _row(broken["id"])).lines_complete
@@ -92,7 +92,7 @@ async def test_the_retry_step_is_bounded_per_catch_up(ws, stripe_standin, monkey
     assert await StripePartialObject.count() == len(long_ones)
     monkeypatch.setattr(partials, "RETRY_LIMIT", 1)
     stripe_standin.clear_requests()
-    await sync.run_catchup(ws, options(NORTHWIND_DIGITAL))
+    await catchup.run_catchup(ws, options(NORTHWIND_DIGITAL))
     # The retry step reads the invoice itself again (events applied on the way may read some lines too).
     retried = [
         r["path"].rsplit("/", 1)[1]
@@ -137,5 +137,5 @@ async def test_the_stripe_card_says_which_objects_are_partial_and_why(client, al
     assert "<html" not in pages["card"].text and "<html" in pages["page"].text
 
     stripe_standin.clear_faults()
-    await sync.run_catchup(ws, options(NORTHWIND_DIGITAL))
+    await catchup.run_catchup(ws, options(NORTHWIND_DIGITAL))
     assert 'data-testid="sync-partials"' not in (await client.get("/dashboard/integrations")).text
