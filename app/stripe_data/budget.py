@@ -111,7 +111,7 @@ return tostring(wait)
 class RedisBudget:
     """The same buckets in Redis, updated atomically by a script, shared by every process."""
 
-    def __init__(self, url: str, per_second: int, per_endpoint: int, prefix: str = "cp:stripe-budget") -> None:
+    def __init__(self, url: str, per_second: int, per_endpoint: int, prefix: str) -> None:
         import redis  # noqa: PLC0415 (only deployments on Redis load the client)
 
         self.redis = redis.Redis.from_url(url)
@@ -130,9 +130,10 @@ class RedisBudget:
 
 
 @lru_cache(maxsize=4)
-def _shared_budget(redis_url: str | None, per_second: int, per_endpoint: int) -> Budget:
+def _shared_budget(redis_url: str | None, name: str, per_second: int, per_endpoint: int) -> Budget:
     if redis_url:
-        return RedisBudget(redis_url, per_second, per_endpoint)
+        # Keyed by the queue's name: the processes of one deployment share both.
+        return RedisBudget(redis_url, per_second, per_endpoint, prefix=f"{name}:stripe-budget")
     return LocalBudget(per_second, per_endpoint)
 
 
@@ -140,7 +141,10 @@ def budget_for(settings: Settings | None = None) -> Budget:
     """The budget every sync in this process shares (Redis-backed when REDIS_URL is set)."""
     settings = settings or get_settings()
     return _shared_budget(
-        settings.redis_url, settings.stripe_requests_per_second, settings.stripe_requests_per_endpoint
+        settings.redis_url,
+        settings.huey_name,
+        settings.stripe_requests_per_second,
+        settings.stripe_requests_per_endpoint,
     )
 
 

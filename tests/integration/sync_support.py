@@ -68,3 +68,23 @@ def expected_lines(standin, account: str) -> int:
         inv["lines"].get("total_count", len(inv["lines"]["data"]))
         for inv in standin.objects(account, "invoices", limit=100_000)
     )
+
+
+def busiest_second(requests: list[dict], key=lambda request: "all") -> dict[str, int]:
+    """The most requests in any one-second window, per `key(request)`, as the stand-in saw them arrive.
+
+    Its log stamps a request when it answered; arrival is that less its duration (latency included).
+    """
+    arrivals: dict[str, list[float]] = {}
+    for request in requests:
+        arrivals.setdefault(key(request), []).append(request["time"] - request["duration_ms"] / 1000)
+    peaks = {}
+    for name, times in arrivals.items():
+        times.sort()
+        start, peak = 0, 0
+        for end, moment in enumerate(times):
+            while moment - times[start] >= 1.0:
+                start += 1
+            peak = max(peak, end - start + 1)
+        peaks[name] = peak
+    return peaks

@@ -1,99 +1,35 @@
-"""A real Huey consumer SIGKILLed mid-backfill: once the heartbeat timeout passes the catch-up resumes the run, and it
-finishes with exactly the stand-in's objects, no duplicates and no gaps.
+"""A real Huey consumer SIGKILLed mid-window of a concurrent backfill: once the heartbeat timeout passes the
+catch-up resumes the run, and it finishes with exactly the stand-in's objects, no duplicates and no gaps.
 
 The consumers are `python -m app worker` processes on the test database and a real queue (SqliteHuey, or Redis on
-the PostgreSQL run); this process enqueues into that queue through its own Huey built by tasks.queue.build_huey,
-because the test session's huey runs tasks inline.
+the PostgreSQL run); see consumers_support.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import signal
-import subprocess
-import sys
 import time
-from dataclasses import replace
-from pathlib import Path
 
 import pytest
-from huey.api import Huey
 
-import tasks
 from app.core.timeutil import utcnow
-from app.settings import get_settings
 from app.stripe_data import sync
 from app.stripe_data.tables import SyncRun
 from app.workspaces.services import set_plan
-from tasks.queue import build_huey
 from tasks.sync import run_backfill, run_catchup
+from tests.integration.consumers_support import Consumers
 from tests.integration.sync_support import TABLES, expected_lines, line_count, link
 from tests.plugins.standin import NORTHWIND_DIGITAL, wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
 HEARTBEAT_TIMEOUT = 4  # seconds, SYNC_HEARTBEAT_TIMEOUT_SECONDS of the consumers below
 DEADLINE = 90
 
 
-class Consumers:
-    """`python -m app worker` processes sharing one private queue; every one still running is killed at teardown."""
-
-    def __init__(self, log_dir: Path) -> None:
-        settings = get_settings()
-        name = f"{settings.huey_name}-killed-{secrets.token_hex(3)}"
-        self.queue: Huey = build_huey(replace(settings, huey_name=name))
-        self.env = {
-            **os.environ,
-            "HUEY_NAME": name,
-            "SYNC_HEARTBEAT_TIMEOUT_SECONDS": str(HEARTBEAT_TIMEOUT),
-            "PYTHONUNBUFFERED": "1",
-        }
-        self.log_dir = log_dir
-        self.processes: list[subprocess.Popen] = []
-
-    def start(self) -> subprocess.Popen:
-        with (self.log_dir / f"worker-{len(self.processes)}.log").open("w") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "app", "worker", "--workers", "1"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self.processes.append(process)
-        return process
-
-    def enqueue(self, task, *args) -> str:
-        """Put the task on the consumers' queue, serialized as tasks.huey would; returns the task id."""
-        message = task.s(*args)
-        self.queue.storage.enqueue(tasks.huey.serialize_task(message), message.priority)
-        return message.id
-
-    def call(self, task, *args):
-        """Enqueue and wait for the result a consumer stores."""
-        return self.queue.result(self.enqueue(task, *args), blocking=True, timeout=DEADLINE)
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted(self.log_dir.glob("*.log")))
-
-    def stop_all(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self.queue.flush()
-
-
 @pytest.fixture(name="consumers")
 def fx_consumers(tmp_path, stripe_standin):
-    consumers = Consumers(tmp_path)
+    consumers = Consumers(tmp_path, {"SYNC_HEARTBEAT_TIMEOUT_SECONDS": str(HEARTBEAT_TIMEOUT)}, deadline=DEADLINE)
     yield consumers
     consumers.stop_all()  # before the root conftest empties the tables under them
 
@@ -121,7 +57,9 @@ async def test_a_consumer_killed_mid_backfill_is_resumed_after_the_heartbeat_tim
     async def mid_invoices() -> dict | None:
         progress = sync.load_progress(await _run(run.id))
         invoices = progress.get("invoices") or {}
-        return progress if invoices.get("count", 0) >= 100 and not invoices.get("done") else None
+        windows = invoices.get("windows") or []
+        mid_window = any(w["cursor"] and not w["done"] for w in windows)
+        return progress if invoices.get("count", 0) >= 100 and mid_window else None
 
     deadline = time.monotonic() + DEADLINE
     while await mid_invoices() is None:
@@ -134,6 +72,8 @@ async def test_a_consumer_killed_mid_backfill_is_resumed_after_the_heartbeat_tim
     checkpoint = sync.load_progress(killed)
     assert first.returncode == -signal.SIGKILL and killed.status == "running", "killed, it could not say so"
     assert checkpoint["customers"]["done"] and not checkpoint["invoices"]["done"]
+    mid_window = [w for w in checkpoint["invoices"]["windows"] if w["cursor"] and not w["done"]]
+    assert mid_window, "killed in the middle of a window"
 
     consumers.start()
     # A catch-up of a workspace without Stripe touches nothing: its answer says the new consumer is up, long after
@@ -162,10 +102,9 @@ async def test_a_consumer_killed_mid_backfill_is_resumed_after_the_heartbeat_tim
         "taken over only once the heartbeat was older than the timeout"
     )
     assert not [r for r in after if r["path"] == "/v1/customers"], "finished object types are not read again"
-    first_invoice_read = next(r for r in after if r["path"] == "/v1/invoices")
-    assert f"starting_after={checkpoint['invoices']['cursor']}" in first_invoice_read["query"], (
-        "resumed from the checkpoint"
-    )
+    invoice_queries = [r["query"] for r in after if r["path"] == "/v1/invoices"]
+    for window in mid_window:
+        assert any(f"starting_after={window['cursor']}" in q for q in invoice_queries), "resumed at its checkpoint"
 
     for name, table in TABLES.items():
         stored = await _stored_ids(table)
