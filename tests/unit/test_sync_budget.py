@@ -1,9 +1,12 @@
 """The request budget (token buckets) and the retry loop, with a fake clock and a fake Stripe."""
 
+import itertools
+
 import pytest
 import stripe
 
 from app.stripe_data.budget import (
+    HEADROOM,
     AccessRevoked,
     BudgetedReader,
     LocalBudget,
@@ -33,32 +36,55 @@ def test_endpoint_keys_ignore_object_ids():
     assert endpoint_key("/v1/accounts/acct_1Northwind") == "/v1/accounts/{id}"
 
 
-def test_the_budget_allows_a_burst_of_the_rate_then_paces_requests():
+def _busiest_second(times: list[float]) -> int:
+    """The most requests in any one-second window, the way Stripe counts them."""
+    return max(sum(1 for t in times if start <= t < start + 1) for start in times)
+
+
+def _acquire_all(budget: LocalBudget, clock: FakeClock, endpoints: list[str], account: str = "acct_a") -> list[float]:
+    times = []
+    for endpoint in endpoints:
+        budget.acquire(account, endpoint)
+        times.append(clock.now)
+    return times
+
+
+def test_the_budget_spaces_requests_evenly_so_no_second_holds_more_than_the_endpoint_rate():
     clock = FakeClock()
     budget = LocalBudget(per_second=25, per_endpoint=10, clock=clock, sleep=clock.sleep)
-    for _ in range(10):
-        budget.acquire("acct_a", "/v1/invoices")
-    assert clock.now == 0, "a full bucket lets the first 10 through at once"
-    for _ in range(20):
-        budget.acquire("acct_a", "/v1/invoices")
-    assert clock.now == pytest.approx(2.0, abs=0.05), "then 10 per second per endpoint"
+    times = _acquire_all(budget, clock, ["/v1/invoices"] * 40)
+    assert times[0] == 0, "the first request goes at once"
+    assert _busiest_second(times) <= 10, "a full second's burst on top of a refill would double the rate"
+    assert _busiest_second(times) >= 9, "and most of the budget is used"
+    gaps = {round(b - a, 6) for a, b in itertools.pairwise(times)}
+    assert gaps == {round(1 / (10 * HEADROOM), 6)}, "evenly spaced, with headroom for jitter on the way"
 
 
 def test_the_account_budget_caps_all_endpoints_together():
     clock = FakeClock()
     budget = LocalBudget(per_second=25, per_endpoint=10, clock=clock, sleep=clock.sleep)
-    for i in range(75):
-        budget.acquire("acct_a", f"/v1/endpoint{i % 10}")
-    assert clock.now == pytest.approx(2.0, abs=0.05), "75 requests at 25/s after a burst of 25"
+    times = _acquire_all(budget, clock, [f"/v1/endpoint{i % 10}" for i in range(75)])
+    assert 22 <= _busiest_second(times) <= 25, "25 per second across every endpoint, less the headroom"
 
 
 def test_accounts_have_separate_budgets():
     clock = FakeClock()
     budget = LocalBudget(per_second=25, per_endpoint=10, clock=clock, sleep=clock.sleep)
     for account in ("acct_a", "acct_b", "acct_c"):
-        for _ in range(10):
-            budget.acquire(account, "/v1/invoices")
-    assert clock.now == 0
+        budget.acquire(account, "/v1/invoices")
+    assert clock.now == 0, "one account's use does not delay another"
+    budget.acquire("acct_a", "/v1/invoices")
+    assert clock.now > 0
+
+
+def test_try_acquire_takes_nothing_when_it_says_to_wait():
+    clock = FakeClock()
+    budget = LocalBudget(per_second=25, per_endpoint=10, clock=clock, sleep=clock.sleep)
+    assert budget.try_acquire("acct_a", "/v1/invoices") == 0
+    clock.now += 1 / (25 * HEADROOM)  # the account's next token is there, the endpoint's is not
+    wait = budget.try_acquire("acct_a", "/v1/invoices")
+    assert wait == pytest.approx(1 / (10 * HEADROOM) - 1 / (25 * HEADROOM))
+    assert budget.try_acquire("acct_a", "/v1/customers") == 0, "the refused try left the account's token"
 
 
 class NoBudget:
