@@ -37,6 +37,10 @@ class SyncView:
 
     run: SyncRun
     streams: list[StreamView]
+    # Every customer and the last 90 days of every other list are written and matched (the engine says so).
+    recent_done: bool = False
+    # Invoices whose lines past the first 10 are still to be read: their totals are known, their line items not yet.
+    lines_pending: int = 0
 
     @property
     def active(self) -> bool:
@@ -47,16 +51,33 @@ class SyncView:
         return self.run.status == SyncStatus.failed.value
 
     @property
+    def importing_older(self) -> bool:
+        return self.active and self.recent_done
+
+    @property
+    def percent(self) -> int | None:
+        """The whole sync's progress over the object types that have an estimate; never 100 while it still runs.
+
+        None while no type has a basis for an estimate (a percent of nothing known would be made up).
+        """
+        if not self.active:
+            return 100 if self.run.status == SyncStatus.done.value else None
+        known = [s for s in self.streams if s.done or s.estimate]
+        if not known:
+            return None
+        total = sum(s.count if s.done else max(s.estimate or 0, s.count) for s in known)
+        if not total:
+            return None
+        return min(99, int(100 * sum(s.count for s in known) / total))
+
+    @property
     def retry_every(self) -> str:
         """How often objects Stripe would not give completely are asked for again, in words."""
         return catchup_every()
 
 
-async def sync_view(workspace_id: int, account_id: str | None = None) -> SyncView | None:
-    """The latest sync of the workspace (of `account_id` when given) with counts per object type."""
-    run = await latest_run(workspace_id, account_id)
-    if run is None:
-        return None
+def view_of(run: SyncRun) -> SyncView:
+    """The card's view of one run, from its progress JSON (old runs may lack `recent_done` and `lines`)."""
     progress = load_progress(run)
     streams = []
     for stream in STREAMS:
@@ -66,4 +87,13 @@ async def sync_view(workspace_id: int, account_id: str | None = None) -> SyncVie
                 stream.name, stream.label, int(state.get("count") or 0), state.get("estimate"), bool(state.get("done"))
             )
         )
-    return SyncView(run, streams)
+    lines = progress.get("lines") or {}
+    return SyncView(
+        run, streams, recent_done=bool(progress.get("recent_done")), lines_pending=int(lines.get("pending") or 0)
+    )
+
+
+async def sync_view(workspace_id: int, account_id: str | None = None) -> SyncView | None:
+    """The latest sync of the workspace (of `account_id` when given) with counts per object type."""
+    run = await latest_run(workspace_id, account_id)
+    return None if run is None else view_of(run)

@@ -97,3 +97,46 @@ async def test_a_teammate_sees_the_progress_too_and_outsiders_see_nothing(client
     await login(client, charlie)
     response = await client.get(PROGRESS, headers={"HX-Request": "true"})
     assert 'data-status="none"' in response.text
+
+
+OLDER_HISTORY = (
+    '{"_since": 0, "recent_done": true,'
+    ' "customers": {"count": 40, "done": true, "estimate": 40, "windows": []},'
+    ' "invoices": {"count": 360, "done": false, "estimate": 1000, "windows": [{"gte": 0, "lt": 9, "cursor": "",'
+    ' "done": false, "count": 360}]},'
+    ' "charges": {"count": 7, "done": false, "estimate": null, "windows": []},'
+    ' "lines": {"pending": 12, "done": 30}}'
+)
+
+
+async def _running(owner, stripe_standin, progress: str) -> None:
+    await link(stripe_standin, owner.workspace.id, NORTHWIND_DIGITAL)
+    run = await sync.start_backfill(owner.workspace.id, NORTHWIND_DIGITAL)
+    await SyncRun.update({SyncRun.status: "running", SyncRun.progress: progress}).where(SyncRun.id == run.id)
+
+
+async def test_with_recent_months_in_the_fragment_says_older_history_is_importing_with_lines_pending(
+    client, owner, stripe_standin
+):
+    await _running(owner, stripe_standin, OLDER_HISTORY)
+    response = await client.get(PROGRESS, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "<html" not in response.text
+    # 40 of 40 customers and 360 of ~1,000 invoices (payments have no estimate yet): 400 of 1,040.
+    assert "still importing older history — 38%" in response.text and 'data-stage="older"' in response.text
+    assert "Invoices 360 of ~1,000" in response.text and "Payments 7 so far" in response.text
+    assert 'data-testid="sync-lines" data-pending="12"' in response.text
+    assert "Invoice line items: 12 invoices still to read" in response.text
+    page = await client.get(PROGRESS)
+    assert "<html" in page.text and "still importing older history — 38%" in page.text
+
+
+async def test_before_recent_months_are_in_the_fragment_says_newest_first_and_has_no_lines_row(
+    client, owner, stripe_standin
+):
+    await _running(owner, stripe_standin, '{"customers": {"count": 3, "done": false, "estimate": null}}')
+    response = await client.get(PROGRESS, headers={"HX-Request": "true"})
+    assert 'data-stage="recent"' in response.text and "Newest first" in response.text
+    assert "still importing older history" not in response.text and 'data-testid="sync-lines"' not in response.text
+    assert "Customers 3 so far" in response.text and "%</strong>" not in response.text, "no percent without a basis"
+    page = await client.get(PROGRESS)
+    assert "<html" in page.text and 'data-stage="recent"' in page.text and 'aria-live="polite"' in page.text
