@@ -166,23 +166,68 @@ class Plan:
             self.recent_done = all(w.done for ws in self.windows.values() for w in ws if self.is_recent(w))
         return self.recent_done
 
+    def split(self, name: str, wanted: int) -> Window | None:
+        """Split the list's window with the most pages left in two, while it has fewer than `wanted` unfinished.
+
+        The split point is the middle of what is left of the window, from its floor to the oldest object fetched:
+        the older half becomes a new window and this one now ends at the split point, keeping its cursor. A window
+        with fewer than MIN_SPLIT_PAGES left (a small account) is not split.
+        """
+        windows = self.windows[name]
+        active = [w for w in windows if not w.exhausted]
+        if len(active) >= wanted or len(windows) >= MAX_WINDOWS:
+            return None
+        floor = self.floor()
+        largest = max(active, key=lambda w: w.remaining_pages(floor), default=None)
+        if largest is None or largest.remaining_pages(floor) < MIN_SPLIT_PAGES or largest.oldest is None:
+            return None
+        low = largest.gte if largest.gte is not None else floor
+        mid = (low + largest.oldest) // 2
+        if not low < mid <= largest.oldest:
+            return None
+        older = Window(name, largest.gte, mid)
+        windows.append(older)
+        largest.gte = mid
+        return older
+
     def to_progress(self, since: int) -> dict:
         progress: dict = {"_since": since, "_recent_start": self.recent_start, "recent_done": self.recent_done}
         floor = self.floor()
         for name, windows in self.windows.items():
             count = sum(w.count for w in windows)
             done = all(w.done for w in windows)
-            left = sum(w.remaining_pages(floor) for w in windows if not w.done)
-            unknown = any(not w.done and not w.fetched for w in windows)
-            estimate = count if done else (None if unknown else max(count + 1, round(count + left * PAGE_SIZE, -2)))
             progress[name] = {
                 "count": count,
                 "done": done,
-                "estimate": estimate,
+                "estimate": count if done else _estimate(windows, floor, count),
                 "windows": [w.to_json() for w in windows],
             }
         progress[LINES] = {"pending": len(self.lines_pending), "done": self.lines_done}
         return progress
+
+
+def _estimate(windows: list[Window], floor: int | None, count: int) -> int | None:
+    """A list's total: Stripe has no counts, so extrapolate the density its windows have shown over what is left.
+
+    None while there is no basis: nothing fetched yet, or an unbounded window before the oldest customer is known.
+    """
+    seen = [w for w in windows if w.fetched and w.oldest is not None and w.newest is not None]
+    span = sum(max(1, (w.lt or w.newest + 1) - w.oldest) for w in seen)
+    if not seen:
+        return None
+    density = sum(w.fetched for w in seen) / span
+    left = 0.0
+    for window in windows:
+        if window.done:
+            continue
+        if window.fetched:
+            left += window.remaining_pages(floor) * PAGE_SIZE
+            continue
+        low = window.gte if window.gte is not None else floor
+        if low is None:
+            return None
+        left += max(0, (window.lt or int(time.time())) - low) * density
+    return max(count + 1, int(round(count + left, -2)))
 
 
 @dataclass
@@ -343,23 +388,8 @@ class Fetcher:
         await self.deliver(LinesFetched(job.invoice_id, LinesRead(lines=job.collected)))
 
     def _maybe_split(self, name: str) -> None:
-        """Give the list another window while it has fewer in flight than keep its endpoint busy."""
-        windows = self.plan.windows[name]
-        wanted = max(2, math.ceil(self.per_endpoint * max(self.latency, 0.05) * 1.5))
-        active = [w for w in windows if not w.exhausted]
-        if len(active) >= wanted or len(windows) >= MAX_WINDOWS:
-            return
-        floor = self.plan.floor()
-        largest = max(active, key=lambda w: w.remaining_pages(floor), default=None)
-        if largest is None or largest.remaining_pages(floor) < MIN_SPLIT_PAGES:
-            return
-        low = largest.gte if largest.gte is not None else floor
-        mid = (low + largest.oldest) // 2
-        if not low < mid <= largest.oldest:
-            return
-        # The older half becomes a window of its own; this one now ends at `mid` and keeps its cursor.
-        windows.append(Window(name, largest.gte, mid))
-        largest.gte = mid
+        """Give the list another window while it has fewer unfinished than it takes to keep its endpoint busy."""
+        self.plan.split(name, wanted=max(2, math.ceil(self.per_endpoint * max(self.latency, 0.05) * 1.5)))
 
 
 def _lines_path(invoice_id: str) -> str:
