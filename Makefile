@@ -13,13 +13,14 @@ TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?=
 
-.PHONY: help install lint format browser migrate seed run test test-sqlite test-postgres bench clean
+.PHONY: help install lint format browser migrate seed run test test-sqlite test-postgres bench bench-sqlite \
+	bench-postgres clean
 
 help:
 	@echo "make run    - install, migrate, seed the demo, start web + worker + local Stripe (http://$(HOST):$(PORT))"
 	@echo "make test   - install, then run every test on SQLite and again on PostgreSQL + Redis"
 	@echo "make lint   - ruff check and ruff format --check (make format fixes what it can)"
-	@echo "make bench  - run the benchmarks"
+	@echo "make bench  - run the benchmarks on SQLite, then on PostgreSQL + Redis (figures in bench/results/)"
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -74,8 +75,19 @@ test-postgres:
 	@echo "=== Test suite on PostgreSQL + Redis ==="
 	@env -u DATABASE_URL -u REDIS_URL TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
-bench: install
-	@$(PY) -m pytest benchmarks --benchmark-only -q
+# Like the tests, on both engines: each run records its figures as bench/results/<benchmark>-<engine>.json.
+# BENCH_SCALE shrinks the first sync's generated agency (default 25000 invoices) while developing.
+bench: install bench-sqlite bench-postgres
+
+bench-sqlite:
+	@echo "=== Benchmarks on SQLite + SqliteHuey ==="
+	@env -u DATABASE_URL -u REDIS_URL -u TEST_DATABASE_URL -u TEST_REDIS_URL \
+		$(PY) -m pytest benchmarks --benchmark-only -q $(PYTEST_ARGS)
+
+bench-postgres:
+	@echo "=== Benchmarks on PostgreSQL + Redis ==="
+	@env -u DATABASE_URL -u REDIS_URL TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
+		$(PY) -m pytest benchmarks --benchmark-only -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf var test-artifacts .pytest_cache
