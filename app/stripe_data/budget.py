@@ -46,6 +46,8 @@ def endpoint_key(path: str) -> str:
 class Budget(Protocol):
     def try_acquire(self, account_id: str, endpoint: str) -> float: ...
 
+    def hold(self, account_id: str, seconds: float) -> None: ...
+
     def acquire(self, account_id: str, endpoint: str) -> None: ...
 
 
@@ -87,6 +89,14 @@ class LocalBudget:
         while (wait := self.try_acquire(account_id, endpoint)) > 0:
             self.sleep(wait)
 
+    def hold(self, account_id: str, seconds: float) -> None:
+        """No request to the account for `seconds`: its bucket owes that much refill before the next token."""
+        with self._lock:
+            now = self.clock()
+            tokens, last = self._buckets.get(account_id, (1.0, now))
+            tokens = min(1.0, tokens + (now - last) * self.rates[0])
+            self._buckets[account_id] = (min(tokens, 1.0 - seconds * self.rates[0]), now)
+
 
 _REDIS_BUCKETS = """
 local now = tonumber(ARGV[1])
@@ -127,6 +137,12 @@ class RedisBudget:
     def acquire(self, account_id: str, endpoint: str) -> None:
         while (wait := self.try_acquire(account_id, endpoint)) > 0:
             time.sleep(wait)
+
+    def hold(self, account_id: str, seconds: float) -> None:
+        key = f"{self.prefix}:{account_id}"
+        # Owing `seconds` of refill, like LocalBudget.hold; a concurrent refill can only shorten the hold a little.
+        self.redis.hset(key, mapping={"t": 1.0 - seconds * self.rates[0], "ts": time.time()})
+        self.redis.expire(key, 60 + int(seconds))
 
 
 @lru_cache(maxsize=4)
@@ -263,6 +279,9 @@ class BudgetedReader:
                     )
                     raise _refusal(exc, endpoint) from None
                 delay = self.retry.delay(attempt, _seconds(_header(exc, "retry-after")))
+                if exc.http_status == 429:
+                    # Stripe says the account is over its limit: every request to it waits, not only this one.
+                    self.budget.hold(self.account_id, delay)
                 with self._count:
                     self.retries += 1
                 self.sleep(delay)

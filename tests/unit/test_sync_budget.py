@@ -88,8 +88,17 @@ def test_try_acquire_takes_nothing_when_it_says_to_wait():
 
 
 class NoBudget:
+    def __init__(self) -> None:
+        self.holds: list[tuple[str, float]] = []
+
     def acquire(self, account_id: str, endpoint: str) -> None:
         pass
+
+    def try_acquire(self, account_id: str, endpoint: str) -> float:
+        return 0.0
+
+    def hold(self, account_id: str, seconds: float) -> None:
+        self.holds.append((account_id, seconds))
 
 
 class FakeReader:
@@ -119,6 +128,29 @@ def reader_with(*errors, attempts: int = 5) -> tuple[BudgetedReader, FakeReader,
         "acct_a", budget=NoBudget(), retry=RetryPolicy(attempts=attempts), reader=fake, sleep=clock.sleep
     )
     return reader, fake, clock
+
+
+def test_a_hold_makes_every_request_to_the_account_wait_that_long():
+    clock = FakeClock()
+    budget = LocalBudget(per_second=25, per_endpoint=10, clock=clock, sleep=clock.sleep)
+    budget.hold("acct_a", 3.0)
+    assert budget.try_acquire("acct_a", "/v1/invoices") == pytest.approx(3.0)
+    assert budget.try_acquire("acct_a", "/v1/customers") == pytest.approx(3.0), "every endpoint of the account"
+    assert budget.try_acquire("acct_b", "/v1/invoices") == 0, "not other accounts"
+    clock.now += 3.0
+    assert budget.try_acquire("acct_a", "/v1/invoices") == 0
+
+
+def test_a_429_holds_the_whole_accounts_budget_for_the_wait_it_asks():
+    reader, _, clock = reader_with(error(stripe.RateLimitError, 429, {"Retry-After": "3"}))
+    reader.get("/v1/invoices")
+    assert reader.budget.holds == [("acct_a", clock.slept[0])] and clock.slept[0] >= 3
+
+
+def test_a_500_holds_nothing_but_its_own_retry():
+    reader, _, _ = reader_with(error(stripe.APIError, 500))
+    reader.get("/v1/invoices")
+    assert reader.budget.holds == []
 
 
 def test_429_is_retried_after_stripes_retry_after():
