@@ -271,6 +271,7 @@ class _Writer:
             listed_subscriptions=[o["id"] for p in pages if p.window.stream == "subscriptions" for o in p.objects],
         )
         ws, account = self.sync_run.workspace, self.sync_run.account_id
+        started = time.monotonic()
         async with events.writing(ws, account):
             await ingest.write(ws, account, batch, self.index)
             for page in pages:
@@ -281,6 +282,14 @@ class _Writer:
             self.plan.lines_done += len(batch.lines)
             self.plan.check_recent_done()
             await _save(self.sync_run.id, self.plan.to_progress(self.since), self.reader.requests)
+        log.debug(
+            "sync %s wrote %s objects, %s invoices' lines in %.3f s (%s pages waiting)",
+            self.sync_run.id,
+            len(batch.objects),
+            len(batch.lines),
+            time.monotonic() - started,
+            self.queue.qsize(),
+        )
         for page in pages:
             self.pages[page.window.stream] += 1
             if self.options.after_page is not None:
