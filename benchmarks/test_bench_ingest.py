@@ -9,6 +9,7 @@ beyond the embedded ten are written too but not counted), with their ratio.
 
 import asyncio
 import json
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -33,7 +34,7 @@ from tests.plugins.standin import NORTHWIND_DIGITAL
 INVOICES = 25_000
 PAGE_SIZE = 100
 PAGES_PER_BATCH = 10
-ROUNDS = 2
+ROUNDS = int(os.environ.get("BENCH_INGEST_ROUNDS", "2"))
 LISTS = ("customers", "subscriptions", "invoices", "charges", "refunds")
 
 
