@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 
 from app.clients.tables import Client, ClientDomain, ClientEmail
 from app.core.timeutil import utcnow
+from app.stripe_data import upserts
 from app.stripe_data.freemail import is_free_mail
 from app.stripe_data.tables import CustomerMatch, MatchMethod, StripeCustomer, StripeInvoice
 
 BATCH = 1000
-_WRITE_BATCH = 100  # rows per INSERT: well under SQLite's bound-parameter limit
 
 
 @dataclass
@@ -196,90 +196,134 @@ def _same(row: dict, decision: Decision) -> bool:
     )
 
 
-async def rematch(workspace_id: int, account_id: str) -> MatchSummary:
+async def rematch(
+    workspace_id: int,
+    account_id: str,
+    customer_ids: Iterable[str] | None = None,
+    index: ClientIndex | None = None,
+) -> MatchSummary:
     """Recompute the automatic matches of one account's customers; manual mappings and ignores are left alone.
 
-    Run by `sync.finish_run` after every backfill or catch-up, and by whoever changes a client's emails or domains.
+    Run by `sync.finish_run` after every backfill or catch-up (all customers), by the sync's writer after each batch
+    (only the customers the batch touched), and by whoever changes a client's emails or domains.
     Idempotent: a second run with nothing changed writes nothing.
 
     Args:
         workspace_id: the workspace whose clients and pulled customers to match.
         account_id: the connected Stripe account the customers came from.
+        customer_ids: only these customers (Stripe ids; unknown ones are skipped); None: every customer.
+        index: the workspace's clients, when the caller already loaded them; None loads them.
 
     Returns:
-        Counts by outcome for every customer of the account, and how many rows changed.
+        Counts by outcome for the customers looked at (all of the account's, or `customer_ids`), and how many
+        rows changed.
     """
     summary = MatchSummary()
-    index = await load_client_index(workspace_id)
-    existing = {
-        row["customer_id"]: row
-        for row in await CustomerMatch.select(
-            CustomerMatch.id,
-            CustomerMatch.customer_id,
-            CustomerMatch.client,
-            CustomerMatch.method,
-            CustomerMatch.reason,
-            CustomerMatch.ignored,
-            CustomerMatch.suggestions,
-        ).where((CustomerMatch.workspace == workspace_id) & (CustomerMatch.account_id == account_id))
-    }
+    index = index if index is not None else await load_client_index(workspace_id)
     stale: list[int] = []
-    fresh: list[CustomerMatch] = []
+    fresh: list[dict] = []
+    if customer_ids is None:
+        existing = await _existing(workspace_id, account_id, None)
+        async for customers in _all_customers(workspace_id, account_id):
+            await _match(workspace_id, account_id, customers, existing, index, summary, stale, fresh)
+    else:
+        wanted = sorted(set(customer_ids))
+        for start in range(0, len(wanted), BATCH):
+            chunk = wanted[start : start + BATCH]
+            existing = await _existing(workspace_id, account_id, chunk)
+            customers = await _customers(workspace_id, account_id).where(StripeCustomer.stripe_id.is_in(chunk))
+            await _match(workspace_id, account_id, customers, existing, index, summary, stale, fresh)
+    summary.changed = len(fresh)
+    await _write(stale, fresh)
+    return summary
+
+
+async def _existing(workspace_id: int, account_id: str, customer_ids: list[str] | None) -> dict[str, dict]:
+    where = (CustomerMatch.workspace == workspace_id) & (CustomerMatch.account_id == account_id)
+    if customer_ids is not None:
+        where &= CustomerMatch.customer_id.is_in(customer_ids)
+    rows = await CustomerMatch.select(
+        CustomerMatch.id,
+        CustomerMatch.customer_id,
+        CustomerMatch.client,
+        CustomerMatch.method,
+        CustomerMatch.reason,
+        CustomerMatch.ignored,
+        CustomerMatch.suggestions,
+    ).where(where)
+    return {row["customer_id"]: row for row in rows}
+
+
+def _customers(workspace_id: int, account_id: str):
+    return StripeCustomer.select(
+        StripeCustomer.id,
+        StripeCustomer.stripe_id,
+        StripeCustomer.email,
+        StripeCustomer.website_domain,
+        StripeCustomer.name,
+    ).where((StripeCustomer.workspace == workspace_id) & (StripeCustomer.account_id == account_id))
+
+
+async def _all_customers(workspace_id: int, account_id: str):
+    """Every customer of the account, BATCH at a time in id order."""
     last_id = 0
     while True:
         customers = (
-            await StripeCustomer.select(
-                StripeCustomer.id,
-                StripeCustomer.stripe_id,
-                StripeCustomer.email,
-                StripeCustomer.website_domain,
-                StripeCustomer.name,
-            )
-            .where(
-                (StripeCustomer.workspace == workspace_id)
-                & (StripeCustomer.account_id == account_id)
-                & (StripeCustomer.id > last_id)
-            )
+            await _customers(workspace_id, account_id)
+            .where(StripeCustomer.id > last_id)
             .order_by(StripeCustomer.id)
             .limit(BATCH)
         )
         if not customers:
-            break
+            return
         last_id = customers[-1]["id"]
-        invoice_emails = await _invoice_emails(workspace_id, account_id, [c["stripe_id"] for c in customers])
-        now = utcnow()
-        for customer in customers:
-            summary.customers += 1
-            row = existing.get(customer["stripe_id"])
-            if row is not None and row["ignored"]:
-                summary.ignored += 1
-                continue
-            if row is not None and row["method"] == MatchMethod.manual.value:
-                summary.manual += 1
-                continue
-            emails = {customer["email"], *invoice_emails.get(customer["stripe_id"], ())}
-            decision = decide(emails, customer["website_domain"], customer["name"], index)
-            _count(summary, decision)
-            if row is not None and _same(row, decision):
-                continue
-            if row is not None:
-                stale.append(row["id"])
-            fresh.append(
-                CustomerMatch(
-                    workspace=workspace_id,
-                    account_id=account_id,
-                    customer_id=customer["stripe_id"],
-                    client=decision.client_id,
-                    method=decision.method,
-                    reason=decision.reason,
-                    ignored=False,
-                    suggestions=[{"client": cid, "reason": why} for cid, why in decision.suggestions],
-                    updated_at=now,
-                )
-            )
-    summary.changed = len(fresh)
-    await _write(stale, fresh)
-    return summary
+        yield customers
+
+
+async def _match(
+    workspace_id: int,
+    account_id: str,
+    customers: list[dict],
+    existing: dict[str, dict],
+    index: ClientIndex,
+    summary: MatchSummary,
+    stale: list[int],
+    fresh: list[dict],
+) -> None:
+    """Decide each customer of one batch; collect the rows to replace (`stale`) and to insert (`fresh`)."""
+    if not customers:
+        return
+    invoice_emails = await _invoice_emails(workspace_id, account_id, [c["stripe_id"] for c in customers])
+    now = utcnow()
+    for customer in customers:
+        summary.customers += 1
+        row = existing.get(customer["stripe_id"])
+        if row is not None and row["ignored"]:
+            summary.ignored += 1
+            continue
+        if row is not None and row["method"] == MatchMethod.manual.value:
+            summary.manual += 1
+            continue
+        emails = {customer["email"], *invoice_emails.get(customer["stripe_id"], ())}
+        decision = decide(emails, customer["website_domain"], customer["name"], index)
+        _count(summary, decision)
+        if row is not None and _same(row, decision):
+            continue
+        if row is not None:
+            stale.append(row["id"])
+        fresh.append(
+            {
+                "workspace": workspace_id,
+                "account_id": account_id,
+                "customer_id": customer["stripe_id"],
+                "client": decision.client_id,
+                "method": decision.method,
+                "reason": decision.reason,
+                "ignored": False,
+                "suggestions": json.dumps([{"client": cid, "reason": why} for cid, why in decision.suggestions]),
+                "updated_at": now,
+            }
+        )
 
 
 def _count(summary: MatchSummary, decision: Decision) -> None:
@@ -293,7 +337,7 @@ def _count(summary: MatchSummary, decision: Decision) -> None:
         summary.unmatched += 1
 
 
-async def _write(stale: list[int], fresh: list[CustomerMatch]) -> None:
+async def _write(stale: list[int], fresh: list[dict]) -> None:
     """Replace changed automatic rows in one transaction.
 
     The delete repeats the "automatic, not ignored" condition and the insert does nothing on conflict, so a person
@@ -308,11 +352,7 @@ async def _write(stale: list[int], fresh: list[CustomerMatch]) -> None:
                 & (CustomerMatch.method != MatchMethod.manual.value)
                 & (CustomerMatch.ignored == False)  # noqa: E712
             )
-        for start in range(0, len(fresh), _WRITE_BATCH):
-            await CustomerMatch.insert(*fresh[start : start + _WRITE_BATCH]).on_conflict(
-                target=(CustomerMatch.workspace, CustomerMatch.account_id, CustomerMatch.customer_id),
-                action="DO NOTHING",
-            )
+        await upserts.bulk_upsert(CustomerMatch, fresh, replace=False)
 
 
 async def rematch_workspace(workspace_id: int) -> dict[str, MatchSummary]:

@@ -1,17 +1,23 @@
-"""Stripe JSON -> rows, written idempotently on the unique (workspace, stripe id) keys.
+"""Stripe JSON -> rows, written idempotently on each table's declared unique key.
 
-One INSERT ... ON CONFLICT DO UPDATE per page (SQLite >= 3.24 and PostgreSQL both support it), so
-running a sync twice, or replaying an event, rewrites the same rows instead of adding new ones.
+Every write is INSERT ... ON CONFLICT DO UPDATE (SQLite >= 3.24 and PostgreSQL both support it), so running a sync
+twice, or replaying an event, rewrites the same rows instead of adding new ones. Rows are plain tuples sent in one
+statement per table (see `bulk_upsert`): building a Piccolo Table object and query string per row cost more than
+the database's own work (cProfile of the ingest benchmark: 3/4 of the time in Piccolo's row and query building).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 from urllib.parse import urlparse
 
+from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.constraints import Unique
 from piccolo.table import Table
 
 from app.core.timeutil import utcnow
@@ -32,16 +38,20 @@ def ts(value: Any) -> datetime | None:
     return datetime.fromtimestamp(int(value), tz=UTC)
 
 
-def _id(value: Any) -> str:
+def id_of(value: Any) -> str:
     """An id whether Stripe sent it bare or expanded into an object."""
     if isinstance(value, dict):
         return str(value.get("id") or "")
     return str(value or "")
 
 
+# Stripe's JSON has no cycles to check for; compact separators make every stored object ~10% smaller.
+# The SDK decodes some amounts as Decimal; default=str keeps them exact.
+_ENCODER = json.JSONEncoder(default=str, check_circular=False, ensure_ascii=False, separators=(",", ":"))
+
+
 def _as_json(obj: dict) -> str:
-    # The SDK decodes some amounts as Decimal; str() keeps them exact.
-    return json.dumps(obj, default=str)
+    return _ENCODER.encode(obj)
 
 
 def domain_of(value: str) -> str:
@@ -73,7 +83,7 @@ def subscription_row(obj: dict) -> dict:
     # The pinned API version keeps the billing period on the items only.
     first_item = ((obj.get("items") or {}).get("data") or [{}])[0]
     return {
-        "customer_id": _id(obj.get("customer")),
+        "customer_id": id_of(obj.get("customer")),
         "status": obj.get("status") or "",
         "currency": obj.get("currency") or "usd",
         "cancel_at_period_end": bool(obj.get("cancel_at_period_end")),
@@ -89,9 +99,9 @@ def invoice_row(obj: dict) -> dict:
     parent = (obj.get("parent") or {}).get("subscription_details") or {}
     lines = obj.get("lines") or {}
     return {
-        "customer_id": _id(obj.get("customer")),
+        "customer_id": id_of(obj.get("customer")),
         "customer_email": (obj.get("customer_email") or "").strip().lower(),
-        "subscription_id": _id(parent.get("subscription")),
+        "subscription_id": id_of(parent.get("subscription")),
         "number": obj.get("number") or "",
         "status": obj.get("status") or "",
         "currency": obj.get("currency") or "usd",
@@ -120,7 +130,7 @@ def line_row(obj: dict) -> dict:
         "amount": int(obj.get("amount") or 0),
         "currency": obj.get("currency") or "usd",
         "quantity": int(quantity) if quantity is not None else None,
-        "price_id": _id(pricing.get("price")),
+        "price_id": id_of(pricing.get("price")),
         "period_start": ts(period.get("start")),
         "period_end": ts(period.get("end")),
     }
@@ -128,7 +138,7 @@ def line_row(obj: dict) -> dict:
 
 def charge_row(obj: dict) -> dict:
     return {
-        "customer_id": _id(obj.get("customer")),
+        "customer_id": id_of(obj.get("customer")),
         "status": obj.get("status") or "",
         "paid": bool(obj.get("paid")),
         "currency": obj.get("currency") or "usd",
@@ -140,7 +150,7 @@ def charge_row(obj: dict) -> dict:
 
 def refund_row(obj: dict) -> dict:
     return {
-        "charge_id": _id(obj.get("charge")),
+        "charge_id": id_of(obj.get("charge")),
         "status": obj.get("status") or "",
         "currency": obj.get("currency") or "usd",
         "amount": int(obj.get("amount") or 0),
@@ -157,13 +167,103 @@ KINDS: dict[str, tuple[type[Table], Any]] = {
     "refund": (StripeRefund, refund_row),
 }
 
+# PostgreSQL array type per column class, for `unnest`.
+_PG_TYPES = {ForeignKey: "integer", Integer: "integer", Varchar: "varchar", Text: "text", Boolean: "boolean"}
+_PG_TYPES |= {Timestamptz: "timestamptz", JSON: "json"}
 
-async def _insert(table: type[Table], rows: list[dict], target: tuple) -> None:
+
+@dataclass(frozen=True)
+class _Statement:
+    key: tuple[str, ...]
+    defaults: dict[str, Any]
+    values: Callable[[dict], tuple]  # a full row (defaults | row) -> its values in the statement's column order
+    sql: str
+
+
+_STATEMENTS: dict[tuple[type[Table], str, bool], _Statement] = {}
+
+
+def _statement(table: type[Table], engine_type: str, replace: bool) -> _Statement:
+    """The upsert of `table` on its declared unique key, for one engine (built once)."""
+    if (table, engine_type, replace) not in _STATEMENTS:
+        columns = [c for c in table._meta.columns if c._meta.name != "id"]
+        names = tuple(c._meta.db_column_name for c in columns)
+        key = _key_names(table)
+        quoted = ", ".join(f'"{n}"' for n in names)
+        updates = ", ".join(f'"{n}" = excluded."{n}"' for n in names if n not in key)
+        target = ", ".join(f'"{k}"' for k in key)
+        conflict = f"ON CONFLICT ({target}) " + (f"DO UPDATE SET {updates}" if replace else "DO NOTHING")
+        if engine_type == "postgres":
+            arrays = ", ".join(f"${i}::{_PG_TYPES[type(c)]}[]" for i, c in enumerate(columns, start=1))
+            values = f"SELECT * FROM unnest({arrays})"
+        else:
+            values = f"VALUES ({', '.join('?' for _ in names)})"
+        sql = f'INSERT INTO "{table._meta.tablename}" ({quoted}) {values} {conflict}'
+        # A timestamp's default is "now" when the statement is built, not when it runs: rows must bring their own.
+        defaults = {c._meta.db_column_name: c.get_default_value() for c in columns if not isinstance(c, Timestamptz)}
+        _STATEMENTS[table, engine_type, replace] = _Statement(key, defaults, itemgetter(*names), sql)
+    return _STATEMENTS[table, engine_type, replace]
+
+
+async def bulk_upsert(table: type[Table], rows: list[dict], replace: bool = True) -> None:
+    """Insert or update `rows` (column name -> value; missing columns take their default) in one statement.
+
+    `replace=False` leaves a row that already has the key as it is (ON CONFLICT DO NOTHING).
+
+    SQLite runs the one prepared statement over every row (executemany: no bound-parameter limit to split by);
+    PostgreSQL gets one array per column and `unnest`s them. A key repeated in `rows` keeps its last row, since
+    PostgreSQL refuses to update one row twice in a statement. Runs in the current transaction, or its own.
+    """
     if not rows:
         return
-    keys = {column._meta.name for column in target}
-    values = [c for c in table._meta.columns if c._meta.name not in keys and c._meta.name != "id"]
-    await table.insert(*(table(**row) for row in rows)).on_conflict(target=target, action="DO UPDATE", values=values)
+    engine = table._meta.db
+    transaction = engine.current_transaction.get()
+    if transaction is None:
+        async with engine.transaction():
+            return await bulk_upsert(table, rows, replace)
+    statement = _statement(table, engine.engine_type, replace)
+    unique = {tuple(row[k] for k in statement.key): row for row in rows}
+    defaults, full = statement.defaults, statement.values
+    values = [full(defaults | row) for row in unique.values()]
+    if engine.engine_type == "postgres":
+        await transaction.connection.execute(statement.sql, *(list(column) for column in zip(*values, strict=True)))
+    else:
+        await transaction.connection.executemany(statement.sql, values)
+
+
+def _key_names(table: type[Table]) -> tuple[str, ...]:
+    """The columns of the table's declared Unique constraint: the key its upsert names in ON CONFLICT."""
+    return tuple(next(c for c in table._meta.constraints if isinstance(c, Unique)).get_column_names())
+
+
+def object_rows(workspace_id: int, account_id: str, objects: Iterable[dict], deleted: bool = False) -> list[dict]:
+    """One kind's objects as rows of its table (see KINDS)."""
+    rows = []
+    now = utcnow()
+    for obj in objects:
+        build = KINDS[obj["object"]][1]
+        row = build(obj)
+        row["workspace"] = workspace_id
+        row["account_id"] = account_id
+        row["stripe_id"] = obj["id"]
+        row["stripe_object"] = _as_json(obj)
+        row["synced_at"] = now
+        if deleted and obj["object"] == "customer":
+            row["deleted"] = True
+        rows.append(row)
+    return rows
+
+
+def embedded(objects: Iterable[dict]) -> tuple[list[tuple[str, dict]], list[dict]]:
+    """The invoice lines (invoice id, line) and refunds that invoices and charges carry inside them."""
+    lines, refunds = [], []
+    for obj in objects:
+        kind = obj.get("object")
+        if kind == "invoice":
+            lines.extend((obj["id"], line) for line in (obj.get("lines") or {}).get("data") or ())
+        elif kind == "charge":
+            refunds.extend((obj.get("refunds") or {}).get("data") or ())
+    return lines, refunds
 
 
 async def upsert_objects(workspace_id: int, account_id: str, objects: Iterable[dict], deleted: bool = False) -> int:
@@ -175,60 +275,46 @@ async def upsert_objects(workspace_id: int, account_id: str, objects: Iterable[d
     objects = [o for o in objects if o.get("id")]
     if not objects:
         return 0
-    table, build = KINDS[objects[0]["object"]]
-    now = utcnow()
-    rows = []
-    for obj in objects:
-        row = {
-            "workspace": workspace_id,
-            "account_id": account_id,
-            "stripe_id": obj["id"],
-            **build(obj),
-            "stripe_object": _as_json(obj),
-            "synced_at": now,
-        }
-        if deleted and table is StripeCustomer:
-            row["deleted"] = True
-        rows.append(row)
-    await _insert(table, rows, (table.workspace, table.stripe_id))
-    if table is StripeInvoice:
-        # One statement for the page's embedded lines (up to 10 per invoice).
-        lines = [(obj["id"], line) for obj in objects for line in ((obj.get("lines") or {}).get("data") or [])]
-        await _insert_lines(workspace_id, account_id, lines)
-    if table is StripeCharge:
-        refunds = [r for obj in objects for r in ((obj.get("refunds") or {}).get("data") or [])]
-        await upsert_objects(workspace_id, account_id, refunds)
+    table = KINDS[objects[0]["object"]][0]
+    await bulk_upsert(table, object_rows(workspace_id, account_id, objects, deleted))
+    lines, refunds = embedded(objects)
+    await upsert_line_rows(workspace_id, account_id, lines)
+    await upsert_objects(workspace_id, account_id, refunds)
     return len(objects)
 
 
 async def upsert_lines(workspace_id: int, account_id: str, invoice_id: str, lines: list[dict]) -> int:
     """Write one invoice's lines (any subset; the rest arrive with the next page of lines)."""
-    return await _insert_lines(workspace_id, account_id, [(invoice_id, line) for line in lines])
+    return await upsert_line_rows(workspace_id, account_id, [(invoice_id, line) for line in lines])
 
 
-async def _insert_lines(workspace_id: int, account_id: str, lines: list[tuple[str, dict]]) -> int:
-    rows = [
-        {
-            "workspace": workspace_id,
-            "account_id": account_id,
-            "invoice_id": invoice_id,
-            "stripe_id": line["id"],
-            **line_row(line),
-        }
-        for invoice_id, line in lines
-        if line.get("id")
-    ]
-    # SQLite caps bound parameters per statement; 200 lines x 11 columns stays well under it.
-    for start in range(0, len(rows), 200):
-        await _insert(
-            StripeInvoiceLine,
-            rows[start : start + 200],
-            (StripeInvoiceLine.workspace, StripeInvoiceLine.invoice_id, StripeInvoiceLine.stripe_id),
-        )
+async def upsert_line_rows(workspace_id: int, account_id: str, lines: list[tuple[str, dict]]) -> int:
+    """Write (invoice id, line) pairs of any invoices; returns how many."""
+    rows = line_rows(workspace_id, account_id, lines)
+    await bulk_upsert(StripeInvoiceLine, rows)
     return len(rows)
 
 
+def line_rows(workspace_id: int, account_id: str, lines: list[tuple[str, dict]]) -> list[dict]:
+    """(invoice id, line) pairs as rows of StripeInvoiceLine."""
+    rows = []
+    for invoice_id, line in lines:
+        if line.get("id"):
+            row = line_row(line)
+            row["workspace"] = workspace_id
+            row["account_id"] = account_id
+            row["invoice_id"] = invoice_id
+            row["stripe_id"] = line["id"]
+            rows.append(row)
+    return rows
+
+
 async def mark_lines_complete(workspace_id: int, invoice_id: str) -> None:
-    await StripeInvoice.update({StripeInvoice.lines_complete: True}).where(
-        (StripeInvoice.workspace == workspace_id) & (StripeInvoice.stripe_id == invoice_id)
-    )
+    await mark_many_lines_complete(workspace_id, [invoice_id])
+
+
+async def mark_many_lines_complete(workspace_id: int, invoice_ids: list[str]) -> None:
+    for start in range(0, len(invoice_ids), 500):
+        await StripeInvoice.update({StripeInvoice.lines_complete: True}).where(
+            (StripeInvoice.workspace == workspace_id) & StripeInvoice.stripe_id.is_in(invoice_ids[start : start + 500])
+        )

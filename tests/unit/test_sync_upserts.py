@@ -2,7 +2,7 @@
 
 from datetime import UTC
 
-from app.stripe_data import progress, sync
+from app.stripe_data import progress
 from app.stripe_data.upserts import charge_row, customer_row, domain_of, invoice_row, line_row, subscription_row, ts
 
 
@@ -59,14 +59,6 @@ def test_an_invoice_s_subscription_comes_from_its_parent_and_never_from_the_remo
     parent = {"type": "subscription_details", "subscription_details": {"subscription": "sub_1"}}
     assert invoice_row({"parent": parent, "created": 1})["subscription_id"] == "sub_1"
     assert invoice_row({"subscription": "sub_2", "created": 1})["subscription_id"] == ""
-
-
-def test_the_estimate_extrapolates_over_time_from_the_oldest_customer():
-    # 100 invoices cover the newest 10 days of a 100-day history: about 1,000 in all.
-    state = {"count": 100, "newest": 1_000, "oldest": 900}
-    assert sync._estimate(state, has_more=True, history_start=0) == 1000
-    assert sync._estimate(state, has_more=True, history_start=None) is None
-    assert sync._estimate(state, has_more=False, history_start=0) == 100
 
 
 def test_progress_text_with_and_without_an_estimate():
