@@ -36,7 +36,9 @@ log = logging.getLogger(__name__)
 
 CHECKPOINT_MARGIN = 60
 # Pages the writer takes into one transaction at most: SQLite has one writer, so fewer, larger commits go faster.
-BATCH_PAGES = 20
+BATCH_PAGES = 40
+# List pages waiting to be written at most; past it their fetchers wait. Invoice lines never wait: at every budget
+# their endpoint is the long pole, and their pages are small.
 WRITE_QUEUE = 64
 
 UNAVAILABLE_MESSAGE = (
@@ -246,11 +248,18 @@ class _Writer:
     ) -> None:
         self.sync_run, self.plan, self.since, self.reader, self.options = run, plan, since, reader, options
         self.index = index
-        self.queue: asyncio.Queue[Fetched | LinesFetched | None] = asyncio.Queue(WRITE_QUEUE)
+        self.queue: asyncio.Queue[Fetched | LinesFetched | None] = asyncio.Queue()
+        self.pages_waiting = 0
+        self.drained = asyncio.Event()
         self.pages = Counter()
 
     async def deliver(self, item: Fetched | LinesFetched | None) -> None:
-        await self.queue.put(item)
+        if isinstance(item, Fetched):
+            while self.pages_waiting >= WRITE_QUEUE:
+                self.drained.clear()
+                await self.drained.wait()
+            self.pages_waiting += 1
+        self.queue.put_nowait(item)
 
     async def run(self) -> None:
         closed = False
@@ -258,6 +267,8 @@ class _Writer:
             items = [await self.queue.get()]
             while not self.queue.empty() and len(items) < BATCH_PAGES:
                 items.append(self.queue.get_nowait())
+            self.pages_waiting -= sum(isinstance(item, Fetched) for item in items)
+            self.drained.set()
             closed = None in items
             await self._write([item for item in items if item is not None])
 

@@ -57,14 +57,14 @@ def test_the_budget_spaces_requests_evenly_so_no_second_holds_more_than_the_endp
     assert _busiest_second(times) <= 10, "a full second's burst on top of a refill would double the rate"
     assert _busiest_second(times) >= 9, "and most of the budget is used"
     gaps = {round(b - a, 6) for a, b in itertools.pairwise(times)}
-    assert gaps == {round(1 / (10 * HEADROOM), 6)}, "evenly spaced, with headroom for jitter on the way"
+    assert gaps == {round(1 / (10 * HEADROOM[1]), 6)}, "evenly spaced, with headroom for jitter on the way"
 
 
 def test_the_account_budget_caps_all_endpoints_together():
     clock = FakeClock()
     budget = LocalBudget(per_second=25, per_endpoint=10, clock=clock, sleep=clock.sleep)
     times = _acquire_all(budget, clock, [f"/v1/endpoint{i % 10}" for i in range(75)])
-    assert 22 <= _busiest_second(times) <= 25, "25 per second across every endpoint, less the headroom"
+    assert 19 <= _busiest_second(times) <= 25, "25 per second across every endpoint, less the headroom"
 
 
 def test_accounts_have_separate_budgets():
@@ -81,9 +81,9 @@ def test_try_acquire_takes_nothing_when_it_says_to_wait():
     clock = FakeClock()
     budget = LocalBudget(per_second=25, per_endpoint=10, clock=clock, sleep=clock.sleep)
     assert budget.try_acquire("acct_a", "/v1/invoices") == 0
-    clock.now += 1 / (25 * HEADROOM)  # the account's next token is there, the endpoint's is not
+    clock.now += 1 / (25 * HEADROOM[0])  # the account's next token is there, the endpoint's is not
     wait = budget.try_acquire("acct_a", "/v1/invoices")
-    assert wait == pytest.approx(1 / (10 * HEADROOM) - 1 / (25 * HEADROOM))
+    assert wait == pytest.approx(1 / (10 * HEADROOM[1]) - 1 / (25 * HEADROOM[0]))
     assert budget.try_acquire("acct_a", "/v1/customers") == 0, "the refused try left the account's token"
 
 
