@@ -6,7 +6,8 @@ Stripe counts requests per second as they arrive. A bucket that let a whole seco
 refilled would put up to twice the budget into one second, so each bucket holds a single token (requests are evenly
 spaced) and paces below the budget (HEADROOM), so that jitter on the way never lands a second over it. The account's
 bucket keeps more headroom than an endpoint's: at the default budget an endpoint (invoice lines) is the long pole,
-and on a loaded machine `make bench` saw the account's requests bunch by up to three a second.
+and on a loaded machine `make bench` saw a second's requests bunch by up to three on the account and two on an
+endpoint.
 With REDIS_URL set, the buckets live in Redis so every Huey consumer on every machine shares them;
 in the embedded SQLite mode there is one consumer process, so per-process buckets are enough
 (several processes on SQLite would each get the full budget: run Redis for that).
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 # A refill computed as exactly "one token's worth of time" can land at 0.999999...: without this slack
 # the next wait is ~1e-17 s, which a float clock cannot even advance by, and acquire spins forever.
 _EPSILON = 1e-9
-HEADROOM = (0.8, 0.9)  # of the account's rate, of an endpoint's
+HEADROOM = (0.8, 0.85)  # of the account's rate, of an endpoint's
 _ID_SEGMENT = re.compile(r"/[a-z]{2,6}_[A-Za-z0-9]+(?=/|$)")
 # Stripe answers these when the platform may no longer act on the account.
 REVOKED_CODES = {"account_invalid", "platform_api_key_expired", "platform_account_required"}

@@ -4,9 +4,10 @@ Every list is read in `created` windows, each paged newest first with its own cu
 once; the token buckets (budget.py), not the order of the code, decide the pace. A dispatcher picks the next request:
 
 1. customers first (matching needs them before anything can count as matched);
-2. then the last RECENT_DAYS of every other list, so the summary card and the clients page fill with recent months;
-3. then older history and the invoice lines Stripe did not embed, the endpoint with the most work left first (at the
-   default budget the lines endpoint is the long pole).
+2. the invoice lines Stripe did not embed: at every budget their endpoint is the long pole, so it runs at its full
+   pace from the first invoice page on, and it is one endpoint of several, so the lists keep most of the budget;
+3. the last RECENT_DAYS of every other list, so the summary card and the clients page fill with recent months;
+4. then older history, the list with the most pages left first.
 
 A window splits when its first pages show it holds more than a few pages and its list is short of windows in flight:
 the split point comes from the span of `created` its pages covered, so a large account gets more windows and a small
@@ -317,11 +318,11 @@ class Fetcher:
                 continue
             best = max(ready, key=lambda w: (self.plan.is_recent(w), w.lt or math.inf))
             left = sum(w.remaining_pages(floor) for w in windows if not w.exhausted)
-            rank = 0 if stream.name == "customers" else 1 if self.plan.is_recent(best) else 2
+            rank = 0 if stream.name == "customers" else 2 if self.plan.is_recent(best) else 3
             found.append(((rank, -left), endpoint_key(stream.path), functools.partial(self._page, stream, best)))
         if self.lines:
             job = self.lines[0]
-            found.append(((2, -len(self.lines)), endpoint_key(_lines_path(job.invoice_id)), self._next_lines))
+            found.append(((1, -len(self.lines)), endpoint_key(_lines_path(job.invoice_id)), self._next_lines))
         found.sort(key=lambda item: item[0])
         return found
 
