@@ -45,6 +45,13 @@ async def _clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]
 
 
 @pytest.fixture(autouse=True, scope="session")
+async def _session_pool() -> AsyncIterator[None]:
+    await database.start_session_pool()
+    yield
+    await database.close_session_pool()
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _immediate_huey() -> None:
     # Tasks run inline, in memory: each test sees their effects at once. tests/integration/test_queue.py
     # exercises the real SQLite/Redis queue separately.
