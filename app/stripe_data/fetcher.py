@@ -23,7 +23,7 @@ import functools
 import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -297,20 +297,22 @@ class Fetcher:
             if wait > 0:
                 self._waits.append(wait)
                 continue
-            job = self._run_job(start)
+            work = start()  # claims the window or the lines job now, before the loop looks at candidates again
+            job = self._run_job(work)
             try:
                 jobs.create_task(job)
             except RuntimeError:  # the group is shutting down after a failed request: start nothing more
                 job.close()
+                work.close()
                 raise
             self.in_flight += 1
             return True
         return False
 
-    def _candidates(self) -> list[tuple[tuple, str, Callable[[], Awaitable[None]]]]:
-        """The best next request of each endpoint, best endpoint first."""
+    def _candidates(self) -> list[tuple[tuple, str, Callable[[], Coroutine[None, None, None]]]]:
+        """The best next request of each endpoint, best endpoint first, each as a claim that returns its job."""
         floor = self.plan.floor()
-        found: list[tuple[tuple, str, Callable[[], Awaitable[None]]]] = []
+        found: list[tuple[tuple, str, Callable[[], Coroutine[None, None, None]]]] = []
         for stream in STREAMS:
             windows = self.plan.windows[stream.name]
             ready = [w for w in windows if not w.exhausted and not w.in_flight]
@@ -319,16 +321,23 @@ class Fetcher:
             best = max(ready, key=lambda w: (self.plan.is_recent(w), w.lt or math.inf))
             left = sum(w.remaining_pages(floor) for w in windows if not w.exhausted)
             rank = 0 if stream.name == "customers" else 2 if self.plan.is_recent(best) else 3
-            found.append(((rank, -left), endpoint_key(stream.path), functools.partial(self._page, stream, best)))
+            found.append(((rank, -left), endpoint_key(stream.path), functools.partial(self._claim_page, stream, best)))
         if self.lines:
             job = self.lines[0]
-            found.append(((1, -len(self.lines)), endpoint_key(_lines_path(job.invoice_id)), self._next_lines))
+            found.append(((1, -len(self.lines)), endpoint_key(_lines_path(job.invoice_id)), self._claim_lines))
         found.sort(key=lambda item: item[0])
         return found
 
-    async def _run_job(self, start: Callable[[], Awaitable[None]]) -> None:
+    def _claim_page(self, stream: Stream, window: Window) -> Coroutine[None, None, None]:
+        window.in_flight = True
+        return self._page(stream, window)
+
+    def _claim_lines(self) -> Coroutine[None, None, None]:
+        return self._next_lines(self.lines.popleft())
+
+    async def _run_job(self, job: Coroutine[None, None, None]) -> None:
         try:
-            await start()
+            await job
         finally:
             self.in_flight -= 1
             self._woken.set()
@@ -346,7 +355,6 @@ class Fetcher:
         return page
 
     async def _page(self, stream: Stream, window: Window) -> None:
-        window.in_flight = True
         try:
             page = await self._get(stream.path, {**window.params(), **stream.params}, stream.label.lower())
         finally:
@@ -370,8 +378,7 @@ class Fetcher:
         await self.deliver(Fetched(window, kept, window.next_cursor, exhausted))
         self._maybe_split(stream.name)
 
-    async def _next_lines(self) -> None:
-        job = self.lines.popleft()
+    async def _next_lines(self, job: LinesJob) -> None:
         params = {"limit": PAGE_SIZE, **({"starting_after": job.cursor} if job.cursor else {})}
         try:
             page = await self._get(_lines_path(job.invoice_id), params, "invoice lines")

@@ -17,7 +17,8 @@ from tests.conftest import login, post_form
 SUMMARY = "/dashboard/integrations/stripe/summary"
 
 
-async def _synced(alice):
+async def _four_invoices(alice) -> int:
+    """Alice's agency, connected, with 4 invoices of which 3 are from a customer of her client Acme."""
     ws = alice.workspace.id
     await set_plan(ws, "agency")
     await StripeConnection.insert(
@@ -29,6 +30,11 @@ async def _synced(alice):
     for _ in range(3):
         await f.invoice(matched)
     await f.invoice(other)
+    return ws
+
+
+async def _synced(alice):
+    ws = await _four_invoices(alice)
     await f.finished_sync(ws)
     await rematch(ws, f.ACCOUNT)
 
@@ -93,17 +99,7 @@ NOT_YET = '{"_since": 0, "invoices": {"count": 4, "done": false, "estimate": nul
 
 async def _importing(alice, progress: str, status: str = "running", kind: str = "backfill") -> SyncRun:
     """Alice's agency with 4 invoices (3 of Acme's customer) written by a run that is `status`, nothing matched yet."""
-    ws = alice.workspace.id
-    await set_plan(ws, "agency")
-    await StripeConnection.insert(
-        StripeConnection(workspace=ws, stripe_account_id=f.ACCOUNT, account_name="Alice", connected_at=utcnow())
-    )
-    await f.client(ws, "Acme", domains=("acme.com",))
-    matched = await f.customer(ws, email="ap@acme.com")
-    other = await f.customer(ws, email="who@nowhere.io")
-    for _ in range(3):
-        await f.invoice(matched)
-    await f.invoice(other)
+    ws = await _four_invoices(alice)
     now = utcnow()
     run = SyncRun(
         workspace=ws,
