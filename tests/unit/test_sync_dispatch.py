@@ -23,10 +23,10 @@ class FakeStripe:
     def __init__(self, lists: dict[str, list[dict]], lines: dict[str, list[dict]]) -> None:
         self.lists = {path: sorted(objs, key=lambda o: (-o["created"], o["id"])) for path, objs in lists.items()}
         self.lines = lines
-        self.requests: list[tuple[str, tuple]] = []
+        self.requests: list[tuple[str, dict]] = []
 
     def get(self, path: str, *, budget_taken: bool = False, **params) -> dict:
-        self.requests.append((path, tuple(sorted((k, str(v)) for k, v in params.items()))))
+        self.requests.append((path, params))
         if path.endswith("/lines"):
             items = self.lines[path.split("/")[3]]
         else:
@@ -71,6 +71,45 @@ def test_with_no_budget_to_pace_it_every_object_is_delivered_once_and_no_request
 
     assert sorted(delivered) == sorted(o["id"] for o in [*invoices, *stripe.lists["/v1/customers"]])
     assert lines == dict.fromkeys((inv["id"] for inv in invoices[:30]), 129), "lines past the first page too"
-    repeated = [request for request, n in itertools.groupby(sorted(stripe.requests)) if len(list(n)) > 1]
+    asked = sorted(f"{path} {sorted(params.items())}" for path, params in stripe.requests)
+    repeated = [request for request, n in itertools.groupby(asked) if len(list(n)) > 1]
     assert repeated == []
     assert len(plan.windows["invoices"]) > 2, "a large list is split into more windows"
+
+
+class OneAtATime(Unlimited):
+    """Admits a request only once the last one is done with, so the requests show the dispatcher's order."""
+
+    fetcher: Fetcher | None = None
+
+    def try_acquire(self, account_id: str, endpoint: str) -> float:
+        return 0.0 if self.fetcher.in_flight == 0 else 0.001
+
+
+def test_customers_come_first_then_every_recent_page_before_any_older_one():
+    invoices = _objects("invoice", "in", 1_500, 700)
+    stripe = FakeStripe(
+        {
+            "/v1/customers": _objects("customer", "cus", 250, 720),
+            "/v1/invoices": invoices,
+            "/v1/charges": _objects("charge", "ch", 1_500, 700),
+        },
+        {},
+    )
+
+    async def deliver(item: Fetched | LinesFetched) -> None:
+        item.window.cursor, item.window.done = item.cursor, item.exhausted
+
+    plan = Plan.load({}, NOW)
+    stripe.budget = budget = OneAtATime()
+    budget.fetcher = Fetcher(plan, stripe, deliver, per_second=25, per_endpoint=10)
+    asyncio.run(budget.fetcher.run())
+
+    customers = [i for i, (path, _) in enumerate(stripe.requests) if path == "/v1/customers"]
+    others = [i for i, (path, _) in enumerate(stripe.requests) if path != "/v1/customers"]
+    assert max(customers) < min(others), "matching needs every customer first"
+    floors = [(stripe.requests[i][1].get("created") or {}).get("gte") for i in others]
+    recent = [i for i, floor in zip(others, floors, strict=True) if floor is not None and floor >= plan.recent_start]
+    older = [i for i in others if i not in recent]
+    assert recent and older
+    assert max(recent) < min(older), "the last 90 days of every list before older history"
