@@ -26,9 +26,13 @@ async def _tables_with_statistics() -> set[str]:
 
 
 async def _forget_statistics() -> None:
-    # SQLite keeps them across the suite's per-test truncation; PostgreSQL's TRUNCATE resets reltuples itself.
-    if SyncRun._meta.db.engine_type == "sqlite" and await _sqlite_has_statistics_table():
-        await SyncRun.raw("DELETE FROM sqlite_stat1")
+    # Both keep them across the suite's per-test cleanup (DELETE, not TRUNCATE); on PostgreSQL a TRUNCATE of the
+    # (already empty) tables sets reltuples back to "never analysed".
+    if SyncRun._meta.db.engine_type == "sqlite":
+        if await _sqlite_has_statistics_table():
+            await SyncRun.raw("DELETE FROM sqlite_stat1")
+    else:
+        await SyncRun.raw(f"TRUNCATE {', '.join(ANALYZED_TABLES)}")
 
 
 async def test_the_backfill_task_leaves_planner_statistics_for_the_stripe_tables(client, alice, stripe_standin):
