@@ -41,7 +41,7 @@ class Consumers:
     def start(self) -> subprocess.Popen:
         with (self.log_dir / f"worker-{len(self.processes)}.log").open("w") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "app", "worker", "--workers", "1"],
+                [sys.executable, "-m", "app", "worker", "--workers", "1", "--no-periodic"],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
