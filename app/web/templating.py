@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+import hashlib
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from app.core.validation import display_domain
 from app.settings import ROOT, get_settings
 
 TEMPLATE_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
 CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$"}
 
 
@@ -50,6 +52,18 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return singular if count == 1 else (plural_form or singular + "s")
 
 
+def static_fingerprint(directory=STATIC_DIR) -> str:
+    """A short hash of every static file's path and bytes: the `?v=` that makes browsers fetch changed CSS and JS.
+
+    Derived rather than bumped by hand, so a stylesheet change can never ship behind a stale cached copy.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(directory).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -65,7 +79,7 @@ def environment() -> Environment:
         thousands=thousands,
         display_domain=display_domain,
     )
-    env.globals.update(plural=plural, static_version="2", support_email=get_settings().support_email)
+    env.globals.update(plural=plural, static_version=static_fingerprint(), support_email=get_settings().support_email)
     return env
 
 
