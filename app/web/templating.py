@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from decimal import Decimal
-import hashlib
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
