@@ -47,7 +47,7 @@ UNAVAILABLE_MESSAGE = (
 )
 CRASH_MESSAGE = (
     "The sync stopped unexpectedly while reading your {what}. Nothing is lost: it resumes where it "
-    "stopped within {retry}. If this keeps happening, contact support."
+    "stopped within {retry}. If this keeps happening, write to {support} with the time it happened."
 )
 STOPPED_MESSAGE = (
     "The sync stopped because syncing was paused or Stripe was disconnected; nothing more was "
@@ -214,7 +214,11 @@ async def _end_failed(run: SyncRun, exc: BaseException) -> None:
             run.id, SyncStatus.failed, UNAVAILABLE_MESSAGE.format(what=what, detail=exc, retry=catchup_every())
         )
     else:
-        await _finish(run.id, SyncStatus.failed, CRASH_MESSAGE.format(what=what, retry=catchup_every()))
+        await _finish(
+            run.id,
+            SyncStatus.failed,
+            CRASH_MESSAGE.format(what=what, retry=catchup_every(), support=get_settings().support_email),
+        )
         raise exc
 
 

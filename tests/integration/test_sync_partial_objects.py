@@ -8,6 +8,7 @@ import re
 import pytest
 
 from app.integrations.tables import StripeConnection
+from app.settings import get_settings
 from app.stripe_data import catchup, sync
 from app.stripe_data.tables import StripeInvoice, StripeInvoiceLine, StripePartialObject
 from app.workspaces.services import set_plan
@@ -134,6 +135,7 @@ async def test_the_stripe_card_says_which_objects_are_partial_and_why(client, al
         assert f'data-stripe-id="{broken["id"]}"' in text, name
         assert "Stripe answered 400 &#39;Invalid request" in text and "when reading its lines" in text, name
         assert "We retry every 15 minutes" in text, name
+        assert f'href="mailto:{get_settings().support_email}"' in text, name
     assert "<html" not in pages["card"].text and "<html" in pages["page"].text
 
     stripe_standin.clear_faults()

@@ -19,3 +19,8 @@ def test_the_catch_up_runs_at_each_multiple_of_the_setting_and_not_in_between():
 def test_the_retry_promises_read_the_same_setting():
     assert catchup_every() == duration_in_words(get_settings().sync_catchup_minutes * 60)
     assert all("{retry}" in message for message in (UNAVAILABLE_MESSAGE, CRASH_MESSAGE))
+
+
+def test_a_crashed_sync_tells_people_where_to_write():
+    message = CRASH_MESSAGE.format(what="invoices", retry=catchup_every(), support=get_settings().support_email)
+    assert get_settings().support_email in message and "{" not in message
