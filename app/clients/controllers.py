@@ -12,6 +12,7 @@ from litestar.response import Response, Template
 from app.client_list.queries import ListParams, attach_insights, client_money, list_clients
 from app.clients import csv_import, services
 from app.clients.forms import ClientForm, ImportConfirmForm, ImportUpload
+from app.clients.tables import ClientStatus
 from app.core.errors import ValidationFailed
 from app.stripe_data.matching import rematch_workspace
 from app.web.auth import CurrentActor
@@ -129,7 +130,7 @@ class ClientController(Controller):
                 "id": detail.client.id,
                 "name": detail.client.name,
                 "status": detail.client.status,
-                "archived": detail.client.status == "archived",
+                "archived": detail.client.status == ClientStatus.archived.value,
                 "emails": detail.emails,
                 "domains": detail.domains,
             }
