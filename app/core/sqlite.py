@@ -10,7 +10,9 @@ benchmark (`benchmarks/test_bench_ingest.py`):
   The database stays consistent on a crash; a power cut may lose the last commits, which a sync redoes (its
   checkpoints are written in the same transactions as its rows).
 - A batch of pages writes a few MB. Past the default 2 MB page cache, SQLite spills pages to the log in the middle
-  of the transaction and writes the index pages again at commit; 16 MB holds a batch.
+  of the transaction and writes the index pages again at commit; 16 MB holds a batch. And it checkpointed the log
+  after nearly every batch (past 1,000 pages, 4 MB), copying the same index pages each time: 10,000 pages (40 MB)
+  copies them once every ten batches or so.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 _KEPT: dict[str, sqlite3.Connection] = {}
 _KEEPING = threading.Lock()
 
-PRAGMAS = ("PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -16384")
+PRAGMAS = ("PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -16384", "PRAGMA wal_autocheckpoint = 10000")
 
 
 class AppSQLiteEngine(SQLiteEngine):
