@@ -9,7 +9,6 @@ Two kinds of client:
 
 from __future__ import annotations
 
-import gc
 from typing import Any
 
 import orjson
@@ -17,6 +16,7 @@ import stripe
 from stripe import HTTPXClient
 from stripe._request_options import extract_options_from_dict
 
+from app.core import collector
 from app.settings import Settings, get_settings
 
 
@@ -60,20 +60,9 @@ class ReadOnlyHTTPClient(HTTPXClient):
 
 
 def decode(body: bytes | str) -> Any:
-    """Stripe's JSON as dicts and lists, decoded by orjson with the cyclic garbage collector paused.
-
-    JSON has no cycles, yet the collector ran at every 700 new dicts and lists, and over the whole heap whenever
-    they had grown it by a quarter: that was half the time of decoding a page (ingest benchmark). Paused, it looks
-    at the page once, afterwards. Another thread decoding meanwhile finds it paused and leaves it to this one.
-    """
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
+    """Stripe's JSON as dicts and lists, by orjson with the garbage collector paused (see app.core.collector)."""
+    with collector.paused():
         return orjson.loads(body)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def platform_client(settings: Settings | None = None) -> stripe.StripeClient:
