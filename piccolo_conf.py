@@ -2,8 +2,8 @@
 
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
 
+from app.core.sqlite import AppSQLiteEngine
 from app.settings import get_settings
 
 _settings = get_settings()
@@ -13,7 +13,7 @@ if _settings.uses_postgres:
 else:
     _settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     # A generous timeout lets the web process and the Huey consumer wait for each other's writes.
-    DB = SQLiteEngine(path=str(_settings.sqlite_path), timeout=30)
+    DB = AppSQLiteEngine(path=str(_settings.sqlite_path), timeout=30)
 
 APP_REGISTRY = AppRegistry(
     apps=[

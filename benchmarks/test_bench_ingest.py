@@ -1,7 +1,8 @@
 """How fast fetched pages become rows, with no network: a 25,000-invoice agency's pages parsed and written.
 
 The pages are rendered from the stand-in's own store the way its list endpoints render them, serialized to
-JSON bytes once, then (a) only parsed, the ceiling any ingest could reach in this process, and (b) parsed and
+JSON bytes once, then (a) only parsed, by `stripe_client.decode` as the app's reader parses Stripe's answers, the
+ceiling any ingest could reach in this process, and (b) parsed and
 written with `ingest.write` in batches of pages inside `events.writing`, as the sync engine does, with clients
 to match against. Both are reported in objects per second (objects of the five listed kinds; invoice lines
 beyond the embedded ten are written too but not counted), with their ratio.
@@ -18,6 +19,7 @@ import pytest
 from app.accounts.services import create_user
 from app.clients.tables import Client, ClientDomain, ClientEmail
 from app.core.timeutil import utcnow
+from app.integrations.stripe_client import decode
 from app.integrations.tables import StripeConnection
 from app.stripe_data import events, ingest, matching, partials
 from app.stripe_data.freemail import is_free_mail
@@ -112,22 +114,22 @@ def _parse_only(agency: Agency) -> int:
     parsed = 0
     for batch in agency.batches:
         for _, page in batch.pages:
-            parsed += len(json.loads(page)["data"])
+            parsed += len(decode(page)["data"])
         for line_pages in batch.lines.values():
             for page in line_pages:
-                json.loads(page)
+                decode(page)
     return parsed
 
 
 def _decode(fetched: Fetched) -> ingest.Batch:
     batch = ingest.Batch(objects=[], lines={}, listed_subscriptions=[])
     for name, page in fetched.pages:
-        data = json.loads(page)["data"]
+        data = decode(page)["data"]
         batch.objects.extend(data)
         if name == "subscriptions":
             batch.listed_subscriptions.extend(s["id"] for s in data)
     for invoice_id, line_pages in fetched.lines.items():
-        batch.lines[invoice_id] = partials.LinesRead(lines=[line for p in line_pages for line in json.loads(p)["data"]])
+        batch.lines[invoice_id] = partials.LinesRead(lines=[line for p in line_pages for line in decode(p)["data"]])
     return batch
 
 

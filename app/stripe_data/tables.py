@@ -2,8 +2,9 @@
 
 Every row carries its workspace (tenant isolation) and the Stripe account it came from; amounts are
 integer minor units in the object's own currency, exactly as Stripe sends them. `stripe_object` keeps
-the object's JSON so later features can read fields without a re-sync. Each table's `Unique` constraint is the key
-its upsert names in ON CONFLICT.
+the object's JSON so later features can read fields without a re-sync; an invoice's is stored without the lines
+embedded in its `lines` list (the list's other fields stay), since all its lines are StripeInvoiceLine rows.
+Each table's `Unique` constraint is the key its upsert names in ON CONFLICT.
 """
 
 from enum import Enum

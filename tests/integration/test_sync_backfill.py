@@ -80,6 +80,8 @@ async def test_rows_carry_aware_timestamps_and_the_object_as_stripe_sent_it(ws, 
     assert row.created.tzinfo is not None and row.created.astimezone(UTC).timestamp() == newest["created"]
     stored = json.loads(row.stripe_object) if isinstance(row.stripe_object, str) else row.stripe_object
     assert stored["id"] == newest["id"] and row.total == newest["total"] and row.status == newest["status"]
+    # Its lines are rows of their own: the stored list keeps Stripe's counts, not the lines a second time.
+    assert stored["lines"]["total_count"] == newest["lines"]["total_count"] and "data" not in stored["lines"]
     assert row.account_id == NORTHWIND_DIGITAL
 
 

@@ -142,16 +142,16 @@ class _SqliteIdle:
     connections: ClassVar[list] = []
 
 
-def _reusing_sqlite_engine():
-    """SQLiteEngine that keeps each finished query's connection for the next one on the session loop.
+def _reusing_sqlite_engine(base: type):
+    """The app's SQLite engine class (`base`), keeping each finished query's connection for the next one on the
+    session loop.
 
     Piccolo opens a connection (and aiosqlite a thread) per query: ~3 ms a read, ~6 ms a write here. A kept
     connection still serves one query at a time and commits it at once, exactly as a fresh one did; one a query
     failed on is closed rather than kept, so no half-done transaction survives. Other loops connect afresh.
     """
-    from piccolo.engine.sqlite import SQLiteEngine
 
-    class ReusingSqliteEngine(SQLiteEngine):
+    class ReusingSqliteEngine(base):
         __slots__ = ()  # the same layout, so the app's engine can become one in place
 
         async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
@@ -182,7 +182,7 @@ async def start_session_pool() -> None:
 
     engine = engine_finder()
     if not os.environ.get("DATABASE_URL"):
-        engine.__class__ = _reusing_sqlite_engine()
+        engine.__class__ = _reusing_sqlite_engine(type(engine))
         _SqliteIdle.loop = asyncio.get_running_loop()
         return
     engine.__class__ = _loop_bound_pool_engine()

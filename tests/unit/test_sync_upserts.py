@@ -1,9 +1,19 @@
 """Stripe JSON -> rows, progress estimates and the words on the progress bars."""
 
+import json
 from datetime import UTC
 
 from app.stripe_data import progress
-from app.stripe_data.upserts import charge_row, customer_row, domain_of, invoice_row, line_row, subscription_row, ts
+from app.stripe_data.upserts import (
+    charge_row,
+    customer_row,
+    domain_of,
+    invoice_row,
+    line_row,
+    object_rows,
+    subscription_row,
+    ts,
+)
 
 
 def test_unix_seconds_become_aware_utc_datetimes():
@@ -36,6 +46,16 @@ def test_an_invoice_with_more_lines_than_embedded_is_marked_incomplete():
     assert not invoice_row({**base, "lines": {"data": [], "has_more": True}})["lines_complete"]
     row = invoice_row({**base, "lines": {"data": [], "has_more": False}})
     assert row["lines_complete"] and row["paid_at"] == ts(5)
+
+
+def test_an_invoice_is_stored_without_its_embedded_lines_which_are_rows_of_their_own():
+    lines = {"object": "list", "data": [{"id": "il_1", "amount": 500}], "has_more": True, "total_count": 12}
+    invoice = {"id": "in_1", "object": "invoice", "customer": "cus_1", "created": 1, "lines": lines}
+    stored = json.loads(object_rows(1, "acct_1", [invoice])[0]["stripe_object"])
+    assert stored["lines"] == {"object": "list", "has_more": True, "total_count": 12}
+    assert stored["id"] == "in_1" and invoice["lines"]["data"], "the decoded invoice itself is left whole"
+    subscription = {"id": "sub_1", "object": "subscription", "created": 1, "items": {"data": [{"id": "si_1"}]}}
+    assert json.loads(object_rows(1, "acct_1", [subscription])[0]["stripe_object"]) == subscription
 
 
 def test_subscription_periods_are_read_from_the_items_where_the_pinned_api_version_keeps_them():
