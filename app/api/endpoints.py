@@ -16,7 +16,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.params import FromPath, Parameter
+from litestar.params import FromPath, QueryParameter
 
 from app.api import resources, schemas, tokens
 from app.api.errors import InvalidParameter, NotAuthenticated
@@ -48,11 +48,13 @@ row's `id` as `starting_after` for the next page while `has_more` is true.
 """
 
 Caller = NamedDependency[ApiCaller]
-Limit = Annotated[int, Parameter(ge=1, le=100, description="How many rows to return, 1 to 100.")]
+Limit = Annotated[int, QueryParameter(ge=1, le=100, description="How many rows to return, 1 to 100.")]
 
 
-def _created(bound: str, description: str) -> Parameter:
-    return Parameter(query=f"created[{bound}]", ge=0, le=MAX_TIMESTAMP, description=f"{description} (Unix seconds).")
+def _created(bound: str, description: str) -> QueryParameter:
+    return QueryParameter(
+        name=f"created[{bound}]", ge=0, le=MAX_TIMESTAMP, description=f"{description} (Unix seconds)."
+    )
 
 
 def _error(status_code: int, code: str, message: str, param: str | None = None) -> Response:
@@ -73,12 +75,21 @@ def _domain_error(request: Request, exc: DomainError) -> Response:
     return _error(400, "invalid_request", exc.message)
 
 
+def _query_name(request: Request, key: object) -> str | None:
+    """The name the caller wrote ("created[gte]") for a handler argument Litestar names ("created_gte")."""
+    if not isinstance(key, str):
+        return None
+    field = request.route_handler.parsed_fn_signature.parameters.get(key)
+    definition = getattr(field, "kwarg_definition", None) if field else None
+    return getattr(definition, "name", None) or key
+
+
 def _http_error(request: Request, exc: HTTPException) -> Response:
     """Litestar's own refusals (a malformed parameter, the input check) in the API's shape."""
     if isinstance(exc, ValidationException):
         problems = exc.extra if isinstance(exc.extra, list) else []
         first = problems[0] if problems and isinstance(problems[0], dict) else {}
-        param = first.get("key")
+        param = _query_name(request, first.get("key"))
         message = f"{param}: {first.get('message')}" if param else str(exc.detail)
         return _error(400, "invalid_parameter", message, param)
     if exc.status_code >= 500:
@@ -122,8 +133,12 @@ async def list_clients(
     request: Request,
     caller: Caller,
     limit: Limit = 10,
-    starting_after: Annotated[int | None, Parameter(ge=1, description="A client id: the page starts after it.")] = None,
-    status: Annotated[schemas.ClientStatus | None, Parameter(description="Only active or archived clients.")] = None,
+    starting_after: Annotated[
+        int | None, QueryParameter(ge=1, description="A client id: the page starts after it.")
+    ] = None,
+    status: Annotated[
+        schemas.ClientStatus | None, QueryParameter(description="Only active or archived clients.")
+    ] = None,
 ) -> schemas.ClientList:
     """List the workspace's clients, newest first, with their revenue figures."""
     page = resources.Page(limit=limit, starting_after=None if starting_after is None else str(starting_after))
@@ -148,9 +163,9 @@ async def list_invoices(
     request: Request,
     caller: Caller,
     limit: Limit = 10,
-    starting_after: Annotated[str | None, Parameter(max_length=64, description="An invoice id (in_…).")] = None,
-    client: Annotated[int | None, Parameter(ge=1, description="Only this client's invoices.")] = None,
-    status: Annotated[schemas.InvoiceStatus | None, Parameter(description="Only invoices in this status.")] = None,
+    starting_after: Annotated[str | None, QueryParameter(max_length=64, description="An invoice id (in_…).")] = None,
+    client: Annotated[int | None, QueryParameter(ge=1, description="Only this client's invoices.")] = None,
+    status: Annotated[schemas.InvoiceStatus | None, QueryParameter(description="Only invoices in this status.")] = None,
     created_gte: Annotated[int | None, _created("gte", "Created at or after")] = None,
     created_gt: Annotated[int | None, _created("gt", "Created after")] = None,
     created_lte: Annotated[int | None, _created("lte", "Created at or before")] = None,
@@ -179,6 +194,7 @@ def openapi_config() -> OpenAPIConfig:
         title="ClientPulse API",
         version="1.0.0",
         description=DESCRIPTION,
+        path=PREFIX,
         render_plugins=[JsonRenderPlugin(path=OPENAPI_FILE)],
         components=Components(
             security_schemes={SECURITY_SCHEME: SecurityScheme(type="http", scheme="bearer", description="An API token")}
