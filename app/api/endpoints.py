@@ -75,6 +75,12 @@ def _domain_error(request: Request, exc: DomainError) -> Response:
     return _error(400, "invalid_request", exc.message)
 
 
+_ROUTING_ERRORS = {
+    404: ("resource_missing", "There is no endpoint at this address."),
+    405: ("method_not_allowed", "The API only reads: use GET."),
+}
+
+
 def _query_name(request: Request, key: object) -> str | None:
     """The name the caller wrote ("created[gte]") for a handler argument Litestar names ("created_gte")."""
     if not isinstance(key, str):
@@ -84,8 +90,8 @@ def _query_name(request: Request, key: object) -> str | None:
     return getattr(definition, "name", None) or key
 
 
-def _http_error(request: Request, exc: HTTPException) -> Response:
-    """Litestar's own refusals (a malformed parameter, the input check) in the API's shape."""
+def http_error(request: Request, exc: HTTPException) -> Response:
+    """Litestar's own refusals (a malformed parameter, an unknown address, a POST) in the API's shape."""
     if isinstance(exc, ValidationException):
         problems = exc.extra if isinstance(exc.extra, list) else []
         first = problems[0] if problems and isinstance(problems[0], dict) else {}
@@ -94,8 +100,8 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
         return _error(400, "invalid_parameter", message, param)
     if exc.status_code >= 500:
         return _server_error(request, exc)
-    code = {404: "resource_missing", 405: "method_not_allowed"}.get(exc.status_code, "invalid_request")
-    return _error(exc.status_code, code, str(exc.detail))
+    code, message = _ROUTING_ERRORS.get(exc.status_code, ("invalid_request", str(exc.detail)))
+    return _error(exc.status_code, code, message)
 
 
 def _server_error(request: Request, exc: Exception) -> Response:
@@ -114,7 +120,7 @@ async def provide_caller(request: Request) -> ApiCaller:
     return caller
 
 
-EXCEPTION_HANDLERS = {DomainError: _domain_error, HTTPException: _http_error, 500: _server_error}
+EXCEPTION_HANDLERS = {DomainError: _domain_error, HTTPException: http_error, 500: _server_error}
 ERRORS = {
     400: ResponseSpec(
         schemas.Error,
@@ -188,13 +194,20 @@ api_router = Router(
 )
 
 
+def _json_not_found(response: Response) -> Response:
+    """The OpenAPI router answers unknown /api/v1/<name> addresses with an HTML page: give callers JSON instead."""
+    if response.status_code == 404:
+        return _error(404, *_ROUTING_ERRORS[404])
+    return response
+
+
 def openapi_config() -> OpenAPIConfig:
     """The API's OpenAPI document as JSON at /api/v1/openapi.json: no HTML viewers, which would load CDN scripts."""
     return OpenAPIConfig(
         title="ClientPulse API",
         version="1.0.0",
         description=DESCRIPTION,
-        path=PREFIX,
+        openapi_router=Router(path=PREFIX, route_handlers=[], include_in_schema=False, after_request=_json_not_found),
         render_plugins=[JsonRenderPlugin(path=OPENAPI_FILE)],
         components=Components(
             security_schemes={SECURITY_SCHEME: SecurityScheme(type="http", scheme="bearer", description="An API token")}
