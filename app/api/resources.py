@@ -17,6 +17,7 @@ from app.client_list.queries import attach_contacts
 from app.clients.tables import Client
 from app.core.errors import NotFound
 from app.core.timeutil import as_moment
+from app.core.validation import MAX_ID
 from app.stripe_data.insights import ClientInsight, client_insights
 from app.stripe_data.overdue import overdue_sql, start_of_day, today_in
 from app.stripe_data.tables import StripeInvoice
@@ -91,7 +92,7 @@ def _client_id(param: str, value: object) -> int:
         client_id = int(str(value))
     except ValueError:
         raise _missing(param, "client", value) from None
-    if not 0 < client_id < 2**63:
+    if not 1 <= client_id <= MAX_ID:
         raise _missing(param, "client", value)
     return client_id
 

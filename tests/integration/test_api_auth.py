@@ -62,3 +62,17 @@ async def test_the_api_answers_without_setting_session_or_csrf_cookies(client, a
     new = await tokens.create_token(alice.actor, "Zapier")
     response = await client.get(CLIENTS, headers=_bearer(new.secret))
     assert response.status_code == 200 and "set-cookie" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/api/v1/nothing", 404, "resource_missing"),
+        ("GET", "/api/v1/clients/abc", 404, "resource_missing"),
+        ("POST", "/api/v1/clients", 405, "method_not_allowed"),
+    ],
+)
+async def test_an_unknown_address_or_method_under_the_api_answers_json(client, method, path, status, code):
+    response = await client.request(method, path)
+    assert response.status_code == status and response.headers["content-type"].startswith("application/json")
+    assert response.json()["error"]["code"] == code
