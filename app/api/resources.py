@@ -139,17 +139,27 @@ async def get_client(workspace: Workspace, client_id: int) -> schemas.Client:
     return (await _clients(workspace, rows))[0]
 
 
-# Each invoice with the client its customer is matched to (null when unmatched), and whether it is overdue by the
-# rule the clients page uses (app.stripe_data.overdue). The first placeholder is the start of today in the
-# workspace's zone, the second the workspace.
+_MATCHES = (
+    "m.workspace = i.workspace AND m.account_id = i.account_id AND m.customer_id = i.customer_id "
+    "AND m.client IS NOT NULL"
+)
+# The page is picked from stripe_invoice alone (filters, cursor, order, limit), and only its rows are then joined to
+# their client: joining first would match every invoice that shares the page's creation times before the limit.
+# The client filter is a semi-join for the same reason. Placeholders: the start of today in the workspace's zone
+# (for `overdue`, the clients page's rule in app.stripe_data.overdue), then the page's conditions and its limit.
+_PAGE_SQL = (
+    "SELECT i.id, i.stripe_id, i.account_id, i.customer_id, i.workspace, i.number, i.status, i.collection_method, "
+    "i.currency, i.total, i.amount_due, i.amount_paid, i.amount_remaining, i.created, i.due_date, i.paid_at, "
+    "i.hosted_invoice_url, i.attempt_count FROM stripe_invoice i WHERE i.workspace = {}"
+)
+_CLIENT_SQL = f" AND EXISTS (SELECT 1 FROM customer_match m WHERE {_MATCHES} AND m.client = {{}})"
 _INVOICES_SQL = (
     "SELECT i.id AS row_id, i.stripe_id, i.account_id, i.customer_id, m.client AS client, i.number, i.status, "
     "i.collection_method, i.currency, i.total, i.amount_due, i.amount_paid, i.amount_remaining, i.created, "
     f"i.due_date, i.paid_at, i.hosted_invoice_url, CASE WHEN {overdue_sql('i')} THEN 1 ELSE 0 END AS overdue "
-    "FROM stripe_invoice i LEFT JOIN customer_match m ON m.workspace = i.workspace AND m.account_id = i.account_id "
-    "AND m.customer_id = i.customer_id AND m.client IS NOT NULL WHERE i.workspace = {}"
+    "FROM ("
 )
-# Rows after the cursor row in (created DESC, id DESC) order; the database compares its own stored times.
+_JOIN_SQL = f") i LEFT JOIN customer_match m ON {_MATCHES} ORDER BY i.created DESC, i.id DESC"
 _AFTER_SQL = (
     " AND (i.created < (SELECT created FROM stripe_invoice WHERE id = {}) OR "
     "(i.created = (SELECT created FROM stripe_invoice WHERE id = {}) AND i.id < {}))"
@@ -202,10 +212,9 @@ async def list_invoices(workspace: Workspace, page: Page, filters: InvoiceFilter
     Raises:
         InvalidParameter: the cursor or the client names nothing in the workspace.
     """
-    cutoff = start_of_day(today_in(workspace.timezone), workspace.timezone)
-    sql, args = _INVOICES_SQL, [cutoff, workspace.id]
+    sql, args = _PAGE_SQL, [workspace.id]
     if filters.client is not None:
-        sql += " AND m.client = {}"
+        sql += _CLIENT_SQL
         args.append(await _client_in(workspace, "client", filters.client))
     if filters.status:
         sql += " AND i.status = {}"
@@ -219,5 +228,6 @@ async def list_invoices(workspace: Workspace, page: Page, filters: InvoiceFilter
         sql += _AFTER_SQL
         args += [row_id, row_id, row_id]
     sql += " ORDER BY i.created DESC, i.id DESC LIMIT {}"
-    rows = await StripeInvoice.raw(sql, *args, page.limit + 1)
+    cutoff = start_of_day(today_in(workspace.timezone), workspace.timezone)
+    rows = await StripeInvoice.raw(_INVOICES_SQL + sql + _JOIN_SQL, cutoff, *args, page.limit + 1)
     return [_invoice(row) for row in rows[: page.limit]], len(rows) > page.limit
