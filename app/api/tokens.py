@@ -124,9 +124,11 @@ async def authenticate(secret: str) -> ApiCaller | None:
     if token is None:
         return None
     now = utcnow()
-    # A conditional update: concurrent requests with one token write the time once a minute, not once each.
-    await ApiToken.update({ApiToken.last_used_at: now}).where(
-        (ApiToken.id == token.id)
-        & (ApiToken.last_used_at.is_null() | (ApiToken.last_used_at < now - LAST_USED_PRECISION))
-    )
+    stale = now - LAST_USED_PRECISION
+    # Most requests write nothing (on SQLite even an UPDATE of no rows takes the write lock); the condition repeated
+    # in SQL keeps concurrent requests with one token to one write a minute.
+    if token.last_used_at is None or token.last_used_at < stale:
+        await ApiToken.update({ApiToken.last_used_at: now}).where(
+            (ApiToken.id == token.id) & (ApiToken.last_used_at.is_null() | (ApiToken.last_used_at < stale))
+        )
     return ApiCaller(token_id=token.id, workspace=token.workspace)

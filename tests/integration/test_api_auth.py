@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 
 from app.api import tokens
 from app.api.tables import ApiToken
+from app.core.timeutil import utcnow
 from tests.conftest import login
 
 CLIENTS = "/api/v1/clients"
@@ -27,6 +31,22 @@ async def test_a_live_token_reads_and_its_last_use_is_recorded(client, alice):
     assert response.status_code == 200 and response.json()["object"] == "list"
     row = await ApiToken.objects().where(ApiToken.id == new.token.id).first()
     assert row.last_used_at is not None
+
+
+async def test_last_use_is_written_at_most_once_a_minute(client, alice):
+    new = await tokens.create_token(alice.actor, "Zapier")
+
+    async def last_used_after_a_request():
+        assert (await client.get(CLIENTS, headers=_bearer(new.secret))).status_code == 200
+        return (await ApiToken.objects().where(ApiToken.id == new.token.id).first()).last_used_at
+
+    start = utcnow()
+    with time_machine.travel(start, tick=False):
+        first = await last_used_after_a_request()
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        assert await last_used_after_a_request() == first
+    with time_machine.travel(start + timedelta(minutes=2), tick=False):
+        assert await last_used_after_a_request() == start + timedelta(minutes=2)
 
 
 async def test_a_request_without_a_token_gets_a_401_naming_the_header(client, alice):
