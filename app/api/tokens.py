@@ -85,7 +85,9 @@ async def create_token(actor: Actor, name: str) -> NewToken:
 async def list_tokens(actor: Actor) -> list[ApiToken]:
     """The workspace's tokens, live ones first, newest first within each (teammates may look, not change)."""
     tokens = (
-        await ApiToken.objects().where(ApiToken.workspace == actor.workspace_id).order_by(ApiToken.id, ascending=False)
+        await ApiToken.objects(ApiToken.created_by)
+        .where(ApiToken.workspace == actor.workspace_id)
+        .order_by(ApiToken.id, ascending=False)
     )
     return sorted(tokens, key=lambda token: token.revoked_at is not None)
 

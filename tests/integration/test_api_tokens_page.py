@@ -32,6 +32,7 @@ async def test_the_page_lists_the_workspace_tokens_with_the_create_form_for_an_o
     response = await client.get(PAGE)
     assert response.status_code == 200 and "<html" in response.text and 'data-testid="settings-tabs"' in response.text
     assert "Zapier" in response.text and "Charlie's reporting" not in response.text
+    assert "by alice@alice-agency.com" in response.text
     assert 'data-testid="token-form"' in response.text and 'data-testid="revoke-token"' in response.text
 
 
