@@ -15,6 +15,8 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 
 from app.accounts.controllers import AccountController
+from app.api.controllers import ApiTokenController
+from app.api.endpoints import api_router, openapi_config
 from app.billing.controllers import BillingController
 from app.clients.controllers import ClientController
 from app.dev.controllers import OutboxController
@@ -86,6 +88,8 @@ def route_handlers(settings: Settings) -> list:
         ReviewController,
         SummaryController,
         DataController,
+        ApiTokenController,
+        api_router,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
     ]
     if not settings.production:
@@ -136,7 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         lifespan=[_lifespan(settings)],
         before_send=[SecurityHeaders(settings)],
-        # No OpenAPI pages until the JSON API lands: every handler is excluded, and the pages load CDN scripts.
-        openapi_config=None,
+        # The JSON API's document only: every page handler is excluded from the schema.
+        openapi_config=openapi_config(),
         debug=False,
     )

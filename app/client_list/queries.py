@@ -140,12 +140,13 @@ async def list_clients(actor: Actor, params: ListParams) -> ClientPage:
         total = await Client.count().where(where)
         rows = await query.limit(PAGE_SIZE).offset((params.page - 1) * PAGE_SIZE)
         await attach_insights(actor, rows)
-    await _attach_contacts(rows)
+    await attach_contacts(rows)
     has_any = total > 0 or await Client.exists().where(Client.workspace == actor.workspace_id)
     return ClientPage(params=params, rows=rows, total=total, workspace_has_clients=has_any)
 
 
-async def _attach_contacts(rows: list[dict]) -> None:
+async def attach_contacts(rows: list[dict]) -> None:
+    """Add each row's `emails` and `domains` (two queries for the whole page) and its `archived` flag."""
     ids = [row["id"] for row in rows]
     emails: dict[int, list[str]] = {i: [] for i in ids}
     domains: dict[int, list[str]] = {i: [] for i in ids}

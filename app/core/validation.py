@@ -106,9 +106,9 @@ def display_domain(ascii_domain: str) -> str:
         return ascii_domain
 
 
-# Ids are BIGINT-sized (SQLite's INTEGER, PostgreSQL's serial/bigserial); a larger number would make the
-# driver fail instead of the query finding nothing.
-MAX_ID = 2**63 - 1
+# Ids are Piccolo `Serial` columns: a 4-byte SERIAL on PostgreSQL (SQLite's INTEGER is wider). A larger number
+# makes asyncpg refuse the query ("out of int32 range", a 500) instead of the query finding nothing.
+MAX_ID = 2**31 - 1
 
 
 def require_id(value: int) -> int:

@@ -11,6 +11,8 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundE
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from app.api.endpoints import PREFIX as API_PREFIX
+from app.api.endpoints import http_error as api_http_error
 from app.core.errors import (
     Conflict,
     DomainError,
@@ -87,6 +89,9 @@ def handle_no_workspace(request: Request, exc: NoWorkspace) -> Response:
 
 
 def handle_http_error(request: Request, exc: HTTPException) -> Response:
+    if request.url.path.startswith(API_PREFIX + "/"):
+        # No route matched (or not for this method), so the API router's own handlers never saw it: answer JSON.
+        return api_http_error(request, exc)
     status_code = exc.status_code
     if status_code == 403 and "CSRF" in str(exc.detail):
         message = "Your form expired or was sent from another site. Reload the page and try again."

@@ -14,6 +14,8 @@ from piccolo.table import sort_table_classes
 
 from app.accounts.services import request_password_reset
 from app.accounts.tables import User
+from app.api.tables import ApiToken
+from app.api.tokens import create_token
 from app.clients.tables import Client
 from app.core.security import hash_password
 from app.core.timeutil import utcnow
@@ -31,13 +33,14 @@ PERSONAS = ("anonymous", "bob", "charlie", "alice_free", "alice")
 LOGIN = "login"  # an expectation: a 302 to the log-in page, which comes back to the request's path
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # Path and form parameters that name an object of alice's workspace: charlie must not tell them from missing ones.
-SCOPED_IDS = {"client_id", "invitation_id", "membership_id", "customer_id", "workspace_id"}
+SCOPED_IDS = {"client_id", "invitation_id", "membership_id", "customer_id", "workspace_id", "token_id"}
 NONEXISTENT = {
     "client_id": 987654321,
     "invitation_id": 987654321,
     "membership_id": 987654321,
     "customer_id": "cus_nonexistent",
     "workspace_id": 987654321,
+    "token_id": 987654321,
 }
 CSV = b"name,emails\nInitech,ops@initech.io\n"
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -135,9 +138,9 @@ async def fresh_world(stripe_standin=None, first: bool = True) -> World:
     await membership.save()
     client = await f.client(ws.id, "Acme Rockets", emails=("ap@acme.test",))
     customer = await f.customer(ws.id, email="billing@globex.io", name="Globex")
-    message = await invite(
-        Actor(user=alice, workspace=ws, role=Role.owner.value), "newbie@example.com", lambda t: f"/invitations/{t}"
-    )
+    owner = Actor(user=alice, workspace=ws, role=Role.owner.value)
+    message = await invite(owner, "newbie@example.com", lambda t: f"/invitations/{t}")
+    token = (await create_token(owner, "Zapier")).token
     invitation = await Invitation.objects().where(Invitation.workspace == ws.id).first()
     reset = await request_password_reset(alice.email, "127.0.0.1", lambda t: f"/password/reset/{t}")
     if stripe_standin is not None:
@@ -148,6 +151,7 @@ async def fresh_world(stripe_standin=None, first: bool = True) -> World:
         "membership_id": membership.id,
         "invitation_id": invitation.id,
         "workspace_id": ws.id,
+        "token_id": token.id,
         "message_id": message.id,
         "path": "nothing-here",
         "invitation_token": _link_token(message.text_body, "/invitations/"),
@@ -222,4 +226,7 @@ async def fingerprint(workspace_id: int) -> tuple:
         await StripeConnection.select(StripeConnection.id, StripeConnection.status)
         .where(StripeConnection.workspace == workspace_id)
         .order_by(StripeConnection.id),
+        await ApiToken.select(ApiToken.id, ApiToken.name, ApiToken.revoked_at)
+        .where(ApiToken.workspace == workspace_id)
+        .order_by(ApiToken.id),
     )

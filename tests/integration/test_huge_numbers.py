@@ -8,7 +8,8 @@ from tests.conftest import login, post_form
 
 INT64_MAX = 2**63 - 1
 HUGE = [str(INT64_MAX), str(INT64_MAX + 1), "99999999999999999999", "9" * 40]
-OUT_OF_RANGE_IDS = [str(INT64_MAX + 1), "99999999999999999999", "9" * 40, "0", "-1"]
+# 2**31: past PostgreSQL's SERIAL ids, yet a 64-bit integer the driver would be asked to send as one.
+OUT_OF_RANGE_IDS = [str(2**31), str(INT64_MAX + 1), "99999999999999999999", "9" * 40, "0", "-1"]
 
 
 @pytest.mark.parametrize("page", HUGE)

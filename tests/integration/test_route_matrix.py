@@ -95,6 +95,18 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/dashboard/settings/data"): Row(LOGIN, 403, 200, 200, 200),
     ("POST", "/dashboard/settings/data/purge"): Row(LOGIN, 403, 422, 303, 303, form={"confirm": "Alice Agency"}),
     ("POST", "/dashboard/settings/data/sync"): Row(LOGIN, 403, 404, 303, 303, stripe=True),
+    # Settings → API: teammates see the tokens; only owners make or revoke one (charlie's revoke names alice's).
+    ("GET", "/dashboard/settings/api"): Row(LOGIN, 200, 200, 200, 200),
+    ("POST", "/dashboard/settings/api/tokens"): Row(LOGIN, 403, 200, 200, 200, form={"name": "Reporting"}),
+    ("POST", "/dashboard/settings/api/tokens/{token_id:int}/revoke"): Row(LOGIN, 403, 404, 303, 303),
+    # The JSON API takes a bearer token, never the session: every persona's cookie gets a 401. Its OpenAPI
+    # document is public, and unknown addresses under it answer a JSON 404.
+    ("GET", "/api/v1/clients"): Row(401, 401, 401, 401, 401),
+    ("GET", "/api/v1/clients/{client_id:int}"): Row(401, 401, 401, 401, 401),
+    ("GET", "/api/v1/invoices"): Row(401, 401, 401, 401, 401),
+    ("GET", "/api/v1"): Row(200, 200, 200, 200, 200),
+    ("GET", "/api/v1/openapi.json"): Row(200, 200, 200, 200, 200),
+    ("GET", "/api/v1/{path:str}"): Row(404, 404, 404, 404, 404),
     # Stripe's webhook: no session, no CSRF; an unsigned body is refused whoever sends it.
     ("POST", "/billing/stripe/webhook"): Row(400, 400, 400, 400, 400, form={"id": "evt_unsigned"}),
     # Development only (not mounted in production): the outbox shows every email, unscoped, by design.

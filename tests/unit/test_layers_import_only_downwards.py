@@ -2,8 +2,9 @@
 
 From the bottom: settings < core < accounts < workspaces < clients < integrations (the Stripe connection: OAuth,
 webhook intake, the StripeClient seam) < stripe_data (what the sync pulls through it) < the features review,
-client_list and billing < summary < tasks/ < HTTP (every controllers.py, app/web, main, cli, demo). A lower layer
-gets what it needs as arguments or leaves the step to its caller (a controller rematches after saving a client).
+client_list and billing < summary < api (the JSON API's tokens and reads) < tasks/ < HTTP (every controllers.py,
+app/web, main, cli, demo). A lower layer gets what it needs as arguments or leaves the step to its caller (a
+controller rematches after saving a client).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("app.stripe_data",),
     ("app.review", "app.client_list", "app.billing"),
     ("app.summary",),
+    ("app.api",),
     ("tasks",),
     ("app.web", "app.main", "app.asgi", "app.__main__", "app.cli", "app.demo", "app.dev"),
 )

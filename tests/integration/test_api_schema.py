@@ -1,0 +1,87 @@
+"""The OpenAPI document is valid, and every answer of every endpoint matches it (schemathesis, in-process, real token).
+
+Schemathesis generates requests from the document, valid ones and deliberately broken ones, and checks each answer:
+a documented status, the documented content type, headers and body schema, and never a 5xx. Requests go through the
+suite's own AsyncTestClient, so they reach the app in-process on the suite's database.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from app.api import tokens
+from app.main import create_app
+from tests import factories as f
+
+DOCUMENT = create_app().openapi_schema.to_schema()
+SCHEMA = schemathesis.openapi.from_dict(DOCUMENT)
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+CASES = st.one_of(SCHEMA.as_strategy(GenerationMode.POSITIVE), SCHEMA.as_strategy(GenerationMode.NEGATIVE))
+_world: dict[str, object] = {}
+
+
+def test_the_document_served_is_a_valid_openapi_document_listing_only_the_api():
+    SCHEMA.validate()
+    assert DOCUMENT["openapi"].startswith("3.") and set(DOCUMENT["paths"]) == {
+        "/api/v1/clients",
+        "/api/v1/clients/{client_id}",
+        "/api/v1/invoices",
+    }
+
+
+async def test_the_document_is_served_as_json_at_its_address(client):
+    response = await client.get("/api/v1/openapi.json")
+    assert response.status_code == 200 and response.json() == DOCUMENT
+
+
+async def _world_for(workspace_id, actor) -> dict[str, object]:
+    """One workspace with clients and invoices to page through, made once: the API only reads."""
+    if not _world or _world["workspace"] != workspace_id:
+        late = await f.client(workspace_id, "Late Co", emails=("ap@late.co",))
+        await f.client(workspace_id, "Archived Co", archived=True)
+        cust = await f.customer(workspace_id, email="ap@late.co")
+        for status in ("paid", "open", "void", "draft"):
+            await f.invoice(cust, status=status)
+        secret = (await tokens.create_token(actor, "schemathesis")).secret
+        _world.update(workspace=workspace_id, client=late.id, secret=secret)
+    return _world
+
+
+@pytest.fixture(name="world")
+async def fx_world(alice):
+    _world.clear()
+    return alice
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(case=CASES)
+async def test_every_answer_matches_the_document(client, world, case):
+    known = await _world_for(world.workspace.id, world.actor)
+    if case.path_parameters and "client_id" in case.path_parameters and case.meta.generation.mode.is_positive:
+        case.path_parameters["client_id"] = known["client"]  # an id that exists, so the 200 answer is checked too
+    kwargs = case.as_transport_kwargs(base_url="http://testserver.local", headers={})
+    headers = {**(kwargs.get("headers") or {}), "Authorization": f"Bearer {known['secret']}"}
+    response = await client.request(kwargs["method"], kwargs["url"], params=kwargs.get("params"), headers=headers)
+    case.validate_response(response, checks=CHECKS, headers=headers)
