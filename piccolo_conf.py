@@ -23,5 +23,6 @@ APP_REGISTRY = AppRegistry(
         "app.clients.piccolo_app",
         "app.integrations.piccolo_app",
         "app.stripe_data.piccolo_app",
+        "app.revenue.piccolo_app",
     ]
 )
