@@ -25,6 +25,7 @@ Taxes never count: line amounts and subtotals exclude tax. Decimal throughout; c
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,69 +92,106 @@ def _recurring_of(price_id: str, subscription: Mapping, prices: Mapping[str, Map
     return {"interval": "month", "interval_count": 1}
 
 
-def _billed(
-    subscription: Mapping, lines: Sequence[BilledLine], prices: Mapping[str, Mapping], at: int
-) -> Decimal | None:
-    """What the invoice covering `at` billed per month for licensed items; None when no invoice covers it."""
-    covering = [
-        line
-        for line in lines
-        if line.period_start <= at < line.period_end and not _is_metered(prices.get(line.price_id))
-    ]
+@dataclass(frozen=True, slots=True)
+class _Billed:
+    """A line reduced to what each point needs: its period, its invoice's rank, its value per month."""
+
+    start: int
+    end: int
+    rank: tuple  # the newest non-void invoice ranks highest
+    invoice_id: str
+    monthly: Decimal
+
+
+def _prepared(
+    subscription: Mapping, lines: Sequence[BilledLine], prices: Mapping[str, Mapping]
+) -> tuple[list[_Billed], dict[str, list[_Billed]]]:
+    """The subscription's licensed lines (by period start), and its metered lines by price, each valued once."""
+    licensed, metered = [], {}
+    recurring_of: dict[str, tuple[bool, Mapping]] = {}
+    for line in lines:
+        if line.price_id not in recurring_of:
+            price = prices.get(line.price_id)
+            is_metered = _is_metered(price)
+            recurring = price["recurring"] if is_metered else _recurring_of(line.price_id, subscription, prices)
+            recurring_of[line.price_id] = (is_metered, recurring)
+        is_metered, recurring = recurring_of[line.price_id]
+        rank = (not line.invoice_void, line.invoice_created, line.invoice_id)
+        monthly = mrr.per_month(line.net_amount, recurring)
+        entry = _Billed(line.period_start, line.period_end, rank, line.invoice_id, monthly)
+        if is_metered:
+            metered.setdefault(line.price_id, []).append(entry)
+        else:
+            licensed.append(entry)
+    licensed.sort(key=lambda entry: entry.start)
+    return licensed, metered
+
+
+def _billed(licensed: list[_Billed], longest: int, at: int) -> Decimal | None:
+    """What the invoice covering `at` billed per month for licensed items; None when no invoice covers it.
+
+    `licensed` is sorted by period start and no period is longer than `longest`, so only the few lines that start
+    within `longest` before `at` can cover it.
+    """
+    covering = []
+    for index in range(bisect_right(licensed, at, key=lambda entry: entry.start) - 1, -1, -1):
+        entry = licensed[index]
+        if entry.start + longest <= at:
+            break
+        if at < entry.end:
+            covering.append(entry)
     if not covering:
         return None
-    chosen = max(covering, key=lambda line: (not line.invoice_void, line.invoice_created, line.invoice_id))
-    return sum(
-        (
-            mrr.per_month(line.net_amount, _recurring_of(line.price_id, subscription, prices))
-            for line in covering
-            if line.invoice_id == chosen.invoice_id
-        ),
-        ZERO,
-    )
+    chosen = max(covering, key=lambda entry: entry.rank).invoice_id
+    return sum((entry.monthly for entry in covering if entry.invoice_id == chosen), ZERO)
 
 
-def _metered(subscription: Mapping, lines: Sequence[BilledLine], prices: Mapping[str, Mapping], at: int) -> Decimal:
+def _metered(metered: dict[str, list[_Billed]], at: int) -> Decimal:
     """Each metered price's last closed period, per month, while the period in progress follows it."""
-    latest: dict[str, BilledLine] = {}
-    for line in lines:
-        if not _is_metered(prices.get(line.price_id)) or line.period_end > at:
-            continue
-        held = latest.get(line.price_id)
-        if held is None or (line.period_end, not line.invoice_void) > (held.period_end, not held.invoice_void):
-            latest[line.price_id] = line
     total = ZERO
-    for price_id, line in latest.items():
-        if at < 2 * line.period_end - line.period_start:
-            total += mrr.per_month(line.net_amount, prices[price_id]["recurring"])
+    for entries in metered.values():
+        closed = [entry for entry in entries if entry.end <= at]
+        if closed:
+            last = max(closed, key=lambda entry: (entry.end, entry.rank))
+            if at < 2 * last.end - last.start:
+                total += last.monthly
     return total
+
+
+def subscription_values(
+    subscription: Mapping, lines: Sequence[BilledLine], prices: Mapping[str, Mapping], moments: Sequence[datetime]
+) -> list[Decimal]:
+    """The subscription's MRR at each of `moments`, in its currency's minor units, unrounded (the module's rules).
+
+    Args:
+        subscription: the stored Subscription (discounts expanded, as the sync stores it).
+        lines: the priced lines of the subscription's non-draft invoices.
+        prices: price id -> Price, every price on a stored subscription of the workspace.
+        moments: aware datetimes.
+    """
+    start = current_period_start(subscription)
+    stopped = subscription.get("status") in STOPPED_STATUSES
+    live = {**subscription, "status": "active"} if stopped else subscription
+    licensed, metered = _prepared(subscription, lines, prices)
+    longest = max((entry.end - entry.start for entry in licensed), default=0)
+    out = []
+    for at in moments:
+        moment = int(at.timestamp())
+        if (stopped and (start is None or moment >= start)) or not mrr.counts_at(live, at):
+            out.append(ZERO)
+            continue
+        value = _billed(licensed, longest, moment) if start is not None and moment < start else None
+        if value is None:
+            value = mrr.monthly_exact(live, at)
+        out.append(value + (_metered(metered, moment) if metered else ZERO))
+    return out
 
 
 def subscription_value(
     subscription: Mapping, lines: Sequence[BilledLine], prices: Mapping[str, Mapping], at: datetime
 ) -> Decimal:
-    """The subscription's MRR at `at`, in its currency's minor units, unrounded (see the module's rules).
-
-    Args:
-        subscription: the stored Subscription (discounts expanded, as the sync stores it).
-        lines: the lines of the subscription's non-draft invoices.
-        prices: price id -> Price, every price on a stored subscription of the workspace.
-        at: the moment, an aware datetime.
-    """
-    moment = int(at.timestamp())
-    start = current_period_start(subscription)
-    if subscription.get("status") in STOPPED_STATUSES:
-        if start is None or moment >= start:
-            return ZERO
-        subscription = {**subscription, "status": "active"}
-    if not mrr.counts_at(subscription, at):
-        return ZERO
-    metered = _metered(subscription, lines, prices, moment)
-    if start is not None and moment < start:
-        billed = _billed(subscription, lines, prices, moment)
-        if billed is not None:
-            return billed + metered
-    return mrr.monthly_exact(subscription, at) + metered
+    """The subscription's MRR at one moment (subscription_values for a single point)."""
+    return subscription_values(subscription, lines, prices, [at])[0]
 
 
 def price_catalogue(subscriptions: Sequence[Mapping]) -> dict[str, Mapping]:

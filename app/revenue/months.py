@@ -49,3 +49,13 @@ def label_of(moment: datetime, tz_name: str) -> str:
     """The month ("YYYY-MM") a moment falls in, in the workspace's time zone."""
     local = moment.astimezone(ZoneInfo(tz_name))
     return f"{local.year:04d}-{local.month:02d}"
+
+
+def starts(found: list[Point], tz_name: str) -> list[int]:
+    """The first second of each point's month, as Unix seconds (a point's month runs from there to its `at`)."""
+    tz = ZoneInfo(tz_name)
+    out = []
+    for point in found:
+        year, month = (int(part) for part in point.label.split("-"))
+        out.append(int(_month_start(year, month, tz).timestamp()))
+    return out

@@ -16,18 +16,20 @@ an agency with thousands of clients and 100,000 invoices).
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from app.core import fx
-from app.core.timeutil import as_moment, utcnow
+from app.core.timeutil import utcnow
 from app.revenue import history, months, rates
 from app.stripe_data.tables import CustomerMatch, StripeCharge, StripeInvoice, StripeSubscription
 from app.workspaces.tables import Workspace
 
 ClientKey = int | str
+ONE = Decimal(1)
 
 
 @dataclass
@@ -53,11 +55,6 @@ def _loaded(stored: object) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _unix(value: object) -> int:
-    moment = as_moment(value)
-    return int(moment.timestamp()) if moment else 0
-
-
 async def _settings(workspace_id: int) -> tuple[str, str]:
     row = await Workspace.select(Workspace.timezone, Workspace.currency).where(Workspace.id == workspace_id).first()
     return (row["timezone"] or "UTC", (row["currency"] or "usd").lower()) if row else ("UTC", "usd")
@@ -81,62 +78,92 @@ def _key(keys: dict[tuple[str, str], ClientKey | None], account: str, customer: 
     return keys.get(pair, f"{account}:{customer}")
 
 
-def _json_int(column: str, name: str) -> str:
-    """SQL reading an integer field of a JSON column, in the engine's dialect."""
-    if StripeInvoice._meta.db.engine_type == "postgres":
-        return f"CAST({column}->>'{name}' AS BIGINT)"
-    return f"CAST(json_extract({column}, '$.{name}') AS INTEGER)"
+def _on_postgres() -> bool:
+    return StripeInvoice._meta.db.engine_type == "postgres"
+
+
+def _epoch(column: str) -> str:
+    """SQL giving a timestamp column as Unix seconds: the database converts 300,000 of them faster than Python."""
+    if _on_postgres():
+        return f"CAST(EXTRACT(EPOCH FROM {column}) AS BIGINT)"
+    return f"CAST(strftime('%s', {column}) AS INTEGER)"
+
+
+def _discount_fields(column: str) -> str:
+    """SQL giving an invoice's JSON subtotal and total_excluding_tax as '[subtotal, total_excluding_tax]'.
+
+    One text value, so SQLite parses each invoice's JSON once, not once per field.
+    """
+    if _on_postgres():
+        return f"json_build_array({column}->'subtotal', {column}->'total_excluding_tax')::text"
+    return f"json_extract({column}, '$.subtotal', '$.total_excluding_tax')"
 
 
 _LINES_SQL = (
     "SELECT i.subscription_id AS subscription_id, l.invoice_id AS invoice_id, l.price_id AS price_id, "
-    "l.amount AS amount, l.period_start AS period_start, l.period_end AS period_end, i.created AS created, "
-    "i.status AS status, {subtotal} AS subtotal, {excluding} AS excluding FROM stripe_invoice_line l "
-    "JOIN stripe_invoice i ON i.workspace = l.workspace AND i.stripe_id = l.invoice_id "
+    "l.amount AS amount, {period_start} AS period_start, {period_end} AS period_end, {created} AS created, "
+    "i.status AS status, {discount} AS discount "
+    "FROM stripe_invoice_line l JOIN stripe_invoice i ON i.workspace = l.workspace AND i.stripe_id = l.invoice_id "
     "WHERE l.workspace = {{}} AND l.price_id != '' AND i.subscription_id != '' AND i.status != 'draft'"
 )
+
+
+def _share(fields: str | None) -> Decimal:
+    subtotal, excluding = json.loads(fields) if fields else (None, None)
+    return history.net_share(subtotal, excluding)
 
 
 async def _billed_lines(workspace_id: int) -> dict[str, list[history.BilledLine]]:
     """subscription id -> the priced lines of its non-draft invoices."""
     sql = _LINES_SQL.format(
-        subtotal=_json_int("i.stripe_object", "subtotal"), excluding=_json_int("i.stripe_object", "total_excluding_tax")
+        period_start=_epoch("l.period_start"),
+        period_end=_epoch("l.period_end"),
+        created=_epoch("i.created"),
+        discount=_discount_fields("i.stripe_object"),
     )
     out: dict[str, list[history.BilledLine]] = defaultdict(list)
-    shares: dict[tuple[int | None, int | None], Decimal] = {}
+    shares: dict[str | None, Decimal] = {}  # most invoices share a handful of (subtotal, total) pairs
     for row in await StripeInvoice.raw(sql, workspace_id):
-        pair = (row["subtotal"], row["excluding"])
-        if pair not in shares:
-            shares[pair] = history.net_share(*pair)
+        fields = row["discount"]
+        if fields not in shares:
+            shares[fields] = _share(fields)
         out[row["subscription_id"]].append(
             history.BilledLine(
                 invoice_id=row["invoice_id"],
                 price_id=row["price_id"],
                 amount=int(row["amount"] or 0),
-                period_start=_unix(row["period_start"]),
-                period_end=_unix(row["period_end"]),
-                invoice_created=_unix(row["created"]),
+                period_start=int(row["period_start"] or 0),
+                period_end=int(row["period_end"] or 0),
+                invoice_created=int(row["created"] or 0),
                 invoice_void=row["status"] == "void",
-                net_share=shares[pair],
+                net_share=shares[fields],
             )
         )
     return out
 
 
+def _in_currency(amounts: dict[str, int], currency: str, table: dict[str, Decimal], unknown: set[str]) -> int:
+    if not amounts:
+        return 0
+    if len(amounts) == 1 and currency in amounts:
+        return int(amounts[currency])  # nothing to convert: skip the Decimal arithmetic for most clients
+    total, missing = fx.total_in(amounts, currency, table)
+    unknown |= missing
+    return total
+
+
 def _convert(
-    per_currency: dict[ClientKey, list[dict[str, Decimal]]],
+    per_currency: dict[ClientKey, list[dict[str, int]]],
     currency: str,
     points: list[months.Point],
     tables: dict[str, dict[str, Decimal]],
 ) -> Series:
     series = Series(currency=currency, points=points)
     for key, values in per_currency.items():
-        converted = []
-        for point, amounts in zip(points, values, strict=True):
-            total, unknown = fx.total_in(amounts, currency, tables[point.label])
-            series.unconverted |= unknown
-            converted.append(total)
-        series.clients[key] = converted
+        series.clients[key] = [
+            _in_currency(amounts, currency, tables[point.label], series.unconverted)
+            for point, amounts in zip(points, values, strict=True)
+        ]
     return series
 
 
@@ -164,19 +191,18 @@ async def mrr_history(workspace_id: int, now: datetime | None = None, count: int
     subscriptions = [_loaded(row["stripe_object"]) for row in rows]
     prices = history.price_catalogue(subscriptions)
     lines = await _billed_lines(workspace_id)
-    per_currency: dict[ClientKey, list[dict[str, Decimal]]] = {}
+    moments = [point.at for point in points]
+    per_currency: dict[ClientKey, list[dict[str, int]]] = {}
     for row, subscription in zip(rows, subscriptions, strict=True):
         key = _key(keys, row["account_id"], row["customer_id"])
         if key is None:
             continue
-        own = lines.get(row["stripe_id"], [])
-        for index, point in enumerate(points):
-            value = history.subscription_value(subscription, own, prices, point.at)
-            if not value:
-                continue
-            bucket = per_currency.setdefault(key, [{} for _ in points])[index]
-            cur = (row["currency"] or "").lower()
-            bucket[cur] = bucket.get(cur, 0) + int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        values = history.subscription_values(subscription, lines.get(row["stripe_id"], []), prices, moments)
+        cur = (row["currency"] or "").lower()
+        for index, value in enumerate(values):
+            if value:
+                bucket = per_currency.setdefault(key, [{} for _ in points])[index]
+                bucket[cur] = bucket.get(cur, 0) + int(value.quantize(ONE, rounding=ROUND_HALF_UP))
     tables = await rates.rate_tables(point.label for point in points)
     return _convert(per_currency, currency, points, tables)
 
@@ -186,6 +212,12 @@ _REFUNDED_SQL = (
     "FROM stripe_charge c LEFT JOIN (SELECT charge_id, SUM(amount) AS refunded FROM stripe_refund "
     "WHERE workspace = {} AND status IN ('succeeded', 'pending') GROUP BY charge_id) r ON r.charge_id = c.stripe_id "
     "WHERE c.workspace = {} AND c.invoice_id != '' AND c.status = 'succeeded'"
+)
+
+
+_PAID_SQL = (
+    "SELECT stripe_id, account_id, customer_id, currency, amount_paid, {paid_at} AS paid_at FROM stripe_invoice "
+    "WHERE workspace = {{}} AND status = 'paid' AND paid_at IS NOT NULL AND {paid_at} >= {{}}"
 )
 
 
@@ -208,28 +240,16 @@ async def invoiced_revenue(
     """
     tz_name, currency = await _settings(workspace_id)
     points = months.points(now or utcnow(), tz_name, count)
-    index_of = {point.label: i for i, point in enumerate(points)}
     keys = await _client_keys(workspace_id)
     refunded: dict[str, int] = defaultdict(int)
     for row in await StripeCharge.raw(_REFUNDED_SQL, workspace_id, workspace_id):
         refunded[row["invoice_id"]] += max(int(row["amount_refunded"] or 0), int(row["refunded"] or 0))
-    rows = await StripeInvoice.select(
-        StripeInvoice.stripe_id,
-        StripeInvoice.account_id,
-        StripeInvoice.customer_id,
-        StripeInvoice.currency,
-        StripeInvoice.amount_paid,
-        StripeInvoice.paid_at,
-    ).where(
-        (StripeInvoice.workspace == workspace_id)
-        & (StripeInvoice.status == "paid")
-        & StripeInvoice.paid_at.is_not_null()
-    )
-    per_currency: dict[ClientKey, list[dict[str, Decimal]]] = {}
-    for row in rows:
-        index = index_of.get(months.label_of(as_moment(row["paid_at"]), tz_name))
+    firsts, lasts = months.starts(points, tz_name), [int(point.at.timestamp()) for point in points]
+    per_currency: dict[ClientKey, list[dict[str, int]]] = {}
+    for row in await StripeInvoice.raw(_PAID_SQL.format(paid_at=_epoch("paid_at")), workspace_id, firsts[0]):
+        index = bisect_right(firsts, row["paid_at"]) - 1
         key = _key(keys, row["account_id"], row["customer_id"])
-        if index is None or key is None or (index == len(points) - 1 and as_moment(row["paid_at"]) > points[-1].at):
+        if index < 0 or key is None or row["paid_at"] > lasts[index]:
             continue
         bucket = per_currency.setdefault(key, [{} for _ in points])[index]
         cur = (row["currency"] or "").lower()
