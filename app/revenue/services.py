@@ -89,22 +89,26 @@ def _epoch(column: str) -> str:
     return f"CAST(strftime('%s', {column}) AS INTEGER)"
 
 
-def _discount_fields(column: str) -> str:
-    """SQL giving an invoice's JSON subtotal and total_excluding_tax as '[subtotal, total_excluding_tax]'.
+def _discount_fields() -> tuple[str, str]:
+    """SQL giving an invoice's JSON subtotal and total_excluding_tax as the text '[subtotal,total_excluding_tax]',
+    and the FROM clause it needs.
 
-    One text value, so SQLite parses each invoice's JSON once, not once per field.
+    One value, so each invoice's JSON is parsed once, not once per field (PostgreSQL: one cast to jsonb).
     """
     if _on_postgres():
-        return f"json_build_array({column}->'subtotal', {column}->'total_excluding_tax')::text"
-    return f"json_extract({column}, '$.subtotal', '$.total_excluding_tax')"
+        fields = (
+            "'[' || COALESCE(x.j->>'subtotal', 'null') || ',' || COALESCE(x.j->>'total_excluding_tax', 'null') || ']'"
+        )
+        return fields, " CROSS JOIN LATERAL (SELECT i.stripe_object::jsonb AS j) x"
+    return "json_extract(i.stripe_object, '$.subtotal', '$.total_excluding_tax')", ""
 
 
 _LINES_SQL = (
     "SELECT i.subscription_id AS subscription_id, l.invoice_id AS invoice_id, l.price_id AS price_id, "
     "l.amount AS amount, {period_start} AS period_start, {period_end} AS period_end, {created} AS created, "
     "i.status AS status, {discount} AS discount "
-    "FROM stripe_invoice_line l JOIN stripe_invoice i ON i.workspace = l.workspace AND i.stripe_id = l.invoice_id "
-    "WHERE l.workspace = {{}} AND l.price_id != '' AND i.subscription_id != '' AND i.status != 'draft'"
+    "FROM stripe_invoice_line l JOIN stripe_invoice i ON i.workspace = l.workspace AND i.stripe_id = l.invoice_id"
+    "{lateral} WHERE l.workspace = {{}} AND l.price_id != '' AND i.subscription_id != '' AND i.status != 'draft'"
 )
 
 
@@ -115,11 +119,13 @@ def _share(fields: str | None) -> Decimal:
 
 async def _billed_lines(workspace_id: int) -> dict[str, list[history.BilledLine]]:
     """subscription id -> the priced lines of its non-draft invoices."""
+    discount, lateral = _discount_fields()
     sql = _LINES_SQL.format(
         period_start=_epoch("l.period_start"),
         period_end=_epoch("l.period_end"),
         created=_epoch("i.created"),
-        discount=_discount_fields("i.stripe_object"),
+        discount=discount,
+        lateral=lateral,
     )
     out: dict[str, list[history.BilledLine]] = defaultdict(list)
     shares: dict[str | None, Decimal] = {}  # most invoices share a handful of (subtotal, total) pairs

@@ -8,9 +8,11 @@ app's code, so the acceptance test compares two computations that could disagree
   before its current period began; never before `start_date`, in a trial, or from `cancel_at` on; trialing and
   incomplete ones never.
 - In its current period (from the items' `current_period_start`): its items and discounts as they stand
-  (stripe_truth.subscription_mrr). Before: the newest non-void invoice of the subscription whose subscription-item
+  (stripe_truth's rules). Before: the newest non-void invoice of the subscription whose licensed subscription-item
   line covers the moment; each such line's amount times the invoice's `total_excluding_tax / subtotal`, per month
   by its price's interval (the price as Stripe lists it).
+- Metered prices, in any period: the latest line of the price whose period has ended, while the period in
+  progress directly follows it, valued like a licensed line.
 - Each subscription rounded half-up; a client's currencies converted with the month's rates, half-even, once.
 - Invoiced revenue: paid invoices by the month of `status_transitions.paid_at`, `amount_paid` less the refunds
   of their succeeded charges.
@@ -75,37 +77,73 @@ def _counts(sub: dict, at: int) -> bool:
     return not ends or at < ends
 
 
-def _billed(invoices: list[dict], prices: dict[str, dict], at: int) -> Decimal | None:
-    covering = []
+def _is_metered(line: dict, prices: dict[str, dict]) -> bool:
+    return prices[line["pricing"]["price_details"]["price"]]["recurring"]["usage_type"] == "metered"
+
+
+def _per_month(line: dict, invoice: dict, prices: dict[str, dict]) -> Decimal:
+    share = Decimal(invoice["total_excluding_tax"]) / invoice["subtotal"] if invoice["subtotal"] else Decimal(1)
+    recurring = prices[line["pricing"]["price_details"]["price"]]["recurring"]
+    return line["amount"] * share / (_MONTHS_PER[recurring["interval"]] * recurring["interval_count"])
+
+
+def _item_lines(invoices: list[dict]):
     for invoice in invoices:
-        lines = [
-            line
-            for line in invoice["lines"]["data"]
-            if line["parent"]["type"] == "subscription_item_details"
-            and line["period"]["start"] <= at < line["period"]["end"]
-        ]
-        if lines:
-            covering.append((invoice["status"] != "void", invoice["created"], invoice["id"], invoice, lines))
+        for line in invoice["lines"]["data"]:
+            if line["parent"]["type"] == "subscription_item_details":
+                yield invoice, line
+
+
+def _billed(invoices: list[dict], prices: dict[str, dict], at: int) -> Decimal | None:
+    covering = defaultdict(list)
+    for invoice, line in _item_lines(invoices):
+        if line["period"]["start"] <= at < line["period"]["end"] and not _is_metered(line, prices):
+            covering[(invoice["status"] != "void", invoice["created"], invoice["id"])].append((invoice, line))
     if not covering:
         return None
-    *_, invoice, lines = max(covering, key=lambda entry: entry[:3])
-    share = Decimal(invoice["total_excluding_tax"]) / invoice["subtotal"] if invoice["subtotal"] else Decimal(1)
-    total = Decimal(0)
-    for line in lines:
-        recurring = prices[line["pricing"]["price_details"]["price"]]["recurring"]
-        total += line["amount"] * share / (_MONTHS_PER[recurring["interval"]] * recurring["interval_count"])
-    return total
+    return sum((_per_month(line, invoice, prices) for invoice, line in covering[max(covering)]), Decimal(0))
+
+
+def _usage(invoices: list[dict], prices: dict[str, dict], at: int) -> Decimal:
+    """Metered prices: the last closed period's line, while the period in progress directly follows it."""
+    last: dict[str, tuple] = {}
+    for invoice, line in _item_lines(invoices):
+        start, end = line["period"]["start"], line["period"]["end"]
+        if _is_metered(line, prices) and end <= at:
+            price = line["pricing"]["price_details"]["price"]
+            rank = (end, invoice["status"] != "void")
+            if price not in last or rank > last[price][0]:
+                last[price] = (rank, start, end, _per_month(line, invoice, prices))
+    return sum((value for _, start, end, value in last.values() if at < end + (end - start)), Decimal(0))
+
+
+def _current(sub: dict, at: datetime) -> Decimal:
+    """Its items and discounts as they stand (stripe_truth's rules), unrounded."""
+    discounts, total, price = sub["discounts"], Decimal(0), None
+    for item in sub["items"]["data"]:
+        if item["price"]["recurring"]["usage_type"] == "metered":
+            continue
+        price = item["price"]
+        amount = Decimal(price["unit_amount_decimal"]) * item["quantity"]
+        total += stripe_truth._discounted(amount, item.get("discounts") or [], price, at)
+    if price is None:
+        return Decimal(0)
+    recurring = price["recurring"]
+    monthly = stripe_truth._discounted(total, discounts, price, at)
+    return monthly / (_MONTHS_PER[recurring["interval"]] * recurring["interval_count"])
 
 
 def subscription_mrr(sub: dict, invoices: list[dict], prices: dict[str, dict], at: datetime) -> int:
     moment = int(at.timestamp())
     if not _counts(sub, moment):
         return 0
+    value = None
     if moment < max(item["current_period_start"] for item in sub["items"]["data"]):
-        billed = _billed(invoices, prices, moment)
-        if billed is not None:
-            return int(billed.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    return stripe_truth.subscription_mrr({**sub, "status": "active"}, at)
+        value = _billed(invoices, prices, moment)
+    if value is None:
+        value = _current(sub, at)
+    value += _usage(invoices, prices, moment)
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def _converted(per_currency: dict, currency: str, rates: dict[str, Decimal]) -> int:

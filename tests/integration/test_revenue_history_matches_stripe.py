@@ -108,15 +108,27 @@ async def test_the_demo_agency_s_mrr_history_and_invoiced_revenue_equal_stripe_s
         want = {client: values[index] for client, values in expected_invoiced.items() if values[index]}
         assert got == want, f"invoiced revenue per client in {label}"
 
-    # What the comparison covered: several currencies, trials, annual and quarterly plans, upgrades, churn and
-    # reactivation; without them it would prove little.
-    currencies = {s["currency"] for s in subscriptions}
-    intervals = {
-        (i["price"]["recurring"]["interval"], i["price"]["recurring"]["interval_count"])
-        for s in subscriptions
-        for i in s["items"]["data"]
-    }
-    assert len(currencies) >= 3 and {("month", 1), ("month", 3), ("year", 1), ("week", 1)} <= intervals
+    # What the comparison covered: several currencies, every kind of coupon, trials, quarterly, annual and weekly
+    # plans, metered usage, upgrades or downgrades, churn and reactivation; without them it would prove little.
+    items = [item for s in subscriptions for item in s["items"]["data"]]
+    assert len({s["currency"] for s in subscriptions}) >= 3
+    intervals = {(i["price"]["recurring"]["interval"], i["price"]["recurring"]["interval_count"]) for i in items}
+    assert {("month", 1), ("month", 3), ("year", 1), ("week", 1)} <= intervals
+    assert any(i["price"]["recurring"]["usage_type"] == "metered" for i in items)
     assert any(s["trial_end"] for s in subscriptions)
+    coupons = {
+        (d["source"]["coupon"]["duration"], d["source"]["coupon"]["percent_off"] is None)
+        for s in subscriptions
+        for d in s["discounts"]
+    }
+    assert {(duration, off) for duration in ("once", "repeating", "forever") for off in (True, False)} <= coupons
+    billed_prices: dict[str, set[str]] = {}
+    for invoice in invoices:
+        for line in invoice["lines"]["data"]:
+            if line["parent"]["type"] == "subscription_item_details" and line["quantity"] and line["amount"]:
+                billed_prices.setdefault(line["parent"]["subscription_item_details"]["subscription_item"], set()).add(
+                    line["pricing"]["price_details"]["price"]
+                )
+    assert any(len(prices) > 1 for prices in billed_prices.values()), "an item changed price: an upgrade or downgrade"
     kinds = {m.kind for month in monthly(history.labels, history.clients) for m in month.movements}
     assert kinds == set(Kind), kinds
