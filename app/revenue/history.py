@@ -25,11 +25,12 @@ Taxes never count: line amounts and subtotals exclude tax. Decimal throughout; c
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from app.stripe_data import mrr
 
@@ -203,3 +204,36 @@ def price_catalogue(subscriptions: Sequence[Mapping]) -> dict[str, Mapping]:
             if isinstance(price, Mapping) and price.get("id"):
                 prices[price["id"]] = price
     return prices
+
+
+def _gross_now(subscription: Mapping) -> Decimal:
+    currency = subscription.get("currency") or ""
+    return sum((mrr.item_monthly(item, currency) for item in _items(subscription)), ZERO)
+
+
+def price_changes(
+    subscription: Mapping, lines: Sequence[BilledLine], prices: Mapping[str, Mapping]
+) -> list[tuple[int, int, int]]:
+    """Each time the subscription's monthly price changed, before discounts: (Unix time, before, after).
+
+    Read from consecutive invoices' licensed lines (void invoices skipped; metered usage is not a price), then from
+    the last invoice to the stored items, for a change not billed yet (dated at the current period's start).
+    Quantities count: 2 seats to 3 is a change. A coupon starting or ending is not: amounts are before discounts.
+    """
+    gross: dict[str, tuple[int, Decimal]] = {}
+    for line in lines:
+        if line.invoice_void or _is_metered(prices.get(line.price_id)):
+            continue
+        value = mrr.per_month(Decimal(line.amount), _recurring_of(line.price_id, subscription, prices))
+        start, total = gross.get(line.invoice_id, (line.period_start, ZERO))
+        gross[line.invoice_id] = (min(start, line.period_start), total + value)
+    billed = sorted(gross.values(), key=lambda entry: entry[0])
+    current = current_period_start(subscription)
+    if current is not None:
+        billed.append((max(current, billed[-1][0]) if billed else current, _gross_now(subscription)))
+    changes = []
+    for (_, before), (at, after) in itertools.pairwise(billed):
+        before_minor, after_minor = (int(v.quantize(ONE, rounding=ROUND_HALF_UP)) for v in (before, after))
+        if before_minor != after_minor:
+            changes.append((at, before_minor, after_minor))
+    return changes

@@ -50,7 +50,7 @@ class Series:
         return [sum(values[i] for values in self.clients.values()) for i in range(len(self.points))]
 
 
-def _loaded(stored: object) -> dict:
+def loaded_json(stored: object) -> dict:
     data = json.loads(stored) if isinstance(stored, str) else stored
     return data if isinstance(data, dict) else {}
 
@@ -60,7 +60,7 @@ async def _settings(workspace_id: int) -> tuple[str, str]:
     return (row["timezone"] or "UTC", (row["currency"] or "usd").lower()) if row else ("UTC", "usd")
 
 
-async def _client_keys(workspace_id: int) -> dict[tuple[str, str], ClientKey | None]:
+async def client_keys(workspace_id: int) -> dict[tuple[str, str], ClientKey | None]:
     """(account, customer) -> client id, or None for an ignored customer; unmatched customers are absent."""
     rows = await CustomerMatch.select(
         CustomerMatch.account_id, CustomerMatch.customer_id, CustomerMatch.client, CustomerMatch.ignored
@@ -72,7 +72,7 @@ async def _client_keys(workspace_id: int) -> dict[tuple[str, str], ClientKey | N
     }
 
 
-def _key(keys: dict[tuple[str, str], ClientKey | None], account: str, customer: str) -> ClientKey | None:
+def client_key(keys: dict[tuple[str, str], ClientKey | None], account: str, customer: str) -> ClientKey | None:
     """Who a customer's revenue counts for: its client, itself when unmatched, nobody (None) when ignored."""
     pair = (account, customer)
     return keys.get(pair, f"{account}:{customer}")
@@ -117,7 +117,7 @@ def _share(fields: str | None) -> Decimal:
     return history.net_share(subtotal, excluding)
 
 
-async def _billed_lines(workspace_id: int) -> dict[str, list[history.BilledLine]]:
+async def billed_lines(workspace_id: int) -> dict[str, list[history.BilledLine]]:
     """subscription id -> the priced lines of its non-draft invoices."""
     discount, lateral = _discount_fields()
     sql = _LINES_SQL.format(
@@ -186,7 +186,7 @@ async def mrr_history(workspace_id: int, now: datetime | None = None, count: int
     """
     tz_name, currency = await _settings(workspace_id)
     points = months.points(now or utcnow(), tz_name, count)
-    keys = await _client_keys(workspace_id)
+    keys = await client_keys(workspace_id)
     rows = await StripeSubscription.select(
         StripeSubscription.stripe_id,
         StripeSubscription.account_id,
@@ -194,13 +194,13 @@ async def mrr_history(workspace_id: int, now: datetime | None = None, count: int
         StripeSubscription.currency,
         StripeSubscription.stripe_object,
     ).where(StripeSubscription.workspace == workspace_id)
-    subscriptions = [_loaded(row["stripe_object"]) for row in rows]
+    subscriptions = [loaded_json(row["stripe_object"]) for row in rows]
     prices = history.price_catalogue(subscriptions)
-    lines = await _billed_lines(workspace_id)
+    lines = await billed_lines(workspace_id)
     moments = [point.at for point in points]
     per_currency: dict[ClientKey, list[dict[str, int]]] = {}
     for row, subscription in zip(rows, subscriptions, strict=True):
-        key = _key(keys, row["account_id"], row["customer_id"])
+        key = client_key(keys, row["account_id"], row["customer_id"])
         if key is None:
             continue
         values = history.subscription_values(subscription, lines.get(row["stripe_id"], []), prices, moments)
@@ -246,7 +246,7 @@ async def invoiced_revenue(
     """
     tz_name, currency = await _settings(workspace_id)
     points = months.points(now or utcnow(), tz_name, count)
-    keys = await _client_keys(workspace_id)
+    keys = await client_keys(workspace_id)
     refunded: dict[str, int] = defaultdict(int)
     for row in await StripeCharge.raw(_REFUNDED_SQL, workspace_id, workspace_id):
         refunded[row["invoice_id"]] += max(int(row["amount_refunded"] or 0), int(row["refunded"] or 0))
@@ -254,7 +254,7 @@ async def invoiced_revenue(
     per_currency: dict[ClientKey, list[dict[str, int]]] = {}
     for row in await StripeInvoice.raw(_PAID_SQL.format(paid_at=_epoch("paid_at")), workspace_id, firsts[0]):
         index = bisect_right(firsts, row["paid_at"]) - 1
-        key = _key(keys, row["account_id"], row["customer_id"])
+        key = client_key(keys, row["account_id"], row["customer_id"])
         if index < 0 or key is None or row["paid_at"] > lasts[index]:
             continue
         bucket = per_currency.setdefault(key, [{} for _ in points])[index]

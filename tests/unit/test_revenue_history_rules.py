@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from app.revenue.history import BilledLine, net_share, price_catalogue, subscription_value
+from app.revenue.history import BilledLine, net_share, price_catalogue, price_changes, subscription_value
 from app.revenue.months import label_of, points
 from app.stripe_data.mrr import add_months
 
@@ -166,3 +166,23 @@ def test_month_ends_are_the_last_second_of_each_month_in_the_workspace_s_time_zo
     assert found[-2].label == "2026-10" and found[-2].at == datetime(2026, 11, 1, 6, 59, 59, tzinfo=UTC)
     assert found[0].label == "2024-11"
     assert label_of(datetime(2026, 12, 1, 5, 0, tzinfo=UTC), "America/Los_Angeles") == "2026-11"
+
+
+def test_price_changes_are_read_from_consecutive_invoices_before_discounts():
+    sub = subscription(price("price_new", 15_000))
+    lines = [
+        line("in_1", "price_old", 10_000, datetime(2025, 3, 10, tzinfo=UTC), net_share=Decimal("0.5")),
+        line("in_2", "price_old", 10_000, datetime(2025, 4, 10, tzinfo=UTC)),  # the coupon ended: no change
+        line("in_3", "price_old", 20_000, datetime(2025, 5, 10, tzinfo=UTC)),  # two seats
+        line("in_4", "price_new", 15_000, CURRENT),
+    ]
+    assert price_changes(sub, lines, price_catalogue([sub])) == [
+        (ts(datetime(2025, 5, 10, tzinfo=UTC)), 10_000, 20_000),
+        (ts(CURRENT), 20_000, 15_000),
+    ]
+
+
+def test_a_change_not_billed_yet_is_read_from_the_stored_items():
+    sub = subscription(price("price_1", 10_000), quantity=3)
+    lines = [line("in_1", "price_1", 10_000, CURRENT)]
+    assert price_changes(sub, lines, price_catalogue([sub])) == [(ts(CURRENT), 10_000, 30_000)]
