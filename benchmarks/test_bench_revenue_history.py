@@ -23,7 +23,7 @@ from benchmarks.results import machine, record
 
 CLIENTS, SUBSCRIPTIONS_EACH, MONTHS = 2_000, 2, 25  # 2,000 x 2 x 25 = 100,000 invoices
 ACCOUNT = "acct_bench_revenue"
-PADDING = "x" * 1500  # a real invoice's JSON is a few kilobytes; reading a field out of it should cost that much
+PADDING = "x" * 4000  # a stored invoice is 3 to 8 KB of JSON (docs/performance.md); reading a field costs that much
 
 
 async def _bulk(table, rows: list) -> None:
