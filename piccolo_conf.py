@@ -24,5 +24,6 @@ APP_REGISTRY = AppRegistry(
         "app.integrations.piccolo_app",
         "app.stripe_data.piccolo_app",
         "app.api.piccolo_app",
+        "app.revenue.piccolo_app",
     ]
 )

@@ -147,6 +147,10 @@ DEMO_STORIES = {
     "Harbour Fitness Club": ("Monthly retainer", 20, 10, "charge_automatically", "churned_and_back"),
 }
 HISTORY_MONTHS = 24
+# Usage billed in arrears on some monthly retainers (a metered price, per click, in minor units), drawn from a
+# generator of its own so that every other object of a seed stays exactly as it was before usage existed.
+METERED = ("Ad clicks (metered)", 5)
+METERED_SHARE = 0.25
 CUSTOMERS_SCALE_HISTORY_MONTHS = 8  # keeps an N-customers agency near 5 invoices a customer
 
 
@@ -165,6 +169,7 @@ class Generator(Invoicing):
     def __init__(self, store: Store, seed: int) -> None:
         self.store = store
         self.rng = random.Random(seed)
+        self.usage_rng = random.Random(f"usage-{seed}")
         self.now = store.now()
         self.history = HISTORY_MONTHS * MONTH
         self.record_events = True  # actions emit their own events, rendered as they happen
@@ -233,8 +238,33 @@ class Generator(Invoicing):
                     tiers.append(pr)
             prod["default_price"] = tiers[0]["id"]
             acct.catalog.append((weight, interval, count, tiers))  # type: ignore[attr-defined]
+        self.make_metered_prices(acct, created)
         acct.coupons.update(coupons.make_coupons({cur, "usd", "eur", "gbp"}, created))
         self.wanted[acct.account["id"]] = {key: list(ids) for key, ids in coupons.WANTED.items()}
+
+    def make_metered_prices(self, acct: AccountData, created: int) -> None:
+        """One metered monthly price per currency (usage billed at the end of each month)."""
+        nickname, per_unit = METERED
+        usage_id = lambda prefix, n=24: prefix + "1" + fast_token(self.usage_rng, n - 1)  # noqa: E731
+        prod = self.add(acct, "products", {"id": usage_id("prod_", 14), "name": nickname, "created": created})
+        acct.metered = {}  # type: ignore[attr-defined]
+        for currency in sorted({acct.account["currency"], "usd", "eur", "gbp"}):
+            acct.metered[currency] = self.add(  # type: ignore[attr-defined]
+                acct,
+                "prices",
+                {
+                    "id": usage_id("price_"),
+                    "product": prod["id"],
+                    "currency": currency,
+                    "unit_amount": per_unit,
+                    "interval": "month",
+                    "interval_count": 1,
+                    "usage_type": "metered",
+                    "nickname": nickname,
+                    "created": created,
+                },
+            )
+        prod["default_price"] = acct.metered[acct.account["currency"]]["id"]  # type: ignore[attr-defined]
 
     def fill(self, acct: AccountData, customers: int | None, invoice_target: int | None, demo_first: bool) -> None:
         i = 0
@@ -401,6 +431,10 @@ class Generator(Invoicing):
         }
         if trial and sub["trial_end"] > now:
             sub["status"] = "trialing"
+        if not story and (interval, count) == ("month", 1) and self.usage_rng.random() < METERED_SHARE:
+            usage_price = acct.metered[cust["currency"]]  # type: ignore[attr-defined]
+            item_id = "si_1" + fast_token(self.usage_rng, 13)
+            sub["items"].append({"id": item_id, "price": usage_price["id"], "quantity": None, "created": start})
         end = now
         if churn:
             end = start + rng.randrange(2, 12) * plen
@@ -481,6 +515,24 @@ class Generator(Invoicing):
         acct.discounts[disc["id"]] = disc
         return disc
 
+    def usage_line(self, acct: AccountData, sub: dict, t: int, plen: int) -> dict | None:
+        """The metered item's usage of the period that ends at ``t``, billed on the invoice made at ``t``."""
+        metered = [item for item in sub["items"][1:] if acct.prices.get(item["price"]).get("usage_type") == "metered"]
+        if not metered or t - plen < sub["start_date"]:
+            return None
+        price = acct.prices.get(metered[0]["price"])
+        clicks = self.usage_rng.randrange(200, 6000)
+        return {
+            "id": "il_1" + fast_token(self.usage_rng, 23),
+            "amount": price["unit_amount"] * clicks,
+            "quantity": clicks,
+            "description": f"{clicks} × {price['nickname']} (at {price['unit_amount'] / 100:.2f} / click)",
+            "period_start": t - plen,
+            "period_end": t,
+            "price": price["id"],
+            "subscription_item": metered[0]["id"],
+        }
+
     def subscription_invoice(self, acct, cust, sub, t, plen, price, discount, outcome) -> dict:
         item = sub["items"][0]
         qty = item["quantity"]
@@ -512,6 +564,9 @@ class Generator(Invoicing):
                     "subscription_item": None,
                 }
             )
+        usage = self.usage_line(acct, sub, t, plen)
+        if usage:
+            lines.append(usage)
         reason = "subscription_create" if t == sub["start_date"] else "subscription_cycle"
         return self.build_invoice(
             acct,

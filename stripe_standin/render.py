@@ -228,7 +228,7 @@ def price(rec: dict) -> dict:
             "interval": rec["interval"],
             "interval_count": rec["interval_count"],
             "meter": None,
-            "usage_type": "licensed",
+            "usage_type": rec.get("usage_type", "licensed"),
             "trial_period_days": None,
         },
         "tax_behavior": "unspecified",
@@ -260,7 +260,7 @@ def plan(rec: dict) -> dict:
         "tiers_mode": None,
         "transform_usage": None,
         "trial_period_days": None,
-        "usage_type": "licensed",
+        "usage_type": rec.get("usage_type", "licensed"),
     }
 
 

@@ -7,6 +7,7 @@ Amounts stay integer minor units (Stripe's convention) on both sides; rounding i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 
 RATES_AS_OF = "2026-11-01"
@@ -43,20 +44,28 @@ def to_major(minor_units: int | Decimal, currency: str) -> Decimal:
     return Decimal(minor_units).scaleb(-exponent(currency))
 
 
-def total_in(amounts: dict[str, int], to_currency: str) -> tuple[int, set[str]]:
+def total_in(
+    amounts: Mapping[str, int | Decimal], to_currency: str, rates: Mapping[str, Decimal] | None = None
+) -> tuple[int, set[str]]:
     """Sum per-currency minor units into `to_currency`.
+
+    Args:
+        amounts: currency -> minor units (Decimal allowed, so unrounded sums are rounded only here).
+        to_currency: the currency of the result.
+        rates: USD per unit by currency (app.revenue.rates' table for a month); these fixed rates when None.
 
     Returns:
         The total, and the currencies left out because they have no rate (empty when everything converted).
     """
     # Sum in Decimal major units first so rounding happens once, not once per currency.
+    table = USD_PER_UNIT if rates is None else rates
     target = to_currency.lower()
     total_usd, unknown = Decimal(0), set()
     for currency, minor in amounts.items():
-        rate = USD_PER_UNIT.get(currency.lower())
-        if rate is None or target not in USD_PER_UNIT:
+        rate = table.get(currency.lower())
+        if rate is None or target not in table:
             unknown.add(currency.upper())
             continue
         total_usd += to_major(minor, currency) * rate
-    major = total_usd / USD_PER_UNIT.get(target, Decimal(1))
+    major = total_usd / table.get(target, Decimal(1))
     return int(major.scaleb(exponent(target)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)), unknown

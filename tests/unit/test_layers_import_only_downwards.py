@@ -2,9 +2,9 @@
 
 From the bottom: settings < core < accounts < workspaces < clients < integrations (the Stripe connection: OAuth,
 webhook intake, the StripeClient seam) < stripe_data (what the sync pulls through it) < the features review,
-client_list and billing < summary < api (the JSON API's tokens and reads) < tasks/ < HTTP (every controllers.py,
-app/web, main, cli, demo). A lower layer gets what it needs as arguments or leaves the step to its caller (a
-controller rematches after saving a client).
+client_list, billing and revenue < summary < api (the JSON API's tokens and reads) < tasks/ < HTTP (every
+controllers.py, app/web, main, cli, demo). A lower layer gets what it needs as arguments or leaves the step to its
+caller (a controller rematches after saving a client).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("app.clients",),
     ("app.integrations",),
     ("app.stripe_data",),
-    ("app.review", "app.client_list", "app.billing"),
+    ("app.review", "app.client_list", "app.billing", "app.revenue"),
     ("app.summary",),
     ("app.api",),
     ("tasks",),
