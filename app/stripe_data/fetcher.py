@@ -1,7 +1,7 @@
 """Reading an account's lists concurrently, as fast as its request budget allows and no faster.
 
 Every list is read in `created` windows, each paged newest first with its own cursor. Windows of every list run at
-once; the token buckets (budget.py), not the order of the code, decide the pace. A dispatcher picks the next request:
+once; the budget (budget.py), not the order of the code, decides the pace. A dispatcher picks the next request:
 
 1. customers first (matching needs them before anything can count as matched);
 2. the invoice lines Stripe did not embed: at every budget their endpoint is the long pole, so it runs at its full
@@ -288,7 +288,7 @@ class Fetcher:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _dispatch(self, candidates: list, jobs: asyncio.TaskGroup) -> bool:
-        """Start the best candidate whose endpoint and account have a token; False (and the waits) when none has."""
+        """Start the best candidate with room in the budget for its endpoint; False (and the waits) when none has."""
         self._waits = []
         for _, endpoint, start in candidates:
             if self.in_flight >= self.limit:
