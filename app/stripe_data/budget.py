@@ -219,14 +219,23 @@ class RedisBudget:
         self.limits = (per_second, per_endpoint)
         self.window = window
         self.prefix = prefix
+        self._spaced: dict[str, float] = {}  # key -> when this process's last send to it is SPREAD behind (monotonic)
 
     def _keys(self, account_id: str, endpoint: str) -> list[str]:
         return [f"{self.prefix}:{account_id}", f"{self.prefix}:{account_id}:{endpoint}"]
 
     def try_acquire(self, account_id: str, endpoint: str) -> float:
-        sent = secrets.token_hex(8)  # each request is its own member, whichever process sent it
         keys = self._keys(account_id, endpoint)
-        return max(0.0, float(self._acquire(keys=keys, args=[self.window, SPREAD, sent, *self.limits])))
+        now = time.monotonic()
+        # Redis would say as much, and the dispatcher asks on its event loop: a round trip saved is time for the writer.
+        if (spaced := max(self._spaced.get(key, 0.0) for key in keys) - now) > 0:
+            return spaced
+        sent = secrets.token_hex(8)  # each request is its own member, whichever process sent it
+        wait = max(0.0, float(self._acquire(keys=keys, args=[self.window, SPREAD, sent, *self.limits])))
+        if wait == 0:
+            for key, limit in zip(keys, self.limits, strict=True):
+                self._spaced[key] = now + self.window / limit * SPREAD
+        return wait
 
     def answered(self, account_id: str, endpoint: str, arrived_before: float) -> None:
         self._answered(keys=self._keys(account_id, endpoint), args=[self.window, arrived_before])
