@@ -192,7 +192,7 @@ for i, key in ipairs(KEYS) do
   end
 end
 return 'ok'
-""".replace("IN_FLIGHT", repr(IN_FLIGHT))
+"""
 )
 
 # KEYS: the account's. ARGV: seconds, a member id prefix, the account's limit.
@@ -202,7 +202,7 @@ _REDIS_HOLD = (
 for i = 1, tonumber(ARGV[3]) do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[2] .. i) end
 redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[1]) * 1000) + ttl)
 return 'ok'
-""".replace("IN_FLIGHT", repr(IN_FLIGHT))
+"""
 )
 
 
