@@ -9,6 +9,8 @@ Two kinds of client:
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import orjson
@@ -28,6 +30,11 @@ def _base_addresses(settings: Settings) -> dict[str, str]:
     return {"api": settings.stripe_api_base, "connect": settings.stripe_connect_base, "files": settings.stripe_api_base}
 
 
+# When this thread's last response came in (or its request failed), before the SDK decoded it: the request budget
+# counts a request from when it was answered, and decoding a large page on a busy machine takes a while.
+ANSWERED = threading.local()
+
+
 class ReadOnlyHTTPClient(HTTPXClient):
     """An HTTP transport that sends GET requests only."""
 
@@ -44,7 +51,10 @@ class ReadOnlyHTTPClient(HTTPXClient):
 
     def request(self, method: str, url: str, headers: Any, post_data: Any = None):
         self._check(method, url)
-        return super().request(method, url, headers, post_data)
+        try:
+            return super().request(method, url, headers, post_data)
+        finally:
+            ANSWERED.at = time.monotonic()
 
     async def request_async(self, method: str, url: str, headers: Any, post_data: Any = None):
         self._check(method, url)
@@ -103,7 +113,8 @@ class ConnectedAccountReader:
         """GET a Stripe path (e.g. '/v1/customers') and return the JSON object exactly as Stripe sent it.
 
         What `raw_request` does, but the body is decoded by `decode`: the SDK's `json.loads` into OrderedDicts took
-        longer than the rest of a page's ingest (a page of 100 invoices is 400 KB). StripeObjects are never built:
+        longer than the rest of a page's ingest (a page of 100 invoices is 400 KB), and held the GIL 60 ms a page while a
+        concurrent sync's other requests waited behind it. StripeObjects are never built:
         turning them back into dicts cost more still. An error status goes through the SDK as before, so callers
         still get its typed `StripeError`s.
         """

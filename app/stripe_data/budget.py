@@ -1,15 +1,21 @@
 """The request budget for a connected account, and the retrying, budgeted reader the sync uses.
 
-The agency's own systems share the account's Stripe rate limit with us, so every request first takes
-a token from two buckets: the account's (default 25 req/s) and the endpoint's (default 10 req/s).
-Stripe counts requests per second as they arrive. A bucket that let a whole second's worth through at once and then
-refilled would put up to twice the budget into one second, so each bucket holds a single token (requests are evenly
-spaced) and paces below the budget (HEADROOM), so that jitter on the way never lands a second over it. The account's
-bucket keeps more headroom than an endpoint's: at the default budget an endpoint (invoice lines) is the long pole,
-and on a loaded machine `make bench` saw a second's requests bunch by up to three on the account and two on an
-endpoint.
-With REDIS_URL set, the buckets live in Redis so every Huey consumer on every machine shares them;
-in the embedded SQLite mode there is one consumer process, so per-process buckets are enough
+The agency's own systems share the account's Stripe rate limit with us, so every request must fit in two limits: the
+account's (default 25 req/s) and the endpoint's (default 10 req/s). Stripe counts the requests that ARRIVE in any
+sliding second, and a request can be held up on its way there (a busy thread, a busy server): a pace set on the
+sending side only holds with headroom for that, and the headroom cost a fifth of the budget. So the budget keeps, per
+account and per account and endpoint, a log of its requests and of how long each may still share an arriving second
+with a new one, and lets no more than N (the rate) share one:
+- an answered request counts until a second after the latest it can have arrived: its answer (when the response came
+  in, see BudgetedReader._send), less the least time a server holds a request, taken as half the quickest round trip
+  yet. A request held up on the way is answered late and so counts longer: however late arrivals are, no N + 1 share
+  a second, and when none is held up a request counts little more than a second;
+- a request not answered yet counts until it is (IN_FLIGHT at most: one lost is forgotten);
+- any request counts for WINDOW at least, in case the quickest round trip misjudged the server.
+A burst of N is fine for Stripe, but a server slowed by a burst holds up the burst as a whole; so sends to one key are
+also at least SPREAD of an even pace apart, and a late request's successors can still catch up at twice the pace.
+With REDIS_URL set, the logs live in Redis so every Huey consumer on every machine shares them;
+in the embedded SQLite mode there is one consumer process, so per-process logs are enough
 (several processes on SQLite would each get the full budget: run Redis for that).
 """
 
@@ -18,6 +24,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -27,15 +34,18 @@ from typing import Any, Protocol
 
 import stripe
 
-from app.integrations.stripe_client import ConnectedAccountReader, read_only_client
+from app.integrations.stripe_client import ANSWERED, ConnectedAccountReader, read_only_client
 from app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-# A refill computed as exactly "one token's worth of time" can land at 0.999999...: without this slack
-# the next wait is ~1e-17 s, which a float clock cannot even advance by, and acquire spins forever.
+WINDOW = 1.05  # seconds a request counts at least, answered or not
+SPREAD = 0.5  # of an even pace: the least gap between two sends to one key
+IN_FLIGHT = 3.0  # seconds a request not answered yet counts at most
+# A wait computed as exactly "until the oldest send leaves the window" can land at 1e-17 s, which a float clock cannot
+# even advance by: below this the request goes, so acquire never spins.
 _EPSILON = 1e-9
-HEADROOM = (0.8, 0.85)  # of the account's rate, of an endpoint's
+_POLL = 0.05  # acquire's longest sleep: a request in flight may be answered, and free its place, any moment
 _ID_SEGMENT = re.compile(r"/[a-z]{2,6}_[A-Za-z0-9]+(?=/|$)")
 # Stripe answers these when the platform may no longer act on the account.
 REVOKED_CODES = {"account_invalid", "platform_api_key_expired", "platform_account_required"}
@@ -49,13 +59,22 @@ def endpoint_key(path: str) -> str:
 class Budget(Protocol):
     def try_acquire(self, account_id: str, endpoint: str) -> float: ...
 
+    def answered(self, account_id: str, endpoint: str, arrived_before: float) -> None: ...
+
     def hold(self, account_id: str, seconds: float) -> None: ...
 
     def acquire(self, account_id: str, endpoint: str) -> None: ...
 
 
+@dataclass
+class _Sent:
+    at: float
+    until: float
+    answered: bool = False
+
+
 class LocalBudget:
-    """Token buckets in this process (thread-safe): one token each, refilled at HEADROOM of the rates."""
+    """The logs in this process (thread-safe)."""
 
     def __init__(
         self,
@@ -63,89 +82,171 @@ class LocalBudget:
         per_endpoint: int,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        window: float = WINDOW,
     ) -> None:
-        self.rates = (per_second * HEADROOM[0], per_endpoint * HEADROOM[1])
+        self.limits = (per_second, per_endpoint)
+        self.window = window
+        self.gaps = tuple(window / limit * SPREAD for limit in self.limits)
         self.clock, self.sleep = clock, sleep
-        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last refill)
+        self._sent: dict[str, list[_Sent]] = {}  # key -> requests that may still share a second, in sending order
+        self._last: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def _take(self, key: str, rate: float, now: float) -> float:
-        """Seconds until a token is available in `key` (0 means it is available now; nothing taken)."""
-        tokens, last = self._buckets.get(key, (1.0, now))
-        tokens = min(1.0, tokens + (now - last) * rate)
-        self._buckets[key] = (tokens, now)
-        return 0.0 if tokens >= 1 - _EPSILON else (1 - tokens) / rate
+    def _wait(self, key: str, limit: int, gap: float, now: float) -> float:
+        """Seconds until `key` has room for one more request (0: room now)."""
+        sent = self._sent[key] = [s for s in self._sent.get(key, ()) if s.until > now]
+        wait = self._last.get(key, -gap) + gap - now
+        if len(sent) >= limit:
+            wait = max(wait, sorted(s.until for s in sent)[len(sent) - limit] - now)
+        return wait if wait > _EPSILON else 0.0
+
+    def _keys(self, account_id: str, endpoint: str) -> tuple[str, str]:
+        return account_id, f"{account_id} {endpoint}"
 
     def try_acquire(self, account_id: str, endpoint: str) -> float:
-        """Take both tokens and return 0, or take none and return the seconds to wait before trying again."""
-        keys = (f"{account_id}", f"{account_id} {endpoint}")
+        """Log a request in both keys and return 0, or log none and return the seconds to wait before trying again."""
+        keys = self._keys(account_id, endpoint)
         with self._lock:
             now = self.clock()
-            wait = max(self._take(key, rate, now) for key, rate in zip(keys, self.rates, strict=True))
+            wait = max(self._wait(*state, now) for state in zip(keys, self.limits, self.gaps, strict=True))
             if wait == 0:
                 for key in keys:
-                    tokens, last = self._buckets[key]
-                    self._buckets[key] = (tokens - 1, last)
+                    self._sent[key].append(_Sent(now, now + IN_FLIGHT))
+                    self._last[key] = now
             return wait
+
+    def answered(self, account_id: str, endpoint: str, arrived_before: float) -> None:
+        """A request to the endpoint, answered now, arrived at least `arrived_before` seconds ago: it counts until a
+        second after that.
+
+        Which one is not known, so the oldest in flight is taken as answered: the ones left in flight were sent
+        later, so they count at least as long as the one that was really answered would have.
+        """
+        with self._lock:
+            now = self.clock()
+            for key in self._keys(account_id, endpoint):
+                waiting = next((s for s in self._sent.get(key, ()) if not s.answered), None)
+                if waiting is not None:
+                    waiting.answered = True
+                    waiting.until = max(waiting.at + self.window, now + 1 - arrived_before)
 
     def acquire(self, account_id: str, endpoint: str) -> None:
         while (wait := self.try_acquire(account_id, endpoint)) > 0:
-            self.sleep(wait)
+            self.sleep(min(wait, _POLL))
 
     def hold(self, account_id: str, seconds: float) -> None:
-        """No request to the account for `seconds`: its bucket owes that much refill before the next token."""
+        """No request to the account for `seconds`: its log fills with requests that count that long."""
         with self._lock:
-            now = self.clock()
-            tokens, last = self._buckets.get(account_id, (1.0, now))
-            tokens = min(1.0, tokens + (now - last) * self.rates[0])
-            self._buckets[account_id] = (min(tokens, 1.0 - seconds * self.rates[0]), now)
+            until = self.clock() + seconds
+            self._sent.setdefault(account_id, []).extend(_Sent(until, until, True) for _ in range(self.limits[0]))
 
 
-_REDIS_BUCKETS = """
-local now = tonumber(ARGV[1])
+# Each key K is a sorted set of requests by when they stop counting, K:f the requests in flight by when they were
+# sent, and K:s the last send. Redis's own clock, so that consumers on several machines agree.
+_REDIS_NOW = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1e6
+local ttl = math.ceil(IN_FLIGHT * 1000) + 1000
+""".replace("IN_FLIGHT", repr(IN_FLIGHT))
+
+# KEYS: the account's, the endpoint's. ARGV: window, spread, a member id for this request, the two limits.
+_REDIS_ACQUIRE = (
+    _REDIS_NOW
+    + """
+local window, spread = tonumber(ARGV[1]), tonumber(ARGV[2])
 local wait = 0
 for i, key in ipairs(KEYS) do
-  local rate = tonumber(ARGV[i + 1])
-  local state = redis.call('HMGET', key, 't', 'ts')
-  local tokens = tonumber(state[1]) or 1
-  local ts = tonumber(state[2]) or now
-  tokens = math.min(1, tokens + math.max(0, now - ts) * rate)
-  redis.call('HSET', key, 't', tokens, 'ts', now)
-  redis.call('EXPIRE', key, 60)
-  if tokens < 1 - 1e-9 then wait = math.max(wait, (1 - tokens) / rate) end
+  local limit = tonumber(ARGV[i + 3])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  local last = tonumber(redis.call('GET', key .. ':s'))
+  if last then wait = math.max(wait, last + window / limit * spread - now) end
+  local count = redis.call('ZCARD', key)
+  if count >= limit then
+    local nth = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+    wait = math.max(wait, tonumber(nth[2]) - now)
+  end
 end
-if wait == 0 then
-  for i, key in ipairs(KEYS) do redis.call('HINCRBYFLOAT', key, 't', -1) end
+if wait > 1e-9 then return tostring(wait) end
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now + IN_FLIGHT, ARGV[3])
+  redis.call('ZADD', key .. ':f', now, ARGV[3])
+  redis.call('ZREMRANGEBYSCORE', key .. ':f', '-inf', now - IN_FLIGHT)
+  redis.call('SET', key .. ':s', tostring(now), 'PX', ttl)
+  redis.call('PEXPIRE', key, ttl)
+  redis.call('PEXPIRE', key .. ':f', ttl)
 end
-return tostring(wait)
+return '0'
+""".replace("IN_FLIGHT", repr(IN_FLIGHT))
+)
+
+# KEYS: the account's, the endpoint's. ARGV: window, arrived_before. The oldest in flight counts as answered
+# (see LocalBudget.answered).
+_REDIS_ANSWERED = (
+    _REDIS_NOW
+    + """
+for i, key in ipairs(KEYS) do
+  local oldest = redis.call('ZRANGE', key .. ':f', 0, 0, 'WITHSCORES')
+  if oldest[1] then
+    redis.call('ZREM', key .. ':f', oldest[1])
+    redis.call('ZADD', key, math.max(tonumber(oldest[2]) + tonumber(ARGV[1]), now + 1 - tonumber(ARGV[2])), oldest[1])
+  end
+end
+return 'ok'
 """
+)
+
+# KEYS: the account's. ARGV: seconds, a member id prefix, the account's limit.
+_REDIS_HOLD = (
+    _REDIS_NOW
+    + """
+for i = 1, tonumber(ARGV[3]) do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[2] .. i) end
+redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[1]) * 1000) + ttl)
+return 'ok'
+"""
+)
 
 
 class RedisBudget:
-    """The same buckets in Redis, updated atomically by a script, shared by every process."""
+    """The same logs in Redis, updated atomically by scripts, shared by every process."""
 
-    def __init__(self, url: str, per_second: int, per_endpoint: int, prefix: str) -> None:
+    def __init__(self, url: str, per_second: int, per_endpoint: int, prefix: str, window: float = WINDOW) -> None:
         import redis  # noqa: PLC0415 (only deployments on Redis load the client)
 
         self.redis = redis.Redis.from_url(url)
-        self.script = self.redis.register_script(_REDIS_BUCKETS)
-        self.rates = (per_second * HEADROOM[0], per_endpoint * HEADROOM[1])
+        self._acquire = self.redis.register_script(_REDIS_ACQUIRE)
+        self._answered = self.redis.register_script(_REDIS_ANSWERED)
+        self._hold = self.redis.register_script(_REDIS_HOLD)
+        self.limits = (per_second, per_endpoint)
+        self.window = window
         self.prefix = prefix
+        self._spaced: dict[str, float] = {}  # key -> when this process's last send to it is SPREAD behind (monotonic)
+
+    def _keys(self, account_id: str, endpoint: str) -> list[str]:
+        return [f"{self.prefix}:{account_id}", f"{self.prefix}:{account_id}:{endpoint}"]
 
     def try_acquire(self, account_id: str, endpoint: str) -> float:
-        keys = [f"{self.prefix}:{account_id}", f"{self.prefix}:{account_id}:{endpoint}"]
-        # Wall-clock time: processes on several machines compare it (NTP-synced hosts are close enough).
-        return max(0.0, float(self.script(keys=keys, args=[time.time(), *self.rates])))
+        keys = self._keys(account_id, endpoint)
+        now = time.monotonic()
+        # Redis would say as much, and the dispatcher asks on its event loop: a round trip saved is time for the writer.
+        if (spaced := max(self._spaced.get(key, 0.0) for key in keys) - now) > 0:
+            return spaced
+        sent = secrets.token_hex(8)  # each request is its own member, whichever process sent it
+        wait = max(0.0, float(self._acquire(keys=keys, args=[self.window, SPREAD, sent, *self.limits])))
+        if wait == 0:
+            for key, limit in zip(keys, self.limits, strict=True):
+                self._spaced[key] = now + self.window / limit * SPREAD
+        return wait
+
+    def answered(self, account_id: str, endpoint: str, arrived_before: float) -> None:
+        self._answered(keys=self._keys(account_id, endpoint), args=[self.window, arrived_before])
 
     def acquire(self, account_id: str, endpoint: str) -> None:
         while (wait := self.try_acquire(account_id, endpoint)) > 0:
-            time.sleep(wait)
+            time.sleep(min(wait, _POLL))
 
     def hold(self, account_id: str, seconds: float) -> None:
-        key = f"{self.prefix}:{account_id}"
-        # Owing `seconds` of refill, like LocalBudget.hold; a concurrent refill can only shorten the hold a little.
-        self.redis.hset(key, mapping={"t": 1.0 - seconds * self.rates[0], "ts": time.time()})
-        self.redis.expire(key, 60 + int(seconds))
+        held = f"hold:{secrets.token_hex(8)}:"
+        self._hold(keys=[f"{self.prefix}:{account_id}"], args=[seconds, held, self.limits[0]])
 
 
 @lru_cache(maxsize=4)
@@ -257,10 +358,11 @@ class BudgetedReader:
         self.sleep = sleep
         self.requests = 0
         self.retries = 0
+        self.fastest = 0.0  # the quickest answer yet: a server takes at least half of it after a request arrives
         self._count = threading.Lock()  # the concurrent backfill calls get() from several threads
 
     def get(self, path: str, *, budget_taken: bool = False, **params: Any) -> dict[str, Any]:
-        """GET `path`; `budget_taken` says the caller already took this first attempt's tokens (see fetcher.py)."""
+        """GET `path`; `budget_taken`: the caller already took this first attempt's place in the budget (fetcher.py)."""
         endpoint = endpoint_key(path)
         for attempt in range(1, self.retry.attempts + 1):
             if attempt > 1 or not budget_taken:
@@ -268,7 +370,7 @@ class BudgetedReader:
             with self._count:
                 self.requests += 1
             try:
-                return self.reader.get(path, **params)
+                return self._send(path, endpoint, params)
             except stripe.StripeError as exc:
                 if is_revoked(exc):
                     raise AccessRevoked(f"{exc.http_status} {exc.code or ''}".strip()) from None
@@ -289,3 +391,16 @@ class BudgetedReader:
                     self.retries += 1
                 self.sleep(delay)
         raise AssertionError("unreachable")
+
+    def _send(self, path: str, endpoint: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One request; whatever the answer, the budget learns when it came (see the module's docstring)."""
+        sent = time.monotonic()
+        try:
+            return self.reader.get(path, **params)
+        finally:
+            now = time.monotonic()
+            answered = getattr(ANSWERED, "at", 0.0)
+            answered = answered if sent <= answered <= now else now  # a reader of another kind (tests) says nothing
+            took = answered - sent
+            self.fastest = min(self.fastest, took) if self.fastest else took
+            self.budget.answered(self.account_id, endpoint, arrived_before=now - answered + self.fastest / 2)

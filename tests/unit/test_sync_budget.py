@@ -1,12 +1,14 @@
-"""The request budget (token buckets) and the retry loop, with a fake clock and a fake Stripe."""
+"""The request budget (sliding logs of send times) and the retry loop, with a fake clock and a fake Stripe."""
 
-import itertools
+import random
 
 import pytest
 import stripe
 
 from app.stripe_data.budget import (
-    HEADROOM,
+    IN_FLIGHT,
+    SPREAD,
+    WINDOW,
     AccessRevoked,
     BudgetedReader,
     LocalBudget,
@@ -36,55 +38,137 @@ def test_endpoint_keys_ignore_object_ids():
     assert endpoint_key("/v1/accounts/acct_1Northwind") == "/v1/accounts/{id}"
 
 
-def _busiest_second(times: list[float]) -> int:
-    """The most requests in any one-second window, the way Stripe counts them."""
-    return max(sum(1 for t in times if start <= t < start + 1) for start in times)
+def _busiest(times: list[float], window: float = 1.0) -> int:
+    """The most requests within any `window` seconds ([t, t + window)), the way Stripe counts a second."""
+    return max(sum(1 for t in times if start <= t < start + window - 1e-9) for start in times)
+
+
+def _budget(clock: FakeClock, per_second: int = 25, per_endpoint: int = 10) -> LocalBudget:
+    return LocalBudget(per_second=per_second, per_endpoint=per_endpoint, clock=clock, sleep=clock.sleep)
 
 
 def _acquire_all(budget: LocalBudget, clock: FakeClock, endpoints: list[str], account: str = "acct_a") -> list[float]:
+    """Each request answered the moment it is sent: it counts for WINDOW."""
     times = []
     for endpoint in endpoints:
         budget.acquire(account, endpoint)
+        budget.answered(account, endpoint, arrived_before=0)
         times.append(clock.now)
     return times
 
 
-def test_the_budget_spaces_requests_evenly_so_no_second_holds_more_than_the_endpoint_rate():
+def test_a_seconds_worth_goes_at_twice_the_even_pace_and_the_next_waits_for_the_first_to_stop_counting():
     clock = FakeClock()
-    budget = LocalBudget(per_second=25, per_endpoint=10, clock=clock, sleep=clock.sleep)
-    times = _acquire_all(budget, clock, ["/v1/invoices"] * 40)
-    assert times[0] == 0, "the first request goes at once"
-    assert _busiest_second(times) <= 10, "a full second's burst on top of a refill would double the rate"
-    assert _busiest_second(times) >= 9, "and most of the budget is used"
-    gaps = {round(b - a, 6) for a, b in itertools.pairwise(times)}
-    assert gaps == {round(1 / (10 * HEADROOM[1]), 6)}, "evenly spaced, with headroom for jitter on the way"
+    times = _acquire_all(_budget(clock), clock, ["/v1/invoices"] * 11)
+    assert times[:10] == pytest.approx([n * WINDOW / 10 * SPREAD for n in range(10)])
+    assert times[10] == pytest.approx(WINDOW)
+
+
+def test_no_window_ever_holds_more_than_the_endpoint_rate_and_nearly_all_of_it_is_used():
+    clock = FakeClock()
+    times = _acquire_all(_budget(clock), clock, ["/v1/invoices"] * 40)
+    assert _busiest(times, WINDOW) == 10
+    assert clock.now < 4 * WINDOW, "40 requests take four windows at most: 1/WINDOW of the rate"
 
 
 def test_the_account_budget_caps_all_endpoints_together():
     clock = FakeClock()
-    budget = LocalBudget(per_second=25, per_endpoint=10, clock=clock, sleep=clock.sleep)
-    times = _acquire_all(budget, clock, [f"/v1/endpoint{i % 10}" for i in range(75)])
-    assert 19 <= _busiest_second(times) <= 25, "25 per second across every endpoint, less the headroom"
+    times = _acquire_all(_budget(clock), clock, [f"/v1/endpoint{i % 10}" for i in range(75)])
+    assert _busiest(times, WINDOW) == 25, "25 per window across every endpoint"
+
+
+def test_however_late_requests_arrive_no_second_ever_holds_more_arrivals_than_the_limits():
+    """A simulation: each request is held up on the way by anything from nothing to a stall of most of a second,
+    then the server takes at least FLOOR to answer. The stand-in, and Stripe, count arrivals."""
+    floor, clock, rng = 0.15, FakeClock(), random.Random(10)
+    budget = _budget(clock)
+    arrivals: dict[str, list[float]] = {}
+    answers: list[tuple[float, str]] = []
+    while clock.now < 30:
+        for answer in [a for a in answers if a[0] <= clock.now]:
+            answers.remove(answer)
+            budget.answered("acct_a", answer[1], floor)
+        endpoint = rng.choice(["/v1/invoices", "/v1/invoices/{id}/lines", "/v1/charges"])
+        if budget.try_acquire("acct_a", endpoint) == 0:
+            arrived = clock.now + rng.choice([0.001, 0.001, 0.01, 0.05, 0.2, 0.8])
+            arrivals.setdefault(endpoint, []).append(arrived)
+            answers.append((arrived + floor + rng.uniform(0, 0.3), endpoint))
+        clock.now += 0.005
+    assert max(_busiest(times) for times in arrivals.values()) == 10
+    assert _busiest([t for times in arrivals.values() for t in times]) <= 25
+    assert sum(map(len, arrivals.values())) > 30 * 25 * 0.7, "and most of the budget was used"
+
+
+def test_without_the_answers_the_same_stalls_would_put_one_too_many_into_a_second():
+    # The guard above is the answers, not luck: counting each request for WINDOW from its send alone fails.
+    clock, rng = FakeClock(), random.Random(10)
+    budget = _budget(clock)
+    sends = _acquire_all(budget, clock, ["/v1/invoices/{id}/lines"] * 200)
+    arrivals = [t + (0.3 if n // 10 % 2 == 0 else 0.001) + rng.uniform(0, 0.01) for n, t in enumerate(sends)]
+    assert _busiest(arrivals) > 10
+
+
+def test_a_request_counts_until_it_is_answered_and_then_a_second_from_the_latest_it_can_have_arrived():
+    clock = FakeClock()
+    budget = _budget(clock)
+    for _ in range(10):
+        budget.acquire("acct_a", "/v1/invoices")
+    clock.now = 2.0
+    assert budget.try_acquire("acct_a", "/v1/invoices") > 0, "ten still in flight"
+    for _ in range(10):
+        budget.answered("acct_a", "/v1/invoices", arrived_before=0.2)
+    clock.now = 2.79
+    assert budget.try_acquire("acct_a", "/v1/invoices") > 0, "answered at 2.0, so arrived by 1.8: counts to 2.8"
+    clock.now = 2.8
+    assert budget.try_acquire("acct_a", "/v1/invoices") == 0
+
+
+def test_a_request_never_answered_is_forgotten_after_in_flight_seconds():
+    clock = FakeClock()
+    budget = _budget(clock, per_endpoint=1)
+    budget.acquire("acct_a", "/v1/invoices")
+    assert budget.try_acquire("acct_a", "/v1/invoices") == pytest.approx(IN_FLIGHT)
+    clock.now = IN_FLIGHT
+    assert budget.try_acquire("acct_a", "/v1/invoices") == 0
+
+
+def test_under_any_interleaving_with_holds_no_window_holds_more_than_either_limit():
+    clock, rng = FakeClock(), random.Random(10)
+    budget = _budget(clock)
+    sent: dict[str, list[float]] = {}
+    for _ in range(2_000):
+        clock.now += rng.choice([0, 0, 0.001, 0.01, 0.05, 0.3])
+        endpoint = rng.choice(["/v1/invoices", "/v1/invoices/{id}/lines", "/v1/charges", "/v1/customers"])
+        if rng.random() < 0.01:
+            budget.hold("acct_a", rng.uniform(0, 3))
+        if budget.try_acquire("acct_a", endpoint) == 0:
+            budget.answered("acct_a", endpoint, arrived_before=0)
+            sent.setdefault(endpoint, []).append(clock.now)
+    assert max(_busiest(times, WINDOW) for times in sent.values()) <= 10
+    assert _busiest([t for times in sent.values() for t in times], WINDOW) <= 25
 
 
 def test_accounts_have_separate_budgets():
     clock = FakeClock()
-    budget = LocalBudget(per_second=25, per_endpoint=10, clock=clock, sleep=clock.sleep)
+    budget = _budget(clock, per_second=1, per_endpoint=1)
     for account in ("acct_a", "acct_b", "acct_c"):
         budget.acquire(account, "/v1/invoices")
     assert clock.now == 0, "one account's use does not delay another"
+    budget.answered("acct_a", "/v1/invoices", arrived_before=0)
     budget.acquire("acct_a", "/v1/invoices")
     assert clock.now > 0
 
 
 def test_try_acquire_takes_nothing_when_it_says_to_wait():
     clock = FakeClock()
-    budget = LocalBudget(per_second=25, per_endpoint=10, clock=clock, sleep=clock.sleep)
-    assert budget.try_acquire("acct_a", "/v1/invoices") == 0
-    clock.now += 1 / (25 * HEADROOM[0])  # the account's next token is there, the endpoint's is not
-    wait = budget.try_acquire("acct_a", "/v1/invoices")
-    assert wait == pytest.approx(1 / (10 * HEADROOM[1]) - 1 / (25 * HEADROOM[0]))
-    assert budget.try_acquire("acct_a", "/v1/customers") == 0, "the refused try left the account's token"
+    budget = _budget(clock, per_second=3, per_endpoint=2)
+    for _ in range(2):
+        assert budget.try_acquire("acct_a", "/v1/invoices") == 0
+        budget.answered("acct_a", "/v1/invoices", arrived_before=0)
+        clock.now += 0.5
+    assert budget.try_acquire("acct_a", "/v1/invoices") == pytest.approx(WINDOW - 1.0), "full until 0 + WINDOW"
+    assert budget.try_acquire("acct_a", "/v1/customers") == 0, "the refused try left room on the account"
+    assert budget.try_acquire("acct_a", "/v1/customers") > 0, "which is now full"
 
 
 class NoBudget:
@@ -99,6 +183,9 @@ class NoBudget:
 
     def hold(self, account_id: str, seconds: float) -> None:
         self.holds.append((account_id, seconds))
+
+    def answered(self, account_id: str, endpoint: str, arrived_before: float) -> None:
+        pass
 
 
 class FakeReader:
