@@ -113,9 +113,9 @@ class ConnectedAccountReader:
         """GET a Stripe path (e.g. '/v1/customers') and return the JSON object exactly as Stripe sent it.
 
         What `raw_request` does, but the body is decoded by `decode`: the SDK's `json.loads` into OrderedDicts took
-        longer than the rest of a page's ingest (a page of 100 invoices is 400 KB), and held the GIL 60 ms a page while a
-        concurrent sync's other requests waited behind it. StripeObjects are never built:
-        turning them back into dicts cost more still. An error status goes through the SDK as before, so callers
+        longer than the rest of a page's ingest (a page of 100 invoices is 400 KB), and held the GIL 60 ms a page
+        while a concurrent sync's other requests waited behind it. StripeObjects are never built: turning them back
+        into dicts cost more still. An error status goes through the SDK as before, so callers
         still get its typed `StripeError`s.
         """
         options, params = extract_options_from_dict(params)
