@@ -23,7 +23,8 @@ from app.core import fx
 DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Excel reads a CSV without a byte order mark in the machine's legacy code page, mangling accented client names.
 BOM = "\ufeff"
-MEDIA_TYPE = "text/csv; charset=utf-8"
+# Litestar adds "; charset=utf-8" to text/* types itself.
+MEDIA_TYPE = "text/csv"
 
 Cell = str | int | Decimal | date | datetime | None
 
