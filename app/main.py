@@ -21,6 +21,7 @@ from app.billing.controllers import BillingController
 from app.clients.controllers import ClientController
 from app.dev.controllers import OutboxController
 from app.integrations.controllers import IntegrationsController, stripe_webhook
+from app.revenue.export_controllers import MetricsHelpController, RevenueExportController
 from app.review.controllers import ReviewController
 from app.settings import ROOT, Settings, get_settings
 from app.stripe_data.controllers import DataController
@@ -84,6 +85,8 @@ def route_handlers(settings: Settings) -> list:
         BillingController,
         IntegrationsController,
         ClientController,
+        RevenueExportController,
+        MetricsHelpController,
         stripe_webhook,
         ReviewController,
         SummaryController,

@@ -129,11 +129,7 @@ async def list_clients(actor: Actor, params: ListParams) -> ClientPage:
     """
     params = params.cleaned()
     where = _where(actor, params)
-    query = Client.select(Client.id, Client.name, Client.status, Client.created_at).where(where)
-    if params.sort == "created":
-        query = query.order_by(Client.created_at, ascending=False).order_by(Client.id, ascending=False)
-    else:
-        query = query.order_by(OrderByRaw("LOWER(name)")).order_by(Client.id)
+    query = _ordered(where, params.sort)
     if params.sort in _MONEY_SORTS or params.only:
         rows, total = await _by_money(actor, params, query)
     else:
@@ -145,24 +141,52 @@ async def list_clients(actor: Actor, params: ListParams) -> ClientPage:
     return ClientPage(params=params, rows=rows, total=total, workspace_has_clients=has_any)
 
 
-async def attach_contacts(rows: list[dict]) -> None:
-    """Add each row's `emails` and `domains` (two queries for the whole page) and its `archived` flag."""
+def _ordered(where, sort: str):
+    query = Client.select(Client.id, Client.name, Client.status, Client.created_at).where(where)
+    if sort == "created":
+        return query.order_by(Client.created_at, ascending=False).order_by(Client.id, ascending=False)
+    return query.order_by(OrderByRaw("LOWER(name)")).order_by(Client.id)
+
+
+async def matching_clients(actor: Actor, params: ListParams) -> list[dict]:
+    """Every client the list shows with these filters, on all its pages, in its order (for the CSV export).
+
+    Args:
+        actor: whose workspace to read.
+        params: as for list_clients; the page is ignored.
+
+    Returns:
+        Rows as list_clients gives them (insight, emails, domains included).
+    """
+    params = params.cleaned()
+    rows, insights = await _kept_in_order(actor, params, await _ordered(_where(actor, params), params.sort))
+    await attach_insights(actor, rows, insights)
+    await attach_contacts(rows, workspace_id=actor.workspace_id)
+    return rows
+
+
+async def attach_contacts(rows: list[dict], workspace_id: int | None = None) -> None:
+    """Add each row's `emails` and `domains` (two queries for the whole page) and its `archived` flag.
+
+    With `workspace_id`, the contacts are read for the whole workspace instead of by the rows' ids: an export of
+    thousands of rows would pass more ids than a query may have parameters.
+    """
     ids = [row["id"] for row in rows]
     emails: dict[int, list[str]] = {i: [] for i in ids}
     domains: dict[int, list[str]] = {i: [] for i in ids}
     if ids:
+        by_email = ClientEmail.client.is_in(ids) if workspace_id is None else ClientEmail.workspace == workspace_id
         for row in (
-            await ClientEmail.select(ClientEmail.client, ClientEmail.email)
-            .where(ClientEmail.client.is_in(ids))
-            .order_by(ClientEmail.id)
+            await ClientEmail.select(ClientEmail.client, ClientEmail.email).where(by_email).order_by(ClientEmail.id)
         ):
-            emails[row["client"]].append(row["email"])
+            emails.get(row["client"], []).append(row["email"])
+        by_domain = ClientDomain.client.is_in(ids) if workspace_id is None else ClientDomain.workspace == workspace_id
         for row in (
             await ClientDomain.select(ClientDomain.client, ClientDomain.domain)
-            .where(ClientDomain.client.is_in(ids))
+            .where(by_domain)
             .order_by(ClientDomain.id)
         ):
-            domains[row["client"]].append(row["domain"])
+            domains.get(row["client"], []).append(row["domain"])
     for row in rows:
         row["emails"] = emails[row["id"]]
         row["domains"] = domains[row["id"]]
@@ -205,15 +229,22 @@ def _keep(only: str, insight: ClientInsight | None, today) -> bool:
     return True
 
 
-async def _by_money(actor: Actor, params: ListParams, query) -> tuple[list[dict], int]:
-    """Sort or filter on Stripe facts: ids in name order from the database, facts for the whole workspace in a few
-    grouped queries, then filter, sort and slice in memory (thousands of clients are a few hundred KB)."""
-    rows = await query
+async def _kept_in_order(
+    actor: Actor, params: ListParams, rows: list[dict]
+) -> tuple[list[dict], dict[int, ClientInsight]]:
+    """The rows the `only` filter keeps, in the money sort's order, with the whole workspace's insights."""
     insights = await client_insights(actor.workspace_id, actor.workspace.timezone, actor.workspace.currency)
     today = today_in(actor.workspace.timezone)
     rows = [row for row in rows if _keep(params.only, insights.get(row["id"]), today)]
     if params.sort in _MONEY_SORTS:
         rows.sort(key=lambda row: _sort_key(params.sort, insights.get(row["id"])))
+    return rows, insights
+
+
+async def _by_money(actor: Actor, params: ListParams, query) -> tuple[list[dict], int]:
+    """Sort or filter on Stripe facts: ids in name order from the database, facts for the whole workspace in a few
+    grouped queries, then filter, sort and slice in memory (thousands of clients are a few hundred KB)."""
+    rows, insights = await _kept_in_order(actor, params, await query)
     start = (params.page - 1) * PAGE_SIZE
     page = rows[start : start + PAGE_SIZE]
     await attach_insights(actor, page, insights)

@@ -9,12 +9,15 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Response, Template
 
-from app.client_list.queries import ListParams, attach_insights, client_money, list_clients
+from app.client_list.export import clients_csv
+from app.client_list.queries import ListParams, attach_insights, client_money, list_clients, matching_clients
 from app.clients import csv_import, services
 from app.clients.forms import ClientForm, ImportConfirmForm, ImportUpload
 from app.clients.tables import ClientStatus
+from app.core import csv_export
 from app.core.errors import ValidationFailed
 from app.stripe_data.matching import rematch_workspace
+from app.stripe_data.overdue import today_in
 from app.web.auth import CurrentActor
 from app.web.flash import flash
 from app.web.forms import Form
@@ -59,6 +62,22 @@ class ClientController(Controller):
         listing = await list_clients(actor, ListParams(q=q, status=status, sort=sort, page=page, only=only))
         context = {"actor": actor, "listing": listing, **await _plan_context(actor)}
         return page_or_fragment(request, "clients/index.html", "clients/_list.html", context)
+
+    @get("/export.csv", name="clients:export")
+    async def export(
+        self,
+        actor: CurrentActor,
+        q: FromQuery[str] = "",
+        status: FromQuery[str] = "active",
+        sort: FromQuery[str] = "name",
+        only: FromQuery[str] = "",
+    ) -> Response:
+        """Every client the list shows with the same filters, search and sort (all pages) as a CSV download."""
+        rows = await matching_clients(actor, ListParams(q=q, status=status, sort=sort, only=only))
+        ws = actor.workspace
+        text = clients_csv(rows, ws.currency, ws.timezone)
+        filename = f"clients-{today_in(ws.timezone).isoformat()}.csv"
+        return Response(text, media_type=csv_export.MEDIA_TYPE, headers=csv_export.attachment(filename))
 
     @get("/new", name="clients:new")
     async def new(self, actor: CurrentActor) -> Template:

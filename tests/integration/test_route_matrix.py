@@ -57,8 +57,13 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/dashboard/clients/{client_id:int}/archive"): Row(LOGIN, 303, 404, 303, 303),
     ("POST", "/dashboard/clients/{client_id:int}/restore"): Row(LOGIN, 303, 404, 303, 303),
     ("GET", "/dashboard/clients/import"): Row(LOGIN, 200, 200, 200, 200),
+    ("GET", "/dashboard/clients/export.csv"): Row(LOGIN, 200, 200, 200, 200),
     ("POST", "/dashboard/clients/import"): Row(LOGIN, 200, 200, 200, 200, upload=True),
     ("POST", "/dashboard/clients/import/confirm"): Row(LOGIN, 303, 303, 303, 303, form={"csv_text": m.CSV.decode()}),
+    # Revenue exports and the definitions page: both roles read them; each reads the caller's own workspace.
+    ("GET", "/dashboard/revenue/mrr.csv"): Row(LOGIN, 200, 200, 200, 200),
+    ("GET", "/dashboard/revenue/movements.csv"): Row(LOGIN, 200, 200, 200, 200),
+    ("GET", "/dashboard/help/metrics"): Row(LOGIN, 200, 200, 200, 200),
     # Integrations: Connect is for owners on Agency; the callback without Stripe's state is a 400 for them.
     ("GET", "/dashboard/integrations"): Row(LOGIN, 200, 200, 200, 200),
     ("GET", "/dashboard/integrations/stripe/card"): Row(LOGIN, 200, 200, 200, 200),

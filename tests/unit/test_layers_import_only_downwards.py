@@ -3,8 +3,8 @@
 From the bottom: settings < core < accounts < workspaces < clients < integrations (the Stripe connection: OAuth,
 webhook intake, the StripeClient seam) < stripe_data (what the sync pulls through it) < the features review,
 client_list, billing and revenue < summary < api (the JSON API's tokens and reads) < tasks/ < HTTP (every
-controllers.py, app/web, main, cli, demo). A lower layer gets what it needs as arguments or leaves the step to its
-caller (a controller rematches after saving a client).
+controllers.py or *_controllers.py, app/web, main, cli, demo). A lower layer gets what it needs as arguments or
+leaves the step to its caller (a controller rematches after saving a client).
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ HTTP = len(LAYERS) - 1  # where every `controllers` module sits, whatever its fo
 
 def layer_of(module: str) -> int | None:
     """The index in LAYERS of a module of ours (None: no layer claims it)."""
-    if module == "app" or module.rsplit(".", 1)[-1] == "controllers":  # "app": the package's own __init__
+    # "app": the package's own __init__; "export_controllers": a slice's second controllers module.
+    if module == "app" or module.rsplit(".", 1)[-1].endswith("controllers"):
         return HTTP
     best: tuple[int, int] | None = None  # (prefix length, layer)
     for layer, prefixes in enumerate(LAYERS):
