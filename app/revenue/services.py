@@ -60,6 +60,18 @@ async def _settings(workspace_id: int) -> tuple[str, str]:
     return (row["timezone"] or "UTC", (row["currency"] or "usd").lower()) if row else ("UTC", "usd")
 
 
+async def stored_subscriptions(workspace_id: int) -> tuple[list[dict], list[dict]]:
+    """Every stored subscription of the workspace: its row (ids, account, customer, currency) and its decoded object."""
+    rows = await StripeSubscription.select(
+        StripeSubscription.stripe_id,
+        StripeSubscription.account_id,
+        StripeSubscription.customer_id,
+        StripeSubscription.currency,
+        StripeSubscription.stripe_object,
+    ).where(StripeSubscription.workspace == workspace_id)
+    return rows, [loaded_json(row["stripe_object"]) for row in rows]
+
+
 async def client_keys(workspace_id: int) -> dict[tuple[str, str], ClientKey | None]:
     """(account, customer) -> client id, or None for an ignored customer; unmatched customers are absent."""
     rows = await CustomerMatch.select(
@@ -194,14 +206,7 @@ async def mrr_history(workspace_id: int, now: datetime | None = None, count: int
     tz_name, currency = await _settings(workspace_id)
     points = months.points(now or utcnow(), tz_name, count)
     keys = await client_keys(workspace_id)
-    rows = await StripeSubscription.select(
-        StripeSubscription.stripe_id,
-        StripeSubscription.account_id,
-        StripeSubscription.customer_id,
-        StripeSubscription.currency,
-        StripeSubscription.stripe_object,
-    ).where(StripeSubscription.workspace == workspace_id)
-    subscriptions = [loaded_json(row["stripe_object"]) for row in rows]
+    rows, subscriptions = await stored_subscriptions(workspace_id)
     prices = history.price_catalogue(subscriptions)
     lines = await billed_lines(workspace_id)
     moments = [point.at for point in points]

@@ -11,9 +11,17 @@ from datetime import UTC, datetime
 
 from app.core.timeutil import as_moment, utcnow
 from app.revenue import flags, history
-from app.revenue.services import ClientKey, Series, billed_lines, client_key, client_keys, loaded_json, mrr_history
+from app.revenue.services import (
+    ClientKey,
+    Series,
+    billed_lines,
+    client_key,
+    client_keys,
+    mrr_history,
+    stored_subscriptions,
+)
 from app.stripe_data.mrr import moment
-from app.stripe_data.tables import StripeCharge, StripeInvoice, StripeSubscription
+from app.stripe_data.tables import StripeCharge, StripeInvoice
 
 # Sent invoices count as on time when paid by their due date; automatic ones when the first attempt succeeded.
 _INVOICES_SQL = (
@@ -56,13 +64,7 @@ def _interval(subscriptions: list[dict], at: datetime) -> tuple[str, int]:
 async def _facts(workspace_id: int) -> dict[ClientKey, _Facts]:
     keys = await client_keys(workspace_id)
     out: dict[ClientKey, _Facts] = defaultdict(_Facts)
-    rows = await StripeSubscription.select(
-        StripeSubscription.stripe_id,
-        StripeSubscription.account_id,
-        StripeSubscription.customer_id,
-        StripeSubscription.stripe_object,
-    ).where(StripeSubscription.workspace == workspace_id)
-    subscriptions = [loaded_json(row["stripe_object"]) for row in rows]
+    rows, subscriptions = await stored_subscriptions(workspace_id)
     prices = history.price_catalogue(subscriptions)
     lines = await billed_lines(workspace_id)
     for row, sub in zip(rows, subscriptions, strict=True):
