@@ -14,6 +14,7 @@ from app.clients import csv_import, services
 from app.clients.forms import ClientForm, ImportConfirmForm, ImportUpload
 from app.clients.tables import ClientStatus
 from app.core.errors import ValidationFailed
+from app.revenue.dashboard import chart_context, client_revenue
 from app.stripe_data.matching import rematch_workspace
 from app.web.auth import CurrentActor
 from app.web.flash import flash
@@ -80,12 +81,12 @@ class ClientController(Controller):
 
     @get("/{client_id:int}", name="clients:show")
     async def show(self, actor: CurrentActor, client_id: FromPath[int]) -> Template:
-        """One client: contacts, notes, status, money facts from Stripe and its invoices."""
+        """One client: contacts, notes, status, money facts from Stripe, its MRR history, flags and invoices."""
         detail = await services.get_client(actor, client_id)
         insight, invoices = await client_money(actor, detail.client.id)
-        return Template(
-            "clients/detail.html", context={"actor": actor, "detail": detail, "insight": insight, "invoices": invoices}
-        )
+        revenue = await client_revenue(actor.workspace_id, detail.client.id)
+        context = {"actor": actor, "detail": detail, "insight": insight, "invoices": invoices, "revenue": revenue}
+        return Template("clients/detail.html", context={**context, **chart_context()})
 
     @get("/{client_id:int}/edit", name="clients:edit")
     async def edit(self, actor: CurrentActor, client_id: FromPath[int]) -> Template:
