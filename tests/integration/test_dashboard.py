@@ -10,7 +10,8 @@ import time_machine
 
 from app.clients.tables import Client, ClientStatus
 from app.core.timeutil import utcnow
-from app.revenue.dashboard import overview
+from app.revenue.dashboard import CHANGE_WINDOW, overview
+from app.revenue.services import mrr_history
 from app.stripe_data.tables import CustomerMatch, StripeCustomer
 from app.web.templating import money
 from app.workspaces.services import set_plan
@@ -112,3 +113,11 @@ async def test_a_client_page_shows_its_mrr_history_and_the_rule_that_fired(clien
     assert 'data-testid="client-trend-chart"' in html
     flags = html.split('data-testid="client-flags"', 1)[1].split("</section>", 1)[0]
     assert flagged.flag.reason in flags.replace("&#39;", "'")
+
+
+async def test_mrr_30_days_ago_is_what_the_history_gives_when_valued_then(synced):
+    now = utcnow()
+    with_earlier = await mrr_history(synced, now, earlier=now - CHANGE_WINDOW)
+    then = await mrr_history(synced, now - CHANGE_WINDOW, count=0)
+    assert with_earlier.earlier_total == then.total[-1] > 0
+    assert with_earlier.total == (await mrr_history(synced, now)).total
