@@ -20,6 +20,7 @@ from app.web.auth import CurrentActor
 from app.web.flash import flash
 from app.web.forms import Form
 from app.web.htmx import fragment_or_redirect, navigate, page_or_fragment
+from app.web.templating import money_in
 from app.workspaces.services import Actor
 
 Multipart = Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -84,7 +85,7 @@ class ClientController(Controller):
         """One client: contacts, notes, status, money facts from Stripe, its MRR history, flags and invoices."""
         detail = await services.get_client(actor, client_id)
         insight, invoices = await client_money(actor, detail.client.id)
-        revenue = await client_revenue(actor.workspace_id, detail.client.id)
+        revenue = await client_revenue(actor.workspace_id, detail.client.id, money=money_in(actor.workspace.currency))
         context = {"actor": actor, "detail": detail, "insight": insight, "invoices": invoices, "revenue": revenue}
         return Template("clients/detail.html", context={**context, **chart_context()})
 

@@ -33,7 +33,7 @@ class Chart:
     baseline: float = HEIGHT - BOTTOM
     points: list[tuple[float, float]] = field(default_factory=list)
     bars: list[Bar] = field(default_factory=list)
-    ticks: list[tuple[float, str]] = field(default_factory=list)  # (x, label) under the axis
+    ticks: list[tuple[float, str, str]] = field(default_factory=list)  # (x, label, text-anchor) under the axis
 
     @property
     def polyline(self) -> str:
@@ -48,10 +48,17 @@ class Chart:
         )
 
 
-def _ticks(labels: Sequence[str], xs: Sequence[float], every: int = 6) -> list[tuple[float, str]]:
+def _anchor(x: float) -> str:
+    """Labels near an edge grow inwards, so none is cut off by the viewBox."""
+    if x < WIDTH * 0.08:
+        return "start"
+    return "end" if x > WIDTH * 0.92 else "middle"
+
+
+def _ticks(labels: Sequence[str], xs: Sequence[float], every: int = 6) -> list[tuple[float, str, str]]:
     """A label every `every` points counting back from the last, so the current month is always named."""
     last = len(labels) - 1
-    return [(xs[i], labels[i]) for i in range(last, -1, -every)][::-1]
+    return [(xs[i], labels[i], _anchor(xs[i])) for i in range(last, -1, -every)][::-1]
 
 
 def trend(labels: Sequence[str], values: Sequence[int]) -> Chart:

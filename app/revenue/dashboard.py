@@ -6,6 +6,7 @@ page reads each table a handful of times whatever the number of clients.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -78,7 +79,9 @@ def _listed(key: ClientKey, names: dict[ClientKey, str], **extra) -> Listed:
     return Listed(key=key, name=names[key], client_id=key if isinstance(key, int) else None, **extra)
 
 
-async def overview(workspace_id: int, tz_name: str, currency: str, now: datetime | None = None) -> Overview:
+async def overview(
+    workspace_id: int, tz_name: str, currency: str, now: datetime | None = None, money: Callable[[int], str] = str
+) -> Overview:
     """Everything the dashboard shows, for one workspace.
 
     Args:
@@ -86,13 +89,14 @@ async def overview(workspace_id: int, tz_name: str, currency: str, now: datetime
         tz_name: the workspace's time zone (month ends, what "overdue" means today).
         currency: the workspace currency.
         now: the current instant (tests pass one).
+        money: formats minor units of `currency` in the flags' sentences.
 
     Returns:
         The overview; lists sorted by name (overdue: most overdue first).
     """
     now = now or utcnow()
     mrr = await mrr_history(workspace_id, now, earlier=now - CHANGE_WINDOW)
-    signals = await client_signals(workspace_id, now, mrr)
+    signals = await client_signals(workspace_id, now, mrr, money)
     insights = await client_insights(workspace_id, tz_name, currency, now=now)
     overdue = sorted((i for i in insights.values() if i.overdue), key=lambda i: (-i.days_overdue, -i.overdue_amount))
     names = await _names(workspace_id, set(signals) | {i.client_id for i in overdue})
@@ -125,14 +129,16 @@ class ClientRevenue:
         return any(self.values)
 
 
-async def client_revenue(workspace_id: int, client_id: int, now: datetime | None = None) -> ClientRevenue:
+async def client_revenue(
+    workspace_id: int, client_id: int, now: datetime | None = None, money: Callable[[int], str] = str
+) -> ClientRevenue:
     """One client's MRR history, its movements and its flags (the caller has checked the client is in the workspace).
 
     The services compute the whole workspace in one pass; this keeps the client's share.
     """
     now = now or utcnow()
     mrr = await mrr_history(workspace_id, now)
-    signals = (await client_signals(workspace_id, now, mrr)).get(client_id, ClientSignals())
+    signals = (await client_signals(workspace_id, now, mrr, money)).get(client_id, ClientSignals())
     values = mrr.clients.get(client_id, [0] * len(mrr.points))
     return ClientRevenue(
         labels=mrr.labels,

@@ -6,6 +6,7 @@ from playwright.async_api import Page, expect
 from app.demo import seed_demo
 from app.revenue.dashboard import overview
 from app.revenue.flags import RULE_NAMES
+from app.web.templating import money_in
 from tests.e2e.pages import DashboardPage, IntegrationsPage, LoginPage, SyncProgress
 
 
@@ -20,7 +21,7 @@ async def test_log_in_lands_on_the_dashboard_and_a_quietly_cancelling_client_ope
     await consent.pick_account("Northwind Digital")
     await consent.connect()
     await expect(SyncProgress(page).box).to_have_attribute("data-status", "done", timeout=60_000)
-    expected = await overview(workspace.id, workspace.timezone, workspace.currency)
+    expected = await overview(workspace.id, workspace.timezone, workspace.currency, money=money_in(workspace.currency))
     leaving = next(item for item in expected.cancelling if item.client_id is not None)
 
     await page.get_by_test_id("workspace-menu").click()

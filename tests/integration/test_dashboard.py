@@ -13,7 +13,7 @@ from app.core.timeutil import utcnow
 from app.revenue.dashboard import CHANGE_WINDOW, overview
 from app.revenue.services import mrr_history
 from app.stripe_data.tables import CustomerMatch, StripeCustomer
-from app.web.templating import money
+from app.web.templating import money, money_in
 from app.workspaces.services import set_plan
 from tests.conftest import PASSWORD, login, post_form
 from tests.integration.sync_support import backfill, link
@@ -64,10 +64,10 @@ async def test_log_in_lands_on_the_dashboard(client, alice):
 
 async def test_the_dashboard_shows_the_services_figures_and_lists(client, alice, synced):
     await login(client, alice)
-    with time_machine.travel(utcnow(), tick=False):
-        expected = await overview(synced, alice.workspace.timezone, alice.workspace.currency)
-        html = (await client.get("/dashboard")).text
     currency = alice.workspace.currency
+    with time_machine.travel(utcnow(), tick=False):
+        expected = await overview(synced, alice.workspace.timezone, currency, money=money_in(currency))
+        html = (await client.get("/dashboard")).text
     assert expected.mrr_now > 0 and expected.cancelling and expected.overdue
     assert _testid(html, "mrr-now") == [money(expected.mrr_now, currency)]
     assert money(expected.mrr_change, currency) in _testid(html, "mrr-change")[0]
@@ -87,6 +87,8 @@ async def test_the_dashboard_shows_the_services_figures_and_lists(client, alice,
         assert _testid(section, "listed-client") == [item.name for item in items]
         assert all(f'href="/dashboard/clients/{item.client_id}"' in section for item in items)
     assert 'role="img"' in html and "<title" in html
+    reasons = [item.flag.reason for item in expected.upsell]
+    assert reasons and all(money(0, currency)[0] in reason for reason in reasons if "grew" in reason)
 
 
 async def test_a_workspace_without_stripe_is_invited_to_connect(client, alice):
@@ -108,7 +110,8 @@ async def test_another_workspace_s_data_never_appears(client, charlie, synced, s
 
 async def test_a_client_page_shows_its_mrr_history_and_the_rule_that_fired(client, alice, synced):
     await login(client, alice)
-    flagged = (await overview(synced, alice.workspace.timezone, alice.workspace.currency)).cancelling[0]
+    currency = alice.workspace.currency
+    flagged = (await overview(synced, alice.workspace.timezone, currency, money=money_in(currency))).cancelling[0]
     html = (await client.get(f"/dashboard/clients/{flagged.client_id}")).text
     assert 'data-testid="client-trend-chart"' in html
     flags = html.split('data-testid="client-flags"', 1)[1].split("</section>", 1)[0]

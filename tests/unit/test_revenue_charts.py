@@ -12,7 +12,7 @@ def test_the_trend_spans_the_width_and_its_highest_value_touches_the_top():
     (x0, y0), _, (x2, y2) = chart.points
     assert (x0, x2) == (charts.LEFT, charts.WIDTH - charts.RIGHT)
     assert y0 == chart.baseline and y2 == charts.TOP
-    assert chart.ticks[-1] == (x2, "2026-03")
+    assert chart.ticks[-1] == (x2, "2026-03", "end")
 
 
 def test_an_all_zero_trend_lies_on_the_axis():
