@@ -21,6 +21,7 @@ from app.billing.controllers import BillingController
 from app.clients.controllers import ClientController
 from app.dev.controllers import OutboxController
 from app.integrations.controllers import IntegrationsController, stripe_webhook
+from app.revenue.controllers import DashboardController
 from app.revenue.export_controllers import MetricsHelpController, RevenueExportController
 from app.review.controllers import ReviewController
 from app.settings import ROOT, Settings, get_settings
@@ -38,15 +39,9 @@ log = logging.getLogger(__name__)
 
 @get("/", include_in_schema=False, name="home")
 async def home(request: Request) -> Redirect:
-    """Signed-in people go to their clients; everyone else to the log-in page."""
-    name = "clients:index" if await current_user_or_none(request) else "accounts:login"
+    """Signed-in people go to their dashboard; everyone else to the log-in page."""
+    name = "dashboard" if await current_user_or_none(request) else "accounts:login"
     return Redirect(request.app.route_reverse(name))
-
-
-@get("/dashboard", include_in_schema=False, name="dashboard")
-async def dashboard(request: Request) -> Redirect:
-    """The dashboard opens on the clients list."""
-    return Redirect(request.app.route_reverse("clients:index"))
 
 
 @get("/healthz", include_in_schema=False, name="health")
@@ -76,7 +71,7 @@ def _lifespan(settings: Settings):
 def route_handlers(settings: Settings) -> list:
     handlers = [
         home,
-        dashboard,
+        DashboardController,
         health,
         AccountController,
         WorkspaceController,

@@ -16,12 +16,14 @@ from app.clients.forms import ClientForm, ImportConfirmForm, ImportUpload
 from app.clients.tables import ClientStatus
 from app.core import csv_export
 from app.core.errors import ValidationFailed
+from app.revenue.dashboard import chart_context, client_revenue
 from app.stripe_data.matching import rematch_workspace
 from app.stripe_data.overdue import today_in
 from app.web.auth import CurrentActor
 from app.web.flash import flash
 from app.web.forms import Form
 from app.web.htmx import fragment_or_redirect, navigate, page_or_fragment
+from app.web.templating import money_in
 from app.workspaces.services import Actor
 
 Multipart = Annotated[ImportUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -99,12 +101,12 @@ class ClientController(Controller):
 
     @get("/{client_id:int}", name="clients:show")
     async def show(self, actor: CurrentActor, client_id: FromPath[int]) -> Template:
-        """One client: contacts, notes, status, money facts from Stripe and its invoices."""
+        """One client: contacts, notes, status, money facts from Stripe, its MRR history, flags and invoices."""
         detail = await services.get_client(actor, client_id)
         insight, invoices = await client_money(actor, detail.client.id)
-        return Template(
-            "clients/detail.html", context={"actor": actor, "detail": detail, "insight": insight, "invoices": invoices}
-        )
+        revenue = await client_revenue(actor.workspace_id, detail.client.id, money=money_in(actor.workspace.currency))
+        context = {"actor": actor, "detail": detail, "insight": insight, "invoices": invoices, "revenue": revenue}
+        return Template("clients/detail.html", context={**context, **chart_context()})
 
     @get("/{client_id:int}/edit", name="clients:edit")
     async def edit(self, actor: CurrentActor, client_id: FromPath[int]) -> Template:

@@ -30,6 +30,16 @@ GRACE = timedelta(days=7)
 UPSELL_GROWTH_MONTHS = 6
 LOYAL_MONTHS = 12
 
+# What each rule is called on the pages that show flags.
+RULE_NAMES = {
+    "cancel_at_period_end": "Set to cancel",
+    "downgrade": "Downgraded",
+    "failed_payments": "Failed payments",
+    "invoice_gap": "No recent invoice",
+    "growing_without_upgrade": "Growing without an upgrade",
+    "loyal_on_same_price": "Loyal on the same price",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Flag:

@@ -40,6 +40,11 @@ class Series:
     points: list[months.Point]
     clients: dict[ClientKey, list[int]] = field(default_factory=dict)
     unconverted: set[str] = field(default_factory=set)  # currencies without a rate, left out
+    earlier: dict[ClientKey, int] = field(default_factory=dict)  # at mrr_history's `earlier` moment, if asked
+
+    @property
+    def earlier_total(self) -> int:
+        return sum(self.earlier.values())
 
     @property
     def labels(self) -> list[str]:
@@ -192,13 +197,20 @@ def _convert(
     return series
 
 
-async def mrr_history(workspace_id: int, now: datetime | None = None, count: int = months.HISTORY_MONTHS) -> Series:
+async def mrr_history(
+    workspace_id: int,
+    now: datetime | None = None,
+    count: int = months.HISTORY_MONTHS,
+    earlier: datetime | None = None,
+) -> Series:
     """MRR per client at each month end of the last `count` months and now (rules: app.revenue.history).
 
     Args:
         workspace_id: whose stored Stripe objects to read.
         now: the current instant (tests pass one).
         count: how many past month ends.
+        earlier: one more moment to value MRR at, outside the points (the dashboard's "30 days ago"), read from the
+            same rows so a caller needing both does not load them twice; its values land in `Series.earlier`.
 
     Returns:
         The series in the workspace currency; clients whose MRR was zero throughout are left out.
@@ -209,7 +221,8 @@ async def mrr_history(workspace_id: int, now: datetime | None = None, count: int
     rows, subscriptions = await stored_subscriptions(workspace_id)
     prices = history.price_catalogue(subscriptions)
     lines = await billed_lines(workspace_id)
-    moments = [point.at for point in points]
+    moments = [point.at for point in points] + ([earlier] if earlier else [])
+    slots = len(moments)
     per_currency: dict[ClientKey, list[dict[str, int]]] = {}
     for row, subscription in zip(rows, subscriptions, strict=True):
         key = client_key(keys, row["account_id"], row["customer_id"])
@@ -219,10 +232,19 @@ async def mrr_history(workspace_id: int, now: datetime | None = None, count: int
         cur = (row["currency"] or "").lower()
         for index, value in enumerate(values):
             if value:
-                bucket = per_currency.setdefault(key, [{} for _ in points])[index]
+                bucket = per_currency.setdefault(key, [{} for _ in range(slots)])[index]
                 bucket[cur] = bucket.get(cur, 0) + int(value.quantize(ONE, rounding=ROUND_HALF_UP))
-    tables = await rates.rate_tables(point.label for point in points)
-    return _convert(per_currency, currency, points, tables)
+    if earlier is None:
+        tables = await rates.rate_tables(point.label for point in points)
+        return _convert(per_currency, currency, points, tables)
+    extra = months.Point(months.label_of(earlier, tz_name), earlier)
+    tables = await rates.rate_tables(point.label for point in [*points, extra])
+    series = _convert(per_currency, currency, [*points, extra], tables)
+    for key, values in series.clients.items():
+        series.earlier[key] = values.pop()
+    series.points = points
+    series.clients = {key: values for key, values in series.clients.items() if any(values)}
+    return series
 
 
 _REFUNDED_SQL = (

@@ -6,6 +6,7 @@ Reads each table once for the whole workspace, like the MRR history it builds on
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -98,7 +99,7 @@ async def _facts(workspace_id: int) -> dict[ClientKey, _Facts]:
 
 
 async def client_signals(
-    workspace_id: int, now: datetime | None = None, mrr: Series | None = None
+    workspace_id: int, now: datetime | None = None, mrr: Series | None = None, money: Callable[[int], str] = str
 ) -> dict[ClientKey, ClientSignals]:
     """Quietly cancelling flags and upsell opportunities of every client that has one.
 
@@ -106,6 +107,7 @@ async def client_signals(
         workspace_id: whose stored Stripe objects to read.
         now: the current instant (tests pass one).
         mrr: the workspace's MRR history if the caller has it (app.revenue.services.mrr_history), else rebuilt.
+        money: formats minor units of the workspace currency in the reasons' sentences (the page's money filter).
 
     Returns:
         client -> its signals, only for clients with at least one.
@@ -121,7 +123,7 @@ async def client_signals(
             flag
             for flag in (
                 flags.cancel_at_period_end(facts.subscriptions, now),
-                flags.downgrade(facts.changes, now),
+                flags.downgrade(facts.changes, now, money),
                 flags.failed_payments(facts.attempts),
                 flags.invoice_gap(paying, facts.last_invoice, _interval(facts.subscriptions, now), now),
             )
@@ -131,7 +133,7 @@ async def client_signals(
         signals.upsell = [
             flag
             for flag in (
-                flags.growing_without_upgrade(then, series[-1], facts.changes, now),
+                flags.growing_without_upgrade(then, series[-1], facts.changes, now, money),
                 flags.loyal_on_same_price(facts.first_billed, facts.invoices, facts.changes, now) if paying else None,
             )
             if flag

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -32,6 +33,11 @@ def money(minor_units: int | Decimal | None, currency: str = "usd") -> str:
     sign = "-" if amount < 0 else ""
     text = f"{abs(amount):,.{fx.exponent(currency)}f}"
     return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency.upper()}"
+
+
+def money_in(currency: str) -> Callable[[int], str]:
+    """The money filter bound to one currency, for services that write amounts into sentences."""
+    return lambda minor_units: money(minor_units, currency)
 
 
 def local_datetime(value: datetime | None, tz_name: str = "UTC", fmt: str = "%d %b %Y, %H:%M") -> str:

@@ -193,3 +193,18 @@ class ReviewUnmatchedPage:
             await self.row(customer_id).get_by_test_id("select-customer").check()
         await self.page.get_by_test_id("bulk-client").fill(client_name)
         await self.page.get_by_test_id("bulk-map").click()
+
+
+class DashboardPage:
+    """The workspace's home after log-in (/dashboard)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.trend_chart = page.get_by_test_id("trend-chart")
+        self.movements_chart = page.get_by_test_id("movements-chart")
+        self.overdue = page.get_by_test_id("overdue-list")
+        self.cancelling = page.get_by_test_id("cancelling-list")
+        self.upsell = page.get_by_test_id("upsell-list")
+
+    async def open_cancelling(self, name: str) -> None:
+        await self.cancelling.get_by_test_id("listed-client").get_by_text(name, exact=True).click()

@@ -38,8 +38,9 @@ async def test_sign_up_add_clients_hit_the_free_limit_log_out_in_and_invite_a_te
     await page.get_by_test_id("logout").click()
     await expect(page).to_have_url(f"{server.base_url}/login")
     await (await LoginPage(page).open()).log_in(OWNER[1], OWNER[2])
-    await expect(page).to_have_url(f"{server.base_url}/dashboard/clients")
-    await expect(ClientsPage(page).rows).to_have_count(3)
+    await expect(page).to_have_url(f"{server.base_url}/dashboard")
+    await expect(page.get_by_test_id("connect-invitation")).to_be_visible()
+    await expect((await ClientsPage(page).open()).rows).to_have_count(3)
 
     await (await TeamSettingsPage(page).open()).invite("sam@brightside.agency")
     link = await OutboxPage(page).link_in_latest_email_to("sam@brightside.agency", "http")

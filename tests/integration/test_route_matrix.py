@@ -42,7 +42,7 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/workspaces/new"): Row(LOGIN, 200, 200, 200, 200),
     ("POST", "/workspaces"): Row(LOGIN, 302, 302, 302, 302, form={"name": "Side Project", "timezone": "UTC"}),
     ("POST", "/workspaces/switch"): Row(LOGIN, 302, 404, 302, 302, form={"workspace_id": "{workspace_id}"}),
-    ("GET", "/dashboard"): Row(302, 302, 302, 302, 302),
+    ("GET", "/dashboard"): Row(LOGIN, 200, 200, 200, 200),
     ("GET", "/dashboard/billing"): Row(LOGIN, 200, 200, 200, 200),
     # Your own account: where you are signed in, and ending every session (this one included).
     ("GET", "/dashboard/settings/account"): Row(LOGIN, 200, 200, 200, 200),

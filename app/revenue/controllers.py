@@ -1,0 +1,29 @@
+"""The agency dashboard: the workspace's home after log-in."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.response import Template
+
+from app.integrations.services import current_connection
+from app.revenue.dashboard import chart_context, overview
+from app.web.auth import CurrentActor
+
+
+class DashboardController(Controller):
+    path = "/dashboard"
+    include_in_schema = False
+
+    @get("/", name="dashboard")
+    async def show(self, actor: CurrentActor) -> Template:
+        """MRR now and its trend, movements, churn, the clients to look at; or an invitation to connect Stripe."""
+        connected = await current_connection(actor.workspace_id) is not None
+        data = (
+            await overview(actor.workspace_id, actor.workspace.timezone, actor.workspace.currency)
+            if connected
+            else None
+        )
+        return Template(
+            "revenue/dashboard.html",
+            context={"actor": actor, "connected": connected, "overview": data, **chart_context()},
+        )

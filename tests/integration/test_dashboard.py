@@ -1,0 +1,126 @@
+"""The agency dashboard over a synced stand-in agency: its figures are the revenue services' own, a workspace without
+Stripe is invited to connect, another workspace's data never shows, and a client's page shows its flags."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import time_machine
+
+from app.clients.tables import Client, ClientStatus
+from app.core.timeutil import utcnow
+from app.revenue.dashboard import CHANGE_WINDOW, overview
+from app.revenue.services import mrr_history
+from app.stripe_data.tables import CustomerMatch, StripeCustomer
+from app.web.templating import money, money_in
+from app.workspaces.services import set_plan
+from tests.conftest import PASSWORD, login, post_form
+from tests.integration.sync_support import backfill, link
+from tests.plugins.standin import NORTHWIND_DIGITAL, NORTHWIND_LABS
+
+
+def _testid(html: str, testid: str) -> list[str]:
+    return re.findall(rf'data-testid="{testid}">([^<]*)<', html)
+
+
+async def _one_client_per_customer(workspace_id: int) -> None:
+    """Match every synced customer to a client of its own name (matching rules are not what is measured here)."""
+    now = utcnow()
+    for row in await StripeCustomer.select(StripeCustomer.stripe_id, StripeCustomer.name).where(
+        StripeCustomer.workspace == workspace_id
+    ):
+        client = Client(workspace=workspace_id, name=row["name"] or row["stripe_id"], created_at=now, updated_at=now)
+        client.status = ClientStatus.active.value
+        await client.save()
+        await CustomerMatch.delete().where(
+            (CustomerMatch.workspace == workspace_id) & (CustomerMatch.customer_id == row["stripe_id"])
+        )
+        await CustomerMatch.insert(
+            CustomerMatch(
+                workspace=workspace_id,
+                account_id=NORTHWIND_DIGITAL,
+                customer_id=row["stripe_id"],
+                client=client.id,
+                method="manual",
+                updated_at=now,
+            )
+        )
+
+
+@pytest.fixture(name="synced")
+async def fx_synced(alice, stripe_standin) -> int:
+    alice.workspace = await set_plan(alice.workspace.id, "agency")
+    await link(stripe_standin, alice.workspace.id, NORTHWIND_DIGITAL)
+    assert (await backfill(alice.workspace.id, NORTHWIND_DIGITAL)).status == "done"
+    await _one_client_per_customer(alice.workspace.id)
+    return alice.workspace.id
+
+
+async def test_log_in_lands_on_the_dashboard(client, alice):
+    response = await post_form(client, "/login", {"email": alice.user.email, "password": PASSWORD})
+    assert response.headers.get("location", str(response.url)).endswith("/dashboard")
+
+
+async def test_the_dashboard_shows_the_services_figures_and_lists(client, alice, synced):
+    await login(client, alice)
+    currency = alice.workspace.currency
+    with time_machine.travel(utcnow(), tick=False):
+        expected = await overview(synced, alice.workspace.timezone, currency, money=money_in(currency))
+        html = (await client.get("/dashboard")).text
+    assert expected.mrr_now > 0 and expected.cancelling and expected.overdue
+    assert _testid(html, "mrr-now") == [money(expected.mrr_now, currency)]
+    assert money(expected.mrr_change, currency) in _testid(html, "mrr-change")[0]
+    assert _testid(html, "trend-chart-value") == [money(v, currency) for v in expected.mrr.total]
+    assert html.count('data-testid="movements-chart-row"') == len(expected.months)
+    last = expected.last_month
+    assert _testid(html, "logo-churn") == [f"{last.logo_churn * 100:.1f}%" if last.logo_churn is not None else "—"]
+    assert _testid(html, "nrr") == [
+        f"{last.net_revenue_retention * 100:.1f}%" if last.net_revenue_retention is not None else "—"
+    ]
+    for testid, items in (
+        ("overdue-list", expected.overdue),
+        ("cancelling-list", expected.cancelling),
+        ("upsell-list", expected.upsell),
+    ):
+        section = html.split(f'data-testid="{testid}"', 1)[1].split("</section>", 1)[0]
+        assert _testid(section, "listed-client") == [item.name for item in items]
+        assert all(f'href="/dashboard/clients/{item.client_id}"' in section for item in items)
+    assert 'role="img"' in html and "<title" in html
+    reasons = [item.flag.reason for item in expected.upsell]
+    assert reasons and all(money(0, currency)[0] in reason for reason in reasons if "grew" in reason)
+
+
+async def test_a_workspace_without_stripe_is_invited_to_connect(client, alice):
+    await login(client, alice)
+    html = (await client.get("/dashboard")).text
+    assert 'data-testid="connect-invitation"' in html and 'href="/dashboard/integrations"' in html
+    assert 'data-testid="trend-chart"' not in html
+
+
+async def test_another_workspace_s_data_never_appears(client, charlie, synced, stripe_standin):
+    await link(stripe_standin, charlie.workspace.id, NORTHWIND_LABS)
+    await login(client, charlie)
+    html = (await client.get("/dashboard")).text
+    assert _testid(html, "mrr-now") == [money(0, charlie.workspace.currency)]
+    assert 'data-testid="listed-client"' not in html
+    names = [row["name"] for row in await Client.select(Client.name).where(Client.workspace == synced)]
+    assert names and not any(f">{name}<" in html for name in names)
+
+
+async def test_a_client_page_shows_its_mrr_history_and_the_rule_that_fired(client, alice, synced):
+    await login(client, alice)
+    currency = alice.workspace.currency
+    flagged = (await overview(synced, alice.workspace.timezone, currency, money=money_in(currency))).cancelling[0]
+    html = (await client.get(f"/dashboard/clients/{flagged.client_id}")).text
+    assert 'data-testid="client-trend-chart"' in html
+    flags = html.split('data-testid="client-flags"', 1)[1].split("</section>", 1)[0]
+    assert flagged.flag.reason in flags.replace("&#39;", "'")
+
+
+async def test_mrr_30_days_ago_is_what_the_history_gives_when_valued_then(synced):
+    now = utcnow()
+    with_earlier = await mrr_history(synced, now, earlier=now - CHANGE_WINDOW)
+    then = await mrr_history(synced, now - CHANGE_WINDOW, count=0)
+    assert with_earlier.earlier_total == then.total[-1] > 0
+    assert with_earlier.total == (await mrr_history(synced, now)).total
