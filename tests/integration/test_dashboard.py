@@ -87,6 +87,8 @@ async def test_the_dashboard_shows_the_services_figures_and_lists(client, alice,
         assert _testid(section, "listed-client") == [item.name for item in items]
         assert all(f'href="/dashboard/clients/{item.client_id}"' in section for item in items)
     assert 'role="img"' in html and "<title" in html
+    assert 'href="/dashboard/revenue/mrr.csv"' in html and 'href="/dashboard/revenue/movements.csv"' in html
+    assert 'href="/dashboard/help/metrics#logo-churn-rate"' in html
     reasons = [item.flag.reason for item in expected.upsell]
     assert reasons and all(money(0, currency)[0] in reason for reason in reasons if "grew" in reason)
 
