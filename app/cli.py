@@ -1,4 +1,4 @@
-"""Operator command line: `python -m app migrate|seed-demo|create-user|set-plan|worker|serve`."""
+"""Operator command line: `python -m app migrate|seed-demo|create-user|set-plan|set-rate|worker|serve`."""
 
 from __future__ import annotations
 
@@ -62,6 +62,13 @@ def set_plan(workspace_id: int, plan: str) -> None:
     print(f"Workspace {ws.id} ({ws.name}) is now on the {ws.plan} plan.")
 
 
+def set_rate(month: str, currency: str, usd_per_unit: str) -> None:
+    from app.revenue.rates import set_rate as _set_rate
+
+    rate = asyncio.run(_set_rate(month, currency, usd_per_unit))
+    print(f"From {month} on, 1 {currency.upper()} = {rate} USD in revenue history (until a later month's rate).")
+
+
 def seed_demo() -> None:
     if get_settings().production:
         # The demo's logins have published passwords: in production they would be a way in.
@@ -116,6 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("set-plan", help="change a workspace's plan")
     p.add_argument("workspace", type=int, help="workspace id")
     p.add_argument("plan", choices=PLAN_IDS)
+    p = sub.add_parser("set-rate", help="record a month's exchange rate for revenue history (app/revenue/rates.py)")
+    p.add_argument("month", help="YYYY-MM")
+    p.add_argument("currency", help="three-letter code, e.g. eur")
+    p.add_argument("usd_per_unit", help="US dollars per unit of the currency, e.g. 1.08")
     p = sub.add_parser("worker", help="run the Huey consumer")
     p.add_argument("--workers", type=int, default=2)
     # Tests run their own worker beside other tests' rows: a catch-up firing at a minute mark would change them.
@@ -140,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             create_user(args.email, args.password, args.workspace)
         elif args.command == "set-plan":
             set_plan(args.workspace, args.plan)
+        elif args.command == "set-rate":
+            set_rate(args.month, args.currency, args.usd_per_unit)
         elif args.command == "worker":
             worker(args.workers, periodic=not args.no_periodic)
         elif args.command == "serve":

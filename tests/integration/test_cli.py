@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+from decimal import Decimal
 
 import pytest
 
@@ -54,6 +55,20 @@ def test_create_user_then_set_plan_then_refuse_a_bad_plan():
     assert bad.returncode != 0 and "invalid choice" in bad.stderr
     missing = _cli("set-plan", "999999", "pro")
     assert missing.returncode == 1 and "No such workspace" in missing.stderr
+
+
+async def test_set_rate_records_a_months_rate_and_refuses_a_bad_one():
+    from app.revenue.rates import rate_of
+
+    recorded = _cli("set-rate", "2026-10", "eur", "1.0825")
+    assert recorded.returncode == 0, recorded.stderr
+    assert "1 EUR = 1.0825 USD" in recorded.stdout
+    assert await rate_of("2026-10", "eur") == Decimal("1.0825")
+    bad = _cli("set-rate", "2026-13", "eur", "1.1")
+    assert bad.returncode == 1 and "YYYY-MM" in bad.stderr
+    negative = _cli("set-rate", "2026-11", "eur", "-1")
+    assert negative.returncode == 1 and "positive" in negative.stderr
+    assert await rate_of("2026-11", "eur") == Decimal("1.0825")  # the refused rate changed nothing
 
 
 def test_create_user_reports_a_taken_email():
