@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("app.stripe_data",),
     ("app.review", "app.client_list", "app.billing", "app.revenue"),
     ("app.summary",),
+    ("app.brief",),
     ("app.api",),
     ("tasks",),
     ("app.web", "app.main", "app.asgi", "app.__main__", "app.cli", "app.demo", "app.dev"),
