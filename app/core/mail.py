@@ -37,6 +37,9 @@ class Email:
     html: str
     kind: str
     workspace_id: int | None = None
+    # Extra (name, value) headers, e.g. the brief's List-Unsubscribe. The outbox does not keep them: whoever sends
+    # the email passes them to `deliver` again, computed from what it knows (the brief: workspace and person).
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def duration(value: timedelta) -> str:
@@ -117,6 +120,8 @@ def build_message(email: Email) -> EmailMessage:
     message["From"] = get_settings().mail_from
     message["To"] = email.to
     message["Subject"] = email.subject
+    for name, value in email.headers:
+        message[name] = value
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
     return message
@@ -151,8 +156,12 @@ def _bodies(row: OutboxMessage) -> tuple[str, str]:
     return row.text_body, row.html_body
 
 
-async def deliver(outbox_id: int) -> bool:
+async def deliver(outbox_id: int, headers: tuple[tuple[str, str], ...] = ()) -> bool:
     """Send a stored email over SMTP when SMTP_URL is set; idempotent.
+
+    Args:
+        outbox_id: the stored email.
+        headers: extra headers to send it with (Email.headers).
 
     Returns:
         True when SMTP accepted it in this call; False when there is no SMTP, or it was already sent.
@@ -162,7 +171,8 @@ async def deliver(outbox_id: int) -> bool:
     if row is None or row.sent_at is not None or not smtp_url:
         return False
     text, html = _bodies(row)
-    _smtp_send(build_message(Email(row.to_address, row.subject, text, html, row.kind, row.workspace_id)), smtp_url)
+    email = Email(row.to_address, row.subject, text, html, row.kind, row.workspace_id, headers)
+    _smtp_send(build_message(email), smtp_url)
     # Once SMTP has it, the sealed copy has no further use: drop it rather than keep links at rest.
     await OutboxMessage.update({OutboxMessage.sent_at: utcnow(), OutboxMessage.sealed_body: ""}).where(
         OutboxMessage.id == outbox_id
