@@ -12,6 +12,7 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
+from email import policy as email_policy
 from email.message import EmailMessage
 from functools import cache
 from pathlib import Path
@@ -115,8 +116,14 @@ def _smtp_send(message: EmailMessage, smtp_url: str) -> None:
         smtp.send_message(message)
 
 
+# A header such as List-Unsubscribe holds one long URL with no space to fold at: under the default 78-character
+# limit the email package would encode it as =?utf-8?q?...?= words, which mail clients do not read as a link.
+# 998 is RFC 5322's hard limit.
+_LONG_HEADERS = email_policy.default.clone(max_line_length=998)
+
+
 def build_message(email: Email) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=_LONG_HEADERS) if email.headers else EmailMessage()
     message["From"] = get_settings().mail_from
     message["To"] = email.to
     message["Subject"] = email.subject
