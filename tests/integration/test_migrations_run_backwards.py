@@ -13,6 +13,8 @@ from tests.plugins.database import ROOT, scratch_database
 # Latest first, the order they are reversed in; reversing stripe_data to this id also reverses the rename after it.
 # The revenue app's table (with its declared key) sits on top of stripe_data, so it is reversed first.
 NEW_MIGRATIONS = (
+    # The brief's tables (opt-outs, deliveries) refer to workspaces and users: reversed before them, both at once.
+    ("brief", "2026-11-30T06:00:00:000000"),
     ("revenue", "2026-11-30T03:00:00:000000"),
     ("stripe_data", "2026-11-29T21:10:02:000000"),
     ("workspaces", "2026-11-29T21:10:01:000000"),
