@@ -4,6 +4,9 @@ through a real SMTP server on loopback, with the clock frozen (time-machine)."""
 from __future__ import annotations
 
 import asyncio
+import re
+import subprocess
+import sys
 from datetime import timedelta
 
 import time_machine
@@ -18,6 +21,7 @@ from app.workspaces.tables import Membership, Role
 from tasks.brief import send_due_briefs
 from tests.conftest import Persona, make_persona
 from tests.integration.brief_support import deliveries, fx_mailserver, local, set_timezone, unsubscribe_path
+from tests.plugins.database import ROOT
 
 __all__ = ["fx_mailserver"]
 
@@ -161,7 +165,10 @@ async def test_a_claim_whose_sender_died_is_taken_over_after_the_lease(alice, ma
     assert await OutboxMessage.count().where(OutboxMessage.kind == "brief") == 1, "the retry reuses its email"
 
 
-async def test_a_brief_that_could_not_go_by_tuesdays_end_is_dropped_and_logged(alice, mailserver, caplog):
+async def test_a_brief_that_could_not_go_by_tuesdays_end_is_dropped_logged_and_shown_by_brief_status(
+    alice, bob, mailserver, caplog
+):
+    await set_opt_in(alice.workspace.id, bob.user.id, False)
     mailserver.refusing = True
     sweep_at(local("UTC"))
     mailserver.refusing = False
@@ -175,6 +182,18 @@ async def test_a_brief_that_could_not_go_by_tuesdays_end_is_dropped_and_logged(a
     assert mailserver.messages == []
     dropped = [r.getMessage() for r in caplog.records if "brief dropped" in r.getMessage()]
     assert len(dropped) == 1 and f"workspace_id={alice.workspace.id}" in dropped[0]
+    status = subprocess.run(
+        [sys.executable, "-m", "app", "brief-status", "--week", "2026-W48"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert status.returncode == 0, status.stderr
+    assert "week 2026-W48" in status.stdout
+    assert re.search(r"dropped\s+1\b", status.stdout) and re.search(r"sent\s+0\b", status.stdout)
+    assert f"dropped: workspace {alice.workspace.id} user {alice.user.id} attempts 1 last error: " in status.stdout
+    assert "451" in status.stdout
 
 
 async def test_each_brief_has_a_text_and_an_html_part_and_the_one_click_unsubscribe_headers(alice, client, mailserver):
