@@ -15,6 +15,7 @@ the mail seam had marked it sent, the brief is marked sent without sending it ag
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -22,12 +23,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.brief.compose import compose_brief, iso_week
 from app.brief.recipients import recipients
-from app.brief.tables import BriefDelivery, DeliveryStatus
+from app.brief.tables import BriefDelivery, BriefOptOut, DeliveryStatus
 from app.brief.unsubscribe import unsubscribe_headers, unsubscribe_url
 from app.core import mail
 from app.core.tables import OutboxMessage
 from app.settings import get_settings
-from app.workspaces.tables import Workspace
+from app.workspaces.tables import Membership, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,9 @@ LEASE = timedelta(minutes=15)  # a claim older than this lost its sender (killed
 FIRST_RETRY = timedelta(minutes=5)
 RETRY_FACTOR = 3  # 5, 15, 45, 135 ... minutes
 ERROR_LENGTH = 500
+# Workspaces sent at once in a sweep: most of a brief's time is waiting (the database, the SMTP server), and a
+# Monday 08:00 brings every workspace of a time zone due together (1,000 in the benchmark, under 60 s).
+SENDERS = 16
 
 
 @dataclass
@@ -152,8 +156,10 @@ async def _attempt(
             if email is None:
                 await _finish(delivery_id, DeliveryStatus.skipped, now)
                 return "skipped"
-            outbox_id = (await mail.record_email(email)).id
-            await BriefDelivery.update({BriefDelivery.outbox_id: outbox_id}).where(BriefDelivery.id == delivery_id)
+            # Together: a retry finds the email it must send again, and never a second copy of it.
+            async with BriefDelivery._meta.db.transaction():
+                outbox_id = (await mail.record_email(email)).id
+                await BriefDelivery.update({BriefDelivery.outbox_id: outbox_id}).where(BriefDelivery.id == delivery_id)
         if get_settings().smtp_url and not await mail.deliver(outbox_id, unsubscribe_headers(workspace_id, user_id)):
             raise LookupError(f"outbox message {outbox_id} is gone")
     except Exception as exc:  # noqa: BLE001 - SMTP or not, one bad brief must not stop the others; it is retried
@@ -183,16 +189,45 @@ async def _attempt(
     return "sent"
 
 
-async def send_workspace(workspace_id: int, local_now: datetime, sweep: Sweep | None = None) -> Sweep:
-    """Claim and send the brief of every recipient of the workspace who has no delivery row this week yet."""
+async def _owed(due: list[tuple[int, datetime]]) -> list[tuple[int, datetime, set[int]]]:
+    """The due workspaces with a recipient who has no delivery row this week, each with the members who have one.
+
+    Two queries for the whole sweep: after Monday's first sweep, the next five hundred until Tuesday's end find
+    every brief claimed, and must not cost queries per workspace.
+    """
+    if not due:
+        return []
+    weeks = {iso_week(local_now) for _, local_now in due}
+    started: dict[tuple[int, int, int], set[int]] = {}
+    rows = await BriefDelivery.select(
+        BriefDelivery.workspace, BriefDelivery.user, BriefDelivery.iso_year, BriefDelivery.iso_week
+    ).where(BriefDelivery.iso_year.is_in([y for y, _ in weeks]) & BriefDelivery.iso_week.is_in([w for _, w in weeks]))
+    for row in rows:
+        started.setdefault((row["workspace"], row["iso_year"], row["iso_week"]), set()).add(row["user"])
+    members: dict[int, set[int]] = {}
+    for row in await Membership.select(Membership.workspace, Membership.user):
+        members.setdefault(row["workspace"], set()).add(row["user"])
+    for row in await BriefOptOut.select(BriefOptOut.workspace, BriefOptOut.user):
+        members.get(row["workspace"], set()).discard(row["user"])
+    owed = []
+    for workspace_id, local_now in due:
+        done = started.get((workspace_id, *iso_week(local_now)), set())
+        if members.get(workspace_id, set()) - done:
+            owed.append((workspace_id, local_now, done))
+    return owed
+
+
+async def send_workspace(
+    workspace_id: int, local_now: datetime, sweep: Sweep | None = None, done: set[int] | None = None
+) -> Sweep:
+    """Claim and send the brief of every recipient of the workspace who has no delivery row this week yet.
+
+    Args:
+        done: the members known to have a row already (they are skipped without a claim attempt).
+    """
     sweep = sweep or Sweep()
-    year, week = iso_week(local_now)
-    started = await BriefDelivery.select(BriefDelivery.user).where(
-        (BriefDelivery.workspace == workspace_id) & (BriefDelivery.iso_year == year) & (BriefDelivery.iso_week == week)
-    )
-    done = {row["user"] for row in started}
     for person in await recipients(workspace_id):
-        if person.user_id in done:
+        if person.user_id in (done or ()):
             continue
         delivery_id = await _claim(workspace_id, person.user_id, local_now)
         if delivery_id is not None:
@@ -266,8 +301,17 @@ async def drop_overdue(now: datetime) -> int:
 async def send_due(now: datetime) -> Sweep:
     """One sweep: drop what is past its Tuesday, send what is newly due, and retry what failed."""
     sweep = Sweep(dropped=await drop_overdue(now))
-    for workspace_id, local_now in await due_workspaces(now):
-        await send_workspace(workspace_id, local_now, sweep)
+    gate = asyncio.Semaphore(SENDERS)
+
+    async def one(workspace_id: int, local_now: datetime, done: set[int]) -> None:
+        async with gate:
+            await send_workspace(workspace_id, local_now, sweep, done)
+
+    owed = await _owed(await due_workspaces(now))
+    outcomes = await asyncio.gather(*(one(*workspace) for workspace in owed), return_exceptions=True)
+    # Every workspace had its turn before the first error is raised: one broken workspace delays no one else's.
+    if errors := [outcome for outcome in outcomes if isinstance(outcome, BaseException)]:
+        raise errors[0]
     await retry_due(now, sweep)
     return sweep
 

@@ -7,6 +7,7 @@ database dump never holds a usable link, and a delivery retry still has the bodi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import smtplib
@@ -179,7 +180,8 @@ async def deliver(outbox_id: int, headers: tuple[tuple[str, str], ...] = ()) -> 
         return False
     text, html = _bodies(row)
     email = Email(row.to_address, row.subject, text, html, row.kind, row.workspace_id, headers)
-    _smtp_send(build_message(email), smtp_url)
+    # In a thread: an SMTP conversation takes milliseconds to seconds, and other tasks (other emails) go on meanwhile.
+    await asyncio.to_thread(_smtp_send, build_message(email), smtp_url)
     # Once SMTP has it, the sealed copy has no further use: drop it rather than keep links at rest.
     await OutboxMessage.update({OutboxMessage.sent_at: utcnow(), OutboxMessage.sealed_body: ""}).where(
         OutboxMessage.id == outbox_id
