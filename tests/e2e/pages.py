@@ -208,3 +208,14 @@ class DashboardPage:
 
     async def open_cancelling(self, name: str) -> None:
         await self.cancelling.get_by_test_id("listed-client").get_by_text(name, exact=True).click()
+
+
+class BriefUnsubscribePage:
+    """Where the Monday Brief's one-click unsubscribe link lands: a confirmation, then what changed."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    async def unsubscribe(self, path: str) -> None:
+        await self.page.goto(path)
+        await self.page.get_by_test_id("brief-unsubscribe-confirm").click()
