@@ -227,3 +227,11 @@ async def test_without_smtp_the_outbox_is_the_delivery(alice, monkeypatch):
     assert row["status"] == "sent"
     [email] = await OutboxMessage.select().where(OutboxMessage.kind == "brief")
     assert email["id"] == row["outbox_id"] and email["to_address"] == alice.user.email
+
+
+def test_the_sweep_is_scheduled_every_five_minutes() -> None:
+    monday = local("UTC").replace(tzinfo=None)  # huey's scheduler hands periodic tasks naive times
+
+    runs = [minute for minute in range(60) if send_due_briefs.s().validate_datetime(monday.replace(minute=minute))]
+
+    assert runs == list(range(0, 60, 5))
