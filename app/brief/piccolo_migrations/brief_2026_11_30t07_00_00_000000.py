@@ -1,5 +1,7 @@
 """The record of each brief claimed and sent, unique per person, workspace and ISO week. Additive: one new table."""
 
+from enum import Enum
+
 from piccolo.columns.base import OnDelete, OnUpdate
 from piccolo.columns.column_types import ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
@@ -69,7 +71,9 @@ async def forwards():
         )
     _add(manager, "iso_year", Integer, default=0)
     _add(manager, "iso_week", Integer, default=0)
-    _add(manager, "status", Varchar, length=10, default="claimed", index=True)
+    statuses = ("claimed", "sent", "failed", "dropped", "skipped")
+    choices = Enum("DeliveryStatus", {status: status for status in statuses})
+    _add(manager, "status", Varchar, length=10, default="claimed", index=True, choices=choices)
     _add(manager, "attempts", Integer, default=1)
     _add(manager, "claimed_at", Timestamptz, default=TimestamptzNow())
     _add(manager, "next_attempt_at", Timestamptz, null=True, default=None)
