@@ -159,7 +159,9 @@ def test_onboarding_sends_account_updated_to_the_platforms_connect_endpoint_with
     onboard(onboarding_link(fresh_standin, account.id).url, "finish")
     wait_until(lambda: len(receiver.received) >= 2, message="two account.updated webhooks")
     events = [stripe.Webhook.construct_event(b, h["Stripe-Signature"], secret) for b, h in receiver.received]
-    events.sort(key=lambda e: (e.created, e.id))
+    listed = fresh_standin.sdk().v1.events.list(options={"stripe_account": account.id}).data
+    emitted = [e.id for e in reversed(listed)]
+    events.sort(key=lambda e: emitted.index(e.id))
     assert [e.type for e in events] == ["account.updated", "account.updated"]
     assert all(e.account == account.id for e in events)
     half, finished = (e.data.object for e in events)
