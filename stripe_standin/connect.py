@@ -70,7 +70,11 @@ def create_express(app: StandinApp, params: dict) -> AccountData:
     store = app.store
     now = store.now()
     requested = params.get("capabilities") if isinstance(params.get("capabilities"), dict) else {}
-    caps = {name: "inactive" for name, want in requested.items() if str((want or {}).get("requested")) == "true"}
+    caps = {
+        name: "inactive"
+        for name, want in requested.items()
+        if isinstance(want, dict) and str(want.get("requested")).lower() == "true"
+    }
     acct_id = store.new_id("acct_", 16)
     acct = store.add_account(
         {

@@ -8,7 +8,7 @@ from .. import connect, render, render_connect
 from ..wire import LIST_PARAMS, StripeError, check_params, list_collection, not_found
 
 LINK_TTL = 300  # Stripe's account links expire a few minutes after they are created
-LINK_TYPES = ("account_onboarding", "account_update")
+LINK_TYPES = ("account_onboarding", "account_update")  # the second is for Custom accounts
 PAYOUT_STATUSES = {"pending", "paid", "failed", "canceled", "in_transit"}
 
 
@@ -62,6 +62,14 @@ def create_account_link(ctx) -> dict:
     link_type = _required(ctx.params, "type")
     if link_type not in LINK_TYPES:
         raise StripeError(400, f"Invalid type: must be one of {', '.join(LINK_TYPES)}", param="type")
+    if link_type == "account_update":  # Express accounts have Stripe's dashboard, where people update their details
+        raise StripeError(
+            400,
+            "You can create Account Links of type `account_update` only for connected accounts where your platform "
+            "is responsible for collecting requirements. Use `account_onboarding` to collect what Stripe still "
+            "needs from an Express account.",
+            param="type",
+        )
     refresh_url, return_url = _required(ctx.params, "refresh_url"), _required(ctx.params, "return_url")
     now, token = ctx.store.now(), secrets.token_urlsafe(12)
     rec = {

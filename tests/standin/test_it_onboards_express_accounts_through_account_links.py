@@ -136,14 +136,20 @@ def test_an_onboarding_form_cannot_be_submitted_twice(fresh_standin):
     assert not fresh_standin.sdk().v1.accounts.retrieve(account.id).charges_enabled
 
 
-def test_an_update_link_opens_the_same_page_to_update_information(fresh_standin):
+def test_an_onboarding_link_after_a_half_done_onboarding_asks_for_what_is_still_due(fresh_standin):
     account = express_account(fresh_standin)
     onboard(onboarding_link(fresh_standin, account.id).url, "later")
-    link = onboarding_link(fresh_standin, account.id, "account_update")
-    page = httpx.get(link.url)
-    assert "Update your information" in page.text and "external_account" in page.text
-    assert onboard(onboarding_link(fresh_standin, account.id, "account_update").url, "finish").status_code == 303
+    page = httpx.get(onboarding_link(fresh_standin, account.id).url)
+    assert 'data-testid="onboarding-currently-due"' in page.text and "external_account" in page.text
+    assert onboard(onboarding_link(fresh_standin, account.id).url, "finish").status_code == 303
     assert fresh_standin.sdk().v1.accounts.retrieve(account.id).charges_enabled
+
+
+def test_an_update_link_is_refused_for_an_express_account_as_stripe_does(fresh_standin):
+    account = express_account(fresh_standin)
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        onboarding_link(fresh_standin, account.id, "account_update")
+    assert err.value.param == "type" and "account_onboarding" in str(err.value)
 
 
 def test_the_onboarding_page_escapes_what_it_shows(fresh_standin):

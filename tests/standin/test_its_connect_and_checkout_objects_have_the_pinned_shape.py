@@ -67,7 +67,7 @@ def served(standin) -> dict[str, tuple[dict, set[str]]]:
                     "POST",
                     "/v1/account_links",
                     account=new["id"],
-                    type="account_update",
+                    type="account_onboarding",
                     refresh_url="http://x/r",
                     return_url="http://x/b",
                 )
