@@ -185,3 +185,10 @@ def test_a_login_link_opens_the_express_dashboard_of_an_onboarded_account(fresh_
     page = httpx.get(login.url)
     assert page.status_code == 200 and account.id in page.text
     assert 'data-testid="express-payouts">Enabled' in page.text
+
+
+def test_a_login_link_for_an_account_the_platform_did_not_create_is_not_found(fresh_standin):
+    fresh_standin.link()
+    resp = api(fresh_standin, "POST", "/v1/accounts/acct_1NorthwindDigital/login_links")
+    assert resp.status_code == 404 and resp.json()["error"]["code"] == "resource_missing"
+    assert httpx.get(f"{fresh_standin.base_url}/express/acct_1NorthwindDigital/forged").status_code == 404
