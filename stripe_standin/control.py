@@ -138,8 +138,6 @@ def register(app: StandinApp) -> None:
         if isinstance(result, dict) and str(result.get("id", "")).startswith("evt_"):
             acct = store.account(result["account"])
             return {"ok": True, "event": render.event(acct, result, acct.account["id"])}
-        if isinstance(result, dict) and result.get("object") == "account":
-            return {"ok": True, "account": result}
         return {"ok": True, **result}
 
     def register_webhook(req, body):

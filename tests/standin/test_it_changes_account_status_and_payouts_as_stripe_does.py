@@ -54,6 +54,9 @@ def test_a_restricted_account_works_until_its_deadline_then_what_is_due_becomes_
     assert account.requirements.past_due == ["individual.id_number"]
     assert account.requirements.disabled_reason == "requirements.past_due"
     assert not account.charges_enabled and not account.payouts_enabled
+    last = fresh_standin.sdk().v1.events.list(params={"limit": 1}, options={"stripe_account": active}).data[0]
+    assert last.type == "account.updated" and last.data.previous_attributes.requirements.past_due == []
+    assert fresh_standin.action("pass_deadlines")["events"] == [], "a passed deadline takes effect once"
 
 
 def test_payouts_can_be_disabled_with_a_reason_while_charges_go_on(fresh_standin, active):
