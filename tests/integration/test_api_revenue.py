@@ -148,10 +148,11 @@ async def test_flags_are_the_signals_own_one_row_per_rule_with_its_sentence_and_
 
 
 async def test_flags_filter_by_client_and_by_kind(client, synced, alice_token):
-    every = await _all_flags(client, alice_token)
-    chosen = next(row["client"] for row in every if row["client"])
-    own = await _all_flags(client, alice_token, f"&client={chosen}")
-    upsell = await _all_flags(client, alice_token, "&kind=upsell")
+    with time_machine.travel(utcnow(), tick=False):  # upsell flags are dated at the moment of the request
+        every = await _all_flags(client, alice_token)
+        chosen = next(row["client"] for row in every if row["client"])
+        own = await _all_flags(client, alice_token, f"&client={chosen}")
+        upsell = await _all_flags(client, alice_token, "&kind=upsell")
     assert own and own == [row for row in every if row["client"] == chosen]
     assert upsell and upsell == [row for row in every if row["kind"] == "upsell"]
 
