@@ -138,7 +138,7 @@ def _cursor(value: str) -> tuple:
     key, _, rule = value.rpartition(":")
     if rule not in RULE_NAMES or not key:
         raise InvalidParameter("starting_after", f"No such flag: '{value}'.", code="resource_missing")
-    if key.isdigit():
+    if key.isascii() and key.isdigit():
         if not 1 <= int(key) <= MAX_ID:
             raise InvalidParameter("starting_after", f"No such flag: '{value}'.", code="resource_missing")
         return _order(int(key), rule)

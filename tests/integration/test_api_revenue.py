@@ -158,11 +158,13 @@ async def test_flags_filter_by_client_and_by_kind(client, synced, alice_token):
 
 
 async def test_a_flag_cursor_that_is_no_flag_id_names_nothing(client, alice, alice_token):
-    for cursor in ("nonsense", "42:no_such_rule", "0:downgrade"):
+    for cursor in ("nonsense", "42:no_such_rule", "0:downgrade", "4294967296:downgrade", ":downgrade"):
         response = await client.get(f"/api/v1/flags?starting_after={cursor}", headers=alice_token)
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "resource_missing"
         assert response.json()["error"]["param"] == "starting_after"
+    odd = await client.get("/api/v1/flags?starting_after=²:downgrade", headers=alice_token)
+    assert odd.status_code == 200, "a non-ASCII digit is read as an unmatched customer's key, never as a number"
 
 
 async def test_a_token_of_another_workspace_never_reaches_this_one_s_client_through_the_client_filter(
