@@ -17,8 +17,8 @@ from datetime import datetime
 import css_inline
 
 from app.brief.content import WEEK, BriefContent, brief_content
+from app.core.formatting import money
 from app.core.mail import Email, compose, percent
-from app.core.money import money
 from app.revenue.dashboard import CHANGE_WINDOW
 from app.settings import get_settings
 from app.workspaces.tables import Membership, Role, Workspace

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from app.brief.links import link
 from app.clients.tables import Client
-from app.core.money import money_in
+from app.core.formatting import money_in
 from app.integrations.services import current_connection
 from app.integrations.tables import StripeConnection
 from app.revenue.dashboard import Listed, overview

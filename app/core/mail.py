@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from app.core.money import money
+from app.core.formatting import money
 from app.core.security import decrypt_secret, encrypt_secret
 from app.core.tables import OutboxMessage
 from app.core.timeutil import DATE_FORMAT, utcnow

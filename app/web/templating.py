@@ -11,7 +11,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
-from app.core.money import money, money_in  # noqa: F401 (pages' money filter; tests import it from here)
+# Pages and their controllers import these from here; they live in app.core so services can use them too.
+from app.core.formatting import money, plural
+from app.core.formatting import money_in as money_in
 from app.core.timeutil import DATE_FORMAT
 from app.core.validation import display_domain
 from app.settings import ROOT, get_settings
@@ -32,10 +34,6 @@ def short_date(value: date | datetime | None) -> str:
 
 def thousands(value: int | None) -> str:
     return "0" if value is None else f"{value:,}"
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    return singular if count == 1 else (plural_form or singular + "s")
 
 
 def static_fingerprint(directory=STATIC_DIR) -> str:

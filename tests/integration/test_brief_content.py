@@ -15,8 +15,8 @@ import time_machine
 from app.brief.compose import compose_brief
 from app.brief.content import brief_content
 from app.brief.links import PATHS
+from app.core.formatting import money
 from app.core.mail import build_message
-from app.core.money import money
 from app.integrations.tables import StripeConnection
 from app.revenue.dashboard import overview
 from app.revenue.services import mrr_history

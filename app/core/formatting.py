@@ -1,6 +1,7 @@
-"""How amounts read: integer minor units (Stripe's convention) as money in one currency.
+"""Money and counted words as people read them, for pages and for the sentences services write (flags, API messages).
 
-Here rather than in the web layer so emails (the Monday Brief) say amounts exactly as pages do.
+Here rather than in app.web so that lower layers (app.revenue's flag reasons, app.api's messages) say amounts and
+counts exactly as the pages do.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": 
 
 
 def money(minor_units: int | Decimal | None, currency: str = "usd", whole: bool = False) -> str:
-    """Format integer minor units as money: 123456, 'usd' -> '$1,234.56' ('$1,235' with `whole`, for headlines)."""
+    """Format integer minor units (Stripe's convention) as money: 123456, 'usd' -> '$1,234.56' ('$1,235' with
+    `whole`, for headlines such as the Monday Brief's subject)."""
     if minor_units is None:
         return "—"
     currency = (currency or "usd").lower()
@@ -31,3 +33,13 @@ def money(minor_units: int | Decimal | None, currency: str = "usd", whole: bool 
 def money_in(currency: str) -> Callable[[int], str]:
     """The money filter bound to one currency, for services that write amounts into sentences."""
     return lambda minor_units: money(minor_units, currency)
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """The word for `count` things: plural(1, "invoice") is "invoice", plural(3, "invoice") is "invoices"."""
+    return singular if count == 1 else (plural_form or singular + "s")
+
+
+def counted(count: int, singular: str, plural_form: str | None = None) -> str:
+    """A count with its word: "1 invoice", "12 invoices"."""
+    return f"{count} {plural(count, singular, plural_form)}"
