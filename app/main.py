@@ -18,7 +18,8 @@ from app.accounts.controllers import AccountController
 from app.api.controllers import ApiTokenController
 from app.api.endpoints import api_router, openapi_config
 from app.billing.controllers import BillingController
-from app.brief.controllers import BriefUnsubscribeController
+from app.brief.controllers import BriefController
+from app.brief.unsubscribe_controllers import BriefUnsubscribeController
 from app.clients.controllers import ClientController
 from app.dev.controllers import OutboxController
 from app.integrations.controllers import IntegrationsController, stripe_webhook
@@ -88,6 +89,7 @@ def route_handlers(settings: Settings) -> list:
         SummaryController,
         DataController,
         ApiTokenController,
+        BriefController,
         BriefUnsubscribeController,
         api_router,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),

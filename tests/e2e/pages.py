@@ -210,6 +210,27 @@ class DashboardPage:
         await self.cancelling.get_by_test_id("listed-client").get_by_text(name, exact=True).click()
 
 
+class BriefSettingsPage:
+    """Settings → Monday Brief: this week's brief in a sandboxed frame, the switch, and Send it to me now."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.subject = page.get_by_test_id("brief-subject")
+        self.brief = page.frame_locator('[data-testid="brief-html"]')
+        self.overdue = self.brief.get_by_test_id("brief-overdue-item")
+        self.sent = page.get_by_test_id("brief-sent")
+
+    async def open(self) -> BriefSettingsPage:
+        await self.page.goto("/dashboard/settings")
+        await self.page.get_by_test_id("settings-brief-tab").click()
+        await expect(self.page.get_by_test_id("brief-preview")).to_be_visible()
+        return self
+
+    async def send_it_to_me_now(self) -> None:
+        await self.page.get_by_test_id("brief-send-now").click()
+        await expect(self.sent).to_be_visible()
+
+
 class BriefUnsubscribePage:
     """Where the Monday Brief's one-click unsubscribe link lands: a confirmation, then what changed."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from aiosmtpd.controller import Controller
 
 from app.brief.tables import BriefDelivery
 from app.brief.unsubscribe import read_token
+from app.integrations.tables import StripeConnection
 from app.settings import get_settings
 from app.workspaces.tables import Workspace
 from tests.integration.conftest import SmtpInbox, free_port
@@ -23,6 +24,19 @@ def local(zone: str, day: int = 0, hour: int = 8, minute: int = 0) -> datetime:
     """A wall-clock moment of week 48 in `zone`: Monday (day 0) 08:00 unless told otherwise."""
     year, month, monday = MONDAY
     return datetime(year, month, monday + day, hour, minute, tzinfo=ZoneInfo(zone))
+
+
+async def connect(workspace_id: int) -> None:
+    """A live Stripe connection, as content reads it: without one only owners get a brief (inviting them to connect)."""
+    await StripeConnection.insert(
+        StripeConnection(
+            workspace=workspace_id,
+            stripe_account_id=f"acct_brief{workspace_id}",
+            account_name="Brief Stripe",
+            livemode=False,
+            connected_at=local("UTC") - timedelta(days=400),
+        )
+    )
 
 
 async def set_timezone(workspace_id: int, zone: str) -> None:

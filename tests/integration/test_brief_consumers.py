@@ -12,7 +12,7 @@ import pytest
 from app.brief.tables import BriefDelivery
 from tasks.brief import send_briefs_due
 from tests.conftest import make_persona
-from tests.integration.brief_support import fx_mailserver, local
+from tests.integration.brief_support import connect, fx_mailserver, local
 from tests.integration.consumers_support import Consumers
 from tests.plugins.standin import wait_until
 
@@ -35,6 +35,7 @@ async def test_two_consumers_sweeping_at_once_send_each_brief_exactly_once(mails
     for n in range(WORKSPACES):
         owner = await make_persona(f"owner{n}@agency{n}.test", f"Agency {n}")
         mate = await make_persona(f"mate{n}@agency{n}.test", join=owner.workspace)
+        await connect(owner.workspace.id)
         expected |= {(owner.workspace.id, owner.user.id), (owner.workspace.id, mate.user.id)}
     for _ in range(2):
         consumers.start()

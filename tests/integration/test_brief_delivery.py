@@ -20,7 +20,7 @@ from app.settings import get_settings
 from app.workspaces.tables import Membership, Role
 from tasks.brief import send_due_briefs
 from tests.conftest import Persona, make_persona
-from tests.integration.brief_support import deliveries, fx_mailserver, local, set_timezone, unsubscribe_path
+from tests.integration.brief_support import connect, deliveries, fx_mailserver, local, set_timezone, unsubscribe_path
 from tests.plugins.database import ROOT
 
 __all__ = ["fx_mailserver"]
@@ -36,6 +36,9 @@ async def _three_zones(alice: Persona, bob: Persona, charlie: Persona) -> Person
     """Alice Agency (UTC; alice and bob), Charlie Co (Los Angeles; charlie, and alice too), Dana (Kolkata)."""
     await set_timezone(alice.workspace.id, "UTC")
     await set_timezone(charlie.workspace.id, "America/Los_Angeles")
+    # Connected: teammates get a brief only when it has Stripe figures to report.
+    await connect(alice.workspace.id)
+    await connect(charlie.workspace.id)
     await Membership.insert(
         Membership(workspace=charlie.workspace.id, user=alice.user.id, role=Role.teammate.value, created_at=utcnow())
     )
@@ -97,6 +100,19 @@ async def test_someone_who_unsubscribed_gets_no_brief_and_the_rest_of_the_worksp
 
     assert mailserver.briefs() == [(alice.workspace.id, alice.user.id)]
     assert (alice.workspace.id, bob.user.id) not in await deliveries()
+
+
+async def test_a_teammate_of_a_workspace_without_stripe_gets_none_and_is_not_asked_again_that_week(
+    alice, bob, mailserver
+):
+    sweep_at(local("UTC"))
+    sweep_at(local("UTC", hour=9))
+
+    assert mailserver.briefs() == [(alice.workspace.id, alice.user.id)], "the owner's brief invites them to connect"
+    assert "connect Stripe" in mailserver.messages[0]["Subject"]
+    rows = await deliveries()
+    assert rows[(alice.workspace.id, bob.user.id)]["status"] == "skipped"
+    assert rows[(alice.workspace.id, bob.user.id)]["outbox_id"] is None
 
 
 async def test_a_refused_brief_stays_unsent_and_goes_once_after_its_backoff_when_the_server_takes_mail_again(
