@@ -150,9 +150,12 @@ async def _attempt(
             await _finish(delivery_id, DeliveryStatus.sent, now, last_error="")
             return "sent"
         if outbox_id is None:
-            email = await compose_brief(
-                workspace_id, user_id, local_now, unsubscribe_url=unsubscribe_url(workspace_id, user_id)
-            )
+            # One read transaction: the brief's twenty-odd queries share one connection (Piccolo opens one per query
+            # otherwise, a thread each on SQLite), which halved a sweep's time, and see one snapshot of the data.
+            async with BriefDelivery._meta.db.transaction():
+                email = await compose_brief(
+                    workspace_id, user_id, local_now, unsubscribe_url=unsubscribe_url(workspace_id, user_id)
+                )
             if email is None:
                 await _finish(delivery_id, DeliveryStatus.skipped, now)
                 return "skipped"
