@@ -40,7 +40,7 @@ RETRY_FACTOR = 3  # 5, 15, 45, 135 ... minutes
 ERROR_LENGTH = 500
 # Workspaces sent at once in a sweep: most of a brief's time is waiting (the database, the SMTP server), and a
 # Monday 08:00 brings every workspace of a time zone due together (1,000 in the benchmark, under 60 s).
-SENDERS = 16
+SENDERS = 8
 
 
 @dataclass
