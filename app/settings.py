@@ -21,8 +21,17 @@ DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-0123456789"
 STANDIN_STRIPE_SECRET_KEY = "sk_test_standin_platform"
 STANDIN_STRIPE_CLIENT_ID = "ca_standin_clientpulse"
 STANDIN_STRIPE_WEBHOOK_SECRET = "whsec_standin_clientpulse"
+# The stand-in's platform endpoint (Checkout, the plan subscriptions) signs with its own secret, as Stripe's does.
+STANDIN_STRIPE_PLATFORM_WEBHOOK_SECRET = "whsec_standin_clientpulse_platform"
+# The plans' prices the stand-in seeds on the platform account (stripe_standin/catalog.py).
+STANDIN_STRIPE_PRICES = {"pro": "price_ClientPulseProMonthly", "agency": "price_ClientPulseAgencyMonthly"}
 STANDIN_STRIPE_BASE = "http://127.0.0.1:12111"
-STANDIN_STRIPE_VALUES = {STANDIN_STRIPE_SECRET_KEY, STANDIN_STRIPE_CLIENT_ID, STANDIN_STRIPE_WEBHOOK_SECRET}
+STANDIN_STRIPE_VALUES = {
+    STANDIN_STRIPE_SECRET_KEY,
+    STANDIN_STRIPE_CLIENT_ID,
+    STANDIN_STRIPE_WEBHOOK_SECRET,
+    STANDIN_STRIPE_PLATFORM_WEBHOOK_SECRET,
+}
 STRIPE_API_BASE = "https://api.stripe.com"
 STRIPE_CONNECT_BASE = "https://connect.stripe.com"
 DEMO_HINT = "For the local demo run `make run` or set APP_ENV=development."
@@ -148,6 +157,12 @@ class Settings:
     support_email: str = "support@helloaurora.ai"
     # How often the periodic catch-up runs; pages promise a retry "within" this long, so they read it from here.
     sync_catchup_minutes: int = 15
+    # The Stripe price each paid plan is sold at on the platform account (plan id -> price id); "" : not on sale.
+    stripe_prices: tuple[tuple[str, str], ...] = ()
+
+    def stripe_price(self, plan: str) -> str:
+        """The platform's Stripe price id for a paid plan ("" when it is not sold through Checkout)."""
+        return dict(self.stripe_prices).get(plan, "")
 
     @property
     def production(self) -> bool:
@@ -265,7 +280,9 @@ def load_settings() -> Settings:
         default_timezone=timezone,
         stripe_secret_key=_env("STRIPE_SECRET_KEY", STANDIN_STRIPE_SECRET_KEY),
         stripe_client_id=_env("STRIPE_CLIENT_ID", STANDIN_STRIPE_CLIENT_ID),
-        stripe_webhook_secrets=_webhook_secrets(_env("STRIPE_WEBHOOK_SECRET", STANDIN_STRIPE_WEBHOOK_SECRET)),
+        stripe_webhook_secrets=_webhook_secrets(
+            _env("STRIPE_WEBHOOK_SECRET", f"{STANDIN_STRIPE_WEBHOOK_SECRET},{STANDIN_STRIPE_PLATFORM_WEBHOOK_SECRET}")
+        ),
         stripe_api_base=_env_url("STRIPE_API_BASE", stripe_api_base, {"http", "https"}),
         stripe_connect_base=_env_url("STRIPE_CONNECT_BASE", stripe_connect_base, {"http", "https"}),
         # Stripe's live-mode limits (100 reads/s per account, 25 per endpoint) are the most a budget may take.
@@ -283,10 +300,21 @@ def load_settings() -> Settings:
         signups_per_ip_per_hour=_env_int("SIGNUPS_PER_IP_PER_HOUR", 10, minimum=1),
         support_email=_env_email("SUPPORT_EMAIL", Settings.support_email),
         sync_catchup_minutes=_env_minutes_dividing_an_hour("SYNC_CATCHUP_MINUTES", Settings.sync_catchup_minutes),
+        stripe_prices=_stripe_prices(production),
     )
     if production:
         _refuse_unsafe_production(settings, app_env_set=_env("APP_ENV") is not None)
     return settings
+
+
+def _stripe_prices(production: bool) -> tuple[tuple[str, str], ...]:
+    """STRIPE_PRICE_PRO / STRIPE_PRICE_AGENCY: the price each paid plan sells at; "-" (or unset in production): not
+    sold through Checkout. Outside production the stand-in's seeded prices are the default."""
+    prices = []
+    for plan, standin_price in STANDIN_STRIPE_PRICES.items():
+        value = _env(f"STRIPE_PRICE_{plan.upper()}", "" if production else standin_price) or ""
+        prices.append((plan, "" if value == "-" else value))
+    return tuple(prices)
 
 
 def _webhook_secrets(raw: str) -> tuple[str, ...]:

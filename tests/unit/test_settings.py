@@ -167,7 +167,9 @@ def test_development_and_test_keep_the_stand_in_defaults(monkeypatch):
         monkeypatch.setenv("APP_ENV", env)
         settings = load_settings()
         assert settings.stripe_api_base == "http://127.0.0.1:12111"
-        assert settings.stripe_webhook_secrets == ("whsec_standin_clientpulse",)
+        # The stand-in's two endpoints, as `make run` starts it: Connect events and the platform's own.
+        assert settings.stripe_webhook_secrets == ("whsec_standin_clientpulse", "whsec_standin_clientpulse_platform")
+        assert settings.stripe_price("agency") == "price_ClientPulseAgencyMonthly"
 
 
 def test_webhook_secrets_are_a_comma_separated_list_with_spaces_stripped(production_env):
