@@ -47,7 +47,7 @@ def _id(value: Any) -> str:
     return str(value or "")
 
 
-def _subscription_id(event: dict) -> tuple[str, int | None]:
+def subscription_named(event: dict) -> tuple[str, int | None]:
     """The subscription the event is about, and the workspace it names (Checkout's client_reference_id)."""
     obj = (event.get("data") or {}).get("object") or {}
     kind = str(event.get("type") or "")
@@ -86,7 +86,7 @@ async def _workspace_for(subscription: dict, named: int | None) -> int | None:
 
 async def handle(event: dict) -> None:
     """Refetch the event's subscription from Stripe and apply its latest state (a platform event only)."""
-    subscription_id, named = _subscription_id(event)
+    subscription_id, named = subscription_named(event)
     if not subscription_id:
         return
     subscription = await services.fetch_subscription(subscription_id)
