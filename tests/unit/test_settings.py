@@ -242,3 +242,17 @@ def test_without_encryption_key_one_is_derived_from_the_secret_key(monkeypatch):
     Fernet(first)  # a usable key
     monkeypatch.setenv("SECRET_KEY", "t" * 40)
     assert load_settings().encryption_key != first
+
+
+def test_production_sells_a_plan_through_checkout_only_at_a_price_it_was_given(production_env):
+    assert load_settings().stripe_prices == (("pro", ""), ("agency", ""))
+    production_env.setenv("STRIPE_PRICE_AGENCY", "price_1LiveAgency")
+    settings = load_settings()
+    assert settings.stripe_price("agency") == "price_1LiveAgency" and settings.stripe_price("pro") == ""
+
+
+def test_a_dash_takes_a_plan_off_sale_outside_production(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.setenv("STRIPE_PRICE_PRO", "-")
+    settings = load_settings()
+    assert settings.stripe_price("pro") == "" and settings.stripe_price("agency") == "price_ClientPulseAgencyMonthly"
