@@ -89,12 +89,19 @@ async def handle(event: dict) -> None:
     subscription_id, named = subscription_named(event)
     if not subscription_id:
         return
+    fetched_at = utcnow()  # before asking: a state fetched later is at least as new as this one
     subscription = await services.fetch_subscription(subscription_id)
-    await apply(subscription, named, int(event.get("created") or 0))
+    await apply(subscription, fetched_at, named, int(event.get("created") or 0))
 
 
-async def apply(subscription: dict, named: int | None = None, event_created: int = 0) -> Plan | None:
-    """Record Stripe's view of the subscription and set the plan it implies; returns the plan (None: not ours)."""
+async def apply(
+    subscription: dict, fetched_at: datetime, named: int | None = None, event_created: int = 0
+) -> Plan | None:
+    """Record Stripe's view of the subscription, as fetched at `fetched_at`, and set the plan it implies.
+
+    Two events handled at once (the worker runs several) each fetch the subscription; the row keeps the state
+    fetched last, so a slow handler holding an older state changes nothing. Returns the plan (None: not applied).
+    """
     workspace_id = await _workspace_for(subscription, named)
     if workspace_id is None:
         log.info("ignoring plan subscription %s: no workspace of ours", subscription.get("id"))
@@ -118,31 +125,30 @@ async def apply(subscription: dict, named: int | None = None, event_created: int
         PlanSubscription.current_period_end: datetime.fromtimestamp(int(period_end), UTC) if period_end else None,
         PlanSubscription.cancel_at_period_end: bool(subscription.get("cancel_at_period_end")),
         PlanSubscription.last_event_created: max(event_created, row.last_event_created if row else 0),
-        PlanSubscription.updated_at: utcnow(),
+        PlanSubscription.updated_at: fetched_at,
     }
-    await _save(workspace_id, row, values)
-    workspace = await Workspace.objects().where(Workspace.id == workspace_id).first()
-    plan = plan_after(status, price_id, Plan(workspace.plan))
-    if plan.value != workspace.plan:
-        log.info("workspace %s: plan %s -> %s (subscription %s)", workspace_id, workspace.plan, plan.value, status)
-        await set_plan(workspace_id, plan.value)
-    return plan
-
-
-async def _save(workspace_id: int, row: PlanSubscription | None, values: dict) -> None:
     if row is None:
-        try:
-            await PlanSubscription.insert(
-                PlanSubscription(
-                    workspace=workspace_id, **{column._meta.name: value for column, value in values.items()}
-                )
+        # A blank row first (older than any fetch), so the conditional write below has one to compare with.
+        await PlanSubscription.insert(
+            PlanSubscription(workspace=workspace_id, updated_at=datetime.min.replace(tzinfo=UTC))
+        ).on_conflict(action="DO NOTHING")
+    async with PlanSubscription._meta.db.transaction():
+        written = (
+            await PlanSubscription.update(values)
+            .where((PlanSubscription.workspace == workspace_id) & (PlanSubscription.updated_at <= fetched_at))
+            .returning(PlanSubscription.id)
+        )
+        if not written:
+            log.info(
+                "ignoring subscription %s fetched at %s: a later fetch was applied", subscription["id"], fetched_at
             )
-            return
-        except Exception:
-            # Two events for a new workspace at once: the other one inserted first, so update its row.
-            if await services.subscription_of(workspace_id) is None:
-                raise
-    await PlanSubscription.update(values).where(PlanSubscription.workspace == workspace_id)
+            return None
+        workspace = await Workspace.objects().where(Workspace.id == workspace_id).first()
+        plan = plan_after(status, price_id, Plan(workspace.plan))
+        if plan.value != workspace.plan:
+            log.info("workspace %s: plan %s -> %s (subscription %s)", workspace_id, workspace.plan, plan.value, status)
+            await set_plan(workspace_id, plan.value)
+    return plan
 
 
 Handler = Callable[[dict], Awaitable[None]]

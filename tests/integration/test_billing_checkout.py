@@ -6,7 +6,9 @@ from urllib.parse import urlparse
 
 import httpx
 
+from app.billing import events, services
 from app.billing.tables import PlanSubscription
+from app.core.timeutil import utcnow
 from app.integrations.tables import StripeEvent
 from app.workspaces import plans
 from app.workspaces.services import set_plan
@@ -163,6 +165,18 @@ async def test_stale_purchase_events_after_a_cancellation_leave_the_workspace_on
     await _cancel_now(client, platform, paid)
     assert await _plan(alice) == "free"
     await deliver(client, [d for d in purchase if d.type != "checkout.session.completed"])  # late: `active` events
+    assert await _plan(alice) == "free" and (await _subscription(alice)).status == "canceled"
+
+
+async def test_a_slow_handler_holding_an_older_fetch_of_the_subscription_changes_nothing(
+    client, alice, stripe_standin, platform
+):
+    paid = await _paid_agency(client, alice, stripe_standin, platform)
+    fetched_at = utcnow()
+    active = await services.fetch_subscription(paid["subscription"])  # then the owner cancels, and that lands first
+    await _cancel_now(client, platform, paid)
+    assert await _plan(alice) == "free"
+    assert await events.apply(active, fetched_at) is None
     assert await _plan(alice) == "free" and (await _subscription(alice)).status == "canceled"
 
 
