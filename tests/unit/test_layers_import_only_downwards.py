@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("app.clients",),
     ("app.integrations",),
     ("app.stripe_data",),
+    ("app.credit_pricing",),
     ("app.review", "app.client_list", "app.billing", "app.revenue"),
     ("app.summary",),
     ("app.brief",),
