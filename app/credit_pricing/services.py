@@ -133,7 +133,8 @@ async def history(workspace_id: int, limit: int = 50) -> list[dict]:
         .limit(limit + 1)  # one more than shown: the oldest shown change needs the cost before it
     )
     changes = []
-    for row, before in zip(rows, [*rows[1:], None], strict=True):
+    for index, row in enumerate(rows):
+        before = rows[index + 1] if index + 1 < len(rows) else None
         cost = Decimal(row["cost_per_credit"])
         changes.append(
             {
