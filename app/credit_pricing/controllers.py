@@ -13,7 +13,7 @@ from app.credit_pricing import services
 from app.credit_pricing.forms import CostPerCreditForm
 from app.web.auth import CurrentActor
 from app.web.forms import Form
-from app.web.htmx import VARY, page_or_fragment
+from app.web.htmx import VARY, is_partial, page_or_fragment
 from app.workspaces import plans
 from app.workspaces.services import Actor
 
@@ -44,7 +44,7 @@ class CreditPricingController(Controller):
     async def preview(self, request: Request, actor: CurrentActor, data: Form[CostPerCreditForm]) -> Template:
         """What the typed cost would show clients, without saving (owners; the page itself without JavaScript)."""
         _gate(actor, owner_only=True)
-        if request.htmx:
+        if is_partial(request):
             context = await services.preview_context(actor.workspace_id, data.cost_per_credit)
             return Template(PREVIEW, context=context, headers=VARY)
         return Template(PAGE, context=await _context(actor, raw=data.cost_per_credit), headers=VARY)
