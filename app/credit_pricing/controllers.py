@@ -54,7 +54,7 @@ class CreditPricingController(Controller):
         """Record the new cost per credit (owners); it applies at once to new purchases."""
         _gate(actor, owner_only=True)
         try:
-            await services.set_cost_per_credit(actor.workspace_id, actor.user, actor.role, data.cost_per_credit)
+            await services.set_cost_per_credit(actor, data.cost_per_credit)
         except ValidationFailed:
             context = await _context(actor, raw=data.cost_per_credit)
             return page_or_fragment(request, PAGE, PANEL, context, status_code=422)

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from app.accounts.tables import User
-from app.core.errors import PermissionDenied, ValidationFailed
+from app.core.errors import ValidationFailed
 from app.core.timeutil import utcnow
 from app.credit_pricing import rules
 from app.credit_pricing.rules import Pack, PriceInputError
 from app.credit_pricing.tables import CreditPrice
 from app.settings import get_settings
+from app.workspaces import plans
+from app.workspaces.services import Actor
 from app.workspaces.tables import Role, Workspace
 
 FIELD = "cost_per_credit"
@@ -79,7 +80,11 @@ def preview(raw: str | None) -> Preview:
 
 
 async def current_price(workspace_id: int) -> CreditPricing:
-    """The price in force for the workspace's next purchase (cost 0 until its owner sets one)."""
+    """The price in force for the workspace's next purchase (cost 0 until its owner sets one).
+
+    A purchase records the pricing it was sold at. Check `sellable` first: a later change of the platform price
+    can take a saved cost to $0 or over the $10 ceiling, and then no pack is offered.
+    """
     latest = (
         await CreditPrice.select(CreditPrice.cost_per_credit, CreditPrice.created_at)
         .where(CreditPrice.workspace == workspace_id)
@@ -95,23 +100,24 @@ async def current_price(workspace_id: int) -> CreditPricing:
     )
 
 
-async def set_cost_per_credit(workspace_id: int, user: User, role: str, raw: str | None) -> CreditPricing:
-    """Record a new Cost per Credit for the workspace (owners only); it applies at once to new purchases.
+async def set_cost_per_credit(actor: Actor, raw: str | None) -> CreditPricing:
+    """Record a new Cost per Credit for the actor's workspace (owners on Agency); it applies at once to new purchases.
 
     Raises:
-        PermissionDenied: `role` is not owner.
+        PlanRequired: the workspace's plan has no Auto Billing.
+        PermissionDenied: the actor is not an owner.
         ValidationFailed: the rules refuse `raw` (nothing is written).
     """
-    if role != Role.owner.value:
-        raise PermissionDenied("Only a workspace owner can change the cost per credit.")
+    plans.require(actor.workspace, plans.Feature.auto_billing)
+    actor.require_owner("change the cost per credit")
     pricing = check_cost(raw)
     now = utcnow()
     await CreditPrice.insert(
         CreditPrice(
-            workspace=workspace_id,
+            workspace=actor.workspace_id,
             cost_per_credit=rules.to_text(pricing.cost_per_credit),
             platform_price_per_credit=rules.to_text(pricing.platform_price),
-            set_by=user.id,
+            set_by=actor.user.id,
             created_at=now,
         )
     )

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from app.core.errors import PermissionDenied, PlanRequired
 from app.credit_pricing import services
 from app.credit_pricing.tables import CreditPrice
 from app.workspaces.services import set_plan
@@ -82,8 +83,8 @@ async def test_saving_records_who_set_what_and_applies_at_once(client, agency_al
 
 
 async def test_the_history_lists_each_change_newest_first_with_who_when_and_old_to_new(client, agency_alice):
-    await services.set_cost_per_credit(agency_alice.workspace.id, agency_alice.user, "owner", "0.003")
-    await services.set_cost_per_credit(agency_alice.workspace.id, agency_alice.user, "owner", "0.005")
+    await services.set_cost_per_credit(agency_alice.actor, "0.003")
+    await services.set_cost_per_credit(agency_alice.actor, "0.005")
     await login(client, agency_alice)
     page = (await client.get(PAGE)).text
     changes = page.split('data-testid="pricing-change"')[1:]
@@ -122,7 +123,7 @@ async def test_a_bad_cost_is_refused_with_a_clear_message_and_no_row(client, age
 
 
 async def test_a_bad_cost_leaves_the_price_in_force_unchanged(client, agency_alice):
-    await services.set_cost_per_credit(agency_alice.workspace.id, agency_alice.user, "owner", "0.003")
+    await services.set_cost_per_credit(agency_alice.actor, "0.003")
     await login(client, agency_alice)
     response = await post_form(client, PAGE, {"cost_per_credit": "-1"})
     assert response.status_code == 422 and len(await _rows(agency_alice.workspace.id)) == 1
@@ -155,7 +156,7 @@ async def test_with_a_free_platform_price_a_zero_cost_is_refused_instead_of_divi
 
 
 async def test_a_teammate_sees_the_price_and_history_read_only_and_cannot_change_it(client, agency_alice, bob):
-    await services.set_cost_per_credit(agency_alice.workspace.id, agency_alice.user, "owner", "0.003")
+    await services.set_cost_per_credit(agency_alice.actor, "0.003")
     await login(client, bob)
     page = await client.get(PAGE)
     assert page.status_code == 200 and 'data-testid="pricing-form"' not in page.text
@@ -184,7 +185,7 @@ async def test_below_agency_every_route_is_refused_with_the_plan_message(client,
 
 async def test_each_workspace_sees_and_sets_only_its_own_price(client, agency_alice, charlie):
     await set_plan(charlie.workspace.id, "agency")
-    await services.set_cost_per_credit(agency_alice.workspace.id, agency_alice.user, "owner", "0.003")
+    await services.set_cost_per_credit(agency_alice.actor, "0.003")
     await login(client, charlie)
     page = await client.get(PAGE)
     assert "alice@alice-agency.com" not in page.text and 'data-testid="no-pricing-history"' in page.text
@@ -196,3 +197,11 @@ async def test_each_workspace_sees_and_sets_only_its_own_price(client, agency_al
 async def test_anonymous_visitors_are_sent_to_log_in(client):
     response = await client.get(PAGE, follow_redirects=False)
     assert response.status_code == 302 and response.headers["location"].startswith("/login")
+
+
+async def test_the_service_itself_refuses_a_teammate_and_a_workspace_below_agency(agency_alice, bob, charlie):
+    with pytest.raises(PermissionDenied, match="Only a workspace owner can change the cost per credit"):
+        await services.set_cost_per_credit(bob.actor, "0.003")
+    with pytest.raises(PlanRequired, match="Auto Billing is only available on the Agency plan"):
+        await services.set_cost_per_credit(charlie.actor, "0.003")
+    assert await CreditPrice.count() == 0
