@@ -20,6 +20,7 @@ from app.api.endpoints import api_router, openapi_config
 from app.billing.controllers import BillingController
 from app.brief.controllers import BriefController
 from app.clients.controllers import ClientController
+from app.credit_pricing.controllers import CreditPricingController
 from app.dev.controllers import OutboxController
 from app.integrations.controllers import IntegrationsController, stripe_webhook
 from app.revenue.controllers import DashboardController
@@ -89,6 +90,7 @@ def route_handlers(settings: Settings) -> list:
         DataController,
         ApiTokenController,
         BriefController,
+        CreditPricingController,
         api_router,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
     ]

@@ -132,6 +132,14 @@ def _capabilities(acct: AccountData, status: str) -> dict:
     return dict.fromkeys(acct.account["capabilities"], status)
 
 
+def _identity(acct: AccountData, form: dict) -> dict:
+    """Who the account is, as far as the onboarding form said: what the account had, else what was typed."""
+    return {
+        "name": acct.account.get("name") or form.get("business_name") or None,
+        "business_type": form.get("business_type") or acct.account.get("business_type") or "individual",
+    }
+
+
 def finish(app: StandinApp, acct: AccountData, form: dict | None = None) -> dict:
     """The person completed onboarding and Stripe verified it at once."""
     now = app.store.now()
@@ -139,8 +147,7 @@ def finish(app: StandinApp, acct: AccountData, form: dict | None = None) -> dict
     return update(
         app,
         acct,
-        name=acct.account.get("name") or form.get("business_name") or None,
-        business_type=form.get("business_type") or acct.account.get("business_type") or "individual",
+        **_identity(acct, form),
         mcc="7311",
         product_description="Agency services",
         details_submitted=True,
@@ -159,8 +166,7 @@ def leave_half_done(app: StandinApp, acct: AccountData, form: dict | None = None
     return update(
         app,
         acct,
-        name=acct.account.get("name") or form.get("business_name") or None,
-        business_type=form.get("business_type") or acct.account.get("business_type") or "individual",
+        **_identity(acct, form),
         details_submitted=False,
         charges_enabled=False,
         payouts_enabled=False,
@@ -178,8 +184,7 @@ def submit_for_review(
     return update(
         app,
         acct,
-        name=acct.account.get("name") or form.get("business_name") or None,
-        business_type=form.get("business_type") or acct.account.get("business_type") or "individual",
+        **_identity(acct, form),
         details_submitted=True,
         charges_enabled=False,
         payouts_enabled=False,

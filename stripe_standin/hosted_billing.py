@@ -49,22 +49,27 @@ def register(app: StandinApp) -> None:
         )
         return Response.html(html, status)
 
-    async def pay_page(req: Request) -> Response:
+    def open_session(req: Request) -> tuple[AccountData, dict, None] | tuple[None, None, Response]:
+        """The session a hosted page is for, while it can still be paid; otherwise the page that says why not."""
         acct, sess = find_session(req.path_params["id"])
         if sess is None:
-            return message_page(app, "Something went wrong", "This Checkout Session does not exist.", 404)
+            return None, None, message_page(app, "Something went wrong", "This Checkout Session does not exist.", 404)
         checkout.expire_if_due(app, acct, sess)
         if sess["status"] != "open":
-            return message_page(app, "This Checkout Session is no longer active", "Go back and try again.", 410)
+            gone = message_page(app, "This Checkout Session is no longer active", "Go back and try again.", 410)
+            return None, None, gone
+        return acct, sess, None
+
+    async def pay_page(req: Request) -> Response:
+        acct, sess, refusal = open_session(req)
+        if refusal is not None:
+            return refusal
         return checkout_page(acct, sess, {}, None)
 
     async def pay(req: Request) -> Response:
-        acct, sess = find_session(req.path_params["id"])
-        if sess is None:
-            return message_page(app, "Something went wrong", "This Checkout Session does not exist.", 404)
-        checkout.expire_if_due(app, acct, sess)
-        if sess["status"] != "open":
-            return message_page(app, "This Checkout Session is no longer active", "Go back and try again.", 410)
+        acct, sess, refusal = open_session(req)
+        if refusal is not None:
+            return refusal
         form = parse_params(req.body)
         cust = acct.customers.get(sess.get("customer") or "") or {}
         email = (sess.get("customer_email") or cust.get("email") or form.get("email") or "").strip()

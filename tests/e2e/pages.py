@@ -231,6 +231,31 @@ class BriefSettingsPage:
         await expect(self.sent).to_be_visible()
 
 
+class CreditPricingPage:
+    """Auto Billing → credit pricing: the Cost per Credit form, its live Final Client Price, and the history."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.panel = page.get_by_test_id("credit-pricing")
+        self.cost = page.get_by_label("Cost per Credit")
+        self.final_price = page.get_by_test_id("final-price")
+        self.packs = page.get_by_test_id("pack")
+        self.changes = page.get_by_test_id("pricing-change")
+
+    async def open(self) -> CreditPricingPage:
+        await self.page.goto("/dashboard/auto-billing/pricing")
+        return self
+
+    async def type_cost(self, value: str) -> None:
+        """Type as a person does, key by key, so the live display answers to input events."""
+        await self.cost.fill("")
+        await self.cost.press_sequentially(value, delay=40)
+
+    async def save_with_enter(self) -> None:
+        await self.cost.press("Enter")
+        await expect(self.page.get_by_test_id("pricing-saved")).to_be_visible()
+
+
 class BillingPage:
     """/dashboard/billing: the plans, and paying for one through Stripe's Checkout."""
 
