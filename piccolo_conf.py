@@ -27,5 +27,6 @@ APP_REGISTRY = AppRegistry(
         "app.revenue.piccolo_app",
         "app.brief.piccolo_app",
         "app.credit_pricing.piccolo_app",
+        "app.billing.piccolo_app",
     ]
 )

@@ -254,3 +254,39 @@ class CreditPricingPage:
     async def save_with_enter(self) -> None:
         await self.cost.press("Enter")
         await expect(self.page.get_by_test_id("pricing-saved")).to_be_visible()
+
+
+class BillingPage:
+    """/dashboard/billing: the plans, and paying for one through Stripe's Checkout."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.current_plan = page.get_by_test_id("current-plan")
+
+    async def open(self) -> BillingPage:
+        await self.page.goto("/dashboard/billing")
+        return self
+
+    def plan(self, plan_id: str):
+        return self.page.get_by_test_id(f"plan-{plan_id}")
+
+    async def choose(self, plan_id: str) -> StripeCheckoutPage:
+        await self.plan(plan_id).get_by_test_id(f"choose-{plan_id}").click()
+        checkout = StripeCheckoutPage(self.page)
+        await expect(checkout.card_number).to_be_visible()
+        return checkout
+
+
+class StripeCheckoutPage:
+    """The stand-in's copy of Stripe's hosted Checkout page (checkout.stripe.com/c/pay/...)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.item = page.get_by_test_id("checkout-item")
+        self.price = page.get_by_test_id("checkout-price")
+        self.card_number = page.get_by_test_id("checkout-card-number")
+        self.error = page.get_by_test_id("checkout-error")
+
+    async def pay(self, card: str) -> None:
+        await self.card_number.fill(card)
+        await self.page.get_by_test_id("checkout-submit").click()

@@ -44,6 +44,10 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/workspaces/switch"): Row(LOGIN, 302, 404, 302, 302, form={"workspace_id": "{workspace_id}"}),
     ("GET", "/dashboard"): Row(LOGIN, 200, 200, 200, 200),
     ("GET", "/dashboard/billing"): Row(LOGIN, 200, 200, 200, 200),
+    ("GET", "/dashboard/billing/plan"): Row(LOGIN, 200, 200, 200, 200),
+    # Paying for ClientPulse (each owner for their own workspace; nothing to manage before a first payment).
+    ("POST", "/dashboard/billing/checkout"): Row(LOGIN, 403, 303, 303, 303, form={"plan": "pro"}, stripe=True),
+    ("POST", "/dashboard/billing/portal"): Row(LOGIN, 403, 409, 409, 409, stripe=True),
     # Your own account: where you are signed in, and ending every session (this one included).
     ("GET", "/dashboard/settings/account"): Row(LOGIN, 200, 200, 200, 200),
     ("POST", "/dashboard/settings/account/logout-everywhere"): Row(LOGIN, 303, 303, 303, 303),

@@ -181,7 +181,9 @@ def test_development_and_test_keep_the_stand_in_defaults(monkeypatch):
         monkeypatch.setenv("APP_ENV", env)
         settings = load_settings()
         assert settings.stripe_api_base == "http://127.0.0.1:12111"
-        assert settings.stripe_webhook_secrets == ("whsec_standin_clientpulse",)
+        # The stand-in's two endpoints, as `make run` starts it: Connect events and the platform's own.
+        assert settings.stripe_webhook_secrets == ("whsec_standin_clientpulse", "whsec_standin_clientpulse_platform")
+        assert settings.stripe_price("agency") == "price_ClientPulseAgencyMonthly"
 
 
 def test_webhook_secrets_are_a_comma_separated_list_with_spaces_stripped(production_env):
@@ -254,3 +256,17 @@ def test_without_encryption_key_one_is_derived_from_the_secret_key(monkeypatch):
     Fernet(first)  # a usable key
     monkeypatch.setenv("SECRET_KEY", "t" * 40)
     assert load_settings().encryption_key != first
+
+
+def test_production_sells_a_plan_through_checkout_only_at_a_price_it_was_given(production_env):
+    assert load_settings().stripe_prices == (("pro", ""), ("agency", ""))
+    production_env.setenv("STRIPE_PRICE_AGENCY", "price_1LiveAgency")
+    settings = load_settings()
+    assert settings.stripe_price("agency") == "price_1LiveAgency" and settings.stripe_price("pro") == ""
+
+
+def test_a_dash_takes_a_plan_off_sale_outside_production(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.setenv("STRIPE_PRICE_PRO", "-")
+    settings = load_settings()
+    assert settings.stripe_price("pro") == "" and settings.stripe_price("agency") == "price_ClientPulseAgencyMonthly"
