@@ -61,7 +61,9 @@ run: seed
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) -m stripe_standin serve --host $(HOST) --port $(STANDIN_PORT) --seed 42 --scale demo \
-		--webhook-url http://$(HOST):$(PORT)/billing/stripe/webhook --webhook-secret whsec_standin_clientpulse & \
+		--webhook-url http://$(HOST):$(PORT)/billing/stripe/webhook --webhook-secret whsec_standin_clientpulse \
+		--platform-webhook-url http://$(HOST):$(PORT)/billing/stripe/webhook \
+		--platform-webhook-secret whsec_standin_clientpulse_platform & \
 	$(PY) -m app worker & \
 	$(PY) -m app serve --host $(HOST) --port $(PORT)
 

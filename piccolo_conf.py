@@ -26,5 +26,7 @@ APP_REGISTRY = AppRegistry(
         "app.api.piccolo_app",
         "app.revenue.piccolo_app",
         "app.brief.piccolo_app",
+        "app.credit_pricing.piccolo_app",
+        "app.billing.piccolo_app",
     ]
 )

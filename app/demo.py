@@ -8,6 +8,7 @@ from app.clients.services import ClientInput, create_client
 from app.clients.tables import Client
 from app.core.timeutil import utcnow
 from app.stripe_data.matching import rematch_workspace
+from app.workspaces import plans
 from app.workspaces.services import Actor, create_workspace, set_plan
 from app.workspaces.tables import Membership, Plan, Role, Workspace
 
@@ -67,6 +68,7 @@ async def seed_demo() -> Workspace:
         if name not in names:
             await create_client(actor, ClientInput(name=name, emails=emails, domains=domains))
     await rematch_workspace(workspace.id)  # a demo re-seeded after a sync claims its customers at once
-    print(f"Demo ready: {DEMO_WORKSPACE} (workspace {workspace.id}, Agency plan), {len(DEMO_CLIENTS)} clients.")
+    label = plans.terms(Plan.agency).label
+    print(f"Demo ready: {DEMO_WORKSPACE} (workspace {workspace.id}, {label} plan), {len(DEMO_CLIENTS)} clients.")
     print(f"Log in at the app URL as {DEMO_OWNER[0]} / {DEMO_OWNER[1]} (teammate: {DEMO_TEAMMATE[0]}).")
     return workspace

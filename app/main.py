@@ -21,6 +21,7 @@ from app.billing.controllers import BillingController
 from app.brief.controllers import BriefController
 from app.brief.unsubscribe_controllers import BriefUnsubscribeController
 from app.clients.controllers import ClientController
+from app.credit_pricing.controllers import CreditPricingController
 from app.dev.controllers import OutboxController
 from app.integrations.controllers import IntegrationsController, stripe_webhook
 from app.revenue.controllers import DashboardController
@@ -91,6 +92,7 @@ def route_handlers(settings: Settings) -> list:
         ApiTokenController,
         BriefController,
         BriefUnsubscribeController,
+        CreditPricingController,
         api_router,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
     ]

@@ -8,6 +8,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
@@ -21,13 +22,26 @@ DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-0123456789"
 STANDIN_STRIPE_SECRET_KEY = "sk_test_standin_platform"
 STANDIN_STRIPE_CLIENT_ID = "ca_standin_clientpulse"
 STANDIN_STRIPE_WEBHOOK_SECRET = "whsec_standin_clientpulse"
+# The stand-in's platform endpoint (Checkout, the plan subscriptions) signs with its own secret, as Stripe's does.
+STANDIN_STRIPE_PLATFORM_WEBHOOK_SECRET = "whsec_standin_clientpulse_platform"
+# The plans' prices the stand-in seeds on the platform account (stripe_standin/catalog.py).
+STANDIN_STRIPE_PRICES = {"pro": "price_ClientPulseProMonthly", "agency": "price_ClientPulseAgencyMonthly"}
 STANDIN_STRIPE_BASE = "http://127.0.0.1:12111"
-STANDIN_STRIPE_VALUES = {STANDIN_STRIPE_SECRET_KEY, STANDIN_STRIPE_CLIENT_ID, STANDIN_STRIPE_WEBHOOK_SECRET}
+STANDIN_STRIPE_VALUES = {
+    STANDIN_STRIPE_SECRET_KEY,
+    STANDIN_STRIPE_CLIENT_ID,
+    STANDIN_STRIPE_WEBHOOK_SECRET,
+    STANDIN_STRIPE_PLATFORM_WEBHOOK_SECRET,
+}
 STRIPE_API_BASE = "https://api.stripe.com"
 STRIPE_CONNECT_BASE = "https://connect.stripe.com"
 DEMO_HINT = "For the local demo run `make run` or set APP_ENV=development."
 _FERNET_KEY = re.compile(r"[A-Za-z0-9_-]{43}=")
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(\.[0-9]{1,6})?")
+# The smallest credit pack (app.credit_pricing.PACKS_USD) is $10: a platform price at or above it leaves no pack
+# buying a credit. Kept here as a number because settings import nothing of ours; a unit test ties the two.
+PLATFORM_PRICE_CEILING = Decimal(10)
 
 
 class ImproperlyConfigured(RuntimeError):
@@ -66,6 +80,21 @@ def _env_email(name: str, default: str) -> str:
     if not _EMAIL.fullmatch(raw):
         raise ImproperlyConfigured(f"{name} must be an email address like support@example.com, got {raw!r}")
     return raw
+
+
+def _env_price_per_credit(name: str, default: str) -> Decimal:
+    """A price in dollars per credit: plain decimal text (0.001), at most 6 decimal places, from 0 to below $10."""
+    raw = _env(name, default).strip()
+    if not _PLAIN_DECIMAL.fullmatch(raw):
+        raise ImproperlyConfigured(
+            f"{name} must be a price in dollars like 0.001 (digits, at most 6 decimal places), got {raw!r}"
+        )
+    value = Decimal(raw)
+    if value >= PLATFORM_PRICE_CEILING:
+        raise ImproperlyConfigured(
+            f"{name} must be below {PLATFORM_PRICE_CEILING} (the smallest credit pack), got {raw}"
+        )
+    return value
 
 
 def _env_minutes_dividing_an_hour(name: str, default: int) -> int:
@@ -148,6 +177,14 @@ class Settings:
     support_email: str = "support@helloaurora.ai"
     # How often the periodic catch-up runs; pages promise a retry "within" this long, so they read it from here.
     sync_catchup_minutes: int = 15
+    # What ClientPulse charges per credit; each agency's Cost per Credit is added on top (app.credit_pricing).
+    platform_price_per_credit: Decimal = Decimal("0.001")
+    # The Stripe price each paid plan is sold at on the platform account (plan id -> price id); "" : not on sale.
+    stripe_prices: tuple[tuple[str, str], ...] = ()
+
+    def stripe_price(self, plan: str) -> str:
+        """The platform's Stripe price id for a paid plan ("" when it is not sold through Checkout)."""
+        return dict(self.stripe_prices).get(plan, "")
 
     @property
     def production(self) -> bool:
@@ -265,7 +302,9 @@ def load_settings() -> Settings:
         default_timezone=timezone,
         stripe_secret_key=_env("STRIPE_SECRET_KEY", STANDIN_STRIPE_SECRET_KEY),
         stripe_client_id=_env("STRIPE_CLIENT_ID", STANDIN_STRIPE_CLIENT_ID),
-        stripe_webhook_secrets=_webhook_secrets(_env("STRIPE_WEBHOOK_SECRET", STANDIN_STRIPE_WEBHOOK_SECRET)),
+        stripe_webhook_secrets=_webhook_secrets(
+            _env("STRIPE_WEBHOOK_SECRET", f"{STANDIN_STRIPE_WEBHOOK_SECRET},{STANDIN_STRIPE_PLATFORM_WEBHOOK_SECRET}")
+        ),
         stripe_api_base=_env_url("STRIPE_API_BASE", stripe_api_base, {"http", "https"}),
         stripe_connect_base=_env_url("STRIPE_CONNECT_BASE", stripe_connect_base, {"http", "https"}),
         # Stripe's live-mode limits (100 reads/s per account, 25 per endpoint) are the most a budget may take.
@@ -283,10 +322,24 @@ def load_settings() -> Settings:
         signups_per_ip_per_hour=_env_int("SIGNUPS_PER_IP_PER_HOUR", 10, minimum=1),
         support_email=_env_email("SUPPORT_EMAIL", Settings.support_email),
         sync_catchup_minutes=_env_minutes_dividing_an_hour("SYNC_CATCHUP_MINUTES", Settings.sync_catchup_minutes),
+        platform_price_per_credit=_env_price_per_credit(
+            "PLATFORM_PRICE_PER_CREDIT", str(Settings.platform_price_per_credit)
+        ),
+        stripe_prices=_stripe_prices(production),
     )
     if production:
         _refuse_unsafe_production(settings, app_env_set=_env("APP_ENV") is not None)
     return settings
+
+
+def _stripe_prices(production: bool) -> tuple[tuple[str, str], ...]:
+    """STRIPE_PRICE_PRO / STRIPE_PRICE_AGENCY: the price each paid plan sells at; "-" (or unset in production): not
+    sold through Checkout. Outside production the stand-in's seeded prices are the default."""
+    prices = []
+    for plan, standin_price in STANDIN_STRIPE_PRICES.items():
+        value = _env(f"STRIPE_PRICE_{plan.upper()}", "" if production else standin_price) or ""
+        prices.append((plan, "" if value == "-" else value))
+    return tuple(prices)
 
 
 def _webhook_secrets(raw: str) -> tuple[str, ...]:

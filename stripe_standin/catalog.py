@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 # (product id, name, price id, monthly amount in cents)
 PLATFORM_PLANS = (
-    ("prod_ClientPulsePro", "ClientPulse Pro", "price_ClientPulseProMonthly", 19900),
+    ("prod_ClientPulsePro", "ClientPulse Pro", "price_ClientPulseProMonthly", 24900),
     ("prod_ClientPulseAgency", "ClientPulse Agency", "price_ClientPulseAgencyMonthly", 79900),
 )
 

@@ -3,10 +3,14 @@
 from huey import crontab
 from piccolo.utils.sync import run_sync
 
+from app.billing.events import PLATFORM_HANDLERS
 from app.integrations import webhooks
 from app.integrations.tables import StripeEvent
 from app.stripe_data.events import WEBHOOK_HANDLERS
 from tasks.queue import huey
+
+# Connect events go to the synced data, the platform's own to the plan it sells (see webhooks.by_endpoint).
+HANDLERS = webhooks.by_endpoint(connect=WEBHOOK_HANDLERS, platform=PLATFORM_HANDLERS)
 
 
 @huey.task(retries=5, retry_delay=10)
@@ -16,7 +20,7 @@ def process_stripe_event(event_row_id: int) -> bool:
     Args:
         event_row_id: StripeEvent.id of the stored, verified event.
     """
-    return run_sync(webhooks.process(event_row_id, WEBHOOK_HANDLERS))
+    return run_sync(webhooks.process(event_row_id, HANDLERS))
 
 
 @huey.periodic_task(crontab(minute="*/5"))

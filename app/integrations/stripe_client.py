@@ -1,7 +1,8 @@
 """The single seam to Stripe: every call ClientPulse makes goes through a client built here.
 
-Two kinds of client:
+Three kinds of client:
 - `platform_client()` acts as ClientPulse's own platform (OAuth token exchange and deauthorize).
+- `platform_account()` is ClientPulse selling itself on its own account: Checkout, subscriptions, the Portal.
 - `read_only_client(account_id)` acts on an agency's connected account and can only send GET
   requests: the transport refuses any other method before a byte leaves the process, so no code
   path of the read integration can create, update or delete anything on the agency's account.
@@ -85,6 +86,38 @@ def platform_client(settings: Settings | None = None) -> stripe.StripeClient:
         max_network_retries=0,
         http_client=HTTPXClient(timeout=30, allow_sync_methods=True),
     )
+
+
+def platform_account(settings: Settings | None = None) -> PlatformAccount:
+    """ClientPulse's own Stripe account, where agencies pay for their plan (never a connected account)."""
+    return PlatformAccount(platform_client(settings))
+
+
+class PlatformAccount:
+    """Raw calls on the platform's own account, answered as plain JSON (Stripe's objects exactly as sent)."""
+
+    def __init__(self, client: stripe.StripeClient) -> None:
+        self.client = client
+
+    def get(self, path: str, **params: Any) -> dict[str, Any]:
+        return self._request("get", path, params)
+
+    def post(self, path: str, **params: Any) -> dict[str, Any]:
+        return self._request("post", path, params)
+
+    def _request(self, method: str, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        # As ConnectedAccountReader.get: the SDK's objects would turn decimal strings into Decimal.
+        requestor = self.client._requestor
+        options, params = extract_options_from_dict(params)
+        body, status, headers = requestor.request_raw(
+            method, path, params=params, options=options, base_address="api", api_mode="V1", usage=["raw_request"]
+        )
+        if 200 <= status < 300:
+            try:
+                return decode(body)
+            except orjson.JSONDecodeError:
+                pass  # the SDK's own error for a body that is not JSON
+        return requestor._interpret_response(body, status, headers, "V1").data
 
 
 def read_only_client(account_id: str, settings: Settings | None = None) -> ConnectedAccountReader:

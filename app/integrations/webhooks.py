@@ -96,6 +96,25 @@ EVENT_HANDLERS: dict[str, Handler] = {
 }
 
 
+def by_endpoint(connect: Mapping[str, Handler], platform: Mapping[str, Handler]) -> dict[str, Handler]:
+    """One handler per event type that picks by the endpoint the event came to.
+
+    Stripe names `account` only on events sent to a Connect endpoint, so an event without it is the platform's own
+    (Checkout, the plan subscriptions) and one with it is a connected account's, even for the same type: an
+    agency's `customer.subscription.updated` must never touch its ClientPulse plan, nor ours its synced data.
+    """
+
+    def route(event_type: str) -> Handler:
+        async def handler(event: dict) -> None:
+            chosen = (connect if event.get("account") else platform).get(event_type)
+            if chosen is not None:
+                await chosen(event)
+
+        return handler
+
+    return {event_type: route(event_type) for event_type in {*connect, *platform}}
+
+
 async def process(event_row_id: int, handlers: Mapping[str, Handler]) -> bool:
     """Apply one stored event; idempotent (a processed event is skipped).
 

@@ -59,6 +59,11 @@ class PlanTerms:
         return f"${self.monthly_usd:,}{'+' if self.price_is_floor else ''}/mo"
 
     @property
+    def monthly_price(self) -> str:
+        """What Checkout charges a month, without the floor's "+" ("$799/mo"): the price a Stripe price must match."""
+        return f"${self.monthly_usd:,}/mo"
+
+    @property
     def limit_message(self) -> str:
         """Why another active client is refused ("" when the plan has no limit)."""
         if self.client_limit is None:

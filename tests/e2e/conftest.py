@@ -41,6 +41,8 @@ CHROMIUM_ARGS = [
 ]
 DEFAULT_TIMEOUT_MS = 15_000
 E2E_WEBHOOK_SECRET = "whsec_e2e_clientpulse"
+# The platform endpoint (Checkout, the plan subscriptions) has its own secret, as at Stripe; the app verifies both.
+E2E_PLATFORM_WEBHOOK_SECRET = "whsec_e2e_clientpulse_platform"
 expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
 
 
@@ -126,7 +128,7 @@ def _server_env(request: pytest.FixtureRequest) -> dict[str, str]:
         STRIPE_CONNECT_BASE=standin.base_url,
         STRIPE_SECRET_KEY=standin.secret_key,
         STRIPE_CLIENT_ID=standin.client_id,
-        STRIPE_WEBHOOK_SECRET=E2E_WEBHOOK_SECRET,
+        STRIPE_WEBHOOK_SECRET=f"{E2E_WEBHOOK_SECRET},{E2E_PLATFORM_WEBHOOK_SECRET}",
     )
     return env
 
@@ -245,6 +247,8 @@ async def _worker_settled(request: pytest.FixtureRequest) -> AsyncIterator[None]
 
 @pytest.fixture(name="stripe_for_server")
 def fx_stripe_for_server(fresh_standin, server: ServerProcesses):
-    """The seeded stand-in, delivering signed webhooks to the running server."""
-    fresh_standin.register_webhook(f"{server.base_url}/billing/stripe/webhook", secret=E2E_WEBHOOK_SECRET)
+    """The seeded stand-in, delivering signed webhooks to the running server: Connect events and the platform's own."""
+    url = f"{server.base_url}/billing/stripe/webhook"
+    fresh_standin.register_webhook(url, secret=E2E_WEBHOOK_SECRET)
+    fresh_standin.register_webhook(url, connect=False, secret=E2E_PLATFORM_WEBHOOK_SECRET)
     return fresh_standin

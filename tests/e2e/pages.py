@@ -240,3 +240,64 @@ class BriefUnsubscribePage:
     async def unsubscribe(self, path: str) -> None:
         await self.page.goto(path)
         await self.page.get_by_test_id("brief-unsubscribe-confirm").click()
+
+
+class CreditPricingPage:
+    """Auto Billing → credit pricing: the Cost per Credit form, its live Final Client Price, and the history."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.panel = page.get_by_test_id("credit-pricing")
+        self.cost = page.get_by_label("Cost per Credit")
+        self.final_price = page.get_by_test_id("final-price")
+        self.packs = page.get_by_test_id("pack")
+        self.changes = page.get_by_test_id("pricing-change")
+
+    async def open(self) -> CreditPricingPage:
+        await self.page.goto("/dashboard/auto-billing/pricing")
+        return self
+
+    async def type_cost(self, value: str) -> None:
+        """Type as a person does, key by key, so the live display answers to input events."""
+        await self.cost.fill("")
+        await self.cost.press_sequentially(value, delay=40)
+
+    async def save_with_enter(self) -> None:
+        await self.cost.press("Enter")
+        await expect(self.page.get_by_test_id("pricing-saved")).to_be_visible()
+
+
+class BillingPage:
+    """/dashboard/billing: the plans, and paying for one through Stripe's Checkout."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.current_plan = page.get_by_test_id("current-plan")
+
+    async def open(self) -> BillingPage:
+        await self.page.goto("/dashboard/billing")
+        return self
+
+    def plan(self, plan_id: str):
+        return self.page.get_by_test_id(f"plan-{plan_id}")
+
+    async def choose(self, plan_id: str) -> StripeCheckoutPage:
+        await self.plan(plan_id).get_by_test_id(f"choose-{plan_id}").click()
+        checkout = StripeCheckoutPage(self.page)
+        await expect(checkout.card_number).to_be_visible()
+        return checkout
+
+
+class StripeCheckoutPage:
+    """The stand-in's copy of Stripe's hosted Checkout page (checkout.stripe.com/c/pay/...)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.item = page.get_by_test_id("checkout-item")
+        self.price = page.get_by_test_id("checkout-price")
+        self.card_number = page.get_by_test_id("checkout-card-number")
+        self.error = page.get_by_test_id("checkout-error")
+
+    async def pay(self, card: str) -> None:
+        await self.card_number.fill(card)
+        await self.page.get_by_test_id("checkout-submit").click()

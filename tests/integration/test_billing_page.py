@@ -15,11 +15,31 @@ async def test_it_shows_each_plans_label_price_and_bullets_from_the_plans_module
         assert all(f"<li>{line}</li>" in card for line in terms.bullets)
 
 
-async def test_an_owner_below_agency_is_told_to_write_to_the_support_address_from_settings(client, alice):
+async def test_an_owner_on_free_is_offered_each_paid_plan_at_its_monthly_price(client, alice):
     await login(client, alice)
-    agency = (await client.get("/dashboard/billing")).text.split('data-testid="plan-agency"')[1]
+    page = (await client.get("/dashboard/billing")).text
+    for terms in plans.PLANS.values():
+        card = page.split(f'data-testid="plan-{terms.id.value}"')[1].split("</section>")[0]
+        offered = f'data-testid="choose-{terms.id.value}"' in card
+        assert offered == (terms.monthly_usd > 0), terms.label
+        if offered:
+            assert f"{terms.monthly_price}, paid on Stripe" in card and f'value="{terms.id.value}"' in card
+
+
+async def test_a_plan_without_a_stripe_price_sends_the_owner_to_the_support_address_from_settings(
+    client, alice, monkeypatch
+):
+    monkeypatch.setenv("STRIPE_PRICE_AGENCY", "-")
+    get_settings.cache_clear()
+    try:
+        await login(client, alice)
+        agency = (await client.get("/dashboard/billing")).text.split('data-testid="plan-agency"')[1]
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
     address = get_settings().support_email
     assert f'href="mailto:{address}">{address}</a>' in agency.split("</section>")[0]
+    assert "choose-agency" not in agency.split("</section>")[0]
 
 
 async def test_a_paid_plan_counts_clients_without_a_limit_and_marks_its_card(client, alice):

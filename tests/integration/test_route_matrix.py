@@ -44,6 +44,10 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/workspaces/switch"): Row(LOGIN, 302, 404, 302, 302, form={"workspace_id": "{workspace_id}"}),
     ("GET", "/dashboard"): Row(LOGIN, 200, 200, 200, 200),
     ("GET", "/dashboard/billing"): Row(LOGIN, 200, 200, 200, 200),
+    ("GET", "/dashboard/billing/plan"): Row(LOGIN, 200, 200, 200, 200),
+    # Paying for ClientPulse (each owner for their own workspace; nothing to manage before a first payment).
+    ("POST", "/dashboard/billing/checkout"): Row(LOGIN, 403, 303, 303, 303, form={"plan": "pro"}, stripe=True),
+    ("POST", "/dashboard/billing/portal"): Row(LOGIN, 403, 409, 409, 409, stripe=True),
     # Your own account: where you are signed in, and ending every session (this one included).
     ("GET", "/dashboard/settings/account"): Row(LOGIN, 200, 200, 200, 200),
     ("POST", "/dashboard/settings/account/logout-everywhere"): Row(LOGIN, 303, 303, 303, 303),
@@ -108,6 +112,13 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/dashboard/settings/brief"): Row(LOGIN, 200, 200, 200, 200),
     ("POST", "/dashboard/settings/brief/subscription"): Row(LOGIN, 303, 303, 303, 303, form={"opted_in": "0"}),
     ("POST", "/dashboard/settings/brief/send"): Row(LOGIN, 303, 303, 303, 303),
+    # Auto Billing → credit pricing: Agency only; teammates read the panel, only owners preview and save a cost, each
+    # in the workspace of their session (there are no ids in these paths).
+    ("GET", "/dashboard/auto-billing/pricing"): Row(LOGIN, 200, 200, 403, 200),
+    ("POST", "/dashboard/auto-billing/pricing/preview"): Row(
+        LOGIN, 403, 200, 403, 200, form={"cost_per_credit": "0.003"}
+    ),
+    ("POST", "/dashboard/auto-billing/pricing"): Row(LOGIN, 403, 200, 403, 200, form={"cost_per_credit": "0.003"}),
     # The JSON API takes a bearer token, never the session: every persona's cookie gets a 401. Its OpenAPI
     # document is public, and unknown addresses under it answer a JSON 404.
     ("GET", "/api/v1/clients"): Row(401, 401, 401, 401, 401),

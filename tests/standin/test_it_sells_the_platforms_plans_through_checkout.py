@@ -41,7 +41,7 @@ def test_the_documented_plan_prices_are_on_the_platform_account(fresh_standin):
     sdk = fresh_standin.sdk()
     agency, pro = sdk.v1.prices.retrieve(AGENCY_PRICE), sdk.v1.prices.retrieve(PRO_PRICE)
     assert (agency.unit_amount, agency.currency, agency.recurring.interval) == (79900, "usd", "month")
-    assert pro.unit_amount == 19900 and sdk.v1.products.retrieve(pro.product).name == "ClientPulse Pro"
+    assert pro.unit_amount == 24900 and sdk.v1.products.retrieve(pro.product).name == "ClientPulse Pro"
 
 
 def test_prices_created_through_the_api_can_be_sold(fresh_standin):
