@@ -11,7 +11,7 @@ from piccolo.table import Table
 
 from app.core.migrations import MigrationManager
 
-ID = "2026-11-30T07:00:00:000000"
+ID = "2026-11-30T07:41:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "brief deliveries"
 
