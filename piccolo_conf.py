@@ -26,5 +26,6 @@ APP_REGISTRY = AppRegistry(
         "app.api.piccolo_app",
         "app.revenue.piccolo_app",
         "app.brief.piccolo_app",
+        "app.auto_billing.piccolo_app",
     ]
 )

@@ -3,10 +3,14 @@
 from huey import crontab
 from piccolo.utils.sync import run_sync
 
+from app.auto_billing.events import with_payout_account_handlers
 from app.integrations import webhooks
 from app.integrations.tables import StripeEvent
 from app.stripe_data.events import WEBHOOK_HANDLERS
 from tasks.queue import huey
+
+# The read-only connection's and its data's handlers, plus Auto Billing's payout accounts'.
+HANDLERS = with_payout_account_handlers(WEBHOOK_HANDLERS)
 
 
 @huey.task(retries=5, retry_delay=10)
@@ -16,7 +20,7 @@ def process_stripe_event(event_row_id: int) -> bool:
     Args:
         event_row_id: StripeEvent.id of the stored, verified event.
     """
-    return run_sync(webhooks.process(event_row_id, WEBHOOK_HANDLERS))
+    return run_sync(webhooks.process(event_row_id, HANDLERS))
 
 
 @huey.periodic_task(crontab(minute="*/5"))

@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("app.clients",),
     ("app.integrations",),
     ("app.stripe_data",),
+    ("app.auto_billing",),
     ("app.review", "app.client_list", "app.billing", "app.revenue"),
     ("app.summary",),
     ("app.brief",),
