@@ -228,10 +228,11 @@ def view_of(account: PayoutAccount | None) -> PayoutView:
 def _payouts_reason(state: PayoutState, disabled: str, bank: str, due: list[str]) -> str:
     if bank:
         return f"Stripe couldn't pay out to your bank account: {bank} Add a working bank account in Stripe."
+    if state is PayoutState.onboarding_incomplete:
+        # Stripe marks a new account's requirements past due at once; "deadline passed" would mislead here.
+        return "Onboarding with Stripe isn't finished yet."
     if disabled:
         return disabled
-    if state is PayoutState.onboarding_incomplete:
-        return "Onboarding with Stripe isn't finished yet."
     if due:
         return "Stripe needs more information before it pays out."
     return "Stripe hasn't enabled payouts for this account yet."
