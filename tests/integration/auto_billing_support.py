@@ -69,3 +69,16 @@ def panel_of(html: str) -> str:
 
 def requirements_of(account: PayoutAccount) -> dict:
     return json.loads(account.requirements)
+
+
+async def payout_account_at_stripe(standin, workspace_id: int, email: str = EMAIL) -> PayoutAccount:
+    """A payout account made directly at the stand-in and stored, as Manage Stripe Connect's first click leaves it."""
+    from app.core.timeutil import utcnow
+
+    created = standin.sdk().v1.accounts.create(params={"type": "express", "email": email})
+    now = utcnow()
+    account = PayoutAccount(
+        workspace=workspace_id, stripe_account_id=created.id, email=email, created_at=now, updated_at=now
+    )
+    await account.save()
+    return account
