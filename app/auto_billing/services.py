@@ -142,8 +142,15 @@ async def fresh_onboarding_link(actor: Actor, refresh_url: str, return_url: str)
 
 
 async def stripe_dashboard(actor: Actor, refresh_url: str, return_url: str) -> str:
-    """The account's Stripe dashboard (a login link), or onboarding while Stripe can't show one yet."""
-    return await _next_stop(await _owned(actor, "open the Stripe dashboard"), refresh_url, return_url)
+    """The account's Stripe dashboard through a login link, where the owner fixes a bank account or sends documents.
+
+    Stripe refuses login links until onboarding was submitted once; until then this is onboarding.
+    """
+    account = await _owned(actor, "open the Stripe dashboard")
+    account = await refresh_status(account.id, raise_errors=True) or account
+    if not account.details_submitted:
+        return await _stripe(stripe_api.onboarding_link, account.stripe_account_id, refresh_url, return_url)
+    return await _stripe(stripe_api.login_link, account.stripe_account_id)
 
 
 async def check_status(actor: Actor) -> PayoutView:

@@ -13,6 +13,7 @@ from app.workspaces.services import set_plan
 from tests.conftest import login, post_form
 from tests.integration.auto_billing_support import (
     CHECK,
+    DASHBOARD,
     STATUS,
     TAB,
     as_connect_endpoint,
@@ -148,6 +149,9 @@ async def test_a_failed_payout_shows_its_reason_and_the_payout_delays_advice(cli
     delays = panel.split('data-testid="advice-payout-delays"')[1]
     assert "Payout Delays" in delays and "issues with your linked bank account" in delays
     assert 'href="/dashboard/auto-billing/stripe-dashboard"' in delays
+    # Stripe wants a new bank account, and the Express dashboard (a login link) is where the owner adds it.
+    dashboard = await client.get(DASHBOARD, follow_redirects=False)
+    assert dashboard.status_code == 303 and f"/express/{account_id}/" in dashboard.headers["location"]
 
 
 async def test_an_event_for_another_account_reaches_the_read_only_handlers_and_leaves_the_payout_account_alone(
@@ -252,3 +256,20 @@ async def test_below_agency_the_tab_points_to_billing_and_refuses(client, owner)
     gate = page.text.split('data-testid="plan-gate"')[1].split("</div>")[0]
     assert "Auto Billing is only available on the Agency plan" in gate and 'href="/dashboard/billing"' in gate
     assert 'data-testid="payout-status"' not in page.text
+
+
+async def test_a_handler_already_registered_for_account_updated_still_runs_before_the_payout_accounts(
+    owner, account_id, stripe_standin
+):
+    from app.auto_billing.events import with_payout_account_handlers
+
+    seen = []
+
+    async def existing(event: dict) -> None:
+        seen.append((event["id"], (await stored(owner.workspace.id)).payouts_enabled))
+
+    handlers = with_payout_account_handlers({"account.updated": existing})
+    event = act(stripe_standin, "onboard", account_id, outcome="finish")
+    await handlers["account.updated"](event)
+    assert seen == [(event["id"], False)], "the existing handler ran first, before the refetch"
+    assert (await stored(owner.workspace.id)).payouts_enabled
