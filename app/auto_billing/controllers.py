@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from app.auto_billing import services
+from app.auto_billing.forms import ManageForm
 from app.auto_billing.services import StripeUnavailable
 from app.auto_billing.status import PayoutState
 from app.core.errors import ValidationFailed
@@ -21,11 +20,6 @@ from app.workspaces.plans import Feature
 from app.workspaces.services import Actor
 
 PAGE, PANEL = "auto_billing/index.html", "auto_billing/_status.html"
-
-
-@dataclass
-class ManageForm:
-    email: str = ""
 
 
 async def _context(actor: Actor, **extra: object) -> dict:

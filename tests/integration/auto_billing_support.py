@@ -6,6 +6,7 @@ import json
 from urllib.parse import urlparse
 
 from app.auto_billing.tables import PayoutAccount
+from app.core.timeutil import utcnow
 from app.integrations.tables import StripeEvent
 from tests.conftest import post_form
 from tests.integration.conftest import signed
@@ -73,8 +74,6 @@ def requirements_of(account: PayoutAccount) -> dict:
 
 async def payout_account_at_stripe(standin, workspace_id: int, email: str = EMAIL) -> PayoutAccount:
     """A payout account made directly at the stand-in and stored, as Manage Stripe Connect's first click leaves it."""
-    from app.core.timeutil import utcnow
-
     created = standin.sdk().v1.accounts.create(params={"type": "express", "email": email})
     now = utcnow()
     account = PayoutAccount(

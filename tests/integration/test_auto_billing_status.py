@@ -7,8 +7,10 @@ import time
 
 import pytest
 
+from app.auto_billing import services
+from app.auto_billing.events import with_payout_account_handlers
 from app.auto_billing.tables import PayoutAccount
-from app.integrations.tables import StripeEvent
+from app.integrations.tables import StripeConnection, StripeEvent
 from app.workspaces.services import set_plan
 from tests.conftest import login, post_form
 from tests.integration.auto_billing_support import (
@@ -86,8 +88,6 @@ async def test_repeated_and_out_of_order_account_updated_events_end_in_stripes_l
 
 
 async def test_a_slower_older_fetch_never_overwrites_a_newer_one(owner, account_id, stripe_standin):
-    from app.auto_billing import services
-
     account = await stored(owner.workspace.id)
     stale_start = account.fetched_at
     stripe_standin.action("onboard", account=account_id, outcome="finish")
@@ -176,8 +176,6 @@ async def test_an_event_for_another_account_reaches_the_read_only_handlers_and_l
     assert not stripe_standin.requests(), "nothing was asked of Stripe for an account that is not a payout account"
     deauthorized = {**event, "id": "evt_deauth", "type": "account.application.deauthorized"}
     await deliver(client, deauthorized)
-    from app.integrations.tables import StripeConnection
-
     connection = await StripeConnection.objects().where(StripeConnection.stripe_account_id == NORTHWIND_DIGITAL).first()
     assert connection.status == "disconnected", "the read-only connection's own handler still ran"
 
@@ -218,8 +216,6 @@ async def test_the_status_poll_answers_204_until_a_webhook_changes_the_panel(cli
 
 
 async def test_a_repeated_fetch_with_nothing_new_does_not_move_the_panels_version(owner, account_id):
-    from app.auto_billing import services
-
     account = await stored(owner.workspace.id)
     await services.refresh_status(account.id)
     again = await services.refresh_status(account.id)
@@ -261,8 +257,6 @@ async def test_below_agency_the_tab_points_to_billing_and_refuses(client, owner)
 async def test_a_handler_already_registered_for_account_updated_still_runs_before_the_payout_accounts(
     owner, account_id, stripe_standin
 ):
-    from app.auto_billing.events import with_payout_account_handlers
-
     seen = []
 
     async def existing(event: dict) -> None:
