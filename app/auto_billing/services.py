@@ -189,6 +189,11 @@ async def _apply(row_id: int, raw: dict | None, payouts: list[dict] | None, star
     """
     values = _values(raw, payouts) if raw is not None else {PayoutAccount.last_error: error}
     async with PayoutAccount._meta.db.transaction():
+        # An UPDATE that changes nothing comes first, to take the row's lock (PostgreSQL) or the write lock (SQLite)
+        # before reading: the row read is then the one this update replaces, and SQLite never has to upgrade a read.
+        await PayoutAccount.update({PayoutAccount.last_event_created: PayoutAccount.last_event_created + 0}).where(
+            PayoutAccount.id == row_id
+        )
         current = await PayoutAccount.objects().where(PayoutAccount.id == row_id).first()
         if current is None or (current.fetched_at is not None and current.fetched_at > started):
             return False
