@@ -8,6 +8,7 @@ from litestar.response import Template
 from app.integrations.services import current_connection
 from app.revenue.dashboard import chart_context, overview
 from app.web.auth import CurrentActor
+from app.web.templating import money_in
 
 
 class DashboardController(Controller):
@@ -18,8 +19,9 @@ class DashboardController(Controller):
     async def show(self, actor: CurrentActor) -> Template:
         """MRR now and its trend, movements, churn, the clients to look at; or an invitation to connect Stripe."""
         connected = await current_connection(actor.workspace_id) is not None
+        workspace = actor.workspace
         data = (
-            await overview(actor.workspace_id, actor.workspace.timezone, actor.workspace.currency)
+            await overview(workspace.id, workspace.timezone, workspace.currency, money=money_in(workspace.currency))
             if connected
             else None
         )
