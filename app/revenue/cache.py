@@ -1,4 +1,5 @@
-"""The workspace's computed revenue (MRR history, invoiced revenue, movements, signals), kept per process.
+"""The workspace's computed revenue (MRR history, invoiced revenue, movements, signals, overdue insights), kept
+per process.
 
 A rebuild takes seconds for a large agency; the dashboard must answer in milliseconds. So the figures are kept
 in memory per workspace, under a key read from the database on every request in one indexed query:
@@ -8,8 +9,9 @@ in memory per workspace, under a key read from the database on every request in 
   never finds another workspace's figures);
 - the rate table's row count and latest change (operators edit it for every workspace);
 - the `money` formatter the signals' sentences were written with.
-Figures also depend on the clock (a trial ends, a month closes) without any write: they are recomputed once
-they are older than `MAX_AGE`. A caller passing `now` (tests, a chosen instant) bypasses the cache.
+Figures also depend on the clock (a trial ends, a month closes, an invoice falls overdue at midnight) without any
+write: they are recomputed once they are older than `MAX_AGE`. A caller passing `now` (tests, a chosen instant)
+bypasses the cache.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from app.revenue.facts import ClientKey, load_facts
 from app.revenue.movements import Month, monthly
 from app.revenue.services import Series, invoiced_revenue, mrr_history
 from app.revenue.signals import ClientSignals, client_signals
+from app.stripe_data.insights import ClientInsight, client_insights
 from app.workspaces.tables import Workspace
 
 CHANGE_WINDOW = timedelta(days=30)
@@ -42,6 +45,7 @@ class WorkspaceRevenue:
     invoiced: Series
     months: list[Month]
     signals: dict[ClientKey, ClientSignals]
+    insights: dict[int, ClientInsight]  # app.stripe_data.insights, for the overdue list
 
 
 _KEY_SQL = (
@@ -76,6 +80,8 @@ async def compute(
         invoiced=await invoiced_revenue(workspace_id, now, facts=facts),
         months=monthly(mrr.labels, mrr.clients),
         signals=await client_signals(workspace_id, now, mrr, money, facts=facts),
+        # Grouped over every invoice and charge of the workspace: half a second at 100,000 invoices, so kept too.
+        insights=await client_insights(workspace_id, facts.timezone, facts.currency, now=now),
     )
 
 

@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.clients.tables import Client
-from app.core.timeutil import utcnow
 from app.revenue import charts
 from app.revenue.cache import CHANGE_WINDOW, workspace_revenue
 from app.revenue.flags import RULE_NAMES, Flag
 from app.revenue.movements import Month, monthly
 from app.revenue.services import ClientKey, Series
 from app.revenue.signals import ClientSignals
-from app.stripe_data.insights import ClientInsight, client_insights
+from app.stripe_data.insights import ClientInsight
 
 __all__ = ["CHANGE_WINDOW", "ClientRevenue", "Listed", "Overview", "chart_context", "client_revenue", "overview"]
 
@@ -94,7 +93,8 @@ async def overview(
 
     Args:
         workspace_id: whose data; every query below is scoped to it.
-        tz_name: the workspace's time zone (month ends, what "overdue" means today).
+        tz_name: the workspace's time zone (month ends, what "overdue" means today); the figures are computed in the
+            workspace's stored one, which callers pass.
         currency: the workspace currency.
         now: the current instant (tests pass one; then nothing is taken from or kept in the cache).
         money: formats minor units of `currency` in the flags' sentences.
@@ -104,8 +104,9 @@ async def overview(
     """
     revenue = await workspace_revenue(workspace_id, now, money)
     mrr, signals, months = revenue.mrr, revenue.signals, revenue.months
-    insights = await client_insights(workspace_id, tz_name, currency, now=now or utcnow())
-    overdue = sorted((i for i in insights.values() if i.overdue), key=lambda i: (-i.days_overdue, -i.overdue_amount))
+    overdue = sorted(
+        (i for i in revenue.insights.values() if i.overdue), key=lambda i: (-i.days_overdue, -i.overdue_amount)
+    )
     names = await _names(workspace_id, set(signals) | {i.client_id for i in overdue})
     out = Overview(
         currency=currency,

@@ -1,0 +1,82 @@
+"""How fast /dashboard serves for a workspace of 2,000 clients and 100,000 invoices (issue 11's target: p95 < 100 ms).
+
+The workspace is the revenue history benchmark's agency, connected to Stripe, with its owner logged in. GETs go
+through the whole app in this process (Litestar's test client: routing, session, the database, the template), one
+after another. The first GET builds the workspace's figures (app.revenue.cache); the figures then hold until the
+data changes, which is what a dashboard opened many times a day between syncs sees. The first GET is recorded
+apart, then `WARM_UP` more are discarded, then `REQUESTS` are timed: p50, p95 and the slowest.
+"""
+
+import asyncio
+import statistics
+import time
+
+from litestar.testing import AsyncTestClient
+
+from app.core.timeutil import utcnow
+from app.integrations.tables import StripeConnection
+from app.main import create_app
+from benchmarks.results import machine, record
+from benchmarks.test_bench_revenue_history import ACCOUNT, CLIENTS, MONTHS, SUBSCRIPTIONS_EACH, _seed
+
+EMAIL, PASSWORD = "dashboard@bench.agency", "bench-password-1"
+WARM_UP, REQUESTS = 5, 200
+TARGET_P95_MS = 100
+
+
+async def _connected_workspace() -> int:
+    workspace_id = await _seed(EMAIL, PASSWORD)
+    await StripeConnection(
+        workspace=workspace_id,
+        stripe_account_id=ACCOUNT,
+        account_name="Bench",
+        status="connected",
+        connected_at=utcnow(),
+    ).save()
+    return workspace_id
+
+
+async def _logged_in(client: AsyncTestClient) -> None:
+    await client.get("/login")
+    response = await client.post(
+        "/login",
+        data={"email": EMAIL, "password": PASSWORD},
+        headers={"x-csrftoken": client.cookies.get("cp_csrf")},
+    )
+    assert response.status_code in (200, 302) and client.cookies.get("cp_session"), response.text
+
+
+async def _serve() -> dict:
+    async with AsyncTestClient(app=create_app()) as client:
+        await _logged_in(client)
+        start = time.perf_counter()
+        first = await client.get("/dashboard")
+        first_ms = (time.perf_counter() - start) * 1000
+        assert first.status_code == 200 and 'data-testid="trend-chart"' in first.text
+        for _ in range(WARM_UP):
+            await client.get("/dashboard")
+        times = []
+        for _ in range(REQUESTS):
+            start = time.perf_counter()
+            response = await client.get("/dashboard")
+            times.append((time.perf_counter() - start) * 1000)
+            assert response.status_code == 200
+        assert response.text.count('data-testid="trend-chart-value"') == MONTHS
+    times.sort()
+    return {
+        "clients": CLIENTS,
+        "invoices": CLIENTS * SUBSCRIPTIONS_EACH * MONTHS,
+        "requests": REQUESTS,
+        "first_request_ms": round(first_ms, 1),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
+        "max_ms": round(times[-1], 1),
+        "target_p95_ms": TARGET_P95_MS,
+    }
+
+
+def test_bench_the_dashboard_of_2000_clients_and_100000_invoices_serves_warm(benchmark):
+    asyncio.run(_connected_workspace())
+    figures = benchmark.pedantic(lambda: asyncio.run(_serve()), rounds=1, iterations=1)
+    print(figures)
+    record(f"dashboard-{machine()['database']}", figures)
