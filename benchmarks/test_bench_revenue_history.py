@@ -9,6 +9,7 @@ costs when its workspace's data has just changed.
 
 import asyncio
 import json
+import os
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -160,6 +161,7 @@ def test_bench_a_full_24_month_rebuild_for_2000_clients_and_100000_invoices(benc
     assert len(history.clients) == CLIENTS and all(value > 0 for value in history.total[1:])
     assert sum(invoiced.total) > 0
     figures = {"clients": CLIENTS, "invoices": CLIENTS * SUBSCRIPTIONS_EACH * MONTHS, "target_seconds": 5}
+    figures["load_average"] = [round(load, 2) for load in os.getloadavg()]
     for name, runs in timings.items():
         figures[f"{name}_wall_seconds"] = [round(wall, 3) for wall, _ in runs]
         figures[f"{name}_cpu_seconds"] = [round(cpu, 3) for _, cpu in runs]

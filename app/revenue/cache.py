@@ -51,7 +51,9 @@ class WorkspaceRevenue:
 _KEY_SQL = (
     "SELECT w.timezone AS timezone, w.currency AS currency, w.created_at AS created_at, "
     "(SELECT v.token FROM stripe_data_version v WHERE v.workspace = w.id) AS token, "
-    "(SELECT COUNT(*) FROM exchange_rate) AS rates, (SELECT MAX(r.updated_at) FROM exchange_rate r) AS rates_at "
+    "(SELECT COUNT(*) FROM exchange_rate) AS rates, (SELECT MAX(r.updated_at) FROM exchange_rate r) AS rates_at, "
+    # Not part of the key: read here so the dashboard learns whether to show figures in this same round trip.
+    "(SELECT COUNT(*) FROM stripe_connection c WHERE c.workspace = w.id AND c.status = 'connected') AS connected "
     "FROM workspace w WHERE w.id = {}"
 )
 
@@ -60,11 +62,14 @@ _entries: OrderedDict[int, tuple[tuple, WorkspaceRevenue]] = OrderedDict()
 _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Lock]] = weakref.WeakKeyDictionary()
 
 
-async def _key(workspace_id: int, money: Callable[[int], str]) -> tuple:
-    row = (await Workspace.raw(_KEY_SQL, workspace_id))[0] if workspace_id else None
-    if row is None:
-        return (workspace_id, money)
-    return (row["token"], row["timezone"], row["currency"], str(row["created_at"]), row["rates"], str(row["rates_at"]))
+async def _key(workspace_id: int) -> tuple[tuple, bool]:
+    """The key the workspace's figures are kept under, and whether it has a live Stripe connection."""
+    rows = await Workspace.raw(_KEY_SQL, workspace_id)
+    if not rows:
+        return (workspace_id,), False
+    row = rows[0]
+    key = (row["token"], row["timezone"], row["currency"], str(row["created_at"]), row["rates"], str(row["rates_at"]))
+    return key, bool(row["connected"])
 
 
 async def compute(
@@ -86,20 +91,27 @@ async def compute(
 
 
 async def workspace_revenue(
-    workspace_id: int, now: datetime | None = None, money: Callable[[int], str] = str
-) -> WorkspaceRevenue:
+    workspace_id: int, now: datetime | None = None, money: Callable[[int], str] = str, connected_only: bool = False
+) -> WorkspaceRevenue | None:
     """The workspace's figures: kept ones while their key holds and they are younger than MAX_AGE, else rebuilt.
 
     Args:
         workspace_id: whose figures; the key is read for this workspace only, so no other's are ever returned.
         now: an instant to compute at; given, the cache is bypassed (neither read nor written).
         money: formats minor units in the signals' sentences; part of the key.
+        connected_only: return None, computing nothing, when the workspace has no live Stripe connection.
+
+    Returns:
+        The figures; None only with `connected_only` for a workspace without a connection.
     """
-    if now is not None:
-        return await compute(workspace_id, now, money)
     lock = _locks.setdefault(asyncio.get_running_loop(), {}).setdefault(workspace_id, asyncio.Lock())
     async with lock:  # concurrent requests of one workspace wait for one rebuild instead of each running one
-        key = (*await _key(workspace_id, money), money)
+        stored_key, connected = await _key(workspace_id)
+        if connected_only and not connected:
+            return None
+        if now is not None:
+            return await compute(workspace_id, now, money)
+        key = (*stored_key, money)
         kept = _entries.get(workspace_id)
         if kept is not None and kept[0] == key and utcnow() - kept[1].computed_at < MAX_AGE:
             _entries.move_to_end(workspace_id)

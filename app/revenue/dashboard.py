@@ -87,8 +87,13 @@ def _listed(key: ClientKey, names: dict[ClientKey, str], **extra) -> Listed:
 
 
 async def overview(
-    workspace_id: int, tz_name: str, currency: str, now: datetime | None = None, money: Callable[[int], str] = str
-) -> Overview:
+    workspace_id: int,
+    tz_name: str,
+    currency: str,
+    now: datetime | None = None,
+    money: Callable[[int], str] = str,
+    connected_only: bool = False,
+) -> Overview | None:
     """Everything the dashboard shows, for one workspace.
 
     Args:
@@ -98,11 +103,15 @@ async def overview(
         currency: the workspace currency.
         now: the current instant (tests pass one; then nothing is taken from or kept in the cache).
         money: formats minor units of `currency` in the flags' sentences.
+        connected_only: return None when the workspace has no live Stripe connection (read with the figures' key,
+            so the page learns both in one query).
 
     Returns:
-        The overview; lists sorted by name (overdue: most overdue first).
+        The overview, lists sorted by name (overdue: most overdue first); None only with `connected_only`.
     """
-    revenue = await workspace_revenue(workspace_id, now, money)
+    revenue = await workspace_revenue(workspace_id, now, money, connected_only)
+    if revenue is None:
+        return None
     mrr, signals, months = revenue.mrr, revenue.signals, revenue.months
     overdue = sorted(
         (i for i in revenue.insights.values() if i.overdue), key=lambda i: (-i.days_overdue, -i.overdue_amount)
