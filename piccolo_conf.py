@@ -25,5 +25,7 @@ APP_REGISTRY = AppRegistry(
         "app.stripe_data.piccolo_app",
         "app.api.piccolo_app",
         "app.revenue.piccolo_app",
+        "app.brief.piccolo_app",
+        "app.credit_pricing.piccolo_app",
     ]
 )

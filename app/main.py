@@ -18,7 +18,9 @@ from app.accounts.controllers import AccountController
 from app.api.controllers import ApiTokenController
 from app.api.endpoints import api_router, openapi_config
 from app.billing.controllers import BillingController
+from app.brief.controllers import BriefController
 from app.clients.controllers import ClientController
+from app.credit_pricing.controllers import CreditPricingController
 from app.dev.controllers import OutboxController
 from app.integrations.controllers import IntegrationsController, stripe_webhook
 from app.revenue.controllers import DashboardController
@@ -87,6 +89,8 @@ def route_handlers(settings: Settings) -> list:
         SummaryController,
         DataController,
         ApiTokenController,
+        BriefController,
+        CreditPricingController,
         api_router,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
     ]

@@ -8,6 +8,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlparse
@@ -28,6 +29,10 @@ STRIPE_CONNECT_BASE = "https://connect.stripe.com"
 DEMO_HINT = "For the local demo run `make run` or set APP_ENV=development."
 _FERNET_KEY = re.compile(r"[A-Za-z0-9_-]{43}=")
 _EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
+_PLAIN_DECIMAL = re.compile(r"[0-9]+(\.[0-9]{1,6})?")
+# The smallest credit pack (app.credit_pricing.PACKS_USD) is $10: a platform price at or above it leaves no pack
+# buying a credit. Kept here as a number because settings import nothing of ours; a unit test ties the two.
+PLATFORM_PRICE_CEILING = Decimal(10)
 
 
 class ImproperlyConfigured(RuntimeError):
@@ -66,6 +71,21 @@ def _env_email(name: str, default: str) -> str:
     if not _EMAIL.fullmatch(raw):
         raise ImproperlyConfigured(f"{name} must be an email address like support@example.com, got {raw!r}")
     return raw
+
+
+def _env_price_per_credit(name: str, default: str) -> Decimal:
+    """A price in dollars per credit: plain decimal text (0.001), at most 6 decimal places, from 0 to below $10."""
+    raw = _env(name, default).strip()
+    if not _PLAIN_DECIMAL.fullmatch(raw):
+        raise ImproperlyConfigured(
+            f"{name} must be a price in dollars like 0.001 (digits, at most 6 decimal places), got {raw!r}"
+        )
+    value = Decimal(raw)
+    if value >= PLATFORM_PRICE_CEILING:
+        raise ImproperlyConfigured(
+            f"{name} must be below {PLATFORM_PRICE_CEILING} (the smallest credit pack), got {raw}"
+        )
+    return value
 
 
 def _env_minutes_dividing_an_hour(name: str, default: int) -> int:
@@ -148,6 +168,8 @@ class Settings:
     support_email: str = "support@helloaurora.ai"
     # How often the periodic catch-up runs; pages promise a retry "within" this long, so they read it from here.
     sync_catchup_minutes: int = 15
+    # What ClientPulse charges per credit; each agency's Cost per Credit is added on top (app.credit_pricing).
+    platform_price_per_credit: Decimal = Decimal("0.001")
 
     @property
     def production(self) -> bool:
@@ -283,6 +305,9 @@ def load_settings() -> Settings:
         signups_per_ip_per_hour=_env_int("SIGNUPS_PER_IP_PER_HOUR", 10, minimum=1),
         support_email=_env_email("SUPPORT_EMAIL", Settings.support_email),
         sync_catchup_minutes=_env_minutes_dividing_an_hour("SYNC_CATCHUP_MINUTES", Settings.sync_catchup_minutes),
+        platform_price_per_credit=_env_price_per_credit(
+            "PLATFORM_PRICE_PER_CREDIT", str(Settings.platform_price_per_credit)
+        ),
     )
     if production:
         _refuse_unsafe_production(settings, app_env_set=_env("APP_ENV") is not None)

@@ -31,6 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=int(os.environ.get("STANDIN_PORT", 12111)))
     serve.add_argument("--webhook-url", default=os.environ.get("STANDIN_WEBHOOK_URL"))
     serve.add_argument("--webhook-secret", default=os.environ.get("STANDIN_WEBHOOK_SECRET"))
+    serve.add_argument(
+        "--platform-webhook-url",
+        default=os.environ.get("STANDIN_PLATFORM_WEBHOOK_URL"),
+        help="endpoint for the platform's own events (Checkout, its subscriptions); --webhook-url gets Connect events",
+    )
+    serve.add_argument("--platform-webhook-secret", default=os.environ.get("STANDIN_PLATFORM_WEBHOOK_SECRET"))
     serve.add_argument("--link", action="append", default=[], help="account id to connect to the platform at start")
     serve.add_argument("--empty", action="store_true", help="start without generated data")
     serve.add_argument("--log-level", default="warning")
@@ -55,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.webhook_url:
         endpoint = app.webhooks.register(args.webhook_url, ["*"], connect=True, secret=args.webhook_secret)
         endpoint["preregistered"] = True  # survives /_standin/reset_all
+    if args.platform_webhook_url:
+        endpoint = app.webhooks.register(
+            args.platform_webhook_url, ["*"], connect=False, secret=args.platform_webhook_secret
+        )
+        endpoint["preregistered"] = True
     for acct_id in args.link:
         from .oauth import link
 

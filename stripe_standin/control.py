@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import render
-from .actions import ACTIONS, ActionError
+from . import connect, connect_actions, render
+from .actions import ACTIONS as BASE_ACTIONS
+from .actions import ActionError
 from .generator import seed_store
 from .http import Request, Response
 
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from .server import StandinApp
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost", None}
+ACTIONS = {**BASE_ACTIONS, **connect_actions.ACTIONS}
 
 
 def _body(req: Request) -> dict:
@@ -119,6 +121,7 @@ def register(app: StandinApp) -> None:
             "prices",
             "products",
             "events",
+            "payouts",
         ):
             raise KeyError(f"unknown account or collection: {req.path_params}")
         q = parse_params(req.query_string)
@@ -161,6 +164,7 @@ def register(app: StandinApp) -> None:
         if req.method == "POST":
             now: Any = body.get("now")
             store.fixed_now = int(now) if now not in (None, "", "null") else None
+            connect.pass_deadlines(app)  # a deadline the clock has passed takes effect, with its event
         return {"now": store.now(), "fixed": store.fixed_now is not None}
 
     routes = [

@@ -23,7 +23,7 @@ def register(app: StandinApp) -> None:
         rows = [
             {
                 "id": a.account["id"],
-                "name": a.account["name"],
+                "name": a.account["name"] or a.account.get("email") or a.account["id"],  # Express: no name yet
                 "owner": a.account.get("owner"),
                 "linked": a.account["id"] in store.linked,
                 "counts": store.counts(a),

@@ -5,6 +5,7 @@ Every expandable field is rendered as an id; ``expansion.py`` swaps in objects w
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from stripe._api_version import _ApiVersion
@@ -30,9 +31,9 @@ def account(rec: dict) -> dict:
         "business_profile": {
             "annual_revenue": None,
             "estimated_worker_count": None,
-            "mcc": "7311",
+            "mcc": rec.get("mcc", "7311"),
             "name": rec["name"],
-            "product_description": "Agency services",
+            "product_description": rec.get("product_description", "Agency services"),
             "support_address": None,
             "support_email": rec["email"],
             "support_phone": None,
@@ -40,14 +41,14 @@ def account(rec: dict) -> dict:
             "url": rec.get("url"),
             "minority_owned_business_designation": None,
         },
-        "business_type": "company",
-        "capabilities": {"card_payments": "active", "transfers": "active"},
-        "charges_enabled": True,
-        "controller": {"type": "account"},
+        "business_type": rec.get("business_type", "company"),
+        "capabilities": dict(rec.get("capabilities") or {"card_payments": "active", "transfers": "active"}),
+        "charges_enabled": rec.get("charges_enabled", True),
+        "controller": copy.deepcopy(rec.get("controller") or {"type": "account"}),
         "country": rec["country"],
         "created": rec["created"],
         "default_currency": rec["currency"],
-        "details_submitted": True,
+        "details_submitted": rec.get("details_submitted", True),
         "email": rec["email"],
         "external_accounts": {
             "object": "list",
@@ -55,10 +56,10 @@ def account(rec: dict) -> dict:
             "has_more": False,
             "url": f"/v1/accounts/{acct_id}/external_accounts",
         },
-        "future_requirements": _requirements(),
-        "metadata": {},
-        "payouts_enabled": True,
-        "requirements": _requirements(),
+        "future_requirements": copy.deepcopy(rec.get("future_requirements") or _requirements()),
+        "metadata": dict(rec.get("metadata") or {}),
+        "payouts_enabled": rec.get("payouts_enabled", True),
+        "requirements": copy.deepcopy(rec.get("requirements") or _requirements()),
         "settings": {
             "bacs_debit_payments": {"display_name": None, "service_user_number": None},
             "branding": {"icon": None, "logo": None, "primary_color": None, "secondary_color": None},
@@ -72,7 +73,7 @@ def account(rec: dict) -> dict:
             "dashboard": {"display_name": rec["name"], "timezone": "Etc/UTC"},
             "invoices": {"default_account_tax_ids": None, "hosted_payment_method_save": None},
             "payments": {
-                "statement_descriptor": rec["name"][:22].upper(),
+                "statement_descriptor": (rec["name"] or "")[:22].upper() or None,
                 "statement_descriptor_kana": None,
                 "statement_descriptor_kanji": None,
                 "statement_descriptor_prefix_kana": None,
@@ -85,7 +86,7 @@ def account(rec: dict) -> dict:
             },
             "sepa_debit_payments": {},
         },
-        "tos_acceptance": {"date": rec["created"], "ip": None, "user_agent": None},
+        "tos_acceptance": {"date": rec.get("tos_date", rec["created"]), "ip": rec.get("tos_ip"), "user_agent": None},
         "type": rec.get("type", "standard"),
     }
 
@@ -302,7 +303,7 @@ def subscription(acct: AccountData, rec: dict) -> dict:
         "cancellation_details": {
             "comment": None,
             "feedback": rec.get("cancel_feedback"),
-            "reason": "cancellation_requested" if rec.get("canceled_at") else None,
+            "reason": rec.get("cancel_reason") or ("cancellation_requested" if rec.get("canceled_at") else None),
         },
         "collection_method": rec.get("collection_method", "charge_automatically"),
         "created": rec["created"],
@@ -333,7 +334,7 @@ def subscription(acct: AccountData, rec: dict) -> dict:
         "latest_invoice": rec.get("latest_invoice"),
         "livemode": False,
         "managed_payments": None,
-        "metadata": {},
+        "metadata": dict(rec.get("metadata") or {}),
         "next_pending_invoice_item_invoice": None,
         "on_behalf_of": None,
         "pause_collection": None,
@@ -749,4 +750,8 @@ def render_any(acct: AccountData, name: str, rec: dict) -> dict:
         return coupon(rec)
     if name == "discounts":
         return discount(rec)
+    if name == "payouts":
+        from .render_connect import payout
+
+        return payout(rec)
     raise KeyError(name)

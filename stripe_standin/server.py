@@ -61,13 +61,15 @@ class StandinApp:
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(["html"])
         )
-        from . import control, oauth, pages
+        from . import control, hosted_billing, hosted_connect, oauth, pages
         from .api import register_all
 
         register_all(self)
         oauth.register(self)
         control.register(self)
         pages.register(self)
+        hosted_connect.register(self)
+        hosted_billing.register(self)
 
     # -- registration -------------------------------------------------------------
     def api(self, method: str, pattern: str, handler: ApiHandler) -> None:

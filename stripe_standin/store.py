@@ -41,6 +41,7 @@ PREFIX_TYPES = {
     "price_": "prices",
     "prod_": "products",
     "evt_": "events",
+    "po_": "payouts",
 }
 
 
@@ -137,6 +138,10 @@ class AccountData:
     charges: Collection = field(default_factory=lambda: Collection("charge"))
     refunds: Collection = field(default_factory=lambda: Collection("refund"))
     events: Collection = field(default_factory=lambda: Collection("event"))
+    payouts: Collection = field(default_factory=lambda: Collection("payout"))
+    # Balance by currency: {"usd": {"available": 0, "pending": 0}} (connected accounts created by the platform).
+    balance: dict[str, dict[str, int]] = field(default_factory=dict)
+    checkout_sessions: dict[str, dict] = field(default_factory=dict)
 
     def collection(self, name: str) -> Collection:
         return getattr(self, name)
@@ -179,7 +184,12 @@ class Store:
         self.refresh_tokens: dict[str, str] = {}
         self.idempotency: dict[tuple, dict] = {}
         self.seed_info = {}
-        self.add_account(
+        # Hosted pages reached through single-use links: account links, login links, portal sessions.
+        self.account_links: dict[str, dict] = {}
+        self.onboarding_sessions: dict[str, dict] = {}
+        self.login_links: dict[str, dict] = {}
+        self.portal_sessions: dict[str, dict] = {}
+        platform = self.add_account(
             {
                 "id": PLATFORM_ACCOUNT_ID,
                 "name": "ClientPulse (platform)",
@@ -190,6 +200,9 @@ class Store:
                 "owner": None,
             }
         )
+        from .catalog import seed_platform_plans
+
+        seed_platform_plans(self, platform)
 
     def next_seq(self) -> int:
         self.seq += 1

@@ -18,7 +18,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import FromPath, QueryParameter
 
-from app.api import resources, schemas, tokens
+from app.api import resources, revenue, schemas, tokens
 from app.api.errors import InvalidParameter, NotAuthenticated
 from app.api.tokens import ApiCaller
 from app.core.errors import DomainError, NotFound, RateLimited
@@ -32,7 +32,8 @@ SECURITY_SCHEME = "bearerToken"
 # Unix seconds up to the year 9999: wider than any invoice, narrow enough for every database's timestamps.
 MAX_TIMESTAMP = 253_402_300_799
 
-DESCRIPTION = """Read-only access to a workspace's clients and the invoices pulled from its Stripe account.
+DESCRIPTION = """Read-only access to a workspace's clients, the invoices pulled from its Stripe account, and its
+revenue figures: the MRR series, the monthly MRR movements with churn and retention, and the current flags.
 
 **Authentication.** Send `Authorization: Bearer <token>` with a token an owner made in Settings → API. The token's
 workspace scopes every answer. A missing, unknown or revoked token gets `401`.
@@ -40,7 +41,11 @@ workspace scopes every answer. A missing, unknown or revoked token gets `401`.
 **Money** is in integer minor units (cents) with its `currency`; **times** are Unix timestamps in seconds.
 
 **Lists** are newest first and paginate as Stripe's do: `limit` (1–100, default 10) rows, then pass the last
-row's `id` as `starting_after` for the next page while `has_more` is true.
+row's `id` as `starting_after` for the next page while `has_more` is true. The MRR series and the movements are
+not lists: each is one object holding a fixed 24 months, never paginated.
+
+**Rates** (churn, retention) are exact decimal strings rounded to six places (`"0.050000"` is 5%), null when
+undefined; never floats.
 
 **Errors** answer `{"error": {"code", "message", "param"}}` with the HTTP status: `400` `invalid_parameter` or
 `resource_missing` (a parameter names nothing in the workspace), `401` `missing_token` / `invalid_token`, `404`
@@ -183,9 +188,75 @@ async def list_invoices(
     return schemas.InvoiceList(object="list", data=rows, has_more=has_more, url=request.url.path)
 
 
+ClientScope = Annotated[
+    int | None,
+    QueryParameter(ge=1, description="A client id: that client's figures instead of the whole workspace's."),
+]
+NOT_PAGINATED = "Not paginated: always the fixed months of the series, oldest first."
+
+
+@get(
+    "/mrr",
+    name="api:mrr",
+    operation_id="getMrrSeries",
+    summary="Retrieve the MRR series",
+    description=(
+        "MRR at the last second of each of the last 24 months and now (25 points), with the revenue invoiced and "
+        f"paid in each month, in the workspace currency. {NOT_PAGINATED}"
+    ),
+    responses=ERRORS,
+)
+async def get_mrr(request: Request, caller: Caller, client: ClientScope = None) -> schemas.MrrSeries:
+    return await revenue.mrr_series(caller.workspace, client, request.url.path)
+
+
+@get(
+    "/movements",
+    name="api:movements",
+    operation_id="getMrrMovements",
+    summary="Retrieve the MRR movements",
+    description=(
+        "How MRR moved in each of the last 23 months and the current one (24 months): new, expansion, "
+        "contraction, churn and reactivation as signed changes that add up to `net_change`, with the churn and "
+        f"retention rates as exact decimal strings. {NOT_PAGINATED}"
+    ),
+    responses=ERRORS,
+)
+async def get_movements(request: Request, caller: Caller, client: ClientScope = None) -> schemas.MovementSeries:
+    return await revenue.movement_series(caller.workspace, client, request.url.path)
+
+
+@get(
+    "/flags",
+    name="api:flags",
+    operation_id="listFlags",
+    summary="List flags",
+    description=(
+        "The current quietly cancelling flags and upsell opportunities, one row per rule that fired for a client, "
+        "with the rule's sentence. Newest client first, then Stripe customers not matched to a client."
+    ),
+    responses=ERRORS,
+)
+async def list_flags(
+    request: Request,
+    caller: Caller,
+    limit: Limit = 10,
+    starting_after: Annotated[str | None, QueryParameter(max_length=200, description="A flag id.")] = None,
+    client: Annotated[int | None, QueryParameter(ge=1, description="Only this client's flags.")] = None,
+    kind: Annotated[schemas.FlagKind | None, QueryParameter(description="Only cancelling or only upsell.")] = None,
+) -> schemas.FlagList:
+    """The current quietly cancelling flags and upsell opportunities, one row per rule that fired for a client.
+
+    Newest client first, then Stripe customers not matched to a client; each client's flags in a fixed rule order.
+    """
+    page = resources.Page(limit, starting_after)
+    rows, has_more = await revenue.list_flags(caller.workspace, page, revenue.FlagFilters(client, kind))
+    return schemas.FlagList(object="list", data=rows, has_more=has_more, url=request.url.path)
+
+
 api_router = Router(
     path=PREFIX,
-    route_handlers=[list_clients, get_client, list_invoices],
+    route_handlers=[list_clients, get_client, list_invoices, get_mrr, get_movements, list_flags],
     dependencies={"caller": Provide(provide_caller)},
     exception_handlers=EXCEPTION_HANDLERS,
     opt={"exclude_from_csrf": True},

@@ -97,7 +97,7 @@ def _client_id(param: str, value: object) -> int:
     return client_id
 
 
-async def _client_in(workspace: Workspace, param: str, value: object) -> int:
+async def client_in(workspace: Workspace, param: str, value: object) -> int:
     client_id = _client_id(param, value)
     if not await Client.exists().where((Client.id == client_id) & (Client.workspace == workspace.id)):
         raise _missing(param, "client", value)
@@ -122,7 +122,7 @@ async def list_clients(workspace: Workspace, page: Page, status: str | None = No
     if status:
         where &= Client.status == status
     if page.starting_after is not None:
-        where &= Client.id < await _client_in(workspace, "starting_after", page.starting_after)
+        where &= Client.id < await client_in(workspace, "starting_after", page.starting_after)
     rows = await Client.select(*_CLIENT_COLUMNS).where(where).order_by(Client.id, ascending=False).limit(page.limit + 1)
     return await _clients(workspace, rows[: page.limit]), len(rows) > page.limit
 
@@ -219,7 +219,7 @@ async def list_invoices(workspace: Workspace, page: Page, filters: InvoiceFilter
     """
     sql, args = _PAGE_SQL, [workspace.id]
     if filters.client is not None:
-        client_id = await _client_in(workspace, "client", filters.client)
+        client_id = await client_in(workspace, "client", filters.client)
         sql += _CLIENT_SQL
         args += [workspace.id, client_id, client_id]
     if filters.status:

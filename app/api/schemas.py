@@ -5,7 +5,7 @@ Money is in integer minor units (cents) with its currency; times are Unix timest
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -88,5 +88,100 @@ class ClientList(msgspec.Struct, kw_only=True):
 class InvoiceList(msgspec.Struct, kw_only=True):
     object: Literal["list"]
     data: list[Invoice]
+    has_more: bool
+    url: str
+
+
+FlagKind = Literal["cancelling", "upsell"]
+# app.revenue.flags.RULE_NAMES's keys: stable codes a program can test (a test holds the two equal).
+FlagRule = Literal[
+    "cancel_at_period_end",
+    "downgrade",
+    "failed_payments",
+    "invoice_gap",
+    "growing_without_upgrade",
+    "loyal_on_same_price",
+]
+# An exact rate as a decimal string rounded half-even to six places ("0.050000" is 5%): never a float.
+Rate = Annotated[str, msgspec.Meta(pattern=r"^-?[0-9]+\.[0-9]{6}$")]
+Month = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+
+
+class MrrPoint(msgspec.Struct, kw_only=True):
+    """MRR at one moment, and the revenue invoiced and paid in the month that moment ends."""
+
+    label: Month
+    measured_at: int
+    # True for the last point: the current month so far, measured at the moment of the request.
+    current: bool
+    mrr: int
+    invoiced_revenue: int
+
+
+class MrrSeries(msgspec.Struct, kw_only=True):
+    """MRR at each of the last 24 month ends and now (25 points, oldest first), in the workspace currency."""
+
+    object: Literal["mrr_series"]
+    # The client the series is about; null for the whole workspace.
+    client: int | None
+    currency: str
+    # Currencies with no conversion rate for some month: their amounts are left out of the figures.
+    unconverted_currencies: list[str]
+    data: list[MrrPoint]
+    url: str
+
+
+class MovementMonth(msgspec.Struct, kw_only=True):
+    """How MRR moved from the previous month end to this month's: each kind's signed change, and the rates."""
+
+    label: Month
+    measured_at: int
+    current: bool
+    mrr_at_start: int
+    new_mrr: int
+    expansion_mrr: int
+    contraction_mrr: int
+    churn_mrr: int
+    reactivation_mrr: int
+    net_change: int
+    mrr_at_end: int
+    paying_clients_at_start: int
+    churned_clients: int
+    # Null when nobody paid at the start of the month.
+    logo_churn_rate: Rate | None
+    revenue_churn_rate: Rate | None
+    net_revenue_retention: Rate | None
+
+
+class MovementSeries(msgspec.Struct, kw_only=True):
+    """The MRR movements of the last 24 months and the current one (24 months, oldest first)."""
+
+    object: Literal["mrr_movements"]
+    client: int | None
+    currency: str
+    unconverted_currencies: list[str]
+    data: list[MovementMonth]
+    url: str
+
+
+class Flag(msgspec.Struct, kw_only=True):
+    """A quietly cancelling sign or an upsell opportunity of one client, with the rule that fired and why."""
+
+    object: Literal["flag"]
+    # "<client>:<rule>", or "<account>:<customer>:<rule>" for a Stripe customer not matched to a client.
+    id: str
+    client: int | None
+    # Set only when `client` is null: the unmatched Stripe customer the flag is about.
+    account: str | None
+    customer: str | None
+    kind: FlagKind
+    rule: FlagRule
+    message: str
+    fired_at: int
+
+
+class FlagList(msgspec.Struct, kw_only=True):
+    object: Literal["list"]
+    data: list[Flag]
     has_more: bool
     url: str

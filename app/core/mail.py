@@ -11,17 +11,20 @@ import json
 import logging
 import smtplib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from email.message import EmailMessage
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from app.core.formatting import money
 from app.core.security import decrypt_secret, encrypt_secret
 from app.core.tables import OutboxMessage
-from app.core.timeutil import utcnow
+from app.core.timeutil import DATE_FORMAT, utcnow
 from app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,20 @@ def duration(value: timedelta) -> str:
     return f"{seconds} seconds"
 
 
+def day(value: date | datetime | None) -> str:
+    return "—" if value is None else value.strftime(DATE_FORMAT)
+
+
+def local_time(value: datetime | None, tz_name: str) -> str:
+    """A moment as the workspace reads it: "23 Nov 2026, 08:00"."""
+    return "—" if value is None else value.astimezone(ZoneInfo(tz_name)).strftime(f"{DATE_FORMAT}, %H:%M")
+
+
+def percent(value: Decimal) -> str:
+    """A signed change in percent: "+2.1%", "-0.4%"."""
+    return f"{value:+.1f}%"
+
+
 def _one_line(value: object) -> object:
     # Names are typed by users: a line break in one must not add lines to the text body, nor reach the Subject
     # header (SMTP would refuse the message).
@@ -66,7 +83,7 @@ def _environment(html: bool) -> Environment:
         lstrip_blocks=True,
         finalize=None if html else _one_line,
     )
-    env.filters["duration"] = duration
+    env.filters.update(duration=duration, money=money, percent=percent, day=day, local_time=local_time)
     return env
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from app.core.formatting import counted, plural
 from app.stripe_data.mrr import add_months, moment
 
 DOWNGRADE_WINDOW = timedelta(days=60)
@@ -122,9 +123,8 @@ def invoice_gap(
     fired = due + GRACE
     if now < fired:
         return None
-    return Flag(
-        "invoice_gap", fired, f"No invoice since {_date(last_invoice_at)}, though it is billed every {count} {unit}(s)."
-    )
+    every = unit if count == 1 else counted(count, unit)
+    return Flag("invoice_gap", fired, f"No invoice since {_date(last_invoice_at)}, though it is billed every {every}.")
 
 
 def growing_without_upgrade(
@@ -139,7 +139,8 @@ def growing_without_upgrade(
     if last is not None and last > horizon:
         return None
     since = f"its last upgrade was on {_date(last)}" if last else "it has never upgraded"
-    reason = f"MRR grew from {money(mrr_then)} to {money(mrr_now)} in 6 months, yet {since}: offer the next plan."
+    growth = counted(UPSELL_GROWTH_MONTHS, "month")
+    reason = f"MRR grew from {money(mrr_then)} to {money(mrr_now)} in {growth}, yet {since}: offer the next plan."
     return Flag("growing_without_upgrade", now, reason)
 
 
@@ -156,7 +157,7 @@ def loyal_on_same_price(
         return None
     if any(c.at > horizon for c in changes):
         return None
-    reason = (
-        f"Paid all {len(recent)} invoices of the last 12 months on time on the same price: a good moment to upsell."
-    )
+    paid = "its only invoice" if len(recent) == 1 else f"all {len(recent)} {plural(len(recent), 'invoice')}"
+    period = counted(LOYAL_MONTHS, "month")
+    reason = f"Paid {paid} of the last {period} on time on the same price: a good moment to upsell."
     return Flag("loyal_on_same_price", now, reason)

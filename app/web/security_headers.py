@@ -16,8 +16,9 @@ from app.settings import Settings
 
 # The outbox preview shows emails as mail clients get them, with inline style attributes (mail clients drop
 # stylesheets). Its sandboxed srcdoc iframe inherits the page's policy, so this development-only page (never
-# mounted in production) may apply inline styles; scripts stay locked down there too.
-INLINE_STYLE_ROUTES = frozenset({"dev:outbox_message"})
+# mounted in production) may apply inline styles; scripts stay locked down there too. The Monday Brief's preview
+# (settings:brief) shows its brief the same way.
+INLINE_STYLE_ROUTES = frozenset({"dev:outbox_message", "settings:brief"})
 HSTS = "max-age=63072000; includeSubDomains"
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from datetime import date, datetime
-from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -13,35 +11,15 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
-from app.core import fx
+# Pages and their controllers import these from here; they live in app.core so services can use them too.
+from app.core.formatting import money, plural
+from app.core.formatting import money_in as money_in
 from app.core.timeutil import DATE_FORMAT
 from app.core.validation import display_domain
 from app.settings import ROOT, get_settings
 
 TEMPLATE_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
-CURRENCY_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$"}
-
-
-def money(minor_units: int | Decimal | None, currency: str = "usd") -> str:
-    """Format integer minor units (Stripe's convention) as money: 123456, 'usd' -> '$1,234.56'."""
-    if minor_units is None:
-        return "—"
-    currency = (currency or "usd").lower()
-    amount = fx.to_major(minor_units, currency)
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    sign = "-" if amount < 0 else ""
-    text = f"{abs(amount):,.{fx.exponent(currency)}f}"
-    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency.upper()}"
-
-
-@lru_cache(maxsize=64)
-def money_in(currency: str) -> Callable[[int], str]:
-    """The money filter bound to one currency, for services that write amounts into sentences.
-
-    One function per currency (cached): the revenue cache keeps sentences per formatter (app.revenue.cache).
-    """
-    return lambda minor_units: money(minor_units, currency)
 
 
 def local_datetime(value: datetime | None, tz_name: str = "UTC", fmt: str = "%d %b %Y, %H:%M") -> str:
@@ -56,10 +34,6 @@ def short_date(value: date | datetime | None) -> str:
 
 def thousands(value: int | None) -> str:
     return "0" if value is None else f"{value:,}"
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    return singular if count == 1 else (plural_form or singular + "s")
 
 
 def static_fingerprint(directory=STATIC_DIR) -> str:

@@ -208,3 +208,49 @@ class DashboardPage:
 
     async def open_cancelling(self, name: str) -> None:
         await self.cancelling.get_by_test_id("listed-client").get_by_text(name, exact=True).click()
+
+
+class BriefSettingsPage:
+    """Settings → Monday Brief: this week's brief in a sandboxed frame, the switch, and Send it to me now."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.subject = page.get_by_test_id("brief-subject")
+        self.brief = page.frame_locator('[data-testid="brief-html"]')
+        self.overdue = self.brief.get_by_test_id("brief-overdue-item")
+        self.sent = page.get_by_test_id("brief-sent")
+
+    async def open(self) -> BriefSettingsPage:
+        await self.page.goto("/dashboard/settings")
+        await self.page.get_by_test_id("settings-brief-tab").click()
+        await expect(self.page.get_by_test_id("brief-preview")).to_be_visible()
+        return self
+
+    async def send_it_to_me_now(self) -> None:
+        await self.page.get_by_test_id("brief-send-now").click()
+        await expect(self.sent).to_be_visible()
+
+
+class CreditPricingPage:
+    """Auto Billing → credit pricing: the Cost per Credit form, its live Final Client Price, and the history."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.panel = page.get_by_test_id("credit-pricing")
+        self.cost = page.get_by_label("Cost per Credit")
+        self.final_price = page.get_by_test_id("final-price")
+        self.packs = page.get_by_test_id("pack")
+        self.changes = page.get_by_test_id("pricing-change")
+
+    async def open(self) -> CreditPricingPage:
+        await self.page.goto("/dashboard/auto-billing/pricing")
+        return self
+
+    async def type_cost(self, value: str) -> None:
+        """Type as a person does, key by key, so the live display answers to input events."""
+        await self.cost.fill("")
+        await self.cost.press_sequentially(value, delay=40)
+
+    async def save_with_enter(self) -> None:
+        await self.cost.press("Enter")
+        await expect(self.page.get_by_test_id("pricing-saved")).to_be_visible()

@@ -19,6 +19,7 @@ from app.api.tokens import create_token
 from app.clients.tables import Client
 from app.core.security import hash_password
 from app.core.timeutil import utcnow
+from app.credit_pricing.tables import CreditPrice
 from app.integrations.tables import StripeConnection
 from app.stripe_data.tables import CustomerMatch
 from app.web.auth import log_in
@@ -229,4 +230,7 @@ async def fingerprint(workspace_id: int) -> tuple:
         await ApiToken.select(ApiToken.id, ApiToken.name, ApiToken.revoked_at)
         .where(ApiToken.workspace == workspace_id)
         .order_by(ApiToken.id),
+        await CreditPrice.select(CreditPrice.id, CreditPrice.cost_per_credit)
+        .where(CreditPrice.workspace == workspace_id)
+        .order_by(CreditPrice.id),
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from app.clients.tables import Client, ClientStatus
 from app.core.timeutil import utcnow
 from app.integrations.tables import StripeConnection
 from app.stripe_data import sync
 from app.stripe_data.budget import BudgetedReader, RetryPolicy
 from app.stripe_data.tables import (
+    CustomerMatch,
     StripeCharge,
     StripeCustomer,
     StripeInvoice,
@@ -88,3 +90,33 @@ def busiest_second(requests: list[dict], key=lambda request: "all") -> dict[str,
             peak = max(peak, end - start + 1)
         peaks[name] = peak
     return peaks
+
+
+async def one_client_per_customer(workspace_id: int, account: str, leave_unmatched: int = 0) -> list[str]:
+    """Match every synced customer to a client of its own name, but the first `leave_unmatched` (by id).
+
+    Matching rules are not what such tests measure. Returns the customer ids left unmatched.
+    """
+    now = utcnow()
+    rows = await StripeCustomer.select(StripeCustomer.stripe_id, StripeCustomer.name).where(
+        StripeCustomer.workspace == workspace_id
+    )
+    rows.sort(key=lambda row: row["stripe_id"])
+    for row in rows[leave_unmatched:]:
+        client = Client(workspace=workspace_id, name=row["name"] or row["stripe_id"], created_at=now, updated_at=now)
+        client.status = ClientStatus.active.value
+        await client.save()
+        await CustomerMatch.delete().where(
+            (CustomerMatch.workspace == workspace_id) & (CustomerMatch.customer_id == row["stripe_id"])
+        )
+        await CustomerMatch.insert(
+            CustomerMatch(
+                workspace=workspace_id,
+                account_id=account,
+                customer_id=row["stripe_id"],
+                client=client.id,
+                method="manual",
+                updated_at=now,
+            )
+        )
+    return [row["stripe_id"] for row in rows[:leave_unmatched]]

@@ -22,7 +22,10 @@ from schemathesis.specs.openapi.checks import (
 
 from app.api import tokens
 from app.main import create_app
+from app.workspaces.services import set_plan
 from tests import factories as f
+from tests.integration.sync_support import backfill, link, one_client_per_customer
+from tests.plugins.standin import NORTHWIND_DIGITAL
 
 DOCUMENT = create_app().openapi_schema.to_schema()
 SCHEMA = schemathesis.openapi.from_dict(DOCUMENT)
@@ -43,6 +46,9 @@ def test_the_document_served_is_a_valid_openapi_document_listing_only_the_api():
         "/api/v1/clients",
         "/api/v1/clients/{client_id}",
         "/api/v1/invoices",
+        "/api/v1/mrr",
+        "/api/v1/movements",
+        "/api/v1/flags",
     }
 
 
@@ -81,7 +87,31 @@ async def test_every_answer_matches_the_document(client, world, case):
     known = await _world_for(world.workspace.id, world.actor)
     if case.path_parameters and "client_id" in case.path_parameters and case.meta.generation.mode.is_positive:
         case.path_parameters["client_id"] = known["client"]  # an id that exists, so the 200 answer is checked too
+    if case.query and "client" in case.query and case.meta.generation.mode.is_positive:
+        case.query["client"] = known["client"]  # likewise for the filter, so a client's own figures are checked
     kwargs = case.as_transport_kwargs(base_url="http://testserver.local", headers={})
     headers = {**(kwargs.get("headers") or {}), "Authorization": f"Bearer {known['secret']}"}
     response = await client.request(kwargs["method"], kwargs["url"], params=kwargs.get("params"), headers=headers)
     case.validate_response(response, checks=CHECKS, headers=headers)
+
+
+async def test_the_revenue_answers_over_a_synced_agency_match_the_document(client, alice, stripe_standin):
+    """The generated world has no Stripe data, so these answers' full rows (flags, non-null rates) are checked here."""
+    alice.workspace = await set_plan(alice.workspace.id, "agency")
+    await link(stripe_standin, alice.workspace.id, NORTHWIND_DIGITAL)
+    assert (await backfill(alice.workspace.id, NORTHWIND_DIGITAL)).status == "done"
+    await one_client_per_customer(alice.workspace.id, NORTHWIND_DIGITAL, leave_unmatched=1)
+    headers = {"Authorization": f"Bearer {(await tokens.create_token(alice.actor, 'schema')).secret}"}
+    flags = await client.get("/api/v1/flags?limit=100", headers=headers)
+    movements = await client.get("/api/v1/movements", headers=headers)
+    assert flags.json()["data"] and any(row["client"] is None for row in flags.json()["data"])
+    assert any(month["net_revenue_retention"] for month in movements.json()["data"])
+    chosen = next(row["client"] for row in flags.json()["data"] if row["client"])
+    answers = {
+        "/api/v1/flags": flags,
+        "/api/v1/movements": movements,
+        "/api/v1/mrr": await client.get(f"/api/v1/mrr?client={chosen}", headers=headers),
+    }
+    for path, response in answers.items():
+        assert response.status_code == 200
+        SCHEMA[path]["GET"].validate_response(response)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from app.core.csv_export import BOM
 from app.core.timeutil import utcnow
-from app.revenue import services
+from app.revenue import flags, services
 from app.revenue.movements import Kind, monthly
 from app.stripe_data.matching import rematch
 from app.stripe_data.tables import StripeSubscription
@@ -168,3 +168,13 @@ async def test_the_metrics_help_page_defines_each_figure_under_a_linkable_headin
     ):
         assert f'id="{anchor}"' in page.text, anchor
     assert "last 60 days" in page.text and 'href="/dashboard/revenue/mrr.csv"' in page.text
+
+
+async def test_the_metrics_help_page_says_one_month_and_one_day_in_the_singular(client, bob, monkeypatch):
+    monkeypatch.setattr(flags, "UPSELL_GROWTH_MONTHS", 1)
+    monkeypatch.setattr(flags, "GRACE", timedelta(days=1))
+    await login(client, bob)
+    text = " ".join((await client.get("/dashboard/help/metrics")).text.split())
+    assert "the last 1 month, yet" in text and "more than 1 month old" in text
+    assert "plus 1 day." in text and "1 days" not in text and "1 months" not in text
+    assert "the last 12 months was paid on time" in text

@@ -11,8 +11,10 @@ from tests.integration.schema_support import declared_unique_keys, execute, uniq
 from tests.plugins.database import ROOT, scratch_database
 
 # Latest first, the order they are reversed in; reversing stripe_data to this id also reverses the rename after it.
-# The revenue app's table (with its declared key) sits on top of stripe_data, so it is reversed first.
+# The brief's and revenue's tables (with their declared keys) sit on top of workspaces and stripe_data, so they are
+# reversed first; reversing brief to its first id also reverses every brief migration after it.
 NEW_MIGRATIONS = (
+    ("brief", "2026-11-30T06:00:00:000000"),
     ("revenue", "2026-11-30T03:00:00:000000"),
     ("stripe_data", "2026-11-29T21:10:02:000000"),
     ("workspaces", "2026-11-29T21:10:01:000000"),

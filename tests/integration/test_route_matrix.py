@@ -104,11 +104,25 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/dashboard/settings/api"): Row(LOGIN, 200, 200, 200, 200),
     ("POST", "/dashboard/settings/api/tokens"): Row(LOGIN, 403, 200, 200, 200, form={"name": "Reporting"}),
     ("POST", "/dashboard/settings/api/tokens/{token_id:int}/revoke"): Row(LOGIN, 403, 404, 303, 303),
+    # Settings → Monday Brief: everyone previews, switches and sends their own brief, in their own workspace.
+    ("GET", "/dashboard/settings/brief"): Row(LOGIN, 200, 200, 200, 200),
+    ("POST", "/dashboard/settings/brief/subscription"): Row(LOGIN, 303, 303, 303, 303, form={"opted_in": "0"}),
+    ("POST", "/dashboard/settings/brief/send"): Row(LOGIN, 303, 303, 303, 303),
+    # Auto Billing → credit pricing: Agency only; teammates read the panel, only owners preview and save a cost, each
+    # in the workspace of their session (there are no ids in these paths).
+    ("GET", "/dashboard/auto-billing/pricing"): Row(LOGIN, 200, 200, 403, 200),
+    ("POST", "/dashboard/auto-billing/pricing/preview"): Row(
+        LOGIN, 403, 200, 403, 200, form={"cost_per_credit": "0.003"}
+    ),
+    ("POST", "/dashboard/auto-billing/pricing"): Row(LOGIN, 403, 200, 403, 200, form={"cost_per_credit": "0.003"}),
     # The JSON API takes a bearer token, never the session: every persona's cookie gets a 401. Its OpenAPI
     # document is public, and unknown addresses under it answer a JSON 404.
     ("GET", "/api/v1/clients"): Row(401, 401, 401, 401, 401),
     ("GET", "/api/v1/clients/{client_id:int}"): Row(401, 401, 401, 401, 401),
     ("GET", "/api/v1/invoices"): Row(401, 401, 401, 401, 401),
+    ("GET", "/api/v1/mrr"): Row(401, 401, 401, 401, 401),
+    ("GET", "/api/v1/movements"): Row(401, 401, 401, 401, 401),
+    ("GET", "/api/v1/flags"): Row(401, 401, 401, 401, 401),
     ("GET", "/api/v1"): Row(200, 200, 200, 200, 200),
     ("GET", "/api/v1/openapi.json"): Row(200, 200, 200, 200, 200),
     ("GET", "/api/v1/{path:str}"): Row(404, 404, 404, 404, 404),

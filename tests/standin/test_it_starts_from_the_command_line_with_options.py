@@ -23,6 +23,8 @@ def custom():
             "http://127.0.0.1:9/hooks",
             "--webhook-secret",
             "whsec_fixed",
+            "--platform-webhook-url",
+            "http://127.0.0.1:9/platform-hooks",
             "--link",
             NORTHWIND_LABS,
         ],
@@ -53,7 +55,27 @@ def test_the_clock_and_data_follow_standin_now(custom):
     assert httpx.get(f"{custom.base_url}/_standin/clock").json() == {"now": NOW, "fixed": True}
 
 
-def test_the_webhook_endpoint_from_the_command_line_is_registered_and_survives_reset(custom):
+def test_the_webhook_endpoints_from_the_command_line_are_registered_and_survive_reset(custom):
     custom.reset(seed=5, scale="small", everything=True)
     endpoints = httpx.get(f"{custom.base_url}/_standin/webhooks/deliveries").json()["endpoints"]
-    assert [e["url"] for e in endpoints] == ["http://127.0.0.1:9/hooks"]
+    assert [e["url"] for e in endpoints] == ["http://127.0.0.1:9/hooks", "http://127.0.0.1:9/platform-hooks"]
+
+
+def test_platform_events_go_to_the_platform_endpoint_and_connect_events_to_the_connect_one(custom):
+    custom.reset(seed=5, scale="small", everything=True)
+    custom.webhook_config(max_attempts=1, timeout=0.5)
+    sdk = custom.sdk()
+    session = sdk.v1.checkout.sessions.create(
+        params={
+            "mode": "subscription",
+            "line_items": [{"price": "price_ClientPulseProMonthly", "quantity": 1}],
+            "customer_email": "o@agency.test",
+            "success_url": "http://127.0.0.1:9/done",
+        }
+    )
+    custom.action("pay_checkout_session", session=session.id)
+    account = sdk.v1.accounts.create(params={"type": "express", "email": "o@agency.test"})
+    custom.action("onboard", account=account.id, outcome="finish")
+    urls = {d["type"]: d["url"] for d in custom.deliveries()}
+    assert urls["checkout.session.completed"] == "http://127.0.0.1:9/platform-hooks"
+    assert urls["account.updated"] == "http://127.0.0.1:9/hooks"

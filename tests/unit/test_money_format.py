@@ -22,3 +22,10 @@ def test_it_knows_the_same_zero_decimal_currencies_as_the_exchange_rates():
     for currency in fx.ZERO_DECIMAL:
         assert money(123456, currency) == f"123,456 {currency.upper()}"
         assert fx.to_major(123456, currency) == 123456
+
+
+def test_a_headline_amount_is_rounded_to_whole_units_half_up():
+    assert money(4821049, "usd", whole=True) == "$48,210"
+    assert money(4821050, "usd", whole=True) == "$48,211"
+    assert money(-150, "eur", whole=True) == "-€2"
+    assert money(500, "jpy", whole=True) == "500 JPY"

@@ -77,3 +77,20 @@ def test_a_year_paid_on_time_on_one_price_is_an_upsell():
     assert flags.loyal_on_same_price(NOW - timedelta(days=500), late, [], NOW) is None
     assert flags.loyal_on_same_price(NOW - timedelta(days=500), invoices, [change(100, 500, 600)], NOW) is None
     assert flags.loyal_on_same_price(NOW - timedelta(days=200), invoices, [], NOW) is None, "not a year yet"
+
+
+def test_the_invoice_gap_says_every_month_for_one_and_every_three_months_for_three():
+    last = datetime(2026, 5, 1, tzinfo=UTC)
+    monthly = flags.invoice_gap(True, last, ("month", 1), NOW)
+    quarterly = flags.invoice_gap(True, last, ("month", 3), NOW)
+    assert monthly.reason.endswith("though it is billed every month.")
+    assert quarterly.reason.endswith("though it is billed every 3 months.")
+    assert "(s)" not in monthly.reason + quarterly.reason
+
+
+def test_a_loyal_client_with_one_invoice_reads_its_only_invoice_and_with_many_all_of_them():
+    one = flags.loyal_on_same_price(NOW - timedelta(days=500), [(NOW - timedelta(days=30), True)], [], NOW)
+    many = [(NOW - timedelta(days=30 * k), True) for k in range(12)]
+    twelve = flags.loyal_on_same_price(NOW - timedelta(days=500), many, [], NOW)
+    assert one.reason.startswith("Paid its only invoice of the last 12 months on time")
+    assert twelve.reason.startswith("Paid all 12 invoices of the last 12 months on time")

@@ -1,6 +1,7 @@
 """Settings fail fast on bad values."""
 
 import base64
+from decimal import Decimal
 
 import pytest
 from cryptography.fernet import Fernet
@@ -33,6 +34,11 @@ from app.settings import DEV_SECRET_KEY, ImproperlyConfigured, load_settings
         ("SUPPORT_EMAIL", "helpdesk", "SUPPORT_EMAIL must be an email address"),
         ("SYNC_CATCHUP_MINUTES", "7", "SYNC_CATCHUP_MINUTES must divide an hour"),
         ("SYNC_CATCHUP_MINUTES", "0", "at least 1"),
+        ("PLATFORM_PRICE_PER_CREDIT", "abc", "PLATFORM_PRICE_PER_CREDIT must be a price in dollars"),
+        ("PLATFORM_PRICE_PER_CREDIT", "-0.001", "PLATFORM_PRICE_PER_CREDIT must be a price in dollars"),
+        ("PLATFORM_PRICE_PER_CREDIT", "1e-3", "PLATFORM_PRICE_PER_CREDIT must be a price in dollars"),
+        ("PLATFORM_PRICE_PER_CREDIT", "0.0000001", "at most 6 decimal places"),
+        ("PLATFORM_PRICE_PER_CREDIT", "10", "PLATFORM_PRICE_PER_CREDIT must be below 10"),
     ],
 )
 def test_it_rejects_a_bad_value_with_the_variable_name(monkeypatch, name, value, message):
@@ -46,6 +52,14 @@ def test_the_support_address_and_the_catch_up_period_can_be_set(monkeypatch):
     monkeypatch.setenv("SYNC_CATCHUP_MINUTES", "30")
     settings = load_settings()
     assert (settings.support_email, settings.sync_catchup_minutes) == ("help@agency.example", 30)
+
+
+def test_the_platform_price_per_credit_is_a_decimal_defaulting_to_a_tenth_of_a_cent(monkeypatch):
+    monkeypatch.delenv("PLATFORM_PRICE_PER_CREDIT", raising=False)
+    assert load_settings().platform_price_per_credit == Decimal("0.001")
+    monkeypatch.setenv("PLATFORM_PRICE_PER_CREDIT", " 0.0025 ")
+    price = load_settings().platform_price_per_credit
+    assert isinstance(price, Decimal) and price == Decimal("0.0025")
 
 
 def test_production_refuses_the_development_secret(monkeypatch):
