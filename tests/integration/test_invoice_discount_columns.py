@@ -10,7 +10,7 @@ from app.core.timeutil import utcnow
 from app.stripe_data import upserts
 from app.stripe_data.tables import StripeInvoice
 
-BACKFILL = "app.stripe_data.piccolo_migrations.stripe_data_2026_11_30t06_00_00_999999"
+BACKFILL = "app.stripe_data.piccolo_migrations.stripe_data_2026_11_30t06_10_00_999999"
 
 
 def _invoice(stripe_id: str, **fields) -> dict:

@@ -2,7 +2,8 @@
 
 Revenue history needs each invoice's discount share, (subtotal - total_excluding_tax) / subtotal. Reading those two
 fields out of 100,000 invoices' JSON was most of a rebuild's database time (docs/performance.md). The next
-migration fills the columns of invoices synced before they existed.
+migration fills the columns of invoices synced before they existed. Its id must differ from every other app's:
+piccolo forgets a reversed migration by id alone, so sharing the brief's 06:00:00 made reversing the brief forget this.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -12,7 +13,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
-ID = "2026-11-30T06:00:00:000000"
+ID = "2026-11-30T06:10:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "invoice subtotal and total_excluding_tax columns; stripe_data_version"
 

@@ -7,7 +7,7 @@ NULL, which revenue history reads as "no discount", as it read the missing JSON 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-11-30T06:00:00:999999"
+ID = "2026-11-30T06:10:00:999999"
 VERSION = "1.38.0"
 DESCRIPTION = "back-fill invoice subtotal and total_excluding_tax from stripe_object"
 
