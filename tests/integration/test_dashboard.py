@@ -11,18 +11,18 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from app.clients.tables import Client, ClientStatus
+from app.clients.tables import Client
 from app.core.timeutil import utcnow
 from app.revenue import cache
 from app.revenue.dashboard import CHANGE_WINDOW, overview
 from app.revenue.services import invoiced_revenue, mrr_history
 from app.stripe_data import versions
 from app.stripe_data.events import apply_event
-from app.stripe_data.tables import CustomerMatch, StripeCustomer, StripeInvoice
+from app.stripe_data.tables import StripeInvoice
 from app.web.templating import money, money_in
 from app.workspaces.services import set_plan
 from tests.conftest import PASSWORD, login, post_form
-from tests.integration.sync_support import backfill, link
+from tests.integration.sync_support import backfill, link, one_client_per_customer
 from tests.plugins.standin import NORTHWIND_DIGITAL, NORTHWIND_LABS
 
 
@@ -30,36 +30,12 @@ def _testid(html: str, testid: str) -> list[str]:
     return re.findall(rf'data-testid="{testid}">([^<]*)<', html)
 
 
-async def _one_client_per_customer(workspace_id: int) -> None:
-    """Match every synced customer to a client of its own name (matching rules are not what is measured here)."""
-    now = utcnow()
-    for row in await StripeCustomer.select(StripeCustomer.stripe_id, StripeCustomer.name).where(
-        StripeCustomer.workspace == workspace_id
-    ):
-        client = Client(workspace=workspace_id, name=row["name"] or row["stripe_id"], created_at=now, updated_at=now)
-        client.status = ClientStatus.active.value
-        await client.save()
-        await CustomerMatch.delete().where(
-            (CustomerMatch.workspace == workspace_id) & (CustomerMatch.customer_id == row["stripe_id"])
-        )
-        await CustomerMatch.insert(
-            CustomerMatch(
-                workspace=workspace_id,
-                account_id=NORTHWIND_DIGITAL,
-                customer_id=row["stripe_id"],
-                client=client.id,
-                method="manual",
-                updated_at=now,
-            )
-        )
-
-
 @pytest.fixture(name="synced")
 async def fx_synced(alice, stripe_standin) -> int:
     alice.workspace = await set_plan(alice.workspace.id, "agency")
     await link(stripe_standin, alice.workspace.id, NORTHWIND_DIGITAL)
     assert (await backfill(alice.workspace.id, NORTHWIND_DIGITAL)).status == "done"
-    await _one_client_per_customer(alice.workspace.id)
+    await one_client_per_customer(alice.workspace.id, NORTHWIND_DIGITAL)
     return alice.workspace.id
 
 
