@@ -28,5 +28,6 @@ APP_REGISTRY = AppRegistry(
         "app.brief.piccolo_app",
         "app.credit_pricing.piccolo_app",
         "app.billing.piccolo_app",
+        "app.auto_billing.piccolo_app",
     ]
 )

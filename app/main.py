@@ -17,6 +17,7 @@ from litestar.static_files import create_static_files_router
 from app.accounts.controllers import AccountController
 from app.api.controllers import ApiTokenController
 from app.api.endpoints import api_router, openapi_config
+from app.auto_billing.controllers import AutoBillingController
 from app.billing.controllers import BillingController
 from app.brief.controllers import BriefController
 from app.brief.unsubscribe_controllers import BriefUnsubscribeController
@@ -93,6 +94,7 @@ def route_handlers(settings: Settings) -> list:
         BriefController,
         BriefUnsubscribeController,
         CreditPricingController,
+        AutoBillingController,
         api_router,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
     ]

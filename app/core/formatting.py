@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from app.core import fx
 
@@ -30,8 +31,12 @@ def money(minor_units: int | Decimal | None, currency: str = "usd", whole: bool 
     return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency.upper()}"
 
 
+@lru_cache(maxsize=64)
 def money_in(currency: str) -> Callable[[int], str]:
-    """The money filter bound to one currency, for services that write amounts into sentences."""
+    """The money filter bound to one currency, for services that write amounts into sentences.
+
+    One function per currency (cached): the revenue cache keeps sentences per formatter (app.revenue.cache).
+    """
     return lambda minor_units: money(minor_units, currency)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from litestar import Controller, get
 from litestar.response import Template
 
-from app.integrations.services import current_connection
 from app.revenue.dashboard import chart_context, overview
 from app.web.auth import CurrentActor
+from app.web.templating import money_in
 
 
 class DashboardController(Controller):
@@ -17,13 +17,10 @@ class DashboardController(Controller):
     @get("/", name="dashboard")
     async def show(self, actor: CurrentActor) -> Template:
         """MRR now and its trend, movements, churn, the clients to look at; or an invitation to connect Stripe."""
-        connected = await current_connection(actor.workspace_id) is not None
-        data = (
-            await overview(actor.workspace_id, actor.workspace.timezone, actor.workspace.currency)
-            if connected
-            else None
-        )
+        workspace = actor.workspace
+        money = money_in(workspace.currency)
+        data = await overview(workspace.id, workspace.timezone, workspace.currency, money=money, connected_only=True)
         return Template(
             "revenue/dashboard.html",
-            context={"actor": actor, "connected": connected, "overview": data, **chart_context()},
+            context={"actor": actor, "connected": data is not None, "overview": data, **chart_context()},
         )

@@ -1,25 +1,26 @@
-"""What the agency dashboard and a client's revenue panel show, computed once per request from the revenue services.
+"""What the agency dashboard and a client's revenue panel show, from the workspace's revenue figures.
 
-Each figure comes from one service call over the whole workspace (MRR history, signals, overdue insights), so the
-page reads each table a handful of times whatever the number of clients.
+The figures (MRR history, invoiced revenue, movements, signals) are computed over the whole workspace from one read
+of its facts and kept per process until its data changes (app.revenue.cache); a request then reads the cache's key,
+the overdue insights and the listed clients' names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from app.clients.tables import Client
-from app.core.timeutil import utcnow
 from app.revenue import charts
+from app.revenue.cache import CHANGE_WINDOW, workspace_revenue
 from app.revenue.flags import RULE_NAMES, Flag
 from app.revenue.movements import Month, monthly
-from app.revenue.services import ClientKey, Series, mrr_history
-from app.revenue.signals import ClientSignals, client_signals
-from app.stripe_data.insights import ClientInsight, client_insights
+from app.revenue.services import ClientKey, Series
+from app.revenue.signals import ClientSignals
+from app.stripe_data.insights import ClientInsight
 
-CHANGE_WINDOW = timedelta(days=30)
+__all__ = ["CHANGE_WINDOW", "ClientRevenue", "Listed", "Overview", "chart_context", "client_revenue", "overview"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class Listed:
 class Overview:
     currency: str
     mrr: Series
+    invoiced: Series
     months: list[Month]
     mrr_30_days_ago: int
     trend: charts.Chart
@@ -48,6 +50,11 @@ class Overview:
     @property
     def mrr_now(self) -> int:
         return self.mrr.total[-1] if self.mrr.points else 0
+
+    @property
+    def invoiced_this_month(self) -> int:
+        """Paid invoices net of refunds so far this month (the last point of the invoiced series)."""
+        return self.invoiced.total[-1] if self.invoiced.points else 0
 
     @property
     def mrr_change(self) -> int:
@@ -80,30 +87,40 @@ def _listed(key: ClientKey, names: dict[ClientKey, str], **extra) -> Listed:
 
 
 async def overview(
-    workspace_id: int, tz_name: str, currency: str, now: datetime | None = None, money: Callable[[int], str] = str
-) -> Overview:
+    workspace_id: int,
+    tz_name: str,
+    currency: str,
+    now: datetime | None = None,
+    money: Callable[[int], str] = str,
+    connected_only: bool = False,
+) -> Overview | None:
     """Everything the dashboard shows, for one workspace.
 
     Args:
         workspace_id: whose data; every query below is scoped to it.
-        tz_name: the workspace's time zone (month ends, what "overdue" means today).
+        tz_name: the workspace's time zone (month ends, what "overdue" means today); the figures are computed in the
+            workspace's stored one, which callers pass.
         currency: the workspace currency.
-        now: the current instant (tests pass one).
+        now: the current instant (tests pass one; then nothing is taken from or kept in the cache).
         money: formats minor units of `currency` in the flags' sentences.
+        connected_only: return None when the workspace has no live Stripe connection (read with the figures' key,
+            so the page learns both in one query).
 
     Returns:
-        The overview; lists sorted by name (overdue: most overdue first).
+        The overview, lists sorted by name (overdue: most overdue first); None only with `connected_only`.
     """
-    now = now or utcnow()
-    mrr = await mrr_history(workspace_id, now, earlier=now - CHANGE_WINDOW)
-    signals = await client_signals(workspace_id, now, mrr, money)
-    insights = await client_insights(workspace_id, tz_name, currency, now=now)
-    overdue = sorted((i for i in insights.values() if i.overdue), key=lambda i: (-i.days_overdue, -i.overdue_amount))
+    revenue = await workspace_revenue(workspace_id, now, money, connected_only)
+    if revenue is None:
+        return None
+    mrr, signals, months = revenue.mrr, revenue.signals, revenue.months
+    overdue = sorted(
+        (i for i in revenue.insights.values() if i.overdue), key=lambda i: (-i.days_overdue, -i.overdue_amount)
+    )
     names = await _names(workspace_id, set(signals) | {i.client_id for i in overdue})
-    months = monthly(mrr.labels, mrr.clients)
     out = Overview(
         currency=currency,
         mrr=mrr,
+        invoiced=revenue.invoiced,
         months=months,
         mrr_30_days_ago=mrr.earlier_total,
         trend=charts.trend(mrr.labels, mrr.total),
@@ -120,29 +137,33 @@ async def overview(
 class ClientRevenue:
     labels: list[str]
     values: list[int]
+    invoiced: list[int]  # paid invoices net of refunds per month, beside `values` (MRR)
     months: list[Month]
     signals: ClientSignals
     trend: charts.Chart
 
     @property
     def has_history(self) -> bool:
-        return any(self.values)
+        return any(self.values) or any(self.invoiced)
 
 
 async def client_revenue(
     workspace_id: int, client_id: int, now: datetime | None = None, money: Callable[[int], str] = str
 ) -> ClientRevenue:
-    """One client's MRR history, its movements and its flags (the caller has checked the client is in the workspace).
+    """One client's MRR history, invoiced revenue, movements and flags (the caller has checked the client is in the
+    workspace).
 
-    The services compute the whole workspace in one pass; this keeps the client's share.
+    The figures are the workspace's (app.revenue.cache: computed in one pass, shared with the dashboard and kept
+    until the data changes); this keeps the client's share.
     """
-    now = now or utcnow()
-    mrr = await mrr_history(workspace_id, now)
-    signals = (await client_signals(workspace_id, now, mrr, money)).get(client_id, ClientSignals())
+    revenue = await workspace_revenue(workspace_id, now, money)
+    mrr = revenue.mrr
+    signals = revenue.signals.get(client_id, ClientSignals())
     values = mrr.clients.get(client_id, [0] * len(mrr.points))
     return ClientRevenue(
         labels=mrr.labels,
         values=values,
+        invoiced=revenue.invoiced.clients.get(client_id, [0] * len(revenue.invoiced.points)),
         months=monthly(mrr.labels, {client_id: values}),
         signals=signals,
         trend=charts.trend(mrr.labels, values),

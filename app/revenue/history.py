@@ -128,14 +128,14 @@ def _prepared(
     return licensed, metered
 
 
-def _billed(licensed: list[_Billed], longest: int, at: int) -> Decimal | None:
+def _billed(licensed: list[_Billed], starts: list[int], longest: int, at: int) -> Decimal | None:
     """What the invoice covering `at` billed per month for licensed items; None when no invoice covers it.
 
-    `licensed` is sorted by period start and no period is longer than `longest`, so only the few lines that start
-    within `longest` before `at` can cover it.
+    `licensed` is sorted by period start (`starts`, the same order) and no period is longer than `longest`, so only
+    the few lines that start within `longest` before `at` can cover it.
     """
     covering = []
-    for index in range(bisect_right(licensed, at, key=lambda entry: entry.start) - 1, -1, -1):
+    for index in range(bisect_right(starts, at) - 1, -1, -1):
         entry = licensed[index]
         if entry.start + longest <= at:
             break
@@ -174,14 +174,16 @@ def subscription_values(
     stopped = subscription.get("status") in STOPPED_STATUSES
     live = {**subscription, "status": "active"} if stopped else subscription
     licensed, metered = _prepared(subscription, lines, prices)
+    starts = [entry.start for entry in licensed]
     longest = max((entry.end - entry.start for entry in licensed), default=0)
+    counts_at = mrr.counting_rule(live)
     out = []
     for at in moments:
         moment = int(at.timestamp())
-        if (stopped and (start is None or moment >= start)) or not mrr.counts_at(live, at):
+        if (stopped and (start is None or moment >= start)) or not counts_at(at):
             out.append(ZERO)
             continue
-        value = _billed(licensed, longest, moment) if start is not None and moment < start else None
+        value = _billed(licensed, starts, longest, moment) if start is not None and moment < start else None
         if value is None:
             value = mrr.monthly_exact(live, at)
         out.append(value + (_metered(metered, moment) if metered else ZERO))

@@ -62,15 +62,27 @@ class Month:
     movements: list[Movement] = field(default_factory=list)
     paying_at_start: int = 0
 
+    def _by_kind(self) -> dict[Kind, tuple[int, int]]:
+        """kind -> (amount, count), summed in one pass and kept while no movement is added (pages ask 7 times per
+        month, over thousands of movements)."""
+        kept = self.__dict__.get("_sums")
+        if kept is None or kept[0] != len(self.movements):
+            sums: dict[Kind, tuple[int, int]] = {}
+            for m in self.movements:
+                amount, count = sums.get(m.kind, (0, 0))
+                sums[m.kind] = (amount + m.amount, count + 1)
+            kept = self.__dict__["_sums"] = (len(self.movements), sums)
+        return kept[1]
+
     def amount(self, kind: Kind) -> int:
-        return sum(m.amount for m in self.movements if m.kind is kind)
+        return self._by_kind().get(kind, (0, 0))[0]
 
     def count(self, kind: Kind) -> int:
-        return sum(1 for m in self.movements if m.kind is kind)
+        return self._by_kind().get(kind, (0, 0))[1]
 
     @property
     def net_change(self) -> int:
-        return sum(m.amount for m in self.movements)
+        return sum(amount for amount, _ in self._by_kind().values())
 
     @property
     def logo_churn(self) -> Decimal | None:

@@ -6,16 +6,14 @@ first (each subscription rounded half-up to its minor unit, as the client list's
 with that month's rate table (app.revenue.rates), rounded half-even; the workspace's value is the sum of its
 clients', so movements add up exactly.
 
-Clients: a customer matched to a client counts for that client; an ignored customer counts for nobody; an
-unmatched one counts on its own, keyed "account_id:customer_id", so the workspace total is all of its revenue.
-
-Every row is read once, in a handful of grouped queries; the rest is Python (a full rebuild must stay fast for
-an agency with thousands of clients and 100,000 invoices).
+Who each customer's revenue counts for, and what is read to compute it: app.revenue.facts. Every row is read once,
+in a handful of grouped queries (`load_facts`); a caller computing several figures loads the facts once and passes
+them to each. The rest is Python (a full rebuild must stay fast for an agency with thousands of clients and
+100,000 invoices).
 """
 
 from __future__ import annotations
 
-import json
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -24,11 +22,20 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from app.core import fx
 from app.core.timeutil import utcnow
-from app.revenue import history, months, rates
-from app.stripe_data.tables import CustomerMatch, StripeCharge, StripeInvoice, StripeSubscription
-from app.workspaces.tables import Workspace
+from app.revenue import history, months
+from app.revenue.facts import (  # noqa: F401 (re-exported: callers of the revenue services import them from here)
+    ClientKey,
+    RevenueFacts,
+    billed_lines,
+    client_key,
+    client_keys,
+    load_facts,
+    loaded_json,
+    stored_subscriptions,
+)
+from app.revenue.facts import epoch as _epoch
+from app.stripe_data.tables import StripeCharge, StripeInvoice
 
-ClientKey = int | str
 ONE = Decimal(1)
 
 
@@ -52,124 +59,16 @@ class Series:
 
     @property
     def total(self) -> list[int]:
-        return [sum(values[i] for values in self.clients.values()) for i in range(len(self.points))]
+        """The workspace's value per point: the sum of its clients'.
 
-
-def loaded_json(stored: object) -> dict:
-    data = json.loads(stored) if isinstance(stored, str) else stored
-    return data if isinstance(data, dict) else {}
-
-
-async def _settings(workspace_id: int) -> tuple[str, str]:
-    row = await Workspace.select(Workspace.timezone, Workspace.currency).where(Workspace.id == workspace_id).first()
-    return (row["timezone"] or "UTC", (row["currency"] or "usd").lower()) if row else ("UTC", "usd")
-
-
-async def stored_subscriptions(workspace_id: int) -> tuple[list[dict], list[dict]]:
-    """Every stored subscription of the workspace: its row (ids, account, customer, currency) and its decoded object."""
-    rows = await StripeSubscription.select(
-        StripeSubscription.stripe_id,
-        StripeSubscription.account_id,
-        StripeSubscription.customer_id,
-        StripeSubscription.currency,
-        StripeSubscription.stripe_object,
-    ).where(StripeSubscription.workspace == workspace_id)
-    return rows, [loaded_json(row["stripe_object"]) for row in rows]
-
-
-async def client_keys(workspace_id: int) -> dict[tuple[str, str], ClientKey | None]:
-    """(account, customer) -> client id, or None for an ignored customer; unmatched customers are absent."""
-    rows = await CustomerMatch.select(
-        CustomerMatch.account_id, CustomerMatch.customer_id, CustomerMatch.client, CustomerMatch.ignored
-    ).where(CustomerMatch.workspace == workspace_id)
-    return {
-        (r["account_id"], r["customer_id"]): (None if r["ignored"] else r["client"])
-        for r in rows
-        if r["ignored"] or r["client"] is not None
-    }
-
-
-def client_key(keys: dict[tuple[str, str], ClientKey | None], account: str, customer: str) -> ClientKey | None:
-    """Who a customer's revenue counts for: its client, itself when unmatched, nobody (None) when ignored."""
-    pair = (account, customer)
-    return keys.get(pair, f"{account}:{customer}")
-
-
-def _on_postgres() -> bool:
-    return StripeInvoice._meta.db.engine_type == "postgres"
-
-
-def _epoch(column: str) -> str:
-    """SQL giving a timestamp column as Unix seconds: the database converts 300,000 of them faster than Python."""
-    if _on_postgres():
-        return f"CAST(EXTRACT(EPOCH FROM {column}) AS BIGINT)"
-    return f"CAST(strftime('%s', {column}) AS INTEGER)"
-
-
-def _discount_fields() -> tuple[str, str]:
-    """SQL giving an invoice's JSON subtotal and total_excluding_tax as the text '[subtotal,total_excluding_tax]',
-    and the FROM clause it needs.
-
-    One value, so each invoice's JSON is parsed once, not once per field. PostgreSQL parses it only for invoices
-    whose total is not the sum of their lines (those without discount or tax keep their whole subtotal: NULL, share
-    1), since casting 100,000 invoices' JSON to jsonb was most of its time; on SQLite the sum costs more than it saves.
-    """
-    if _on_postgres():
-        fields = (
-            "'[' || COALESCE(x.j->>'subtotal', 'null') || ',' || COALESCE(x.j->>'total_excluding_tax', 'null') || ']'"
-        )
-        lateral = (
-            " JOIN (SELECT invoice_id, SUM(amount) AS lines_total FROM stripe_invoice_line WHERE workspace = {} "
-            "GROUP BY invoice_id) t ON t.invoice_id = l.invoice_id CROSS JOIN LATERAL (SELECT CASE WHEN "
-            "i.total = t.lines_total THEN NULL ELSE i.stripe_object::jsonb END AS j) x"
-        )
-        return fields, lateral
-    return "json_extract(i.stripe_object, '$.subtotal', '$.total_excluding_tax')", ""
-
-
-_LINES_SQL = (
-    "SELECT i.subscription_id AS subscription_id, l.invoice_id AS invoice_id, l.price_id AS price_id, "
-    "l.amount AS amount, {period_start} AS period_start, {period_end} AS period_end, {created} AS created, "
-    "i.status AS status, {discount} AS discount "
-    "FROM stripe_invoice_line l JOIN stripe_invoice i ON i.workspace = l.workspace AND i.stripe_id = l.invoice_id"
-    "{lateral} WHERE l.workspace = {{}} AND l.price_id != '' AND i.subscription_id != '' AND i.status != 'draft'"
-)
-
-
-def _share(fields: str | None) -> Decimal:
-    subtotal, excluding = json.loads(fields) if fields else (None, None)
-    return history.net_share(subtotal, excluding)
-
-
-async def billed_lines(workspace_id: int) -> dict[str, list[history.BilledLine]]:
-    """subscription id -> the priced lines of its non-draft invoices."""
-    discount, lateral = _discount_fields()
-    sql = _LINES_SQL.format(
-        period_start=_epoch("l.period_start"),
-        period_end=_epoch("l.period_end"),
-        created=_epoch("i.created"),
-        discount=discount,
-        lateral=lateral,
-    )
-    out: dict[str, list[history.BilledLine]] = defaultdict(list)
-    shares: dict[str | None, Decimal] = {}  # most invoices share a handful of (subtotal, total) pairs
-    for row in await StripeInvoice.raw(sql, *([workspace_id] * sql.count("{}"))):
-        fields = row["discount"]
-        if fields not in shares:
-            shares[fields] = _share(fields)
-        out[row["subscription_id"]].append(
-            history.BilledLine(
-                invoice_id=row["invoice_id"],
-                price_id=row["price_id"],
-                amount=int(row["amount"] or 0),
-                period_start=int(row["period_start"] or 0),
-                period_end=int(row["period_end"] or 0),
-                invoice_created=int(row["created"] or 0),
-                invoice_void=row["status"] == "void",
-                net_share=shares[fields],
-            )
-        )
-    return out
+        Summed once per `clients` mapping and kept: a page reads it several times, and at 2,000 clients each sum
+        took milliseconds of a request that should take a few. Replace `clients`, do not edit it in place.
+        """
+        kept = self.__dict__.get("_total")
+        if kept is None or kept[0] is not self.clients or kept[1] != len(self.points):
+            totals = [sum(values[i] for values in self.clients.values()) for i in range(len(self.points))]
+            kept = self.__dict__["_total"] = (self.clients, len(self.points), totals)
+        return kept[2]
 
 
 def _in_currency(amounts: dict[str, int], currency: str, table: dict[str, Decimal], unknown: set[str]) -> int:
@@ -202,6 +101,7 @@ async def mrr_history(
     now: datetime | None = None,
     count: int = months.HISTORY_MONTHS,
     earlier: datetime | None = None,
+    facts: RevenueFacts | None = None,
 ) -> Series:
     """MRR per client at each month end of the last `count` months and now (rules: app.revenue.history).
 
@@ -211,34 +111,32 @@ async def mrr_history(
         count: how many past month ends.
         earlier: one more moment to value MRR at, outside the points (the dashboard's "30 days ago"), read from the
             same rows so a caller needing both does not load them twice; its values land in `Series.earlier`.
+        facts: the workspace's facts if the caller has loaded them (app.revenue.facts.load_facts), else read here.
 
     Returns:
         The series in the workspace currency; clients whose MRR was zero throughout are left out.
     """
-    tz_name, currency = await _settings(workspace_id)
+    facts = facts if facts is not None else await load_facts(workspace_id)
+    tz_name, currency = facts.timezone, facts.currency
     points = months.points(now or utcnow(), tz_name, count)
-    keys = await client_keys(workspace_id)
-    rows, subscriptions = await stored_subscriptions(workspace_id)
-    prices = history.price_catalogue(subscriptions)
-    lines = await billed_lines(workspace_id)
     moments = [point.at for point in points] + ([earlier] if earlier else [])
     slots = len(moments)
     per_currency: dict[ClientKey, list[dict[str, int]]] = {}
-    for row, subscription in zip(rows, subscriptions, strict=True):
-        key = client_key(keys, row["account_id"], row["customer_id"])
+    for row, subscription in zip(facts.subscription_rows, facts.subscriptions, strict=True):
+        key = facts.client_key(row["account_id"], row["customer_id"])
         if key is None:
             continue
-        values = history.subscription_values(subscription, lines.get(row["stripe_id"], []), prices, moments)
+        lines = facts.lines.get(row["stripe_id"], [])
+        values = history.subscription_values(subscription, lines, facts.prices, moments)
         cur = (row["currency"] or "").lower()
         for index, value in enumerate(values):
             if value:
                 bucket = per_currency.setdefault(key, [{} for _ in range(slots)])[index]
                 bucket[cur] = bucket.get(cur, 0) + int(value.quantize(ONE, rounding=ROUND_HALF_UP))
     if earlier is None:
-        tables = await rates.rate_tables(point.label for point in points)
-        return _convert(per_currency, currency, points, tables)
+        return _convert(per_currency, currency, points, facts.rate_tables(point.label for point in points))
     extra = months.Point(months.label_of(earlier, tz_name), earlier)
-    tables = await rates.rate_tables(point.label for point in [*points, extra])
+    tables = facts.rate_tables(point.label for point in [*points, extra])
     series = _convert(per_currency, currency, [*points, extra], tables)
     for key, values in series.clients.items():
         series.earlier[key] = values.pop()
@@ -262,7 +160,10 @@ _PAID_SQL = (
 
 
 async def invoiced_revenue(
-    workspace_id: int, now: datetime | None = None, count: int = months.HISTORY_MONTHS
+    workspace_id: int,
+    now: datetime | None = None,
+    count: int = months.HISTORY_MONTHS,
+    facts: RevenueFacts | None = None,
 ) -> Series:
     """Paid invoices net of their refunds, per client, by the month they were paid (`status_transitions.paid_at`).
 
@@ -274,13 +175,14 @@ async def invoiced_revenue(
         workspace_id: whose stored Stripe objects to read.
         now: the current instant; its month is the last point (so far this month).
         count: how many past months before it.
+        facts: the workspace's facts if the caller has loaded them (settings, client keys and rates are used).
 
     Returns:
         The series in the workspace currency, one value per month of `months.points`.
     """
-    tz_name, currency = await _settings(workspace_id)
+    facts = facts if facts is not None else await load_facts(workspace_id, subscriptions=False)
+    tz_name, currency = facts.timezone, facts.currency
     points = months.points(now or utcnow(), tz_name, count)
-    keys = await client_keys(workspace_id)
     refunded: dict[str, int] = defaultdict(int)
     for row in await StripeCharge.raw(_REFUNDED_SQL, workspace_id, workspace_id):
         refunded[row["invoice_id"]] += max(int(row["amount_refunded"] or 0), int(row["refunded"] or 0))
@@ -288,11 +190,10 @@ async def invoiced_revenue(
     per_currency: dict[ClientKey, list[dict[str, int]]] = {}
     for row in await StripeInvoice.raw(_PAID_SQL.format(paid_at=_epoch("paid_at")), workspace_id, firsts[0]):
         index = bisect_right(firsts, row["paid_at"]) - 1
-        key = client_key(keys, row["account_id"], row["customer_id"])
+        key = facts.client_key(row["account_id"], row["customer_id"])
         if index < 0 or key is None or row["paid_at"] > lasts[index]:
             continue
         bucket = per_currency.setdefault(key, [{} for _ in points])[index]
         cur = (row["currency"] or "").lower()
         bucket[cur] = bucket.get(cur, 0) + int(row["amount_paid"] or 0) - refunded.get(row["stripe_id"], 0)
-    tables = await rates.rate_tables(point.label for point in points)
-    return _convert(per_currency, currency, points, tables)
+    return _convert(per_currency, currency, points, facts.rate_tables(point.label for point in points))

@@ -1,6 +1,7 @@
 """Quietly cancelling flags and upsell opportunities per client, from stored Stripe objects (app.revenue.flags).
 
-Reads each table once for the whole workspace, like the MRR history it builds on.
+Reads each table once for the whole workspace, like the MRR history it builds on; a caller that has the
+workspace's RevenueFacts (app.revenue.facts) passes them, so subscriptions and their lines are not read again.
 """
 
 from __future__ import annotations
@@ -12,15 +13,8 @@ from datetime import UTC, datetime
 
 from app.core.timeutil import as_moment, utcnow
 from app.revenue import flags, history
-from app.revenue.services import (
-    ClientKey,
-    Series,
-    billed_lines,
-    client_key,
-    client_keys,
-    mrr_history,
-    stored_subscriptions,
-)
+from app.revenue.facts import ClientKey, RevenueFacts, load_facts
+from app.revenue.services import Series, mrr_history
 from app.stripe_data.mrr import moment
 from app.stripe_data.tables import StripeCharge, StripeInvoice
 
@@ -62,28 +56,25 @@ def _interval(subscriptions: list[dict], at: datetime) -> tuple[str, int]:
     return best
 
 
-async def _facts(workspace_id: int) -> dict[ClientKey, _Facts]:
-    keys = await client_keys(workspace_id)
+async def _facts(workspace_id: int, revenue: RevenueFacts) -> dict[ClientKey, _Facts]:
+    client_key = revenue.client_key
     out: dict[ClientKey, _Facts] = defaultdict(_Facts)
-    rows, subscriptions = await stored_subscriptions(workspace_id)
-    prices = history.price_catalogue(subscriptions)
-    lines = await billed_lines(workspace_id)
-    for row, sub in zip(rows, subscriptions, strict=True):
-        key = client_key(keys, row["account_id"], row["customer_id"])
+    for row, sub in zip(revenue.subscription_rows, revenue.subscriptions, strict=True):
+        key = client_key(row["account_id"], row["customer_id"])
         if key is None:
             continue
         out[key].subscriptions.append(sub)
-        for at, before, after in history.price_changes(sub, lines.get(row["stripe_id"], []), prices):
+        for at, before, after in history.price_changes(sub, revenue.lines.get(row["stripe_id"], []), revenue.prices):
             out[key].changes.append(flags.PriceChange(row["stripe_id"], moment(at), before, after))
     charges = await StripeCharge.select(
         StripeCharge.account_id, StripeCharge.customer_id, StripeCharge.status, StripeCharge.created
     ).where((StripeCharge.workspace == workspace_id) & StripeCharge.status.is_in(["succeeded", "failed"]))
     for row in charges:
-        key = client_key(keys, row["account_id"], row["customer_id"])
+        key = client_key(row["account_id"], row["customer_id"])
         if key is not None:
             out[key].attempts.append((as_moment(row["created"]), row["status"] == "succeeded"))
     for row in await StripeInvoice.raw(_INVOICES_SQL, workspace_id):
-        key = client_key(keys, row["account_id"], row["customer_id"])
+        key = client_key(row["account_id"], row["customer_id"])
         if key is None:
             continue
         facts, created = out[key], as_moment(row["created"])
@@ -99,7 +90,11 @@ async def _facts(workspace_id: int) -> dict[ClientKey, _Facts]:
 
 
 async def client_signals(
-    workspace_id: int, now: datetime | None = None, mrr: Series | None = None, money: Callable[[int], str] = str
+    workspace_id: int,
+    now: datetime | None = None,
+    mrr: Series | None = None,
+    money: Callable[[int], str] = str,
+    facts: RevenueFacts | None = None,
 ) -> dict[ClientKey, ClientSignals]:
     """Quietly cancelling flags and upsell opportunities of every client that has one.
 
@@ -108,14 +103,16 @@ async def client_signals(
         now: the current instant (tests pass one).
         mrr: the workspace's MRR history if the caller has it (app.revenue.services.mrr_history), else rebuilt.
         money: formats minor units of the workspace currency in the reasons' sentences (the page's money filter).
+        facts: the workspace's facts if the caller has loaded them (app.revenue.facts.load_facts), else read here.
 
     Returns:
         client -> its signals, only for clients with at least one.
     """
     now = (now or utcnow()).astimezone(UTC)
-    mrr = mrr or await mrr_history(workspace_id, now)
+    revenue = facts if facts is not None else await load_facts(workspace_id)
+    mrr = mrr or await mrr_history(workspace_id, now, facts=revenue)
     out: dict[ClientKey, ClientSignals] = {}
-    for key, facts in (await _facts(workspace_id)).items():
+    for key, facts in (await _facts(workspace_id, revenue)).items():
         series = mrr.clients.get(key, [0] * len(mrr.points))
         paying = series[-1] > 0
         signals = ClientSignals()

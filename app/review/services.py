@@ -20,6 +20,7 @@ from app.core.errors import NotFound, ValidationFailed
 from app.core.queries import clamp_page, contains_ci, contains_sql, like_pattern, page_count
 from app.core.timeutil import as_moment, utcnow
 from app.core.validation import require_id
+from app.stripe_data import versions
 from app.stripe_data.freemail import is_free_mail
 from app.stripe_data.matching import rematch_workspace
 from app.stripe_data.tables import CustomerMatch, MatchMethod, StripeCustomer, StripeInvoice
@@ -248,6 +249,7 @@ async def _decide(actor: Actor, customers: list[dict], client_id: int | None, ig
     """Store a person's decision for these customers, replacing whatever rematch had written."""
     now = utcnow()
     async with CustomerMatch._meta.db.transaction():
+        await versions.bump(actor.workspace_id)  # revenue figures count customers for their clients
         for customer in customers:
             await CustomerMatch.delete().where(
                 (CustomerMatch.workspace == actor.workspace_id)

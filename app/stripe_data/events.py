@@ -18,7 +18,7 @@ from datetime import datetime
 
 from app.integrations import webhooks
 from app.integrations.tables import ConnectionStatus, StripeConnection
-from app.stripe_data import partials, upserts
+from app.stripe_data import partials, upserts, versions
 from app.stripe_data.budget import BudgetedReader, StripeRefused, StripeUnavailable
 from app.stripe_data.tables import StripeInvoice, StripeInvoiceLine
 
@@ -113,6 +113,7 @@ async def writing(workspace_id: int, account_id: str) -> AsyncIterator[None]:
         )
         if not held:
             raise SyncStopped(f"workspace {workspace_id} is not syncing {account_id}")
+        await versions.bump(workspace_id)  # figures computed from the data before this write are out of date
         yield
 
 

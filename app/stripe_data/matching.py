@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from app.clients.tables import Client, ClientDomain, ClientEmail
 from app.core.timeutil import utcnow
-from app.stripe_data import upserts
+from app.stripe_data import upserts, versions
 from app.stripe_data.freemail import is_free_mail
 from app.stripe_data.tables import CustomerMatch, MatchMethod, StripeCustomer, StripeInvoice
 
@@ -234,7 +234,7 @@ async def rematch(
             customers = await _customers(workspace_id, account_id).where(StripeCustomer.stripe_id.is_in(chunk))
             await _match(workspace_id, account_id, customers, existing, index, summary, stale, fresh)
     summary.changed = len(fresh)
-    await _write(stale, fresh)
+    await _write(workspace_id, stale, fresh)
     return summary
 
 
@@ -337,7 +337,7 @@ def _count(summary: MatchSummary, decision: Decision) -> None:
         summary.unmatched += 1
 
 
-async def _write(stale: list[int], fresh: list[dict]) -> None:
+async def _write(workspace_id: int, stale: list[int], fresh: list[dict]) -> None:
     """Replace changed automatic rows in one transaction.
 
     The delete repeats the "automatic, not ignored" condition and the insert does nothing on conflict, so a person
@@ -346,6 +346,7 @@ async def _write(stale: list[int], fresh: list[dict]) -> None:
     if not stale and not fresh:
         return
     async with CustomerMatch._meta.db.transaction():
+        await versions.bump(workspace_id)  # first, as every writer does (see versions)
         for start in range(0, len(stale), 500):
             await CustomerMatch.delete().where(
                 CustomerMatch.id.is_in(stale[start : start + 500])

@@ -26,7 +26,7 @@ Coupon), and is otherwise skipped, since its amount is unknown.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -192,23 +192,35 @@ def _discounted(
     return [max(ZERO, amount) for amount in amounts]
 
 
-def counts_at(subscription: Mapping, at: datetime) -> bool:
-    """Whether the subscription brings in recurring revenue at `at` (see the module's rules)."""
+def counting_rule(subscription: Mapping) -> Callable[[datetime], bool]:
+    """`counts_at` for one subscription, its dates read once: revenue history asks about 25 moments each."""
     status = subscription.get("status")
     ended = moment(subscription.get("ended_at"))
-    if status not in COUNTING_STATUSES and not (status == "canceled" and ended is not None and at < ended):
-        return False
+    if status not in COUNTING_STATUSES and not (status == "canceled" and ended is not None):
+        return lambda at: False
+    until = None if status in COUNTING_STATUSES else ended
     start = moment(subscription.get("start_date") or subscription.get("created"))
-    if start is not None and at < start:
-        return False
     trial_start, trial_end = moment(subscription.get("trial_start")), moment(subscription.get("trial_end"))
-    if trial_end is not None and at < trial_end and (trial_start is None or trial_start <= at):
-        return False
     cancel_at = moment(subscription.get("cancel_at"))
     if cancel_at is None and subscription.get("cancel_at_period_end"):
         ends = [moment(i.get("current_period_end")) for i in _items(subscription) if i.get("current_period_end")]
         cancel_at = max(ends, default=None)
-    return cancel_at is None or at < cancel_at
+
+    def counts(at: datetime) -> bool:
+        if until is not None and at >= until:
+            return False
+        if start is not None and at < start:
+            return False
+        if trial_end is not None and at < trial_end and (trial_start is None or trial_start <= at):
+            return False
+        return cancel_at is None or at < cancel_at
+
+    return counts
+
+
+def counts_at(subscription: Mapping, at: datetime) -> bool:
+    """Whether the subscription brings in recurring revenue at `at` (see the module's rules)."""
+    return counting_rule(subscription)(at)
 
 
 def _items(subscription: Mapping) -> list[Mapping]:

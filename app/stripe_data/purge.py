@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from app.core.errors import ValidationFailed
 from app.integrations.services import pause_sync
 from app.integrations.tables import ConnectionStatus, StripeConnection, StripeEvent
+from app.stripe_data import versions
 from app.stripe_data.events import DATA_EVENT_TYPES
 from app.stripe_data.tables import (
     CustomerMatch,
@@ -113,6 +114,7 @@ async def purge(actor: Actor, confirmation: str) -> StoredData:
         # First, so a page a backfill is writing right now either commits before this (and is deleted below) or
         # finds the pause and is never written.
         await pause_sync(actor.workspace_id, actor.user.name or actor.user.email)
+        await versions.bump(actor.workspace_id)
         for table in PULLED_TABLES.values():
             await table.delete().where(table.workspace == actor.workspace_id)
         if accounts:

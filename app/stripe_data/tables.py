@@ -64,6 +64,8 @@ class StripeInvoice(Table):
     status = Varchar(length=20, index=True, help_text="draft, open, paid, void, uncollectible")
     currency = Varchar(length=3, default="usd")
     total = Integer(default=0)
+    subtotal = Integer(null=True, default=None, help_text="Before discounts and tax (revenue history's net share).")
+    total_excluding_tax = Integer(null=True, default=None, help_text="After discounts, before tax.")
     amount_due = Integer(default=0)
     amount_paid = Integer(default=0)
     amount_remaining = Integer(default=0)
@@ -216,3 +218,17 @@ class CustomerMatch(Table):
     updated_at = Timestamptz()
 
     customer_match_unique = Unique([workspace, account_id, customer_id])
+
+
+class StripeDataVersion(Table):
+    """A token that changes with every write to a workspace's pulled Stripe data or its customer matches.
+
+    Computed figures (app.revenue.cache) are kept per workspace under the token they were computed at, so any
+    process can tell from one indexed read whether they are still current. A fresh random token per write, not a
+    counter: a counter restarts with the table (a test's, or a database restored from backup) and would then
+    repeat a token another state of the data had.
+    """
+
+    workspace = ForeignKey(references=Workspace, unique=True)
+    token = Varchar(length=32)
+    changed_at = Timestamptz()

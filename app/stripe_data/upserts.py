@@ -107,6 +107,10 @@ def subscription_row(obj: dict) -> dict:
     }
 
 
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
 def invoice_row(obj: dict) -> dict:
     parent = (obj.get("parent") or {}).get("subscription_details") or {}
     lines = obj.get("lines") or {}
@@ -118,6 +122,8 @@ def invoice_row(obj: dict) -> dict:
         "status": obj.get("status") or "",
         "currency": obj.get("currency") or "usd",
         "total": int(obj.get("total") or 0),
+        "subtotal": _int_or_none(obj.get("subtotal")),
+        "total_excluding_tax": _int_or_none(obj.get("total_excluding_tax")),
         "amount_due": int(obj.get("amount_due") or 0),
         "amount_paid": int(obj.get("amount_paid") or 0),
         "amount_remaining": int(obj.get("amount_remaining") or 0),

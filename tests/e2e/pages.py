@@ -301,3 +301,46 @@ class StripeCheckoutPage:
     async def pay(self, card: str) -> None:
         await self.card_number.fill(card)
         await self.page.get_by_test_id("checkout-submit").click()
+
+
+class AutoBillingPage:
+    """The Auto Billing tab: Manage Stripe Connect and the Payout Status panel."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.panel = page.get_by_test_id("payout-status")
+        self.state = page.get_by_test_id("payout-state")
+        self.missing = page.get_by_test_id("payout-missing")
+        self.payouts_enabled = page.get_by_test_id("payouts-enabled")
+        self.payout_rows = page.get_by_test_id("payout-row")
+        self.payout_delays = page.get_by_test_id("advice-payout-delays")
+
+    async def open(self) -> AutoBillingPage:
+        await self.page.goto("/dashboard/auto-billing")
+        return self
+
+    async def manage_stripe_connect(self, email: str | None = None) -> StripeOnboardingPage:
+        """Enter the email (first time only) and click Manage Stripe Connect; Stripe's onboarding page opens."""
+        if email is not None:
+            await self.page.get_by_label("Email linked to your Stripe account").fill(email)
+        await self.page.get_by_role("button", name="Manage Stripe Connect").click()
+        onboarding = StripeOnboardingPage(self.page)
+        await expect(onboarding.form).to_be_visible()
+        return onboarding
+
+    async def check_status(self) -> None:
+        await self.panel.get_by_role("button", name="Check status").click()
+
+
+class StripeOnboardingPage:
+    """The stand-in's copy of Stripe's hosted Express onboarding (connect.stripe.com/setup/...)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.form = page.get_by_test_id("onboarding-form")
+
+    async def save_for_later(self) -> None:
+        await self.page.get_by_test_id("onboarding-later").click()
+
+    async def finish(self) -> None:
+        await self.page.get_by_test_id("onboarding-finish").click()

@@ -6,7 +6,7 @@ from playwright.async_api import Page, expect
 from app.demo import seed_demo
 from app.revenue.dashboard import overview
 from app.revenue.flags import RULE_NAMES
-from app.web.templating import money_in
+from app.web.templating import money, money_in
 from tests.e2e.pages import DashboardPage, IntegrationsPage, LoginPage, SyncProgress
 
 
@@ -31,6 +31,9 @@ async def test_log_in_lands_on_the_dashboard_and_a_quietly_cancelling_client_ope
     dashboard = DashboardPage(page)
     await expect(dashboard.trend_chart).to_be_visible()
     await expect(dashboard.movements_chart).to_be_visible()
+    await expect(page.get_by_test_id("invoiced-now")).to_have_text(
+        money(expected.invoiced_this_month, workspace.currency)
+    )
     for listing in (dashboard.overdue, dashboard.cancelling, dashboard.upsell):
         await expect(listing).to_be_visible()
 

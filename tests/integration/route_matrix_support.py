@@ -16,6 +16,7 @@ from app.accounts.services import request_password_reset
 from app.accounts.tables import User
 from app.api.tables import ApiToken
 from app.api.tokens import create_token
+from app.auto_billing.tables import PayoutAccount
 from app.brief.unsubscribe import make_token
 from app.clients.tables import Client
 from app.core.security import hash_password
@@ -28,6 +29,7 @@ from app.workspaces.services import Actor, create_workspace, invite, set_plan
 from app.workspaces.tables import Invitation, Membership, Role, Workspace
 from tests import factories as f
 from tests.conftest import PASSWORD, csrf_token
+from tests.integration.auto_billing_support import payout_account_at_stripe
 from tests.integration.sync_support import link
 from tests.plugins.standin import NORTHWIND_DIGITAL
 
@@ -148,6 +150,7 @@ async def fresh_world(stripe_standin=None, first: bool = True) -> World:
     reset = await request_password_reset(alice.email, "127.0.0.1", lambda t: f"/password/reset/{t}")
     if stripe_standin is not None:
         await link(stripe_standin, ws.id, NORTHWIND_DIGITAL)
+        await payout_account_at_stripe(stripe_standin, ws.id)
     ids = {
         "client_id": client.id,
         "customer_id": customer.stripe_id,
@@ -236,4 +239,7 @@ async def fingerprint(workspace_id: int) -> tuple:
         await CreditPrice.select(CreditPrice.id, CreditPrice.cost_per_credit)
         .where(CreditPrice.workspace == workspace_id)
         .order_by(CreditPrice.id),
+        await PayoutAccount.select(
+            PayoutAccount.stripe_account_id, PayoutAccount.email, PayoutAccount.fetched_at
+        ).where(PayoutAccount.workspace == workspace_id),
     )

@@ -1,22 +1,28 @@
-"""The agency dashboard over a synced stand-in agency: its figures are the revenue services' own, a workspace without
-Stripe is invited to connect, another workspace's data never shows, and a client's page shows its flags."""
+"""The agency dashboard over a synced stand-in agency: its figures are the revenue services' own (MRR and invoiced
+revenue), a workspace without Stripe is invited to connect, another workspace's data never shows (kept figures
+included), kept figures give way as soon as a sync writes, and a client's page shows its flags and invoiced revenue."""
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import timedelta
 
 import pytest
 import time_machine
 
-from app.clients.tables import Client, ClientStatus
+from app.clients.tables import Client
 from app.core.timeutil import utcnow
+from app.revenue import cache
 from app.revenue.dashboard import CHANGE_WINDOW, overview
-from app.revenue.services import mrr_history
-from app.stripe_data.tables import CustomerMatch, StripeCustomer
+from app.revenue.services import invoiced_revenue, mrr_history
+from app.stripe_data import versions
+from app.stripe_data.events import apply_event
+from app.stripe_data.tables import StripeInvoice
 from app.web.templating import money, money_in
 from app.workspaces.services import set_plan
 from tests.conftest import PASSWORD, login, post_form
-from tests.integration.sync_support import backfill, link
+from tests.integration.sync_support import backfill, link, one_client_per_customer
 from tests.plugins.standin import NORTHWIND_DIGITAL, NORTHWIND_LABS
 
 
@@ -24,36 +30,12 @@ def _testid(html: str, testid: str) -> list[str]:
     return re.findall(rf'data-testid="{testid}">([^<]*)<', html)
 
 
-async def _one_client_per_customer(workspace_id: int) -> None:
-    """Match every synced customer to a client of its own name (matching rules are not what is measured here)."""
-    now = utcnow()
-    for row in await StripeCustomer.select(StripeCustomer.stripe_id, StripeCustomer.name).where(
-        StripeCustomer.workspace == workspace_id
-    ):
-        client = Client(workspace=workspace_id, name=row["name"] or row["stripe_id"], created_at=now, updated_at=now)
-        client.status = ClientStatus.active.value
-        await client.save()
-        await CustomerMatch.delete().where(
-            (CustomerMatch.workspace == workspace_id) & (CustomerMatch.customer_id == row["stripe_id"])
-        )
-        await CustomerMatch.insert(
-            CustomerMatch(
-                workspace=workspace_id,
-                account_id=NORTHWIND_DIGITAL,
-                customer_id=row["stripe_id"],
-                client=client.id,
-                method="manual",
-                updated_at=now,
-            )
-        )
-
-
 @pytest.fixture(name="synced")
 async def fx_synced(alice, stripe_standin) -> int:
     alice.workspace = await set_plan(alice.workspace.id, "agency")
     await link(stripe_standin, alice.workspace.id, NORTHWIND_DIGITAL)
     assert (await backfill(alice.workspace.id, NORTHWIND_DIGITAL)).status == "done"
-    await _one_client_per_customer(alice.workspace.id)
+    await one_client_per_customer(alice.workspace.id, NORTHWIND_DIGITAL)
     return alice.workspace.id
 
 
@@ -126,3 +108,91 @@ async def test_mrr_30_days_ago_is_what_the_history_gives_when_valued_then(synced
     then = await mrr_history(synced, now - CHANGE_WINDOW, count=0)
     assert with_earlier.earlier_total == then.total[-1] > 0
     assert with_earlier.total == (await mrr_history(synced, now)).total
+
+
+def _invoiced_cells(html: str, testid: str) -> list[str]:
+    return _testid(html, f"{testid}-invoiced")
+
+
+async def test_the_dashboard_shows_invoiced_revenue_beside_mrr_month_by_month(client, alice, synced):
+    await login(client, alice)
+    currency = alice.workspace.currency
+    with time_machine.travel(utcnow(), tick=False):
+        invoiced = await invoiced_revenue(synced)
+        html = (await client.get("/dashboard")).text
+    assert sum(invoiced.total) > 0
+    assert _testid(html, "invoiced-now") == [money(invoiced.total[-1], currency)]
+    assert _invoiced_cells(html, "trend-chart") == [money(value, currency) for value in invoiced.total]
+    assert 'href="/dashboard/help/metrics#invoiced-revenue"' in html
+
+
+async def test_a_client_page_shows_the_client_s_invoiced_revenue(client, alice, synced):
+    await login(client, alice)
+    currency = alice.workspace.currency
+    with time_machine.travel(utcnow(), tick=False):
+        invoiced = await invoiced_revenue(synced)
+        client_id, values = next((k, v) for k, v in invoiced.clients.items() if isinstance(k, int) and any(v))
+        html = (await client.get(f"/dashboard/clients/{client_id}")).text
+    assert _testid(html, "client-invoiced-now") == [money(values[-1], currency)]
+    assert _invoiced_cells(html, "client-trend-chart") == [money(value, currency) for value in values]
+
+
+async def test_kept_figures_are_reused_until_a_sync_writes_then_show_the_new_data(client, alice, synced):
+    currency = alice.workspace.currency
+    first = await cache.workspace_revenue(synced)
+    assert await cache.workspace_revenue(synced) is first  # nothing changed: the kept figures
+    row = (
+        await StripeInvoice.select(StripeInvoice.stripe_object, StripeInvoice.account_id)
+        .where(
+            (StripeInvoice.workspace == synced)
+            & (StripeInvoice.status == "paid")
+            & (StripeInvoice.currency == currency)
+        )
+        .first()
+    )
+    invoice = json.loads(row["stripe_object"]) if isinstance(row["stripe_object"], str) else row["stripe_object"]
+    now = int(utcnow().timestamp())
+    invoice |= {
+        "id": "in_paid_just_now",
+        "amount_paid": 12_345,
+        "created": now,
+        "lines": {"data": [], "has_more": False},
+    }
+    invoice["status_transitions"] = {**(invoice.get("status_transitions") or {}), "paid_at": now}
+    event = {"id": "evt_paid_just_now", "type": "invoice.paid", "data": {"object": invoice}}
+    assert await apply_event(synced, row["account_id"], event)
+    second = await cache.workspace_revenue(synced)
+    assert second is not first
+    assert second.invoiced.total[-1] == first.invoiced.total[-1] + 12_345
+    await login(client, alice)
+    html = (await client.get("/dashboard")).text
+    assert _testid(html, "invoiced-now") == [money(second.invoiced.total[-1], currency)]
+
+
+async def test_kept_figures_give_way_to_a_version_changed_by_another_process(synced):
+    first = await cache.workspace_revenue(synced)
+    # Another process's write: only the token in the database changes, nothing in this process is told.
+    await versions.bump(synced)
+    assert await cache.workspace_revenue(synced) is not first
+
+
+async def test_kept_figures_are_rebuilt_once_older_than_their_maximum_age(synced):
+    first = await cache.workspace_revenue(synced)
+    with time_machine.travel(utcnow() + cache.MAX_AGE + timedelta(seconds=1)):
+        assert await cache.workspace_revenue(synced) is not first
+
+
+async def test_kept_figures_of_one_workspace_never_show_in_another(client, alice, charlie, synced, stripe_standin):
+    alices = await cache.workspace_revenue(synced)
+    assert alices.mrr.total[-1] > 0
+    charlie.workspace = await set_plan(charlie.workspace.id, "agency")
+    await link(stripe_standin, charlie.workspace.id, NORTHWIND_LABS)
+    assert (await backfill(charlie.workspace.id, NORTHWIND_LABS)).status == "done"
+    charlies = await cache.workspace_revenue(charlie.workspace.id)
+    fresh = await mrr_history(charlie.workspace.id, utcnow())
+    assert charlies is not alices and charlies.mrr.total == fresh.total
+    assert not set(charlies.mrr.clients) & set(alices.mrr.clients)
+    await login(client, charlie)
+    html = (await client.get("/dashboard")).text
+    assert _testid(html, "mrr-now") == [money(fresh.total[-1], charlie.workspace.currency)]
+    assert await cache.workspace_revenue(synced) is alices

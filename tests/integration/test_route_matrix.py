@@ -119,6 +119,17 @@ ROUTES: dict[tuple[str, str], Row] = {
         LOGIN, 403, 200, 403, 200, form={"cost_per_credit": "0.003"}
     ),
     ("POST", "/dashboard/auto-billing/pricing"): Row(LOGIN, 403, 200, 403, 200, form={"cost_per_credit": "0.003"}),
+    # Auto Billing: Agency only (alice_free is refused everywhere), teammates view, only owners act. Charlie reads
+    # and creates his own workspace's payout account; alice's is never his to refresh, return to, or open (404).
+    ("GET", "/dashboard/auto-billing"): Row(LOGIN, 200, 200, 403, 200, stripe=True),
+    ("GET", "/dashboard/auto-billing/status"): Row(LOGIN, 200, 200, 403, 200, stripe=True),
+    ("POST", "/dashboard/auto-billing/connect"): Row(
+        LOGIN, 403, 303, 403, 303, form={"email": "x@agency.test"}, stripe=True
+    ),
+    ("POST", "/dashboard/auto-billing/check"): Row(LOGIN, 403, 404, 403, 303, stripe=True),
+    ("GET", "/dashboard/auto-billing/onboarding/refresh"): Row(LOGIN, 403, 404, 403, 303, stripe=True),
+    ("GET", "/dashboard/auto-billing/onboarding/return"): Row(LOGIN, 403, 404, 403, 303, stripe=True),
+    ("GET", "/dashboard/auto-billing/stripe-dashboard"): Row(LOGIN, 403, 404, 403, 303, stripe=True),
     # The JSON API takes a bearer token, never the session: every persona's cookie gets a 401. Its OpenAPI
     # document is public, and unknown addresses under it answer a JSON 404.
     ("GET", "/api/v1/clients"): Row(401, 401, 401, 401, 401),

@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("app.integrations",),
     ("app.stripe_data",),
     ("app.credit_pricing",),
+    ("app.auto_billing",),
     ("app.review", "app.client_list", "app.billing", "app.revenue"),
     ("app.summary",),
     ("app.brief",),

@@ -1,0 +1,98 @@
+"""How fast /dashboard serves for a workspace of 2,000 clients and 100,000 invoices (issue 11's target: p95 < 100 ms).
+
+The workspace is the revenue history benchmark's agency, connected to Stripe, with its owner logged in. GETs go
+through the whole app in this process (Litestar's test client: routing, session, the database, the template), one
+after another. The first GET builds the workspace's figures (app.revenue.cache); the figures then hold until the
+data changes, which is what a dashboard opened many times a day between syncs sees. The first GET is recorded
+apart, then `WARM_UP` more are discarded, then `REQUESTS` are timed: p50, p95 and the slowest. The same number of
+GETs of the metrics help page (logged in, no revenue work: session, workspace, template) are timed beside them, so
+the figures say how much of a request is the machine and the app's fixed cost rather than the dashboard's work.
+"""
+
+import asyncio
+import os
+import statistics
+import time
+
+from litestar.testing import AsyncTestClient
+
+from app.core.timeutil import utcnow
+from app.integrations.tables import StripeConnection
+from app.main import create_app
+from benchmarks.results import machine, record
+from benchmarks.test_bench_revenue_history import ACCOUNT, CLIENTS, MONTHS, SUBSCRIPTIONS_EACH, _seed
+
+EMAIL, PASSWORD = "dashboard@bench.agency", "bench-password-1"
+WARM_UP, REQUESTS = 5, 200
+TARGET_P95_MS = 100
+
+
+async def _connected_workspace() -> int:
+    workspace_id = await _seed(EMAIL, PASSWORD)
+    await StripeConnection(
+        workspace=workspace_id,
+        stripe_account_id=ACCOUNT,
+        account_name="Bench",
+        status="connected",
+        connected_at=utcnow(),
+    ).save()
+    return workspace_id
+
+
+async def _logged_in(client: AsyncTestClient) -> None:
+    await client.get("/login")
+    response = await client.post(
+        "/login",
+        data={"email": EMAIL, "password": PASSWORD},
+        headers={"x-csrftoken": client.cookies.get("cp_csrf")},
+        follow_redirects=False,  # the redirect's GET of /dashboard would build the figures before the first timed one
+    )
+    assert response.status_code == 302 and client.cookies.get("cp_session"), response.text
+
+
+async def _timed(client: AsyncTestClient, path: str) -> list[float]:
+    times = []
+    for _ in range(REQUESTS):
+        start = time.perf_counter()
+        response = await client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200
+    return sorted(times)
+
+
+def _p95(times: list[float]) -> float:
+    return round(times[int(len(times) * 0.95) - 1], 1)
+
+
+async def _serve() -> dict:
+    async with AsyncTestClient(app=create_app()) as client:
+        await _logged_in(client)
+        start = time.perf_counter()
+        first = await client.get("/dashboard")
+        first_ms = (time.perf_counter() - start) * 1000
+        assert first.status_code == 200 and 'data-testid="trend-chart"' in first.text
+        for _ in range(WARM_UP):
+            warm = await client.get("/dashboard")
+        assert warm.text.count('data-testid="trend-chart-value"') == MONTHS
+        times = await _timed(client, "/dashboard")
+        baseline = await _timed(client, "/dashboard/help/metrics")
+    return {
+        "clients": CLIENTS,
+        "invoices": CLIENTS * SUBSCRIPTIONS_EACH * MONTHS,
+        "requests": REQUESTS,
+        "first_request_ms": round(first_ms, 1),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": _p95(times),
+        "max_ms": round(times[-1], 1),
+        "help_page_p50_ms": round(statistics.median(baseline), 1),
+        "help_page_p95_ms": _p95(baseline),
+        "target_p95_ms": TARGET_P95_MS,
+        "load_average": [round(load, 2) for load in os.getloadavg()],  # 2 shared CPUs: how busy they were
+    }
+
+
+def test_bench_the_dashboard_of_2000_clients_and_100000_invoices_serves_warm(benchmark):
+    asyncio.run(_connected_workspace())
+    figures = benchmark.pedantic(lambda: asyncio.run(_serve()), rounds=1, iterations=1)
+    print(figures)
+    record(f"dashboard-{machine()['database']}", figures)
