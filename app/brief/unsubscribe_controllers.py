@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
-from litestar.exceptions import NoRouteMatchFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
@@ -12,11 +11,8 @@ from app.brief.unsubscribe import UNSUBSCRIBE_PATH
 
 
 def _settings_url(request: Request) -> str:
-    # The brief's settings page (where one opts in again) is its own slice; the dashboard stands in until it exists.
-    try:
-        return request.app.route_reverse("settings:brief")
-    except NoRouteMatchFoundException:
-        return request.app.route_reverse("dashboard")
+    # Where the person can switch the brief on again.
+    return request.app.route_reverse("settings:brief")
 
 
 class BriefUnsubscribeController(Controller):

@@ -39,7 +39,7 @@ async def test_a_one_click_post_without_session_or_csrf_token_opts_the_person_ou
 
     assert response.status_code == again.status_code == 200
     assert "You will not get the Monday Brief for <strong>Alice Agency</strong> any more" in response.text
-    assert 'data-testid="brief-opt-in-again"' in response.text
+    assert 'data-testid="brief-opt-in-again"' in response.text and 'href="/dashboard/settings/brief"' in response.text
     assert not await is_opted_in(alice.workspace.id, bob.user.id)
     assert await is_opted_in(alice.workspace.id, alice.user.id), "only the person the link names"
 
