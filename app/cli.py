@@ -1,4 +1,4 @@
-"""Operator command line: `python -m app migrate|seed-demo|create-user|set-plan|set-rate|worker|serve`."""
+"""Operator command line: `python -m app migrate|seed-demo|create-user|set-plan|set-rate|brief-status|worker|serve`."""
 
 from __future__ import annotations
 
@@ -69,6 +69,26 @@ def set_rate(month: str, currency: str, usd_per_unit: str) -> None:
     print(f"From {month} on, 1 {currency.upper()} = {rate} USD in revenue history (until a later month's rate).")
 
 
+def brief_status(week: str | None) -> None:
+    """This ISO week's Monday Brief deliveries: counts per status, then every dropped or failing one."""
+    from datetime import date
+
+    from app.brief.delivery import week_status
+    from app.core.timeutil import utcnow
+
+    when = date.fromisoformat(f"{week}-1") if week else utcnow().date()
+    status = asyncio.run(week_status(when))
+    print(f"Monday Brief, week {status.iso_year}-W{status.iso_week:02d}")
+    for name, count in status.counts.items():
+        print(f"  {name:<8} {count}")
+    for row in status.problems:
+        error = row["last_error"] or "-"
+        print(
+            f"{row['status']}: workspace {row['workspace_id']} user {row['user_id']} "
+            f"attempts {row['attempts']} last error: {error}"
+        )
+
+
 def seed_demo() -> None:
     if get_settings().production:
         # The demo's logins have published passwords: in production they would be a way in.
@@ -127,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("month", help="YYYY-MM")
     p.add_argument("currency", help="three-letter code, e.g. eur")
     p.add_argument("usd_per_unit", help="US dollars per unit of the currency, e.g. 1.08")
+    p = sub.add_parser("brief-status", help="this week's Monday Brief deliveries, and the dropped or failing ones")
+    p.add_argument("--week", help="an ISO week, e.g. 2026-W48 (default: the current one, in UTC)")
     p = sub.add_parser("worker", help="run the Huey consumer")
     p.add_argument("--workers", type=int, default=2)
     # Tests run their own worker beside other tests' rows: a catch-up firing at a minute mark would change them.
@@ -153,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             set_plan(args.workspace, args.plan)
         elif args.command == "set-rate":
             set_rate(args.month, args.currency, args.usd_per_unit)
+        elif args.command == "brief-status":
+            brief_status(args.week)
         elif args.command == "worker":
             worker(args.workers, periodic=not args.no_periodic)
         elif args.command == "serve":

@@ -20,6 +20,7 @@ from app.api.endpoints import api_router, openapi_config
 from app.auto_billing.controllers import AutoBillingController
 from app.billing.controllers import BillingController
 from app.brief.controllers import BriefController
+from app.brief.unsubscribe_controllers import BriefUnsubscribeController
 from app.clients.controllers import ClientController
 from app.credit_pricing.controllers import CreditPricingController
 from app.dev.controllers import OutboxController
@@ -91,6 +92,7 @@ def route_handlers(settings: Settings) -> list:
         DataController,
         ApiTokenController,
         BriefController,
+        BriefUnsubscribeController,
         CreditPricingController,
         AutoBillingController,
         api_router,

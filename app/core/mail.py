@@ -7,12 +7,14 @@ database dump never holds a usable link, and a delivery retry still has the bodi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from email import policy as email_policy
 from email.message import EmailMessage
 from functools import cache
 from pathlib import Path
@@ -40,6 +42,9 @@ class Email:
     html: str
     kind: str
     workspace_id: int | None = None
+    # Extra (name, value) headers, e.g. the brief's List-Unsubscribe. The outbox does not keep them: whoever sends
+    # the email passes them to `deliver` again, computed from what it knows (the brief: workspace and person).
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def duration(value: timedelta) -> str:
@@ -129,11 +134,19 @@ def _smtp_send(message: EmailMessage, smtp_url: str) -> None:
         smtp.send_message(message)
 
 
+# A header such as List-Unsubscribe holds one long URL with no space to fold at: under the default 78-character
+# limit the email package would encode it as =?utf-8?q?...?= words, which mail clients do not read as a link.
+# 998 is RFC 5322's hard limit.
+_LONG_HEADERS = email_policy.default.clone(max_line_length=998)
+
+
 def build_message(email: Email) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=_LONG_HEADERS) if email.headers else EmailMessage()
     message["From"] = get_settings().mail_from
     message["To"] = email.to
     message["Subject"] = email.subject
+    for name, value in email.headers:
+        message[name] = value
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
     return message
@@ -168,8 +181,12 @@ def _bodies(row: OutboxMessage) -> tuple[str, str]:
     return row.text_body, row.html_body
 
 
-async def deliver(outbox_id: int) -> bool:
+async def deliver(outbox_id: int, headers: tuple[tuple[str, str], ...] = ()) -> bool:
     """Send a stored email over SMTP when SMTP_URL is set; idempotent.
+
+    Args:
+        outbox_id: the stored email.
+        headers: extra headers to send it with (Email.headers).
 
     Returns:
         True when SMTP accepted it in this call; False when there is no SMTP, or it was already sent.
@@ -179,7 +196,9 @@ async def deliver(outbox_id: int) -> bool:
     if row is None or row.sent_at is not None or not smtp_url:
         return False
     text, html = _bodies(row)
-    _smtp_send(build_message(Email(row.to_address, row.subject, text, html, row.kind, row.workspace_id)), smtp_url)
+    email = Email(row.to_address, row.subject, text, html, row.kind, row.workspace_id, headers)
+    # In a thread: an SMTP conversation takes milliseconds to seconds, and other tasks (other emails) go on meanwhile.
+    await asyncio.to_thread(_smtp_send, build_message(email), smtp_url)
     # Once SMTP has it, the sealed copy has no further use: drop it rather than keep links at rest.
     await OutboxMessage.update({OutboxMessage.sent_at: utcnow(), OutboxMessage.sealed_body: ""}).where(
         OutboxMessage.id == outbox_id

@@ -231,6 +231,17 @@ class BriefSettingsPage:
         await expect(self.sent).to_be_visible()
 
 
+class BriefUnsubscribePage:
+    """Where the Monday Brief's one-click unsubscribe link lands: a confirmation, then what changed."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    async def unsubscribe(self, path: str) -> None:
+        await self.page.goto(path)
+        await self.page.get_by_test_id("brief-unsubscribe-confirm").click()
+
+
 class CreditPricingPage:
     """Auto Billing → credit pricing: the Cost per Credit form, its live Final Client Price, and the history."""
 

@@ -17,6 +17,7 @@ from app.accounts.tables import User
 from app.api.tables import ApiToken
 from app.api.tokens import create_token
 from app.auto_billing.tables import PayoutAccount
+from app.brief.unsubscribe import make_token
 from app.clients.tables import Client
 from app.core.security import hash_password
 from app.core.timeutil import utcnow
@@ -117,7 +118,8 @@ class World:
         for name in params_of(path, form):
             key = name
             if name == "token":
-                key = "reset_token" if path.startswith("/password/") else "invitation_token"
+                key = {"/password/": "reset_token", "/brief/": "brief_token"}.get(path[: path.find("/", 1) + 1])
+                key = key or "invitation_token"
             values[name] = NONEXISTENT[name] if nonexistent and name in NONEXISTENT else self.ids[key]
         return values
 
@@ -160,6 +162,7 @@ async def fresh_world(stripe_standin=None, first: bool = True) -> World:
         "path": "nothing-here",
         "invitation_token": _link_token(message.text_body, "/invitations/"),
         "reset_token": _link_token(reset.text_body, "/password/reset/"),
+        "brief_token": make_token(ws.id, bob.id),
     }
     return World(
         users={"alice": alice, "alice_free": alice, "bob": bob, "charlie": charlie},

@@ -143,6 +143,9 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/{path:str}"): Row(404, 404, 404, 404, 404),
     # Stripe's webhook: no session, no CSRF; an unsigned body is refused whoever sends it.
     ("POST", "/billing/stripe/webhook"): Row(400, 400, 400, 400, 400, form={"id": "evt_unsigned"}),
+    # The Monday Brief's signed one-click unsubscribe (bob's link): no log-in, and its POST needs no CSRF token.
+    ("GET", "/brief/unsubscribe/{token:str}"): Row(200, 200, 200, 200, 200),
+    ("POST", "/brief/unsubscribe/{token:str}"): Row(200, 200, 200, 200, 200),
     # Development only (not mounted in production): the outbox shows every email, unscoped, by design.
     ("GET", "/dev/outbox"): Row(200, 200, 200, 200, 200),
     ("GET", "/dev/outbox/{message_id:int}"): Row(200, 200, 200, 200, 200),
@@ -218,7 +221,8 @@ async def test_an_unsafe_request_without_the_csrf_token_is_refused_and_changes_n
     await m.log_in_as(matrix_client, world, "alice")
     before = await m.fingerprint(world.workspaces["alice"])
     response = await m.send(matrix_client, method, path, row, world.values(path, row.form), with_csrf=False)
-    # The webhook is exempt from CSRF (Stripe has no token): its signature is its guard.
-    expected = 400 if path == "/billing/stripe/webhook" else 403
+    # The webhook is exempt from CSRF (Stripe has no token): its signature is its guard. So is the brief's
+    # unsubscribe (mail clients POST it without cookies): its signed token is its guard, and it opts bob out only.
+    expected = {"/billing/stripe/webhook": 400, "/brief/unsubscribe/{token:str}": 200}.get(path, 403)
     assert response.status_code == expected, f"{method} {path} without a CSRF token: got {m.describe(response)}"
     assert await m.fingerprint(world.workspaces["alice"]) == before
