@@ -50,7 +50,7 @@ def checkout_session(rec: dict) -> dict:
         },
         "customer": rec.get("customer"),
         "customer_account": None,
-        "customer_creation": None,  # subscription mode always has a customer
+        "customer_creation": rec.get("customer_creation"),  # payment mode only
         "customer_details": _customer_details(rec),
         "customer_email": rec.get("customer_email"),
         "discounts": [],
@@ -64,7 +64,7 @@ def checkout_session(rec: dict) -> dict:
         "metadata": dict(rec.get("metadata") or {}),
         "mode": rec["mode"],
         "origin_context": None,
-        "payment_intent": None,  # subscription mode pays through the first invoice
+        "payment_intent": rec.get("payment_intent"),  # subscription mode pays through the first invoice
         "payment_link": None,
         "payment_method_collection": "always",
         "payment_method_configuration_details": None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from .. import checkout, render, render_checkout
+from .. import checkout, checkout_payment, render, render_checkout
 from ..wire import StripeError, as_list, check_params, not_found, parse_int
 from .connect import base_url
 
@@ -22,6 +22,8 @@ SESSION_PARAMS = (
     "allow_promotion_codes",
     "ui_mode",
     "locale",
+    "payment_intent_data",
+    "customer_creation",
 )
 
 
@@ -32,6 +34,8 @@ def _required(params: dict, name: str):
 
 
 def _line_items(ctx) -> list[dict]:
+    if ctx.params.get("mode") == "payment":
+        return checkout_payment.line_items(ctx.params)
     items = []
     for i, raw in enumerate(as_list(ctx.params.get("line_items"))):
         price_id = (raw or {}).get("price") if isinstance(raw, dict) else None
@@ -50,8 +54,8 @@ def _line_items(ctx) -> list[dict]:
 def create_session(ctx) -> dict:
     check_params(ctx.params, SESSION_PARAMS)
     mode = _required(ctx.params, "mode")
-    if mode != "subscription":
-        raise StripeError(400, "The stand-in's Checkout supports mode=subscription only.", param="mode")
+    if mode not in ("subscription", "payment"):
+        raise StripeError(400, "The stand-in's Checkout supports mode=subscription and payment only.", param="mode")
     items = _line_items(ctx)
     customer, email = ctx.params.get("customer"), ctx.params.get("customer_email")
     if customer and email:
@@ -59,7 +63,7 @@ def create_session(ctx) -> dict:
     if customer and ctx.acct.customers.get(customer) is None:
         raise not_found("customer", customer, "customer")
     success_url = _required(ctx.params, "success_url")
-    prices = [ctx.acct.prices.get(it["price"]) for it in items]
+    prices = [ctx.acct.prices.get(it["price"]) or it for it in items]
     total = sum(p["unit_amount"] * it["quantity"] for p, it in zip(prices, items, strict=True))
     now = ctx.store.now()
     sess_id = "cs_test_a1" + secrets.token_urlsafe(42).replace("-", "a").replace("_", "b")[:56]
@@ -83,6 +87,8 @@ def create_session(ctx) -> dict:
         "url": f"{base_url(ctx)}/c/pay/{sess_id}",
         "account": ctx.acct.account["id"],
     }
+    if mode == "payment":
+        rec.update(checkout_payment.payment_options(ctx.params, ctx.platform))
     ctx.acct.checkout_sessions[sess_id] = rec
     return ctx.out(render_checkout.checkout_session(rec))
 

@@ -1,0 +1,93 @@
+"""The hosted Checkout page in payment mode, branded as the account the session belongs to, and its 3D Secure step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from . import checkout, checkout_payment, payments
+from .hosted_connect import see_other
+from .http import Request, Response
+from .store import AccountData
+from .wire import parse_params
+
+if TYPE_CHECKING:
+    from .server import StandinApp
+
+
+def money(amount: int, currency: str) -> str:
+    symbol = {"usd": "$", "eur": "€", "gbp": "£"}.get(currency, "")
+    return f"{symbol}{amount / 100:,.2f}" + ("" if symbol else f" {currency.upper()}")
+
+
+def merchant(acct: AccountData) -> str:
+    """The business the customer pays: the session's own account (a connected account's, never the platform's)."""
+    return acct.account.get("name") or acct.account.get("email") or acct.account["id"]
+
+
+def page(app: StandinApp, acct: AccountData, sess: dict, form: dict, error: str | None, status: int = 200) -> Response:
+    items = [
+        {
+            **it,
+            "each": money(it["unit_amount"], it["currency"]),
+            "line": money(it["unit_amount"] * it["quantity"], it["currency"]),
+        }
+        for it in sess["line_items"]
+    ]
+    cust = acct.customers.get(sess.get("customer") or "") or {}
+    html = app.render_template(
+        "checkout_payment.html",
+        session=sess,
+        merchant=merchant(acct),
+        items=items,
+        total=money(sess["amount_total"], sess["currency"]),
+        email=sess.get("customer_email") or cust.get("email"),
+        saves_card=bool(sess["pi_data"]["setup_future_usage"]),
+        form=form,
+        error=error,
+    )
+    return Response.html(html, status)
+
+
+def _done(sess: dict) -> Response:
+    return see_other(sess["success_url"].replace("{CHECKOUT_SESSION_ID}", sess["id"]))
+
+
+def pay(app: StandinApp, acct: AccountData, sess: dict, form: dict) -> Response:
+    cust = acct.customers.get(sess.get("customer") or "") or {}
+    email = (sess.get("customer_email") or cust.get("email") or form.get("email") or "").strip()
+    if "@" not in email:
+        return page(app, acct, sess, form, "Your email address is incomplete.", 400)
+    number = form.get("card_number") or ""
+    try:
+        payments.check_new_card(number)
+    except checkout.CardDeclined as declined:
+        return page(app, acct, sess, form, declined.message, 402)
+    try:
+        pi = checkout_payment.attempt(app, acct, sess, email, (form.get("name") or "").strip(), number)
+    except payments.PaymentFailed as failed:
+        return page(app, acct, sess, form, failed.error["message"], 402)
+    if pi["status"] == "requires_action":
+        html = app.render_template(
+            "checkout_3ds.html", session=sess, merchant=merchant(acct), total=money(pi["amount"], pi["currency"])
+        )
+        return Response.html(html)
+    return _done(sess)
+
+
+def register(app: StandinApp, open_session: Callable) -> None:
+    async def authenticate(req: Request) -> Response:
+        acct, sess, refusal = open_session(req)
+        if refusal is not None:
+            return refusal
+        pi = acct.payment_intents.get(sess.get("payment_intent") or "")
+        if pi is None or pi["status"] != "requires_action":
+            return see_other(sess["url"])
+        form = parse_params(req.body)
+        try:
+            checkout_payment.authenticate(app, acct, sess, passed=form.get("outcome") == "complete")
+        except payments.PaymentFailed as failed:
+            return page(app, acct, sess, {}, failed.error["message"], 402)
+        return _done(sess)
+
+    app.route("POST", "/c/pay/{id}/authenticate", authenticate)
