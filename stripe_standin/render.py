@@ -750,6 +750,10 @@ def render_any(acct: AccountData, name: str, rec: dict) -> dict:
         return coupon(rec)
     if name == "discounts":
         return discount(rec)
+    if name in ("payment_intents", "payment_methods"):
+        from . import render_payments
+
+        return render_payments.payment_intent(rec) if name == "payment_intents" else render_payments.payment_method(rec)
     if name == "payouts":
         from .render_connect import payout
 

@@ -154,3 +154,22 @@ def test_the_platform_cannot_take_an_application_fee_on_its_own_account(fresh_st
             }
         )
     assert err.value.param == "payment_intent_data[application_fee_amount]"
+
+
+def test_the_session_expands_to_its_payment_intent_and_the_saved_card_in_one_call(fresh_standin):
+    session = payment_session(fresh_standin)
+    pay_with(session.url, GOOD)
+    done = fresh_standin.sdk().v1.checkout.sessions.retrieve(
+        session.id, params={"expand": ["payment_intent.payment_method", "customer"]}, options=OPTS
+    )
+    assert done.payment_intent.status == "succeeded" and done.payment_intent.payment_method.card.last4 == "4242"
+    assert done.customer.email == "client@example.com"
+    served = api(
+        fresh_standin,
+        "GET",
+        f"/v1/checkout/sessions/{session.id}",
+        stripe_account=NORTHWIND_DIGITAL,
+        **{"expand[]": ["payment_intent.payment_method", "payment_intent.latest_charge"]},
+    ).json()
+    expanded = {"payment_intent", "payment_intent.payment_method", "payment_intent.latest_charge"}
+    assert Checker(stripe_fixtures()).check(served, expanded=expanded) == []
