@@ -173,3 +173,16 @@ def test_the_session_expands_to_its_payment_intent_and_the_saved_card_in_one_cal
     ).json()
     expanded = {"payment_intent", "payment_intent.payment_method", "payment_intent.latest_charge"}
     assert Checker(stripe_fixtures()).check(served, expanded=expanded) == []
+
+
+def test_the_pay_checkout_session_action_pays_a_payment_session_as_the_page_would(fresh_standin):
+    session = payment_session(fresh_standin)
+    paid = fresh_standin.action(
+        "pay_checkout_session", account=NORTHWIND_DIGITAL, session=session.id, card=AUTH, authenticate="complete"
+    )
+    assert paid["status"] == "succeeded" and paid["customer"].startswith("cus_")
+    done = fresh_standin.sdk().v1.checkout.sessions.retrieve(session.id, options=OPTS)
+    assert done.status == "complete" and done.payment_intent == paid["payment_intent"]
+    declined = payment_session(fresh_standin)
+    with pytest.raises(AssertionError, match="Your card has insufficient funds"):
+        fresh_standin.action("pay_checkout_session", account=NORTHWIND_DIGITAL, session=declined.id, card=INSUFFICIENT)
