@@ -82,3 +82,13 @@ def test_another_accounts_charge_cannot_be_refunded(fresh_standin):
             params={"charge": pi.latest_charge}, options={"stripe_account": "acct_1NorthwindLabsLtd"}
         )
     assert err.value.http_status == 404
+
+
+def test_charges_and_refunds_can_be_listed_by_payment_intent(fresh_standin):
+    first, second = _paid(fresh_standin), _paid(fresh_standin)
+    fresh_standin.sdk().v1.refunds.create(params={"payment_intent": second.id, "amount": 100}, options=OPTS)
+    charges = fresh_standin.sdk().v1.charges.list(params={"payment_intent": first.id}, options=OPTS)
+    assert [c.id for c in charges.data] == [first.latest_charge]
+    refunds = fresh_standin.sdk().v1.refunds.list(params={"payment_intent": second.id}, options=OPTS)
+    assert [r.amount for r in refunds.data] == [100]
+    assert fresh_standin.sdk().v1.refunds.list(params={"payment_intent": first.id}, options=OPTS).data == []
