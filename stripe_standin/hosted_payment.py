@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from . import checkout, checkout_payment, payments
-from .hosted_connect import see_other
+from .hosted_connect import message_page, see_other
 from .http import Request, Response
 from .store import AccountData
 from .wire import parse_params
@@ -69,7 +71,10 @@ def pay(app: StandinApp, acct: AccountData, sess: dict, form: dict) -> Response:
         return page(app, acct, sess, form, failed.error["message"], 402)
     if pi["status"] == "requires_action":
         html = app.render_template(
-            "checkout_3ds.html", session=sess, merchant=merchant(acct), total=money(pi["amount"], pi["currency"])
+            "checkout_3ds.html",
+            action=f"{sess['url']}/authenticate",
+            merchant=merchant(acct),
+            total=money(pi["amount"], pi["currency"]),
         )
         return Response.html(html)
     return _done(sess)
@@ -90,4 +95,41 @@ def register(app: StandinApp, open_session: Callable) -> None:
             return page(app, acct, sess, {}, failed.error["message"], 402)
         return _done(sess)
 
+    def redirected(req: Request) -> tuple[AccountData, dict] | tuple[None, None]:
+        """The PaymentIntent a ``redirect_to_url`` next action sent the customer to authenticate, while it waits."""
+        acct = app.store.account(req.path_params["acct"])
+        pi = acct.payment_intents.get(req.path_params["pi"]) if acct else None
+        action = (pi or {}).get("next_action") or {}
+        if action.get("type") != "redirect_to_url" or not action["redirect_to_url"]["url"].endswith(req.path):
+            return None, None
+        return acct, pi
+
+    async def challenge_page(req: Request) -> Response:
+        acct, pi = redirected(req)
+        if pi is None:
+            return message_page(app, "Nothing to authenticate", "This payment needs no authentication now.", 404)
+        html = app.render_template(
+            "checkout_3ds.html", action=req.path, merchant=merchant(acct), total=money(pi["amount"], pi["currency"])
+        )
+        return Response.html(html)
+
+    async def challenge(req: Request) -> Response:
+        acct, pi = redirected(req)
+        if pi is None:
+            return message_page(app, "Nothing to authenticate", "This payment needs no authentication now.", 404)
+        back = pi["next_action"]["redirect_to_url"]["return_url"]
+        # Stripe returns the customer either way; the PaymentIntent (and redirect_status) says how it went.
+        with contextlib.suppress(payments.PaymentFailed):
+            payments.authenticate(app, acct, pi, passed=parse_params(req.body).get("outcome") == "complete")
+        query = urlencode(
+            {
+                "payment_intent": pi["id"],
+                "payment_intent_client_secret": pi["client_secret"],
+                "redirect_status": "succeeded" if pi["status"] == "succeeded" else "failed",
+            }
+        )
+        return see_other(f"{back}{'&' if '?' in back else '?'}{query}")
+
     app.route("POST", "/c/pay/{id}/authenticate", authenticate)
+    app.route("GET", "/3ds/{acct}/{pi}/{token}", challenge_page)
+    app.route("POST", "/3ds/{acct}/{pi}/{token}", challenge)

@@ -106,8 +106,13 @@ def new_payment_intent(app: StandinApp, acct: AccountData, **fields) -> dict:
     return rec
 
 
-def confirm(app: StandinApp, acct: AccountData, pi: dict, pm: dict, off_session: bool) -> dict:
-    """Try to pay ``pi`` with ``pm``: succeeded, requires_action (on-session 3155), or ``PaymentFailed``."""
+def confirm(
+    app: StandinApp, acct: AccountData, pi: dict, pm: dict, off_session: bool, redirect: dict | None = None
+) -> dict:
+    """Try to pay ``pi`` with ``pm``: succeeded, requires_action (on-session 3155), or ``PaymentFailed``.
+
+    ``redirect`` (``url``, ``return_url``) makes the authentication a ``redirect_to_url`` next action.
+    """
     pi["payment_method"] = pm["id"]
     if pm["number"] == ATTACH_THEN_DECLINE:
         if pi.get("setup_future_usage") and pi.get("customer"):
@@ -116,20 +121,21 @@ def confirm(app: StandinApp, acct: AccountData, pi: dict, pm: dict, off_session:
     if pm["number"] == AUTH_CARD:
         if off_session:
             fail(app, acct, pi, pm, AUTH_REQUIRED, with_charge=False)
-        return require_action(app, acct, pi)  # the challenge's outcome comes through ``authenticate``
+        return require_action(app, acct, pi, redirect)  # the challenge's outcome comes through ``authenticate``
     if pm["number"] in checkout.DECLINED_CARDS:
         fail(app, acct, pi, pm, checkout.DECLINED_CARDS[pm["number"]], with_charge=True)
     return succeed(app, acct, pi, pm)
 
 
-def require_action(app: StandinApp, acct: AccountData, pi: dict) -> dict:
-    pi.update(
-        status="requires_action",
-        next_action={
+def require_action(app: StandinApp, acct: AccountData, pi: dict, redirect: dict | None = None) -> dict:
+    if redirect:
+        action = {"type": "redirect_to_url", "redirect_to_url": dict(redirect)}
+    else:
+        action = {
             "type": "use_stripe_sdk",
             "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": "", "source": "src_standin"},
-        },
-    )
+        }
+    pi.update(status="requires_action", next_action=action)
     app.emit(acct, "payment_intent.requires_action", None, None, obj=payment_intent(pi))
     return pi
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
+
 from .. import payments, render
 from ..render_payments import application_fee, payment_intent, payment_method
 from ..wire import LIST_PARAMS, StripeError, check_params, list_collection, not_found, parse_int
+from .connect import base_url
 
 PI_PARAMS = (
     "amount",
@@ -85,14 +88,43 @@ def create_payment_intent(ctx) -> dict:
     if pm is not None:
         pi["payment_method"] = pm["id"]
     if _true(params.get("confirm")):
-        if pm is None:
-            raise StripeError(
-                400, "You cannot confirm this PaymentIntent because it's missing a payment method.", param="confirm"
-            )
-        try:
-            payments.confirm(ctx.app, ctx.acct, pi, pm, off_session)
-        except payments.PaymentFailed as failed:
-            raise card_error(failed) from None
+        _confirm(ctx, pi, pm, off_session)
+    return ctx.out(payment_intent(pi))
+
+
+def _confirm(ctx, pi: dict, pm: dict | None, off_session: bool) -> None:
+    """Confirm ``pi``; on-session with a ``return_url``, authentication is a redirect to the stand-in's 3DS page."""
+    if pm is None:
+        raise StripeError(
+            400, "You cannot confirm this PaymentIntent because it's missing a payment method.", param="confirm"
+        )
+    redirect = None
+    if ctx.params.get("return_url") and not off_session:
+        path = f"/3ds/{ctx.acct.account['id']}/{pi['id']}/{secrets.token_urlsafe(12)}"
+        redirect = {"url": base_url(ctx) + path, "return_url": ctx.params["return_url"]}
+    try:
+        payments.confirm(ctx.app, ctx.acct, pi, pm, off_session, redirect)
+    except payments.PaymentFailed as failed:
+        raise card_error(failed) from None
+
+
+def confirm_payment_intent(ctx) -> dict:
+    """Confirm again, e.g. on-session after an off-session ``authentication_required`` decline."""
+    check_params(ctx.params, ("payment_method", "off_session", "return_url", "setup_future_usage"))
+    pi = ctx.acct.payment_intents.get(ctx.path_params["id"])
+    if pi is None:
+        raise not_found("payment_intent", ctx.path_params["id"])
+    if pi["status"] not in ("requires_payment_method", "requires_confirmation", "requires_action"):
+        raise StripeError(
+            400,
+            f"This PaymentIntent's status is {pi['status']}, so it cannot be confirmed.",
+            code="payment_intent_unexpected_state",
+        )
+    pm_id = ctx.params.get("payment_method") or pi.get("payment_method")
+    pm = ctx.acct.payment_methods.get(pm_id or "")
+    if pm_id and pm is None:
+        raise not_found("payment_method", pm_id, "payment_method")
+    _confirm(ctx, pi, pm, _true(ctx.params.get("off_session")))
     return ctx.out(payment_intent(pi))
 
 
@@ -187,6 +219,7 @@ def register(app) -> None:
     app.api("POST", "/v1/payment_intents", create_payment_intent)
     app.api("GET", "/v1/payment_intents", list_payment_intents)
     app.api("GET", "/v1/payment_intents/{id}", get_payment_intent)
+    app.api("POST", "/v1/payment_intents/{id}/confirm", confirm_payment_intent)
     app.api("GET", "/v1/payment_methods/{id}", get_payment_method)
     app.api("GET", "/v1/customers/{id}/payment_methods", list_customer_payment_methods)
     app.api("GET", "/v1/application_fees", list_application_fees)
