@@ -39,6 +39,13 @@ def line_items(params: dict) -> list[dict]:
                 code="parameter_missing",
                 param=f"line_items[{i}][price_data][product_data][name]",
             )
+        if not data.get("currency"):
+            raise StripeError(
+                400,
+                f"Missing required param: line_items[{i}][price_data][currency].",
+                code="parameter_missing",
+                param=f"line_items[{i}][price_data][currency]",
+            )
         items.append(
             {
                 "price": None,

@@ -89,6 +89,13 @@ def create_session(ctx) -> dict:
     }
     if mode == "payment":
         rec.update(checkout_payment.payment_options(ctx.params, ctx.platform))
+        fee = rec["pi_data"]["application_fee_amount"]
+        if fee is not None and not 0 <= fee <= total:
+            raise StripeError(
+                400,
+                "payment_intent_data[application_fee_amount] must be between 0 and the session's amount_total.",
+                param="payment_intent_data[application_fee_amount]",
+            )
     ctx.acct.checkout_sessions[sess_id] = rec
     return ctx.out(render_checkout.checkout_session(rec))
 

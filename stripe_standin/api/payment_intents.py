@@ -56,6 +56,12 @@ def create_payment_intent(ctx) -> dict:
             "(using `transfer_data[destination]`).",
             param="application_fee_amount",
         )
+    if fee is not None and not 0 <= parse_int(fee, "application_fee_amount") <= amount:
+        raise StripeError(
+            400,
+            "application_fee_amount must be between 0 and the PaymentIntent's amount.",
+            param="application_fee_amount",
+        )
     customer = params.get("customer")
     if customer and ctx.acct.customers.get(customer) is None:
         raise not_found("customer", customer, "customer")

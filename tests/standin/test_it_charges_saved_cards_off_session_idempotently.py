@@ -174,3 +174,19 @@ def test_a_payment_method_from_another_account_is_not_found(fresh_standin):
     )
     assert resp.status_code == 404 and resp.json()["error"]["code"] == "resource_missing"
     assert customer
+
+
+def test_a_fee_above_the_amount_is_refused(fresh_standin):
+    customer, pm = saved_card(fresh_standin)
+    resp = _raw(
+        fresh_standin,
+        "fee-too-big",
+        amount="500",
+        currency="usd",
+        customer=customer,
+        payment_method=pm,
+        off_session="true",
+        confirm="true",
+        application_fee_amount="501",
+    )
+    assert resp.status_code == 400 and resp.json()["error"]["param"] == "application_fee_amount"

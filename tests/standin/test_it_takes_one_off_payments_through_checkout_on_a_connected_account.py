@@ -186,3 +186,37 @@ def test_the_pay_checkout_session_action_pays_a_payment_session_as_the_page_woul
     declined = payment_session(fresh_standin)
     with pytest.raises(AssertionError, match="Your card has insufficient funds"):
         fresh_standin.action("pay_checkout_session", account=NORTHWIND_DIGITAL, session=declined.id, card=INSUFFICIENT)
+
+
+@pytest.mark.parametrize(
+    "params, param",
+    [
+        ({"payment_intent_data": {"application_fee_amount": 1001}}, "payment_intent_data[application_fee_amount]"),
+        (
+            {"line_items": [{"price_data": {"unit_amount": 500, "product_data": {"name": "x"}}, "quantity": 1}]},
+            "line_items[0][price_data][currency]",
+        ),
+        (
+            {"line_items": [{"price_data": {"currency": "usd", "unit_amount": 500}, "quantity": 1}]},
+            "line_items[0][price_data][product_data][name]",
+        ),
+        ({"customer_creation": "sometimes"}, "customer_creation"),
+    ],
+)
+def test_a_payment_session_with_a_wrong_parameter_is_refused_naming_it(fresh_standin, params, param):
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        payment_session(fresh_standin, **params)
+    assert err.value.param == param
+
+
+def test_every_event_of_a_payment_carries_its_object_in_the_pinned_shape(fresh_standin):
+    session = payment_session(fresh_standin)
+    pay_with(session.url, INSUFFICIENT)
+    pay_with(session.url, GOOD)
+    pi = fresh_standin.sdk().v1.checkout.sessions.retrieve(session.id, options=OPTS).payment_intent
+    fresh_standin.sdk().v1.refunds.create(params={"payment_intent": pi, "amount": 300}, options=OPTS)
+    events = _served(fresh_standin, "/v1/events?limit=100")["data"]
+    types = {e["type"] for e in events}
+    assert {"payment_intent.payment_failed", "charge.failed", "payment_method.attached", "charge.refunded"} <= types
+    checker = Checker(stripe_fixtures())
+    assert [p for e in events for p in checker.check(e) + checker.check(e["data"]["object"], e["type"])] == []
