@@ -17,7 +17,7 @@ def payment_intent(rec: dict) -> dict:
         "application_fee_amount": rec.get("application_fee_amount"),
         "automatic_payment_methods": None,
         "canceled_at": rec.get("canceled_at"),
-        "cancellation_reason": None,
+        "cancellation_reason": "expired" if rec["status"] == "canceled" else None,
         "capture_method": "automatic",
         "client_secret": rec["client_secret"],
         "confirmation_method": "automatic",

@@ -220,3 +220,15 @@ def test_every_event_of_a_payment_carries_its_object_in_the_pinned_shape(fresh_s
     assert {"payment_intent.payment_failed", "charge.failed", "payment_method.attached", "charge.refunded"} <= types
     checker = Checker(stripe_fixtures())
     assert [p for e in events for p in checker.check(e) + checker.check(e["data"]["object"], e["type"])] == []
+
+
+def test_an_expired_payment_session_cancels_its_unpaid_payment_intent(fresh_standin):
+    session = payment_session(fresh_standin)
+    pay_with(session.url, INSUFFICIENT)
+    fresh_standin.set_clock(session.expires_at + 1)
+    done = fresh_standin.sdk().v1.checkout.sessions.retrieve(session.id, options=OPTS)
+    assert done.status == "expired"
+    pi = fresh_standin.sdk().v1.payment_intents.retrieve(done.payment_intent, options=OPTS)
+    assert pi.status == "canceled" and pi.cancellation_reason == "expired"
+    assert event_types(fresh_standin)[-2:] == ["payment_intent.canceled", "checkout.session.expired"]
+    assert httpx.get(session.url).status_code == 410
