@@ -33,6 +33,18 @@ AUTH_FAILED = (
 GENERIC_DECLINE = ("card_declined", "generic_decline", "Your card was declined.")
 
 
+# Stripe's test PaymentMethods: ids an integration passes instead of a card number (a new PaymentMethod each time).
+TEST_PAYMENT_METHODS = {
+    "pm_card_visa": "4242424242424242",
+    "pm_card_mastercard": "5555555555554444",
+    "pm_card_chargeDeclined": "4000000000000002",
+    "pm_card_chargeDeclinedInsufficientFunds": "4000000000009995",
+    "pm_card_authenticationRequired": AUTH_CARD,
+    "pm_card_authenticationRequiredOnSetup": AUTH_CARD,
+    "pm_card_chargeCustomerFail": ATTACH_THEN_DECLINE,
+}
+
+
 class PaymentFailed(Exception):
     """A confirmation that failed: the PaymentIntent is back to ``requires_payment_method``."""
 
@@ -70,6 +82,19 @@ def create_payment_method(app: StandinApp, acct: AccountData, number: str, name:
         "metadata": {},
     }
     return app.store.add(acct, "payment_methods", rec)
+
+
+def payment_method_for(app: StandinApp, acct: AccountData, pm_id: str) -> dict | None:
+    """The account's PaymentMethod ``pm_id``, or a new one for a Stripe test id such as ``pm_card_visa``."""
+    if pm_id in TEST_PAYMENT_METHODS:
+        return create_payment_method(app, acct, TEST_PAYMENT_METHODS[pm_id], None, None)
+    return acct.payment_methods.get(pm_id)
+
+
+def detach(app: StandinApp, acct: AccountData, pm: dict) -> None:
+    acct.payment_methods.by_customer[pm["customer"]].remove(pm)
+    pm["customer"] = None
+    app.emit(acct, "payment_method.detached", None, None, obj=payment_method(pm))
 
 
 def attach(app: StandinApp, acct: AccountData, pm: dict, customer: str) -> None:

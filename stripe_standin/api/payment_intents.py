@@ -67,7 +67,7 @@ def create_payment_intent(ctx) -> dict:
         raise not_found("customer", customer, "customer")
     pm = None
     if params.get("payment_method"):
-        pm = ctx.acct.payment_methods.get(params["payment_method"])
+        pm = payments.payment_method_for(ctx.app, ctx.acct, params["payment_method"])
         if pm is None:
             raise not_found("payment_method", params["payment_method"], "payment_method")
         if pm["customer"] and pm["customer"] != customer:
@@ -158,6 +158,35 @@ def get_payment_method(ctx) -> dict:
     return ctx.out(payment_method(rec))
 
 
+def attach_payment_method(ctx) -> dict:
+    """Save a card to a customer; Stripe's test ids (``pm_card_chargeDeclinedInsufficientFunds``) save a new one."""
+    check_params(ctx.params, ("customer",))
+    customer = _required(ctx.params, "customer")
+    if ctx.acct.customers.get(customer) is None:
+        raise not_found("customer", customer, "customer")
+    pm = payments.payment_method_for(ctx.app, ctx.acct, ctx.path_params["id"])
+    if pm is None:
+        raise not_found("payment_method", ctx.path_params["id"])
+    if pm["customer"] and pm["customer"] != customer:
+        raise StripeError(
+            400, "The payment method you provided has already been attached to a customer.", param="customer"
+        )
+    payments.attach(ctx.app, ctx.acct, pm, customer)
+    return ctx.out(payment_method(pm))
+
+
+def detach_payment_method(ctx) -> dict:
+    pm = ctx.acct.payment_methods.get(ctx.path_params["id"])
+    if pm is None:
+        raise not_found("payment_method", ctx.path_params["id"])
+    if not pm["customer"]:
+        raise StripeError(
+            400, "The payment method you provided is not attached to a customer so detachment is impossible."
+        )
+    payments.detach(ctx.app, ctx.acct, pm)
+    return ctx.out(payment_method(pm))
+
+
 def list_customer_payment_methods(ctx) -> dict:
     check_params(ctx.params, LIST_PARAMS + ("type",))
     customer = ctx.path_params["id"]
@@ -228,6 +257,8 @@ def register(app) -> None:
     app.api("POST", "/v1/payment_intents/{id}/confirm", confirm_payment_intent)
     app.api("GET", "/v1/payment_methods/{id}", get_payment_method)
     app.api("GET", "/v1/customers/{id}/payment_methods", list_customer_payment_methods)
+    app.api("POST", "/v1/payment_methods/{id}/attach", attach_payment_method)
+    app.api("POST", "/v1/payment_methods/{id}/detach", detach_payment_method)
     app.api("GET", "/v1/application_fees", list_application_fees)
     app.api("GET", "/v1/application_fees/{id}", get_application_fee)
     app.api("POST", "/v1/refunds", create_refund)
