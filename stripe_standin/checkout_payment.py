@@ -136,5 +136,5 @@ def authenticate(app: StandinApp, acct: AccountData, sess: dict, passed: bool) -
 
 
 def complete(app: StandinApp, acct: AccountData, sess: dict) -> None:
-    sess.update(status="complete", payment_status="paid")
+    sess.update(status="complete", payment_status="no_payment_required" if sess["mode"] == "setup" else "paid")
     app.emit(acct, "checkout.session.completed", None, None, obj=checkout_session(sess))

@@ -64,7 +64,7 @@ def register(app: StandinApp) -> None:
         acct, sess, refusal = open_session(req)
         if refusal is not None:
             return refusal
-        if sess["mode"] == "payment":
+        if sess["mode"] in ("payment", "setup"):
             return hosted_payment.page(app, acct, sess, {}, None)
         return checkout_page(acct, sess, {}, None)
 
@@ -73,7 +73,7 @@ def register(app: StandinApp) -> None:
         if refusal is not None:
             return refusal
         form = parse_params(req.body)
-        if sess["mode"] == "payment":
+        if sess["mode"] in ("payment", "setup"):
             return hosted_payment.pay(app, acct, sess, form)
         cust = acct.customers.get(sess.get("customer") or "") or {}
         email = (sess.get("customer_email") or cust.get("email") or form.get("email") or "").strip()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from . import checkout, checkout_payment, payments
+from . import checkout, checkout_payment, payments, setups
 from .hosted_connect import message_page, see_other
 from .http import Request, Response
 from .store import AccountData
@@ -42,9 +42,9 @@ def page(app: StandinApp, acct: AccountData, sess: dict, form: dict, error: str 
         session=sess,
         merchant=merchant(acct),
         items=items,
-        total=money(sess["amount_total"], sess["currency"]),
+        total=money(sess["amount_total"], sess["currency"]) if sess["amount_total"] is not None else None,
         email=sess.get("customer_email") or cust.get("email"),
-        saves_card=bool(sess["pi_data"]["setup_future_usage"]),
+        saves_card=sess["mode"] == "setup" or bool(sess["pi_data"]["setup_future_usage"]),
         form=form,
         error=error,
     )
@@ -65,16 +65,17 @@ def pay(app: StandinApp, acct: AccountData, sess: dict, form: dict) -> Response:
         payments.check_new_card(number)
     except checkout.CardDeclined as declined:
         return page(app, acct, sess, form, declined.message, 402)
+    flow = setups if sess["mode"] == "setup" else checkout_payment
     try:
-        pi = checkout_payment.attempt(app, acct, sess, email, (form.get("name") or "").strip(), number)
+        intent = flow.attempt(app, acct, sess, email, (form.get("name") or "").strip(), number)
     except payments.PaymentFailed as failed:
         return page(app, acct, sess, form, failed.error["message"], 402)
-    if pi["status"] == "requires_action":
+    if intent["status"] == "requires_action":
         html = app.render_template(
             "checkout_3ds.html",
             action=f"{sess['url']}/authenticate",
             merchant=merchant(acct),
-            total=money(pi["amount"], pi["currency"]),
+            total=money(intent["amount"], intent["currency"]) if "amount" in intent else None,
         )
         return Response.html(html)
     return _done(sess)
@@ -85,12 +86,16 @@ def register(app: StandinApp, open_session: Callable) -> None:
         acct, sess, refusal = open_session(req)
         if refusal is not None:
             return refusal
-        pi = acct.payment_intents.get(sess.get("payment_intent") or "")
-        if pi is None or pi["status"] != "requires_action":
+        setup = sess["mode"] == "setup"
+        intents = acct.setup_intents if setup else acct.payment_intents
+        intent = intents.get(sess.get("setup_intent" if setup else "payment_intent") or "")
+        if intent is None or intent["status"] != "requires_action":
             return see_other(sess["url"])
         form = parse_params(req.body)
         try:
-            checkout_payment.authenticate(app, acct, sess, passed=form.get("outcome") == "complete")
+            (setups if setup else checkout_payment).authenticate(
+                app, acct, sess, passed=form.get("outcome") == "complete"
+            )
         except payments.PaymentFailed as failed:
             return page(app, acct, sess, {}, failed.error["message"], 402)
         return _done(sess)

@@ -750,10 +750,10 @@ def render_any(acct: AccountData, name: str, rec: dict) -> dict:
         return coupon(rec)
     if name == "discounts":
         return discount(rec)
-    if name in ("payment_intents", "payment_methods"):
+    if name in ("payment_intents", "payment_methods", "setup_intents"):
         from . import render_payments
 
-        return render_payments.payment_intent(rec) if name == "payment_intents" else render_payments.payment_method(rec)
+        return getattr(render_payments, name[:-1])(rec)
     if name == "payouts":
         from .render_connect import payout
 

@@ -141,3 +141,36 @@ def application_fee(rec: dict) -> dict:
             "url": f"/v1/application_fees/{rec['id']}/refunds",
         },
     }
+
+
+def setup_intent(rec: dict) -> dict:
+    return {
+        "id": rec["id"],
+        "object": "setup_intent",
+        "application": rec.get("application"),
+        "automatic_payment_methods": None,
+        "cancellation_reason": None,
+        "client_secret": rec["client_secret"],
+        "created": rec["created"],
+        "customer": rec.get("customer"),
+        "customer_account": None,
+        "description": rec.get("description"),
+        "excluded_payment_method_types": None,
+        "flow_directions": None,
+        "last_setup_error": _last_error(rec.get("last_setup_error")),
+        "latest_attempt": None,
+        "livemode": False,
+        "mandate": None,
+        "metadata": dict(rec.get("metadata") or {}),
+        "next_action": rec.get("next_action"),
+        "on_behalf_of": None,
+        "payment_method": rec.get("payment_method"),
+        "payment_method_configuration_details": None,
+        "payment_method_options": {
+            "card": {"mandate_options": None, "network": None, "request_three_d_secure": "automatic"}
+        },
+        "payment_method_types": ["card"],
+        "single_use_mandate": None,
+        "status": rec["status"],
+        "usage": "off_session",
+    }

@@ -45,6 +45,7 @@ PREFIX_TYPES = {
     "pi_": "payment_intents",
     "pm_": "payment_methods",
     "fee_": "application_fees",
+    "seti_": "setup_intents",
 }
 
 
@@ -147,6 +148,7 @@ class AccountData:
     checkout_sessions: dict[str, dict] = field(default_factory=dict)
     payment_intents: Collection = field(default_factory=lambda: Collection("payment_intent"))
     payment_methods: Collection = field(default_factory=lambda: Collection("payment_method"))
+    setup_intents: Collection = field(default_factory=lambda: Collection("setup_intent"))
     # On the platform: the fees it took from its connected accounts' charges.
     application_fees: Collection = field(default_factory=lambda: Collection("application_fee"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from .. import checkout, checkout_payment, render, render_checkout
+from .. import checkout, checkout_payment, render, render_checkout, setups
 from ..wire import StripeError, as_list, check_params, not_found, parse_int
 from .connect import base_url
 
@@ -24,6 +24,8 @@ SESSION_PARAMS = (
     "locale",
     "payment_intent_data",
     "customer_creation",
+    "setup_intent_data",
+    "currency",
 )
 
 
@@ -36,6 +38,8 @@ def _required(params: dict, name: str):
 def _line_items(ctx) -> list[dict]:
     if ctx.params.get("mode") == "payment":
         return checkout_payment.line_items(ctx.params)
+    if ctx.params.get("mode") == "setup":
+        return []  # nothing is sold: the session saves a card
     items = []
     for i, raw in enumerate(as_list(ctx.params.get("line_items"))):
         price_id = (raw or {}).get("price") if isinstance(raw, dict) else None
@@ -54,8 +58,8 @@ def _line_items(ctx) -> list[dict]:
 def create_session(ctx) -> dict:
     check_params(ctx.params, SESSION_PARAMS)
     mode = _required(ctx.params, "mode")
-    if mode not in ("subscription", "payment"):
-        raise StripeError(400, "The stand-in's Checkout supports mode=subscription and payment only.", param="mode")
+    if mode not in ("subscription", "payment", "setup"):
+        raise StripeError(400, f"Invalid mode: must be one of payment, setup, or subscription ({mode}).", param="mode")
     items = _line_items(ctx)
     customer, email = ctx.params.get("customer"), ctx.params.get("customer_email")
     if customer and email:
@@ -81,12 +85,14 @@ def create_session(ctx) -> dict:
         "created": now,
         "expires_at": now + checkout.SESSION_TTL,
         "status": "open",
-        "currency": prices[0]["currency"],
-        "amount_subtotal": total,
-        "amount_total": total,
+        "currency": prices[0]["currency"] if prices else (ctx.params.get("currency") or None),
+        "amount_subtotal": total if prices else None,
+        "amount_total": total if prices else None,
         "url": f"{base_url(ctx)}/c/pay/{sess_id}",
         "account": ctx.acct.account["id"],
     }
+    if mode == "setup":
+        rec.update(setups.setup_options(ctx.params))
     if mode == "payment":
         rec.update(checkout_payment.payment_options(ctx.params, ctx.platform))
         fee = rec["pi_data"]["application_fee_amount"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from .. import payments, render
-from ..render_payments import application_fee, payment_intent, payment_method
+from ..render_payments import application_fee, payment_intent, payment_method, setup_intent
 from ..wire import LIST_PARAMS, StripeError, check_params, list_collection, not_found, parse_int
 from .connect import base_url
 
@@ -151,6 +151,13 @@ def list_payment_intents(ctx) -> dict:
     )
 
 
+def get_setup_intent(ctx) -> dict:
+    rec = ctx.acct.setup_intents.get(ctx.path_params["id"])
+    if rec is None:
+        raise not_found("setup_intent", ctx.path_params["id"])
+    return ctx.out(setup_intent(rec))
+
+
 def get_payment_method(ctx) -> dict:
     rec = ctx.acct.payment_methods.get(ctx.path_params["id"])
     if rec is None:
@@ -256,6 +263,7 @@ def register(app) -> None:
     app.api("GET", "/v1/payment_intents/{id}", get_payment_intent)
     app.api("POST", "/v1/payment_intents/{id}/confirm", confirm_payment_intent)
     app.api("GET", "/v1/payment_methods/{id}", get_payment_method)
+    app.api("GET", "/v1/setup_intents/{id}", get_setup_intent)
     app.api("GET", "/v1/customers/{id}/payment_methods", list_customer_payment_methods)
     app.api("POST", "/v1/payment_methods/{id}/attach", attach_payment_method)
     app.api("POST", "/v1/payment_methods/{id}/detach", detach_payment_method)
