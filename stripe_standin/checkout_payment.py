@@ -138,3 +138,40 @@ def authenticate(app: StandinApp, acct: AccountData, sess: dict, passed: bool) -
 def complete(app: StandinApp, acct: AccountData, sess: dict) -> None:
     sess.update(status="complete", payment_status="no_payment_required" if sess["mode"] == "setup" else "paid")
     app.emit(acct, "checkout.session.completed", None, None, obj=checkout_session(sess))
+
+
+_HEX = "0123456789abcdefABCDEF"
+BORDER_STYLES = ("pill", "rectangular", "rounded")
+
+
+def branding(params: dict, default_name: str) -> dict:
+    """``branding_settings``: what the hosted page shows instead of the account's own branding."""
+    raw = params.get("branding_settings") or {}
+    out = {
+        "background_color": raw.get("background_color") or "#ffffff",
+        "border_style": raw.get("border_style") or "rounded",
+        "button_color": raw.get("button_color") or "#0074d4",
+        "display_name": raw.get("display_name") or default_name,
+        "font_family": raw.get("font_family") or "default",
+        "icon": _image(raw, "icon"),
+        "logo": _image(raw, "logo"),
+    }
+    for key in ("background_color", "button_color"):
+        value = out[key]
+        if len(value) != 7 or value[0] != "#" or any(ch not in _HEX for ch in value[1:]):
+            raise StripeError(400, f"Invalid hex color: {value}", param=f"branding_settings[{key}]")
+    if out["border_style"] not in BORDER_STYLES:
+        raise StripeError(400, f"Invalid border_style: {out['border_style']}", param="branding_settings[border_style]")
+    return out
+
+
+def _image(raw: dict, key: str) -> dict | None:
+    image = raw.get(key)
+    if not image:
+        return None
+    url = image.get("url") if isinstance(image, dict) else None
+    if not url or not str(url).startswith(("https://", "http://")):
+        raise StripeError(
+            400, f"branding_settings[{key}][url] must be an http(s) URL.", param=f"branding_settings[{key}]"
+        )
+    return {"file": None, "type": "url", "url": url}

@@ -40,7 +40,8 @@ def page(app: StandinApp, acct: AccountData, sess: dict, form: dict, error: str 
     html = app.render_template(
         "checkout_payment.html",
         session=sess,
-        merchant=merchant(acct),
+        merchant=sess["branding"]["display_name"],
+        brand=sess["branding"],
         items=items,
         total=money(sess["amount_total"], sess["currency"]) if sess["amount_total"] is not None else None,
         email=sess.get("customer_email") or cust.get("email"),
@@ -74,7 +75,7 @@ def pay(app: StandinApp, acct: AccountData, sess: dict, form: dict) -> Response:
         html = app.render_template(
             "checkout_3ds.html",
             action=f"{sess['url']}/authenticate",
-            merchant=merchant(acct),
+            merchant=sess["branding"]["display_name"],
             total=money(intent["amount"], intent["currency"]) if "amount" in intent else None,
         )
         return Response.html(html)

@@ -20,6 +20,17 @@ def _customer_details(rec: dict) -> dict | None:
     }
 
 
+def _branding(rec: dict) -> dict | None:
+    brand = rec.get("branding")
+    if brand is None:
+        return None
+    return {
+        **brand,
+        "icon": dict(brand["icon"]) if brand["icon"] else None,
+        "logo": dict(brand["logo"]) if brand["logo"] else None,
+    }
+
+
 def checkout_session(rec: dict) -> dict:
     complete = rec["status"] == "complete"
     return {
@@ -32,6 +43,7 @@ def checkout_session(rec: dict) -> dict:
         "amount_total": rec["amount_total"],
         "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
         "billing_address_collection": None,
+        "branding_settings": _branding(rec),
         "cancel_url": rec.get("cancel_url"),
         "client_reference_id": rec.get("client_reference_id"),
         "client_secret": None,

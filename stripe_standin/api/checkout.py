@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from .. import checkout, checkout_payment, render, render_checkout, setups
+from .. import checkout, checkout_payment, hosted_payment, render, render_checkout, setups
 from ..wire import StripeError, as_list, check_params, not_found, parse_int
 from .connect import base_url
 
@@ -26,6 +26,7 @@ SESSION_PARAMS = (
     "customer_creation",
     "setup_intent_data",
     "currency",
+    "branding_settings",
 )
 
 
@@ -90,6 +91,7 @@ def create_session(ctx) -> dict:
         "amount_total": total if prices else None,
         "url": f"{base_url(ctx)}/c/pay/{sess_id}",
         "account": ctx.acct.account["id"],
+        "branding": checkout_payment.branding(ctx.params, hosted_payment.merchant(ctx.acct)),
     }
     if mode == "setup":
         rec.update(setups.setup_options(ctx.params))

@@ -232,3 +232,38 @@ def test_an_expired_payment_session_cancels_its_unpaid_payment_intent(fresh_stan
     assert pi.status == "canceled" and pi.cancellation_reason == "expired"
     assert event_types(fresh_standin)[-2:] == ["payment_intent.canceled", "checkout.session.expired"]
     assert httpx.get(session.url).status_code == 410
+
+
+def test_branding_settings_replace_the_accounts_name_on_the_page(fresh_standin):
+    brand = {
+        "display_name": "Acme Growth Agency",
+        "button_color": "#ff5500",
+        "logo": {"type": "url", "url": "https://agency.example/logo.png"},
+    }
+    session = payment_session(fresh_standin, branding_settings=brand)
+    assert session.branding_settings.display_name == "Acme Growth Agency"
+    assert session.branding_settings.button_color == "#ff5500" and session.branding_settings.border_style == "rounded"
+    page = httpx.get(session.url).text
+    assert "Pay Acme Growth Agency" in page and "https://agency.example/logo.png" in page and "#ff5500" in page
+    assert "ClientPulse" not in page
+    served = _served(fresh_standin, f"/v1/checkout/sessions/{session.id}")
+    assert Checker(stripe_fixtures()).check(served) == []
+
+
+def test_a_session_without_branding_settings_shows_the_accounts_own_name(fresh_standin):
+    session = payment_session(fresh_standin)
+    assert session.branding_settings.display_name == "Northwind Digital"
+
+
+@pytest.mark.parametrize(
+    "brand, param",
+    [
+        ({"button_color": "orange"}, "branding_settings[button_color]"),
+        ({"border_style": "wavy"}, "branding_settings[border_style]"),
+        ({"logo": {"type": "url", "url": "javascript:alert(1)"}}, "branding_settings[logo]"),
+    ],
+)
+def test_wrong_branding_settings_are_refused_naming_them(fresh_standin, brand, param):
+    with pytest.raises(stripe.InvalidRequestError) as err:
+        payment_session(fresh_standin, branding_settings=brand)
+    assert err.value.param == param
