@@ -40,6 +40,18 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--link", action="append", default=[], help="account id to connect to the platform at start")
     serve.add_argument("--empty", action="store_true", help="start without generated data")
     serve.add_argument("--log-level", default="warning")
+    serve.add_argument(
+        "--webhook-duplicates",
+        type=float,
+        default=float(os.environ.get("STANDIN_WEBHOOK_DUPLICATES", 0)),
+        help="probability (0..1) that an event is delivered twice, as Stripe may",
+    )
+    serve.add_argument(
+        "--webhook-shuffle",
+        type=float,
+        default=float(os.environ.get("STANDIN_WEBHOOK_SHUFFLE", 0)),
+        help="hold each delivery back a random 0..N seconds, so events arrive out of order",
+    )
     args = parser.parse_args(argv)
 
     from .generator import seed_store
@@ -58,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     from .server import create_app
 
     app = create_app(store)
+    app.webhooks.defaults.update(
+        duplicate_probability=args.webhook_duplicates, shuffle_window=args.webhook_shuffle, seed=args.seed
+    )
+    app.webhooks.restore_defaults()
     if args.webhook_url:
         endpoint = app.webhooks.register(args.webhook_url, ["*"], connect=True, secret=args.webhook_secret)
         endpoint["preregistered"] = True  # survives /_standin/reset_all

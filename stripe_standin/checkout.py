@@ -257,4 +257,10 @@ def expire_if_due(app: StandinApp, acct: AccountData, sess: dict) -> None:
     """An open session past ``expires_at`` is expired (and says so in ``checkout.session.expired``)."""
     if sess["status"] == "open" and sess["expires_at"] <= app.store.now():
         sess["status"] = "expired"
+        pi = acct.payment_intents.get(sess.get("payment_intent") or "")
+        if pi is not None and pi["status"] != "succeeded":  # payment mode: Stripe cancels the session's intent
+            from .render_payments import payment_intent
+
+            pi.update(status="canceled", canceled_at=app.store.now(), next_action=None)
+            app.emit(acct, "payment_intent.canceled", None, None, obj=payment_intent(pi))
         app.emit(acct, "checkout.session.expired", None, None, obj=_render_session(sess))

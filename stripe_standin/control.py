@@ -60,6 +60,7 @@ def register(app: StandinApp) -> None:
         for ep_id in [k for k, ep in store.webhook_endpoints.items() if not ep.get("preregistered")]:
             del store.webhook_endpoints[ep_id]
         store.deliveries.clear()
+        app.webhooks.restore_defaults()
         return reset(req, body)
 
     def get_faults(req, body):
@@ -157,8 +158,7 @@ def register(app: StandinApp) -> None:
         }
 
     def webhook_config(req, body):
-        app.webhooks.settings.update({k: v for k, v in body.items() if k in app.webhooks.settings})
-        return app.webhooks.settings
+        return app.webhooks.configure(**body)
 
     def clock(req, body):
         if req.method == "POST":

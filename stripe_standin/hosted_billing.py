@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import checkout
+from . import checkout, hosted_payment
 from .hosted_connect import message_page, see_other
 from .http import Request, Response
 from .store import AccountData
@@ -64,6 +64,8 @@ def register(app: StandinApp) -> None:
         acct, sess, refusal = open_session(req)
         if refusal is not None:
             return refusal
+        if sess["mode"] in ("payment", "setup"):
+            return hosted_payment.page(app, acct, sess, {}, None)
         return checkout_page(acct, sess, {}, None)
 
     async def pay(req: Request) -> Response:
@@ -71,6 +73,8 @@ def register(app: StandinApp) -> None:
         if refusal is not None:
             return refusal
         form = parse_params(req.body)
+        if sess["mode"] in ("payment", "setup"):
+            return hosted_payment.pay(app, acct, sess, form)
         cust = acct.customers.get(sess.get("customer") or "") or {}
         email = (sess.get("customer_email") or cust.get("email") or form.get("email") or "").strip()
         if "@" not in email:
@@ -121,6 +125,7 @@ def register(app: StandinApp) -> None:
         checkout.cancel(app, acct, sub, at_period_end=form.get("when") == "period_end")
         return see_other(portal["return_url"])
 
+    hosted_payment.register(app, open_session)
     app.route("GET", "/c/pay/{id}", pay_page)
     app.route("POST", "/c/pay/{id}", pay)
     app.route("GET", "/p/session/{token}", portal_page)

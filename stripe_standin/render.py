@@ -552,8 +552,8 @@ def refund(rec: dict) -> dict:
         "customer": rec.get("customer"),
         "customer_account": None,
         "destination_details": {"card": {"type": "refund", "reference_status": "available"}, "type": "card"},
-        "metadata": {},
-        "payment_intent": None,
+        "metadata": dict(rec.get("metadata") or {}),
+        "payment_intent": rec.get("payment_intent"),
         "payment_method": None,
         "reason": rec.get("reason"),
         "receipt_number": None,
@@ -628,9 +628,9 @@ def charge(acct: AccountData, rec: dict) -> dict:
         "amount": rec["amount"],
         "amount_captured": rec["amount"] if paid else 0,
         "amount_refunded": rec.get("amount_refunded", 0),
-        "application": None,
-        "application_fee": None,
-        "application_fee_amount": None,
+        "application": rec.get("application"),
+        "application_fee": rec.get("application_fee"),
+        "application_fee_amount": rec.get("application_fee_amount"),
         "balance_transaction": cid.replace("ch_", "txn_", 1) if paid else None,
         "billing_details": {
             "address": _address(None),
@@ -639,7 +639,7 @@ def charge(acct: AccountData, rec: dict) -> dict:
             "phone": None,
             "tax_id": None,
         },
-        "calculated_statement_descriptor": acct.account["name"][:22].upper(),
+        "calculated_statement_descriptor": (acct.account["name"] or "")[:22].upper() or None,
         "captured": paid,
         "created": rec["created"],
         "currency": rec["currency"],
@@ -651,12 +651,12 @@ def charge(acct: AccountData, rec: dict) -> dict:
         "failure_message": rec.get("failure_message"),
         "fraud_details": {},
         "livemode": False,
-        "metadata": {},
+        "metadata": dict(rec.get("metadata") or {}),
         "on_behalf_of": None,
         "outcome": _outcome(paid, rec),
         "paid": paid,
-        "payment_intent": None,
-        "payment_method": "pm_" + cid[3:],
+        "payment_intent": rec.get("payment_intent"),
+        "payment_method": rec.get("payment_method") or "pm_" + cid[3:],
         "payment_method_details": {"card": _card(rec, paid), "type": "card"},
         "receipt_email": rec.get("email"),
         "receipt_number": None,
@@ -750,6 +750,10 @@ def render_any(acct: AccountData, name: str, rec: dict) -> dict:
         return coupon(rec)
     if name == "discounts":
         return discount(rec)
+    if name in ("payment_intents", "payment_methods", "setup_intents"):
+        from . import render_payments
+
+        return getattr(render_payments, name[:-1])(rec)
     if name == "payouts":
         from .render_connect import payout
 

@@ -20,6 +20,17 @@ def _customer_details(rec: dict) -> dict | None:
     }
 
 
+def _branding(rec: dict) -> dict | None:
+    brand = rec.get("branding")
+    if brand is None:
+        return None
+    return {
+        **brand,
+        "icon": dict(brand["icon"]) if brand["icon"] else None,
+        "logo": dict(brand["logo"]) if brand["logo"] else None,
+    }
+
+
 def checkout_session(rec: dict) -> dict:
     complete = rec["status"] == "complete"
     return {
@@ -32,6 +43,7 @@ def checkout_session(rec: dict) -> dict:
         "amount_total": rec["amount_total"],
         "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
         "billing_address_collection": None,
+        "branding_settings": _branding(rec),
         "cancel_url": rec.get("cancel_url"),
         "client_reference_id": rec.get("client_reference_id"),
         "client_secret": None,
@@ -50,7 +62,7 @@ def checkout_session(rec: dict) -> dict:
         },
         "customer": rec.get("customer"),
         "customer_account": None,
-        "customer_creation": None,  # subscription mode always has a customer
+        "customer_creation": rec.get("customer_creation"),  # payment mode only
         "customer_details": _customer_details(rec),
         "customer_email": rec.get("customer_email"),
         "discounts": [],
@@ -64,13 +76,13 @@ def checkout_session(rec: dict) -> dict:
         "metadata": dict(rec.get("metadata") or {}),
         "mode": rec["mode"],
         "origin_context": None,
-        "payment_intent": None,  # subscription mode pays through the first invoice
+        "payment_intent": rec.get("payment_intent"),  # subscription mode pays through the first invoice
         "payment_link": None,
         "payment_method_collection": "always",
         "payment_method_configuration_details": None,
         "payment_method_options": {"card": {"request_three_d_secure": "automatic"}},
         "payment_method_types": ["card"],
-        "payment_status": "paid" if complete else "unpaid",
+        "payment_status": "no_payment_required" if rec["mode"] == "setup" else ("paid" if complete else "unpaid"),
         "permissions": None,
         "phone_number_collection": {"enabled": False},
         "recovered_from": None,
@@ -79,7 +91,7 @@ def checkout_session(rec: dict) -> dict:
             "payment_method_remove": None,
             "payment_method_save": None,
         },
-        "setup_intent": None,
+        "setup_intent": rec.get("setup_intent"),
         "shipping_address_collection": None,
         "shipping_cost": None,
         "shipping_options": [],

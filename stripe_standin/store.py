@@ -42,6 +42,10 @@ PREFIX_TYPES = {
     "prod_": "products",
     "evt_": "events",
     "po_": "payouts",
+    "pi_": "payment_intents",
+    "pm_": "payment_methods",
+    "fee_": "application_fees",
+    "seti_": "setup_intents",
 }
 
 
@@ -142,6 +146,11 @@ class AccountData:
     # Balance by currency: {"usd": {"available": 0, "pending": 0}} (connected accounts created by the platform).
     balance: dict[str, dict[str, int]] = field(default_factory=dict)
     checkout_sessions: dict[str, dict] = field(default_factory=dict)
+    payment_intents: Collection = field(default_factory=lambda: Collection("payment_intent"))
+    payment_methods: Collection = field(default_factory=lambda: Collection("payment_method"))
+    setup_intents: Collection = field(default_factory=lambda: Collection("setup_intent"))
+    # On the platform: the fees it took from its connected accounts' charges.
+    application_fees: Collection = field(default_factory=lambda: Collection("application_fee"))
 
     def collection(self, name: str) -> Collection:
         return getattr(self, name)

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import random
 import secrets
 import time
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,29 @@ class Webhooks:
         self.tasks: set[asyncio.Task] = set()
         self.worker: asyncio.Task | None = None
         self.client: httpx.AsyncClient | None = None
-        self.settings: dict[str, Any] = {"max_attempts": 5, "base_delay": 0.5, "timeout": 5.0}
+        # Stripe retries a failed delivery with backoff, does not keep events in order, and may send one twice:
+        # ``duplicate_probability`` sends an event a second time (same id and payload), ``shuffle_window`` holds
+        # each delivery back a random 0..window seconds so that later events can overtake earlier ones.
+        self.defaults: dict[str, Any] = {
+            "max_attempts": 5,
+            "base_delay": 0.5,
+            "timeout": 5.0,
+            "duplicate_probability": 0.0,
+            "shuffle_window": 0.0,
+            "seed": None,
+        }
+        self.settings: dict[str, Any] = dict(self.defaults)
+        self.rng = random.Random()
+
+    def configure(self, **settings: Any) -> dict:
+        self.settings.update({k: v for k, v in settings.items() if k in self.settings})
+        if "seed" in settings:
+            self.rng = random.Random(settings["seed"])
+        return self.settings
+
+    def restore_defaults(self) -> None:
+        self.settings = dict(self.defaults)
+        self.rng = random.Random(self.defaults["seed"])
 
     # -- endpoints ---------------------------------------------------------------------
     def register(
@@ -81,19 +104,25 @@ class Webhooks:
         body["pending_webhooks"] = len(endpoints)
         payload = json.dumps(body, indent=2)
         for ep in endpoints:
-            delivery = {
-                "id": "whd_" + secrets.token_hex(8),
-                "event": evt["id"],
-                "type": evt["type"],
-                "account": evt["account"],
-                "endpoint": ep["id"],
-                "url": ep["url"],
-                "status": "pending",
-                "attempts": [],
-                "created": time.time(),
-            }
-            self.app.store.deliveries.append(delivery)
-            self._spawn(self.deliver(delivery, ep, payload))
+            copies = 2 if self.rng.random() < float(self.settings["duplicate_probability"]) else 1
+            for _ in range(copies):
+                self._start(evt, ep, payload)
+
+    def _start(self, evt: dict, ep: dict, payload: str) -> None:
+        delivery = {
+            "id": "whd_" + secrets.token_hex(8),
+            "event": evt["id"],
+            "type": evt["type"],
+            "account": evt["account"],
+            "endpoint": ep["id"],
+            "url": ep["url"],
+            "status": "pending",
+            "attempts": [],
+            "created": time.time(),
+        }
+        self.app.store.deliveries.append(delivery)
+        hold = self.rng.uniform(0, float(self.settings["shuffle_window"]))
+        self._spawn(self.deliver(delivery, ep, payload, hold))
 
     def _spawn(self, coro) -> None:
         try:
@@ -105,7 +134,9 @@ class Webhooks:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def deliver(self, delivery: dict, ep: dict, payload: str) -> None:
+    async def deliver(self, delivery: dict, ep: dict, payload: str, hold: float = 0.0) -> None:
+        if hold:
+            await asyncio.sleep(hold)
         max_attempts = int(self.settings["max_attempts"])
         for attempt in range(1, max_attempts + 1):
             delivery["status"] = "sending"

@@ -24,10 +24,12 @@ class StripeError(Exception):
         code: str | None = None,
         param: str | None = None,
         headers: dict | None = None,
+        extra: dict | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.message, self.type, self.code, self.param = status, message, type, code, param
         self.headers = headers or {}
+        self.extra = extra or {}  # more of the error hash: a card error's decline_code, charge, payment_intent
 
     def body(self) -> dict:
         err: dict[str, Any] = {"type": self.type, "message": self.message}
@@ -36,6 +38,7 @@ class StripeError(Exception):
             err["doc_url"] = f"https://stripe.com/docs/error-codes/{self.code.replace('_', '-')}"
         if self.param:
             err["param"] = self.param
+        err.update(self.extra)
         return {"error": err}
 
 

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
 
 def register_all(app: StandinApp) -> None:
-    from . import accounts, billing, checkout, connect, customers, events, payments
+    from . import accounts, billing, checkout, connect, customers, events, payment_intents, payments
 
-    for module in (accounts, connect, customers, billing, checkout, payments, events):
+    for module in (accounts, connect, customers, billing, checkout, payments, payment_intents, events):
         module.register(app)

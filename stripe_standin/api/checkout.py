@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from .. import checkout, render, render_checkout
+from .. import checkout, checkout_payment, hosted_payment, render, render_checkout, setups
 from ..wire import StripeError, as_list, check_params, not_found, parse_int
 from .connect import base_url
 
@@ -22,6 +22,11 @@ SESSION_PARAMS = (
     "allow_promotion_codes",
     "ui_mode",
     "locale",
+    "payment_intent_data",
+    "customer_creation",
+    "setup_intent_data",
+    "currency",
+    "branding_settings",
 )
 
 
@@ -32,6 +37,10 @@ def _required(params: dict, name: str):
 
 
 def _line_items(ctx) -> list[dict]:
+    if ctx.params.get("mode") == "payment":
+        return checkout_payment.line_items(ctx.params)
+    if ctx.params.get("mode") == "setup":
+        return []  # nothing is sold: the session saves a card
     items = []
     for i, raw in enumerate(as_list(ctx.params.get("line_items"))):
         price_id = (raw or {}).get("price") if isinstance(raw, dict) else None
@@ -50,8 +59,8 @@ def _line_items(ctx) -> list[dict]:
 def create_session(ctx) -> dict:
     check_params(ctx.params, SESSION_PARAMS)
     mode = _required(ctx.params, "mode")
-    if mode != "subscription":
-        raise StripeError(400, "The stand-in's Checkout supports mode=subscription only.", param="mode")
+    if mode not in ("subscription", "payment", "setup"):
+        raise StripeError(400, f"Invalid mode: must be one of payment, setup, or subscription ({mode}).", param="mode")
     items = _line_items(ctx)
     customer, email = ctx.params.get("customer"), ctx.params.get("customer_email")
     if customer and email:
@@ -59,7 +68,7 @@ def create_session(ctx) -> dict:
     if customer and ctx.acct.customers.get(customer) is None:
         raise not_found("customer", customer, "customer")
     success_url = _required(ctx.params, "success_url")
-    prices = [ctx.acct.prices.get(it["price"]) for it in items]
+    prices = [ctx.acct.prices.get(it["price"]) or it for it in items]
     total = sum(p["unit_amount"] * it["quantity"] for p, it in zip(prices, items, strict=True))
     now = ctx.store.now()
     sess_id = "cs_test_a1" + secrets.token_urlsafe(42).replace("-", "a").replace("_", "b")[:56]
@@ -77,12 +86,24 @@ def create_session(ctx) -> dict:
         "created": now,
         "expires_at": now + checkout.SESSION_TTL,
         "status": "open",
-        "currency": prices[0]["currency"],
-        "amount_subtotal": total,
-        "amount_total": total,
+        "currency": prices[0]["currency"] if prices else (ctx.params.get("currency") or None),
+        "amount_subtotal": total if prices else None,
+        "amount_total": total if prices else None,
         "url": f"{base_url(ctx)}/c/pay/{sess_id}",
         "account": ctx.acct.account["id"],
+        "branding": checkout_payment.branding(ctx.params, hosted_payment.merchant(ctx.acct)),
     }
+    if mode == "setup":
+        rec.update(setups.setup_options(ctx.params))
+    if mode == "payment":
+        rec.update(checkout_payment.payment_options(ctx.params, ctx.platform))
+        fee = rec["pi_data"]["application_fee_amount"]
+        if fee is not None and not 0 <= fee <= total:
+            raise StripeError(
+                400,
+                "payment_intent_data[application_fee_amount] must be between 0 and the session's amount_total.",
+                param="payment_intent_data[application_fee_amount]",
+            )
     ctx.acct.checkout_sessions[sess_id] = rec
     return ctx.out(render_checkout.checkout_session(rec))
 

@@ -9,12 +9,14 @@ from ..wire import LIST_PARAMS, check_params, list_collection, not_found
 def list_charges(ctx) -> dict:
     check_params(ctx.params, LIST_PARAMS + ("customer", "payment_intent", "transfer_group"))
     acct = ctx.acct
+    pi = ctx.params.get("payment_intent")
     return ctx.out(
         list_collection(
             acct.charges,
             ctx.params,
             "/v1/charges",
             lambda r: render.charge(acct, r),
+            (lambda r: r.get("payment_intent") == pi) if pi else None,
             customer=ctx.params.get("customer"),
             kind="charge",
         )
@@ -30,9 +32,16 @@ def get_charge(ctx) -> dict:
 
 def list_refunds(ctx) -> dict:
     check_params(ctx.params, LIST_PARAMS + ("charge", "payment_intent"))
-    charge = ctx.params.get("charge")
-    pred = (lambda r: r["charge"] == charge) if charge else None
-    return ctx.out(list_collection(ctx.acct.refunds, ctx.params, "/v1/refunds", render.refund, pred, kind="refund"))
+    wanted = {k: ctx.params[k] for k in ("charge", "payment_intent") if ctx.params.get(k)}
+
+    def pred(rec: dict) -> bool:
+        return all(rec.get(k) == v for k, v in wanted.items())
+
+    return ctx.out(
+        list_collection(
+            ctx.acct.refunds, ctx.params, "/v1/refunds", render.refund, pred if wanted else None, kind="refund"
+        )
+    )
 
 
 def get_refund(ctx) -> dict:

@@ -69,7 +69,7 @@ def test_a_session_opens_in_subscription_mode_with_a_hosted_page(fresh_standin):
 @pytest.mark.parametrize(
     "params, param",
     [
-        ({"mode": "payment"}, "mode"),
+        ({"mode": "rental"}, "mode"),
         ({"line_items": [{"price": "price_nope", "quantity": 1}]}, "line_items[0][price]"),
         ({"success_url": ""}, "success_url"),
         ({"customer": "cus_nope", "customer_email": None}, "customer"),

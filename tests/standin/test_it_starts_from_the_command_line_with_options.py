@@ -27,6 +27,10 @@ def custom():
             "http://127.0.0.1:9/platform-hooks",
             "--link",
             NORTHWIND_LABS,
+            "--webhook-duplicates",
+            "0.5",
+            "--webhook-shuffle",
+            "0.2",
         ],
     )
     yield server
@@ -79,3 +83,11 @@ def test_platform_events_go_to_the_platform_endpoint_and_connect_events_to_the_c
     urls = {d["type"]: d["url"] for d in custom.deliveries()}
     assert urls["checkout.session.completed"] == "http://127.0.0.1:9/platform-hooks"
     assert urls["account.updated"] == "http://127.0.0.1:9/hooks"
+
+
+def test_webhook_duplicates_and_shuffling_come_from_the_command_line_and_survive_reset_all(custom):
+    settings = custom.webhook_config()
+    assert settings["duplicate_probability"] == 0.5 and settings["shuffle_window"] == 0.2
+    custom.webhook_config(duplicate_probability=0)
+    custom.reset(everything=True)
+    assert custom.webhook_config()["duplicate_probability"] == 0.5

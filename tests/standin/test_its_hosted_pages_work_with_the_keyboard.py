@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, Route, async_playwright, expect
 
+from .helpers import NORTHWIND_DIGITAL
 from .hosted import checkout_session, express_account, onboarding_link
+from .payment import payment_session
 
 CHROMIUM = "/usr/bin/chromium"
 APP = "http://127.0.0.1:9"  # the platform's pages: answered by the browser itself (route), no server needed
@@ -89,3 +91,19 @@ async def test_the_portal_cancels_with_the_keyboard(fresh_standin):
         await page.keyboard.press("Enter")
         await expect(page).to_have_url(f"{APP}/billing")
     assert sdk.v1.subscriptions.retrieve(done.subscription).cancel_at_period_end
+
+
+async def test_a_payment_needing_authentication_is_completed_with_the_keyboard(fresh_standin):
+    session = payment_session(fresh_standin, success_url=f"{APP}/billing/done?session_id={{CHECKOUT_SESSION_ID}}")
+    async with browser_page() as page:
+        await page.goto(session.url)
+        await expect(page.get_by_test_id("checkout-merchant")).to_have_text("Pay Northwind Digital")
+        await expect(page.get_by_test_id("checkout-card-number")).to_be_focused()
+        await page.keyboard.type("4000 0025 0000 3155")
+        await page.keyboard.press("Enter")
+        await expect(page.get_by_test_id("checkout-3ds")).to_be_visible()
+        await tab_to(page, "checkout-3ds-complete")
+        await page.keyboard.press("Enter")
+        await expect(page).to_have_url(re.compile(rf"session_id={session.id}$"))
+    done = fresh_standin.sdk().v1.checkout.sessions.retrieve(session.id, options={"stripe_account": NORTHWIND_DIGITAL})
+    assert done.status == "complete" and done.payment_status == "paid"
