@@ -29,5 +29,6 @@ APP_REGISTRY = AppRegistry(
         "app.credit_pricing.piccolo_app",
         "app.billing.piccolo_app",
         "app.auto_billing.piccolo_app",
+        "app.credits.piccolo_app",
     ]
 )

@@ -1,0 +1,1 @@
+"""Clients' credits: the append-only ledger per client, its cached balance, and each client's auto-recharge."""
