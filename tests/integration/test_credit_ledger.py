@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
-from app.core.errors import NotFound
+from app.core.errors import NotFound, ValidationFailed
 from app.credits import ledger
+from app.credits import settings as credit_settings
 from app.credits.tables import CreditAccount, CreditEntry, EntryKind
 from tests import factories
 
@@ -89,3 +90,20 @@ async def test_the_check_reports_a_cached_balance_that_drifted_from_the_ledger(a
     await CreditAccount.update({CreditAccount.balance: 41}).where(CreditAccount.client == client.id)
 
     assert await ledger.mismatches() == [ledger.Mismatch(alice.workspace.id, client.id, 41, 40)]
+
+
+async def test_auto_recharge_needs_a_saved_card_and_amounts_within_limits(alice):
+    client = await factories.client(alice.workspace.id, "Acme")
+    with pytest.raises(ValidationFailed) as no_card:
+        await credit_settings.set_auto_recharge(alice.workspace.id, client.id, enabled=True, threshold=500, usd=10)
+    await credit_settings.save_card(alice.workspace.id, client.id, "cus_1", "pm_1", "Visa ending 4242")
+    with pytest.raises(ValidationFailed) as too_small:
+        await credit_settings.set_auto_recharge(alice.workspace.id, client.id, enabled=True, threshold=500, usd="9")
+
+    on = await credit_settings.set_auto_recharge(
+        alice.workspace.id, client.id, enabled=True, threshold="1,000", usd="$25"
+    )
+
+    assert "enabled" in no_card.value.errors and "usd" in too_small.value.errors
+    assert (on["auto_recharge"], on["recharge_threshold"], on["recharge_usd"]) == (True, 1000, 25)
+    assert on["payment_method_id"] == "pm_1" and on["card_label"] == "Visa ending 4242"
