@@ -21,6 +21,8 @@ from app.auto_billing.controllers import AutoBillingController
 from app.billing.controllers import BillingController
 from app.brief.controllers import BriefController
 from app.brief.unsubscribe_controllers import BriefUnsubscribeController
+from app.client_billing.controllers import BillingLinkController, BrandingController
+from app.client_billing.public_controllers import ClientBillingPageController
 from app.clients.controllers import ClientController
 from app.credit_pricing.controllers import CreditPricingController
 from app.dev.controllers import OutboxController
@@ -95,6 +97,9 @@ def route_handlers(settings: Settings) -> list:
         BriefUnsubscribeController,
         CreditPricingController,
         AutoBillingController,
+        BrandingController,
+        BillingLinkController,
+        ClientBillingPageController,
         api_router,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
     ]

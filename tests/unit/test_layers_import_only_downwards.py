@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("app.credit_pricing",),
     ("app.auto_billing",),
     ("app.credits",),
+    ("app.client_billing",),
     ("app.review", "app.client_list", "app.billing", "app.revenue"),
     ("app.summary",),
     ("app.brief",),
