@@ -22,6 +22,7 @@ import stripe
 from app.auto_billing.tables import PayoutAccount
 from app.client_billing import stripe_api
 from app.client_billing.branding import Brand
+from app.clients.tables import ClientEmail
 from app.core.errors import DomainError, ValidationFailed
 from app.credit_pricing.rules import credits_per_pack
 from app.credit_pricing.services import CreditPricing, current_price
@@ -132,7 +133,16 @@ async def _customer(workspace_id: int, client: dict[str, Any], account_id: str) 
     if account["stripe_customer_id"]:
         return account["stripe_customer_id"]
     key = f"customer-{account_id}-{workspace_id}-{client['id']}"
-    params = {"name": client["name"], "metadata": {"clientpulse_client": str(client["id"])}}
+    params: dict[str, Any] = {"name": client["name"], "metadata": {"clientpulse_client": str(client["id"])}}
+    # The client's first contact email, so Stripe's receipts reach them and Checkout doesn't ask for it.
+    contact = (
+        await ClientEmail.select(ClientEmail.email)
+        .where((ClientEmail.client == client["id"]) & (ClientEmail.workspace == workspace_id))
+        .order_by(ClientEmail.id)
+        .first()
+    )
+    if contact:
+        params["email"] = contact["email"]
     customer = await _call(stripe_api.create_customer, account_id, params, key)
     # Only where none is saved yet: a racing first purchase got the same customer from the idempotency key anyway.
     await CreditAccount.update({CreditAccount.stripe_customer_id: customer["id"]}).where(

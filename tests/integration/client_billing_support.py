@@ -44,7 +44,7 @@ async def ready_shop(alice: Persona, standin, client_name: str = "Acme Rockets",
         standin.action("onboard", account=payout.stripe_account_id, outcome="finish")
         await PayoutAccount.update({PayoutAccount.charges_enabled: True}).where(PayoutAccount.id == payout.id)
     await set_cost_per_credit(owner.actor, "0.003")
-    client = await f.client(owner.workspace.id, client_name)
+    client = await f.client(owner.workspace.id, client_name, emails=("ap@acme.test",))
     token = await links.create(owner.actor, client.id)
     return Shop(owner=owner, client=client, token=token, account_id=payout.stripe_account_id)
 

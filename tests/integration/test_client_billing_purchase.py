@@ -59,7 +59,7 @@ async def test_a_pack_opens_checkout_on_the_agencys_account_with_the_contracts_m
     account = await ledger.account(shop.owner.workspace.id, shop.client.id)
     assert account["stripe_customer_id"] and session.customer == account["stripe_customer_id"]
     customer = stripe_standin.sdk().v1.customers.retrieve(session.customer, options={"stripe_account": shop.account_id})
-    assert customer.name == "Acme Rockets"
+    assert customer.name == "Acme Rockets" and customer.email == "ap@acme.test", "receipts reach the client"
     brand = session.branding_settings
     assert brand.display_name == "Northwind Studio" and brand.button_color == "#0a7d5a"
     assert brand.logo.url == "https://northwind.test/logo.png"
