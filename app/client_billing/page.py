@@ -18,6 +18,7 @@ from app.credits.settings import MAX_USD, MIN_USD
 from app.credits.tables import EntryKind
 
 PAGE_SIZE = 20
+MAX_ID = 2**63 - 1  # a `before` past any id (a crafted query) reads as "from the newest"
 _PAYMENT_INTENT = re.compile(r"pi_[A-Za-z0-9_]{1,200}")
 
 KIND_LABELS = {
@@ -39,9 +40,8 @@ class History:
 
 
 async def history(opened: Opened, before: int = 0) -> History:
-    rows = await ledger.entries(
-        opened.workspace["id"], opened.client["id"], limit=PAGE_SIZE + 1, before_id=max(before, 0)
-    )
+    before = before if 0 < before <= MAX_ID else 0
+    rows = await ledger.entries(opened.workspace["id"], opened.client["id"], limit=PAGE_SIZE + 1, before_id=before)
     shown = rows[:PAGE_SIZE]
     older = shown[-1]["id"] if len(rows) > PAGE_SIZE else 0
     return History(entries=shown, older=older, before=before)

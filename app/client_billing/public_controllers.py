@@ -21,7 +21,7 @@ from app.client_billing.forms import AutoRechargeForm, BuyForm
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.credits import settings as credit_settings
 from app.web.forms import Form
-from app.web.htmx import VARY, is_partial, page_or_fragment
+from app.web.htmx import VARY, is_partial
 from app.web.urls import absolute_url
 
 PAGE, ERROR = "client_billing/page.html", "client_billing/error.html"
@@ -50,9 +50,8 @@ def _neutral_error(request: Request, exc: Exception) -> Response:
     return Template(ERROR, context={"status_code": status, "message": message}, status_code=status, headers=headers)
 
 
-async def _page(
-    request: Request, token: FromPath[str], opened: links.Opened, status_code: int = 200, **extra
-) -> Template:
+async def _page(token: str, opened: links.Opened, status_code: int = 200, **extra) -> Template:
+    """The whole billing page, with a fresh purchase attempt for its Buy forms (see purchase.start_checkout)."""
     context = await page.page_context(opened, **extra)
     return Template(
         PAGE, context={**context, **_urls(token), "attempt": secrets.token_hex(16)}, status_code=status_code
@@ -84,7 +83,7 @@ class ClientBillingPageController(Controller):
         if checkout == "paid":
             payment_intent = await purchase.paid_session(opened.workspace, opened.client["id"], session) or ""
         returned = "paid" if payment_intent else ("cancelled" if checkout == "cancelled" else "")
-        return await _page(request, token, opened, before=before, payment_intent=payment_intent, returned=returned)
+        return await _page(token, opened, before=before, payment_intent=payment_intent, returned=returned)
 
     @get("/{token:str}/brand.css", name="client_billing:brand_css")
     async def brand_css(self, token: FromPath[str]) -> Template:
@@ -103,7 +102,8 @@ class ClientBillingPageController(Controller):
         """The balance panel; after Checkout it polls here until the purchase's credits are in the ledger."""
         opened = await links.open_link(token)
         if not is_partial(request):
-            return await _page(request, token, opened, payment_intent=pi, returned="paid" if pi else "")
+            # Without htmx, the page waits for the same purchase, but only the verified return says it was paid.
+            return await _page(token, opened, payment_intent=pi)
         context = {**await page.balance_context(opened, pi), **_urls(token)}
         return Template(BALANCE, context=context, headers=VARY)
 
@@ -112,7 +112,7 @@ class ClientBillingPageController(Controller):
         """A page of usage and purchases, newest first (`before`: older than that entry)."""
         opened = await links.open_link(token)
         if not is_partial(request):
-            return await _page(request, token, opened, before=before)
+            return await _page(token, opened, before=before)
         context = {
             "history": await page.history(opened, before),
             "kind_labels": page.KIND_LABELS,
@@ -138,10 +138,10 @@ class ClientBillingPageController(Controller):
                 back + "?checkout=cancelled",
             )
         except ValidationFailed as exc:
-            return await _page(request, token, opened, status_code=422, errors=exc.errors, custom_usd=data.usd)
+            return await _page(token, opened, status_code=422, errors=exc.errors, custom_usd=data.usd)
         except purchase.PurchaseFailed as exc:
             status = 409 if isinstance(exc, purchase.ShopClosed) else 502
-            return await _page(request, token, opened, status_code=status, errors={"purchase": exc.message})
+            return await _page(token, opened, status_code=status, errors={"purchase": exc.message})
         return Redirect(url, status_code=303)
 
     @post("/{token:str}/auto-recharge", name="client_billing:auto_recharge")
@@ -156,12 +156,10 @@ class ClientBillingPageController(Controller):
             )
         except ValidationFailed as exc:
             if not is_partial(request):
-                return await _page(
-                    request, token, opened, status_code=422, recharge_errors=exc.errors, recharge_form=form
-                )
+                return await _page(token, opened, status_code=422, recharge_errors=exc.errors, recharge_form=form)
             context = await page.page_context(opened, recharge_errors=exc.errors, recharge_form=form)
             return Template(RECHARGE, context={**context, **_urls(token)}, status_code=422, headers=VARY)
         if not is_partial(request):
             return Redirect(request.app.route_reverse("client_billing:page", token=token), status_code=303)
         context = await page.page_context(opened)
-        return page_or_fragment(request, PAGE, RECHARGE, {**context, **_urls(token), "recharge_saved": True})
+        return Template(RECHARGE, context={**context, **_urls(token), "recharge_saved": True}, headers=VARY)

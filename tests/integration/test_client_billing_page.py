@@ -154,3 +154,18 @@ async def test_a_post_without_the_csrf_token_is_refused_on_a_neutral_page(client
     assert response.status_code == 403
     assert "This form expired" in response.text and "clientpulse" not in response.text.lower()
     assert not stripe_standin.requests(method="POST")
+
+
+@pytest.mark.parametrize("before", [str(2**64), "-5", "0"])
+async def test_a_crafted_history_position_reads_from_the_newest(client, shop, before):
+    await _usage(shop, 1)
+
+    response = await client.get(f"{shop.url}/history?before={before}", headers={"HX-Request": "true"})
+
+    assert response.status_code == 200 and response.text.count('data-testid="entry"') == 2
+
+
+async def test_the_balance_page_without_htmx_never_claims_an_unverified_payment(client, shop):
+    response = await client.get(f"{shop.url}/balance?pi=pi_forged")
+
+    assert "Payment received" not in response.text and "Waiting for your payment to be confirmed" in response.text
