@@ -57,8 +57,11 @@ async def apply_refunds(account_id: str, payment_intent_id: str) -> list[ledger.
 
 async def take_back(purchase: dict[str, Any], refund: dict[str, Any]) -> ledger.Appended:
     """Append the refund's entry: the purchase's refunds' new total of credits less what earlier ones took."""
+    if not purchase["stripe_payment_intent_id"]:
+        raise ValueError("a refund takes back a purchase paid through Stripe")
     earlier = await CreditEntry.select(CreditEntry.credits, CreditEntry.amount_minor).where(
         (CreditEntry.workspace == purchase["workspace"])
+        & (CreditEntry.client == purchase["client"])
         & (CreditEntry.stripe_payment_intent_id == purchase["stripe_payment_intent_id"])
         & (CreditEntry.kind == EntryKind.refund.value)
     )
