@@ -3,6 +3,8 @@ Stripe itself says (refetched as the payout account), and never for a payment th
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from app.credits import ledger, purchases
@@ -212,3 +214,18 @@ async def test_a_failed_refetch_leaves_the_event_to_the_sweeper_which_credits_it
     assert await processed(completed.event["id"])
     assert await balances(mine) == (2500, 2500)
     assert await CreditEntry.count() == 1
+
+
+async def test_concurrent_credits_of_one_payment_credit_once_and_a_purchase_that_saves_no_card_saves_none(
+    alice, stripe_standin
+):
+    mine = await shop(stripe_standin, alice.workspace.id)
+    meta = metadata(mine.workspace_id, mine.client_id, 700)
+    intent = pay(stripe_standin, mine.account, open_checkout(stripe_standin, mine.account, meta, 700, 140, False))
+
+    results = await asyncio.gather(*(purchases.credit_payment_intent(mine.account, intent) for _ in range(5)))
+
+    assert sum(result.created for result in results) == 1
+    assert await balances(mine) == (700, 700)
+    account = await ledger.account(mine.workspace_id, mine.client_id)
+    assert (account["payment_method_id"], account["card_label"]) == ("", "")
