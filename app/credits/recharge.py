@@ -60,8 +60,20 @@ def may_recharge(account: dict[str, Any], now: datetime | None = None) -> bool:
 
 
 async def after_usage(workspace_id: int, client_id: int) -> None:
-    """Start a recharge if the client's balance is below its threshold, or warn the client once a day."""
-    account = await ledger.account(workspace_id, client_id)
+    """Start a recharge if the client's balance is below its threshold, or warn the client once a day.
+
+    Raises:
+        NotFound: the client is not the workspace's.
+    """
+    # One indexed read on the hot path (every usage call): the account exists once credits were ever recorded.
+    account = await (
+        CreditAccount.select()
+        .where((CreditAccount.client == client_id) & (CreditAccount.workspace == workspace_id))
+        .first()
+    )
+    if account is None:
+        await ledger.client_in_workspace(workspace_id, client_id)
+        return
     threshold = int(account["recharge_threshold"])
     if int(account["balance"]) >= threshold:
         return
@@ -121,7 +133,8 @@ async def claim(workspace_id: int, client_id: int, below: int) -> int | None:
     )
     pricing = await current_price(workspace_id)
     if payout is None or not pricing.sellable:
-        log.warning("auto-recharge for client %s cannot charge: no payout account or no price", client_id)
+        # Debug, not warning: this is asked on every usage call below the threshold until the agency fixes it.
+        log.debug("auto-recharge for client %s cannot charge: no payout account or no price", client_id)
         return None
     now = utcnow()
     mine = (CreditAccount.client == client_id) & (CreditAccount.workspace == workspace_id)

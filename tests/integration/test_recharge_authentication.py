@@ -15,7 +15,7 @@ from app.credits.recharge_links import CONFIRM_LINK_LIFETIME, make_token
 from app.credits.tables import RechargeStatus
 from tasks.credits_recharge import resume_stalled_recharges
 from tests.conftest import post_form
-from tests.integration.auto_billing_support import path_of
+from tests.integration.auto_billing_support import as_connect_endpoint, deliver, path_of
 from tests.integration.recharge_support import (
     CLIENT_EMAIL,
     NEEDS_AUTHENTICATION,
@@ -132,3 +132,22 @@ async def test_a_recharge_nobody_confirmed_is_canceled_and_auto_recharge_stays_p
     [row] = await recharges(setup)
     assert (row["status"], row["in_flight"]) == (RechargeStatus.canceled.value, None)
     assert (await ledger.account(setup.workspace_id, setup.client_id))["paused_reason"]
+
+
+async def test_a_client_who_never_comes_back_from_the_bank_is_credited_by_the_webhook_once(
+    stripe_standin, agency, client
+):
+    setup, _, path = await _asked_to_confirm(stripe_standin, agency)
+    started = await post_form(client, path, follow_redirects=False)
+    back = _complete_3ds(started.headers["location"])  # the browser closes here: the return is never opened
+    [intent] = payment_intents(stripe_standin, setup)
+    events = stripe_standin.sdk().v1.events.list(params={"limit": 100}, options={"stripe_account": setup.account_id})
+    [event] = [e.to_dict() for e in events.data if e.type == "payment_intent.succeeded"]
+
+    await deliver(client, as_connect_endpoint(event, setup.account_id))
+    late = await client.get(path_of(back))  # or it is opened after all, later
+
+    assert 'data-testid="recharge-done"' in late.text
+    [entry] = await recharge_entries(setup)
+    assert entry["dedupe_key"] == f"pi:{intent['id']}"
+    assert await ledger.balance(setup.workspace_id, setup.client_id) == 900 + RECHARGE_CREDITS
