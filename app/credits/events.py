@@ -10,12 +10,11 @@ handlers that were already there for its type.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 
 from app.auto_billing.tables import PayoutAccount
 from app.credits import purchases, refunds
-
-Handler = Callable[[dict], Awaitable[None]]
+from app.integrations import webhooks
 
 
 def _object(event: dict) -> dict:
@@ -54,7 +53,7 @@ async def on_refund_event(event: dict) -> None:
         await refunds.apply_refunds(account, payment_intent)
 
 
-CREDIT_HANDLERS: dict[str, Handler] = {
+CREDIT_HANDLERS: dict[str, webhooks.Handler] = {
     "checkout.session.completed": on_checkout_completed,
     "payment_intent.succeeded": on_payment_intent_succeeded,
     "charge.refunded": on_refund_event,
@@ -63,18 +62,6 @@ CREDIT_HANDLERS: dict[str, Handler] = {
 }
 
 
-def _both(first: Handler, second: Handler) -> Handler:
-    async def handle(event: dict) -> None:
-        await first(event)
-        await second(event)
-
-    return handle
-
-
-def with_credit_handlers(handlers: Mapping[str, Handler]) -> dict[str, Handler]:
+def with_credit_handlers(handlers: Mapping[str, webhooks.Handler]) -> dict[str, webhooks.Handler]:
     """`handlers` plus ours; a type that already had a handler keeps it, and it runs first."""
-    combined = dict(handlers)
-    for event_type, ours in CREDIT_HANDLERS.items():
-        existing = handlers.get(event_type)
-        combined[event_type] = _both(existing, ours) if existing else ours
-    return combined
+    return webhooks.with_handlers(handlers, CREDIT_HANDLERS)

@@ -9,12 +9,11 @@ the workspace's payout account and the recharge's own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 
 from app.auto_billing.tables import PayoutAccount
 from app.credits import recharge_charge
-
-Handler = Callable[[dict], Awaitable[None]]
+from app.integrations import webhooks
 
 
 async def on_payment_intent_succeeded(event: dict) -> None:
@@ -38,18 +37,6 @@ async def on_payment_intent_succeeded(event: dict) -> None:
         await recharge_charge.settle(row, fresh)
 
 
-def _both(first: Handler, second: Handler) -> Handler:
-    async def handle(event: dict) -> None:
-        await first(event)
-        await second(event)
-
-    return handle
-
-
-def with_recharge_handlers(handlers: Mapping[str, Handler]) -> dict[str, Handler]:
+def with_recharge_handlers(handlers: Mapping[str, webhooks.Handler]) -> dict[str, webhooks.Handler]:
     """`handlers` plus ours; a type that already had a handler keeps it, and it runs first."""
-    combined = dict(handlers)
-    existing = handlers.get("payment_intent.succeeded")
-    ours = on_payment_intent_succeeded
-    combined["payment_intent.succeeded"] = _both(existing, ours) if existing else ours
-    return combined
+    return webhooks.with_handlers(handlers, {"payment_intent.succeeded": on_payment_intent_succeeded})
