@@ -1,4 +1,4 @@
-"""Shared steps of the transactions tests: an Agency owner signed in, and ledger entries as the crediting writes them."""
+"""Shared steps of the transactions tests: an Agency owner signed in, and entries as the crediting writes them."""
 
 from __future__ import annotations
 
