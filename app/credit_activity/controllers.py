@@ -19,7 +19,6 @@ from app.core.errors import ValidationFailed
 from app.credit_activity import adjustments, queries, stripe_objects
 from app.credit_activity.export import transactions_csv
 from app.credit_activity.forms import AdjustmentForm
-from app.credits import ledger
 from app.stripe_data.overdue import today_in
 from app.web.auth import CurrentActor
 from app.web.flash import flash
@@ -53,7 +52,7 @@ async def _client_context(actor: Actor, client_id: int, filters: queries.Filters
         **await _list_context(actor, filters),
         "client_id": client_id,
         "client_name": await queries.client_name(actor.workspace_id, client_id),
-        "account": await ledger.account(actor.workspace_id, client_id),
+        "account": await queries.credit_state(actor.workspace_id, client_id),
         "form": AdjustmentForm(nonce=secrets.token_hex(16)),
         "errors": {},
         "notice": "",

@@ -182,6 +182,16 @@ async def client_options(workspace_id: int) -> list[dict]:
     )
 
 
+async def credit_state(workspace_id: int, client_id: int) -> dict[str, Any]:
+    """The client's balance and below-zero flag, read without creating its account (a look changes nothing)."""
+    row = await (
+        CreditAccount.select(CreditAccount.balance, CreditAccount.negative_since)
+        .where((CreditAccount.workspace == workspace_id) & (CreditAccount.client == client_id))
+        .first()
+    )
+    return row or {"balance": 0, "negative_since": None}
+
+
 async def client_name(workspace_id: int, client_id: int) -> str:
     """The client's name (NotFound for another workspace's client)."""
     await ledger.client_in_workspace(workspace_id, client_id)

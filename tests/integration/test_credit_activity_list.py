@@ -9,7 +9,7 @@ import pytest
 
 from app.core.timeutil import utcnow
 from app.credits import ledger
-from app.credits.tables import CreditEntry, EntryKind
+from app.credits.tables import CreditAccount, CreditEntry, EntryKind
 from tests import factories
 from tests.integration.auto_billing_support import TAB
 from tests.integration.credit_activity_support import (
@@ -151,14 +151,20 @@ async def test_stripe_dashboard_links_are_built_from_the_payout_account_and_esca
     acme = await factories.client(owner.workspace.id, "Acme")
     await purchase(owner.workspace.id, acme.id, "pi_123")
     await ledger.append(
-        owner.workspace.id, acme.id, EntryKind.refund, -100, dedupe_key="refund:x", stripe_refund_id='re_1"/<b>'
+        owner.workspace.id,
+        acme.id,
+        EntryKind.refund,
+        -100,
+        dedupe_key="refund:x",
+        stripe_refund_id="re_1",
+        stripe_charge_id='ch_1"/<b>',
     )
 
     text = (await client.get(TAB_LIST, headers=HX)).text
 
     base = f"https://dashboard.stripe.com/{account.stripe_account_id}/test"
     assert f'href="{base}/payments/pi_123"' in text
-    assert f'href="{base}/refunds/re_1%22%2F%3Cb%3E"' in text
+    assert f'href="{base}/payments/ch_1%22%2F%3Cb%3E"' in text and "Refunded payment in Stripe" in text
     assert "<b>" not in text
 
 
@@ -190,3 +196,12 @@ async def test_the_client_section_shows_the_balance_and_only_that_clients_entrie
     assert rows_of(fragment) == 2 and "pi_g" not in fragment
     assert "<html" in page and rows_of(page) == 1
     assert f"/dashboard/auto-billing/transactions.csv?kind=usage&amp;client={acme.id}" in page
+
+
+async def test_looking_at_a_client_without_credits_creates_nothing(client, owner):
+    acme = await factories.client(owner.workspace.id, "Acme")
+
+    text = (await client.get(client_credits(acme.id), headers=HX)).text
+
+    assert 'data-testid="credit-balance">0<' in text and 'data-testid="no-transactions"' in text
+    assert await CreditAccount.count() == 0
