@@ -14,6 +14,8 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from piccolo.query.functions.aggregate import Count, Sum
+
 from app.clients.tables import Client
 from app.core.errors import ValidationFailed
 from app.core.queries import clamp_page, page_count
@@ -126,6 +128,19 @@ def _select() -> Any:
     )
 
 
+@dataclass(frozen=True)
+class KindTotal:
+    """What one kind of entry adds up to across every page the filters match (money in one currency)."""
+
+    kind: str
+    label: str
+    currency: str
+    count: int
+    credits: int
+    amount_minor: int
+    fee_minor: int
+
+
 @dataclass
 class ActivityPage:
     filters: Filters
@@ -133,6 +148,7 @@ class ActivityPage:
     total: int
     pages: int
     workspace_has_entries: bool
+    totals: list[KindTotal] = field(default_factory=list)
     kinds: dict[str, str] = field(default_factory=lambda: KIND_LABELS)
 
     @property
@@ -159,7 +175,39 @@ async def activity(workspace_id: int, filters: Filters, tz_name: str) -> Activit
         .limit(PAGE_SIZE)
     )
     has_any = total > 0 or await CreditEntry.exists().where(CreditEntry.workspace == workspace_id)
-    return ActivityPage(filters, rows, total, page_count(total, PAGE_SIZE), has_any)
+    totals = await _totals(where) if total else []
+    return ActivityPage(filters, rows, total, page_count(total, PAGE_SIZE), has_any, totals)
+
+
+async def _totals(where: Any) -> list[KindTotal]:
+    """Per kind (and currency), in the list's order of kinds: the count, the credits and the money."""
+    rows = await (
+        CreditEntry.select(
+            CreditEntry.kind,
+            CreditEntry.currency,
+            Count().as_alias("n"),
+            Sum(CreditEntry.credits).as_alias("credits"),
+            Sum(CreditEntry.amount_minor).as_alias("amount"),
+            Sum(CreditEntry.application_fee_minor).as_alias("fee"),
+        )
+        .where(where)
+        .group_by(CreditEntry.kind, CreditEntry.currency)
+    )
+    order = list(KIND_LABELS)
+    # PostgreSQL sums bigints as numeric (a Decimal): whole numbers all the same.
+    found = [
+        KindTotal(
+            kind=row["kind"],
+            label=KIND_LABELS.get(row["kind"], row["kind"]),
+            currency=row["currency"] or "usd",
+            count=int(row["n"]),
+            credits=int(row["credits"] or 0),
+            amount_minor=int(row["amount"] or 0),
+            fee_minor=int(row["fee"] or 0),
+        )
+        for row in rows
+    ]
+    return sorted(found, key=lambda t: (order.index(t.kind) if t.kind in order else len(order), t.currency))
 
 
 async def matching_entries(workspace_id: int, filters: Filters, tz_name: str) -> list[dict]:

@@ -56,6 +56,8 @@ async def test_the_list_shows_each_entry_with_client_kind_credits_money_prices_a
     assert "+2,500" in text and "-300" in text and "Report runs" in text
     assert "$10.00" in text and "$2.50" in text  # the amount paid and our application fee
     assert "$0.004" in text and "ours $0.001 + yours $0.003" in text
+    assert 'data-testid="total-purchase">+2,500 credits · $10.00 · application fees $2.50<' in text
+    assert 'data-testid="total-usage">-300 credits<' in text
 
 
 async def test_hostile_client_names_and_descriptions_are_escaped(client, owner):
@@ -113,6 +115,7 @@ async def test_pages_of_25_with_links_that_keep_their_href_and_filters(client, o
 
     assert rows_of(first) == 25 and rows_of(second) == 5
     assert "1–25 of 30 transactions" in first
+    assert 'data-testid="total-usage">-30 credits<' in second  # totals count every page, not the one shown
     assert f'href="{TAB_LIST}?kind=usage&amp;page=2"' in first
     assert f'hx-get="{TAB_LIST}?kind=usage&amp;page=2"' in first and 'hx-target="#credit-activity"' in first
     assert f'href="{TAB_LIST}?kind=usage"' in second  # back to page 1
