@@ -95,7 +95,8 @@ def _fetch_fees(account_id: str, entries: list[dict[str, Any]]) -> list[Fee]:
             )
             charge = intent.latest_charge if isinstance(intent.latest_charge, str) else ""
         found = client.v1.application_fees.list(params={"charge": charge, "limit": 1}).data if charge else []
-        fee = found[0] if found and found[0].account == account_id else None
+        # `account` is expandable: an id, or the Account when expanded. A fee of another account is never shown.
+        fee = found[0] if found and getattr(found[0].account, "id", found[0].account) == account_id else None
         fees.append(_fee(entry, charge, fee))
     return fees
 
