@@ -24,6 +24,7 @@ from app.brief.unsubscribe_controllers import BriefUnsubscribeController
 from app.clients.controllers import ClientController
 from app.credit_activity.controllers import CreditActivityController
 from app.credit_pricing.controllers import CreditPricingController
+from app.credits.recharge_controllers import RechargeConfirmController
 from app.dev.controllers import OutboxController
 from app.integrations.controllers import IntegrationsController, stripe_webhook
 from app.revenue.controllers import DashboardController
@@ -97,6 +98,7 @@ def route_handlers(settings: Settings) -> list:
         CreditPricingController,
         AutoBillingController,
         CreditActivityController,
+        RechargeConfirmController,
         api_router,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
     ]

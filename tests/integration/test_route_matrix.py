@@ -155,6 +155,12 @@ ROUTES: dict[tuple[str, str], Row] = {
     # The Monday Brief's signed one-click unsubscribe (bob's link): no log-in, and its POST needs no CSRF token.
     ("GET", "/brief/unsubscribe/{token:str}"): Row(200, 200, 200, 200, 200),
     ("POST", "/brief/unsubscribe/{token:str}"): Row(200, 200, 200, 200, 200),
+    # A client's confirmation of a recharge their bank asked about: the signed link is the credential, no log-in,
+    # so every persona gets the same answer; a token signed for something else is refused (the flows:
+    # tests/integration/test_recharge_authentication.py).
+    ("GET", "/pay/recharge/{token:str}"): Row(400, 400, 400, 400, 400),
+    ("POST", "/pay/recharge/{token:str}"): Row(400, 400, 400, 400, 400),
+    ("GET", "/pay/recharge/{token:str}/return"): Row(400, 400, 400, 400, 400),
     # Development only (not mounted in production): the outbox shows every email, unscoped, by design.
     ("GET", "/dev/outbox"): Row(200, 200, 200, 200, 200),
     ("GET", "/dev/outbox/{message_id:int}"): Row(200, 200, 200, 200, 200),
