@@ -22,6 +22,7 @@ from app.billing.controllers import BillingController
 from app.brief.controllers import BriefController
 from app.brief.unsubscribe_controllers import BriefUnsubscribeController
 from app.clients.controllers import ClientController
+from app.credit_activity.controllers import CreditActivityController
 from app.credit_pricing.controllers import CreditPricingController
 from app.credits.recharge_controllers import RechargeConfirmController
 from app.dev.controllers import OutboxController
@@ -96,6 +97,7 @@ def route_handlers(settings: Settings) -> list:
         BriefUnsubscribeController,
         CreditPricingController,
         AutoBillingController,
+        CreditActivityController,
         RechargeConfirmController,
         api_router,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),

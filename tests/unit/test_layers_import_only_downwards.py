@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("app.credit_pricing",),
     ("app.auto_billing",),
     ("app.credits",),
-    ("app.review", "app.client_list", "app.billing", "app.revenue"),
+    ("app.review", "app.client_list", "app.billing", "app.revenue", "app.credit_activity"),
     ("app.summary",),
     ("app.brief",),
     ("app.api",),
