@@ -1,7 +1,5 @@
 """An owner's adjustment of a client's credits: a signed whole number with a reason, recorded in the ledger.
-
-Named `record_adjustment` (not `adjust`) so it is told apart from any other adjustment service; it is the one
-behind the client page's form.
+The only way an owner changes credits by hand (the client page's form); the ledger keeps the reason.
 """
 
 from __future__ import annotations
