@@ -24,7 +24,9 @@ from app.brief.unsubscribe_controllers import BriefUnsubscribeController
 from app.client_billing.controllers import BillingLinkController, BrandingController
 from app.client_billing.public_controllers import ClientBillingPageController
 from app.clients.controllers import ClientController
+from app.credit_activity.controllers import CreditActivityController
 from app.credit_pricing.controllers import CreditPricingController
+from app.credits.recharge_controllers import RechargeConfirmController
 from app.dev.controllers import OutboxController
 from app.integrations.controllers import IntegrationsController, stripe_webhook
 from app.revenue.controllers import DashboardController
@@ -100,6 +102,8 @@ def route_handlers(settings: Settings) -> list:
         BrandingController,
         BillingLinkController,
         ClientBillingPageController,
+        CreditActivityController,
+        RechargeConfirmController,
         api_router,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
     ]
