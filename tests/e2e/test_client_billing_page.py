@@ -1,4 +1,4 @@
-"""Issue 14, acceptance 1: an owner brands the billing page and sends a client its link; the client buys $10."""
+"""Issue 14, acceptance 1-2: an owner brands the billing page and sends a client its link; the client buys $10."""
 
 import re
 
@@ -69,8 +69,11 @@ async def test_an_owner_brands_the_page_and_the_client_buys_10_dollars_of_credit
     assert "clientpulse" not in (await client_page.content()).lower()
     await checkout.pay("4242 4242 4242 4242")
 
-    # Back on the billing page: the payment is acknowledged; the credits come from Stripe's webhook, not this return.
+    # Back on the billing page: the payment is acknowledged; the credits come from Stripe's webhook, never this return.
     await expect(client_page).to_have_url(re.compile(r"/b/[A-Za-z0-9_-]{43}\?checkout=paid&session=cs_\w+$"))
     await expect(billing.payment_received).to_have_text("Payment received — your credits will appear in a moment.")
+    # Stripe's webhook reaches the app, the worker credits the purchase, and the balance panel's poll shows it.
+    await expect(billing.balance).to_have_text("2,500 credits")
+    await expect(client_page.get_by_test_id("credits-arrived")).to_be_visible()
     assert "clientpulse" not in (await client_page.content()).lower()
     await context.close()
