@@ -30,5 +30,6 @@ APP_REGISTRY = AppRegistry(
         "app.billing.piccolo_app",
         "app.auto_billing.piccolo_app",
         "app.credits.piccolo_app",
+        "app.client_billing.piccolo_app",
     ]
 )

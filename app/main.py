@@ -21,6 +21,8 @@ from app.auto_billing.controllers import AutoBillingController
 from app.billing.controllers import BillingController
 from app.brief.controllers import BriefController
 from app.brief.unsubscribe_controllers import BriefUnsubscribeController
+from app.client_billing.controllers import BillingLinkController, BrandingController
+from app.client_billing.public_controllers import ClientBillingPageController
 from app.clients.controllers import ClientController
 from app.credit_activity.controllers import CreditActivityController
 from app.credit_pricing.controllers import CreditPricingController
@@ -97,6 +99,9 @@ def route_handlers(settings: Settings) -> list:
         BriefUnsubscribeController,
         CreditPricingController,
         AutoBillingController,
+        BrandingController,
+        BillingLinkController,
+        ClientBillingPageController,
         CreditActivityController,
         RechargeConfirmController,
         api_router,

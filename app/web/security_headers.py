@@ -19,6 +19,18 @@ from app.settings import Settings
 # mounted in production) may apply inline styles; scripts stay locked down there too. The Monday Brief's preview
 # (settings:brief) shows its brief the same way.
 INLINE_STYLE_ROUTES = frozenset({"dev:outbox_message", "settings:brief"})
+# The clients' billing page shows the agency's logo from its own https address, and its Buy buttons answer with a
+# 303 to Stripe's Checkout (Chrome checks form-action on that redirect too). Scripts and styles stay our own.
+CLIENT_PAGE_ROUTES = frozenset(
+    {
+        "client_billing:page",
+        "client_billing:buy",
+        "client_billing:balance",
+        "client_billing:history",
+        "client_billing:auto_recharge",
+    }
+)
+STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
 HSTS = "max-age=63072000; includeSubDomains"
 
 
@@ -27,7 +39,7 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def content_security_policy(settings: Settings, inline_styles: bool = False) -> str:
+def content_security_policy(settings: Settings, inline_styles: bool = False, client_page: bool = False) -> str:
     """Only our own scripts and styles; no plugins, no framing, no <base> rewriting.
 
     form-action names Stripe's Connect origin because Chrome checks form-action on the redirect that follows
@@ -40,10 +52,16 @@ def content_security_policy(settings: Settings, inline_styles: bool = False) -> 
         "img-src": "'self' data:",
         "form-action": f"'self' {_origin(settings.stripe_connect_base)}",
         "base-uri": "'none'",
+        **(_client_page_directives(settings) if client_page else {}),
         "object-src": "'none'",
         "frame-ancestors": "'none'",
     }
     return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def _client_page_directives(settings: Settings) -> dict[str, str]:
+    checkout = f"{STRIPE_CHECKOUT_ORIGIN} {_origin(settings.stripe_api_base)}"
+    return {"img-src": "'self' data: https:", "form-action": f"'self' {checkout}"}
 
 
 class SecurityHeaders:
@@ -63,12 +81,18 @@ class SecurityHeaders:
             **common,
             "Content-Security-Policy": content_security_policy(settings, inline_styles=True),
         }
+        self._client_page = {**common, "Content-Security-Policy": content_security_policy(settings, client_page=True)}
 
     async def __call__(self, message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
         handler = scope.get("route_handler")
-        relaxed = handler is not None and getattr(handler, "name", None) in INLINE_STYLE_ROUTES
+        name_of = getattr(handler, "name", None) if handler is not None else None
+        chosen = self._strict
+        if name_of in INLINE_STYLE_ROUTES:
+            chosen = self._inline_styles
+        elif name_of in CLIENT_PAGE_ROUTES:
+            chosen = self._client_page
         headers = MutableScopeHeaders.from_message(message)
-        for name, value in (self._inline_styles if relaxed else self._strict).items():
+        for name, value in chosen.items():
             headers[name] = value  # ours win: one place decides these headers

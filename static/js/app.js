@@ -34,3 +34,12 @@ document.addEventListener("htmx:responseError", function (evt) {
 document.addEventListener("htmx:evalDisallowedError", function (evt) {
   console.error("htmx refused to evaluate code on", evt.target, ": the Content Security Policy allows no eval");
 });
+// "Copy" buttons: data-copy names the input whose value goes to the clipboard (the field stays selectable anyway).
+document.addEventListener("click", function (evt) {
+  var button = evt.target.closest && evt.target.closest("[data-copy]");
+  if (!button) return;
+  var field = document.getElementById(button.getAttribute("data-copy"));
+  if (!field) return;
+  field.select();
+  if (navigator.clipboard) navigator.clipboard.writeText(field.value).then(function () { button.textContent = "Copied"; });
+});

@@ -386,3 +386,53 @@ class TransactionsSection:
             await self.page.get_by_test_id("filter-kind").select_option(kind)
         if client:
             await self.page.get_by_test_id("filter-client").select_option(label=client)
+
+
+class BrandingPanel:
+    """Auto Billing → Branding: what the agency's clients see on their billing pages (loads into the tab)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.panel = page.get_by_test_id("branding")
+        self.saved = page.get_by_test_id("branding-saved")
+
+    async def save(self, name: str, logo_url: str, color: str, support_email: str) -> None:
+        await self.panel.get_by_label("Name shown to clients").fill(name)
+        await self.panel.get_by_label("Logo address (https://)").fill(logo_url)
+        await self.panel.get_by_label("Brand colour (#rrggbb)").fill(color)
+        await self.panel.get_by_label("Support email").fill(support_email)
+        await self.panel.get_by_role("button", name="Save branding").click()
+        await expect(self.saved).to_be_visible()
+
+
+class BillingLinkSection:
+    """A client's page → Billing page: the private link an owner sends the client (loads into the client's page)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.section = page.get_by_test_id("billing-link")
+        self.url = page.get_by_test_id("billing-link-url")
+
+    async def create(self) -> str:
+        """Create the link; returns it as the owner copies it (it is shown this once)."""
+        await self.section.get_by_role("button", name="Create link").click()
+        await expect(self.url).to_be_visible()
+        return await self.url.input_value()
+
+
+class ClientBillingPage:
+    """The client's white-label billing page, opened from its private link without a log-in."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.brand_name = page.get_by_test_id("brand-name")
+        self.logo = page.get_by_test_id("brand-logo")
+        self.balance = page.get_by_test_id("balance")
+        self.payment_received = page.get_by_test_id("payment-received")
+        self.support = page.get_by_test_id("support")
+
+    async def buy_pack(self, usd: int) -> StripeCheckoutPage:
+        await self.page.get_by_test_id(f"pack-{usd}").click()
+        checkout = StripeCheckoutPage(self.page)
+        await expect(checkout.card_number).to_be_visible()
+        return checkout

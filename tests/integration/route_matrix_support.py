@@ -18,6 +18,8 @@ from app.api.tables import ApiToken
 from app.api.tokens import create_token
 from app.auto_billing.tables import PayoutAccount
 from app.brief.unsubscribe import make_token
+from app.client_billing import links as billing_links
+from app.client_billing.tables import BillingLink, Branding
 from app.clients.tables import Client
 from app.core.security import hash_password
 from app.core.timeutil import utcnow
@@ -118,7 +120,8 @@ class World:
         for name in params_of(path, form):
             key = name
             if name == "token":
-                key = {"/password/": "reset_token", "/brief/": "brief_token"}.get(path[: path.find("/", 1) + 1])
+                prefixes = {"/password/": "reset_token", "/brief/": "brief_token", "/b/": "billing_token"}
+                key = prefixes.get(path[: path.find("/", 1) + 1])
                 key = key or "invitation_token"
             values[name] = NONEXISTENT[name] if nonexistent and name in NONEXISTENT else self.ids[key]
         return values
@@ -146,6 +149,7 @@ async def fresh_world(stripe_standin=None, first: bool = True) -> World:
     owner = Actor(user=alice, workspace=ws, role=Role.owner.value)
     message = await invite(owner, "newbie@example.com", lambda t: f"/invitations/{t}")
     token = (await create_token(owner, "Zapier")).token
+    billing_token = await billing_links.create(owner, client.id)
     invitation = await Invitation.objects().where(Invitation.workspace == ws.id).first()
     reset = await request_password_reset(alice.email, "127.0.0.1", lambda t: f"/password/reset/{t}")
     if stripe_standin is not None:
@@ -163,6 +167,7 @@ async def fresh_world(stripe_standin=None, first: bool = True) -> World:
         "invitation_token": _link_token(message.text_body, "/invitations/"),
         "reset_token": _link_token(reset.text_body, "/password/reset/"),
         "brief_token": make_token(ws.id, bob.id),
+        "billing_token": billing_token,
     }
     return World(
         users={"alice": alice, "alice_free": alice, "bob": bob, "charlie": charlie},
@@ -242,4 +247,8 @@ async def fingerprint(workspace_id: int) -> tuple:
         await PayoutAccount.select(
             PayoutAccount.stripe_account_id, PayoutAccount.email, PayoutAccount.fetched_at
         ).where(PayoutAccount.workspace == workspace_id),
+        await Branding.select(Branding.display_name, Branding.updated_at).where(Branding.workspace == workspace_id),
+        await BillingLink.select(BillingLink.client, BillingLink.token_hash, BillingLink.revoked_at)
+        .where(BillingLink.workspace == workspace_id)
+        .order_by(BillingLink.client),
     )

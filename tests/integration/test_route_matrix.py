@@ -139,6 +139,22 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("POST", "/dashboard/clients/{client_id:int}/credits/adjustments"): Row(
         LOGIN, 403, 404, 403, 303, form={"credits": "5", "reason": "Goodwill"}
     ),
+    # Auto Billing → Branding (the clients' billing pages): Agency only, teammates read, only owners save.
+    ("GET", "/dashboard/auto-billing/branding"): Row(LOGIN, 200, 200, 403, 200),
+    ("POST", "/dashboard/auto-billing/branding"): Row(LOGIN, 403, 200, 403, 200, form={"display_name": "Studio"}),
+    # A client's private billing link: Agency only, teammates see whether one is live, only owners make or revoke it;
+    # charlie can't tell alice's clients from missing ones.
+    ("GET", "/dashboard/clients/{client_id:int}/billing-link"): Row(LOGIN, 200, 404, 403, 200),
+    ("POST", "/dashboard/clients/{client_id:int}/billing-link"): Row(LOGIN, 403, 404, 403, 200),
+    ("POST", "/dashboard/clients/{client_id:int}/billing-link/revoke"): Row(LOGIN, 403, 404, 403, 200),
+    # The client billing page opens by its link's token, without a log-in, for anyone holding it (alice's link to Acme
+    # Rockets). Its POSTs still need the CSRF token. No payout account takes charges here, so a buy is refused (409).
+    ("GET", "/b/{token:str}"): Row(200, 200, 200, 200, 200),
+    ("GET", "/b/{token:str}/brand.css"): Row(200, 200, 200, 200, 200),
+    ("GET", "/b/{token:str}/balance"): Row(200, 200, 200, 200, 200),
+    ("GET", "/b/{token:str}/history"): Row(200, 200, 200, 200, 200),
+    ("POST", "/b/{token:str}/buy"): Row(409, 409, 409, 409, 409, form={"usd": "10"}),
+    ("POST", "/b/{token:str}/auto-recharge"): Row(303, 303, 303, 303, 303, form={"enabled": ""}),
     # The JSON API takes a bearer token, never the session: every persona's cookie gets a 401. Its OpenAPI
     # document is public, and unknown addresses under it answer a JSON 404.
     ("GET", "/api/v1/clients"): Row(401, 401, 401, 401, 401),

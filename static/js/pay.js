@@ -1,0 +1,11 @@
+// The client billing page's only script: let htmx swap refused forms (422) so their messages show.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!window.htmx) return;
+  htmx.config.responseHandling = [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "422", swap: true, error: false },
+    { code: "[45]..", swap: false, error: true },
+  ];
+  htmx.config.historyCacheSize = 0;
+});
