@@ -38,7 +38,7 @@ async def test_another_workspaces_token_gets_404_for_this_workspaces_client_and_
 
 
 async def test_a_key_is_its_workspaces_own_so_another_workspace_reusing_it_is_not_a_replay(client, agency, charlie):
-    alice, secret, client_id = agency
+    _, secret, client_id = agency
     await on_agency(charlie)
     theirs = await funded_client(charlie.workspace.id, 500, "Charlie's client")
     assert (await spend(client, secret, client_id, 10, "shared-key")).status_code == 201

@@ -50,7 +50,7 @@ async def test_a_client_without_credits_reads_zero_with_auto_recharge_off(client
 
 
 async def test_the_ledger_pages_newest_first_with_a_cursor(client, agency):
-    alice, secret, client_id = agency
+    _, secret, client_id = agency
     for n in range(5):
         await spend(client, secret, client_id, 10 + n, f"k{n}", f"call {n}")
     path = f"/api/v1/clients/{client_id}/credits/ledger"
@@ -77,7 +77,7 @@ async def test_a_cursor_that_is_no_entry_of_the_client_gets_a_400(client, agency
 
 
 async def test_a_short_balance_asks_auto_recharge_first_and_records_once_it_covers_it(client, agency, monkeypatch):
-    alice, secret, client_id = agency
+    _, secret, client_id = agency
     asked, after = [], []
 
     async def topped_up(workspace_id, client, needed):
