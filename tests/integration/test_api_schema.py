@@ -63,7 +63,7 @@ async def test_the_document_is_served_as_json_at_its_address(client):
 
 
 async def _world_for(workspace_id, actor) -> dict[str, object]:
-    """One workspace with clients and invoices to page through, made once: the API only reads."""
+    """One workspace with clients and invoices to page through, and credits to spend, made once."""
     if not _world or _world["workspace"] != workspace_id:
         late = await f.client(workspace_id, "Late Co", emails=("ap@late.co",))
         await f.client(workspace_id, "Archived Co", archived=True)
