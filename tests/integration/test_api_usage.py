@@ -7,7 +7,16 @@ import asyncio
 import pytest
 
 from app.credits import ledger
-from tests.integration.usage_support import USAGE, bearer, funded_client, on_agency, spend, token_for, usage_entries
+from tests.integration.usage_support import (
+    USAGE,
+    bearer,
+    concurrent_client,
+    funded_client,
+    on_agency,
+    spend,
+    token_for,
+    usage_entries,
+)
 
 
 @pytest.fixture(name="agency")
@@ -78,9 +87,25 @@ async def test_usage_past_the_balance_is_refused_with_402_saying_balance_and_nee
     assert (await spend(client, secret, client_id, 1000, "too-much")).status_code == 201
 
 
-async def test_50_concurrent_calls_never_take_the_balance_below_zero_and_the_ledger_equals_it(client, agency):
+async def test_50_concurrent_calls_never_take_the_balance_below_zero_and_the_ledger_equals_it(app, agency, monkeypatch):
     alice, secret, client_id = agency
-    responses = await asyncio.gather(*(spend(client, secret, client_id, 30, f"burst-{n}") for n in range(50)))
+    appending, most = 0, 0
+    original = ledger.append
+
+    async def counted(*args, **kwargs):
+        nonlocal appending, most
+        appending += 1
+        most = max(most, appending)
+        try:
+            return await original(*args, **kwargs)
+        finally:
+            appending -= 1
+
+    monkeypatch.setattr(ledger, "append", counted)
+    async with concurrent_client(app) as http:
+        responses = await asyncio.gather(*(spend(http, secret, client_id, 30, f"burst-{n}") for n in range(50)))
+
+    assert most > 1, "the calls should have overlapped, or no race was tried"
 
     statuses = [response.status_code for response in responses]
     assert statuses.count(201) == 33 and statuses.count(402) == 17  # 33 × 30 = 990 of the 1,000 credits
@@ -90,9 +115,10 @@ async def test_50_concurrent_calls_never_take_the_balance_below_zero_and_the_led
     assert len(await usage_entries(alice.workspace.id)) == 33
 
 
-async def test_50_concurrent_retries_of_one_key_record_once(client, agency):
+async def test_50_concurrent_retries_of_one_key_record_once(app, agency):
     alice, secret, client_id = agency
-    responses = await asyncio.gather(*(spend(client, secret, client_id, 10, "same-key") for _ in range(50)))
+    async with concurrent_client(app) as http:
+        responses = await asyncio.gather(*(spend(http, secret, client_id, 10, "same-key") for _ in range(50)))
 
     assert sorted(response.status_code for response in responses) == [200] * 49 + [201]
     assert len({response.json()["id"] for response in responses}) == 1

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
 from app.api import tokens
 from app.credits import ledger
 from app.credits.tables import CreditEntry, EntryKind
@@ -35,6 +40,17 @@ async def funded_client(workspace_id: int, credits: int, name: str = "Acme Rocke
     if credits:
         await ledger.append(workspace_id, client.id, EntryKind.purchase, credits, dedupe_key=f"pi:test_{client.id}")
     return client.id
+
+
+@asynccontextmanager
+async def concurrent_client(app) -> AsyncIterator[httpx.AsyncClient]:
+    """A client whose requests really run at once, on this test's event loop.
+
+    Litestar's AsyncTestClient runs each request to its end on a portal before it returns, so asyncio.gather over it
+    sends one request after another: no race could show.
+    """
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local") as http:
+        yield http
 
 
 async def spend(http, secret: str, client_id: int, credits: int, key: str | None, description: str = "API calls"):
