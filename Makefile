@@ -67,7 +67,11 @@ run: seed
 	$(PY) -m app worker & \
 	$(PY) -m app serve --host $(HOST) --port $(PORT)
 
-test: install lint browser test-sqlite test-postgres
+# The two suites run side by side: each has its own throw-away database, Huey queue, Redis keys and artifacts
+# folder, and on two cores both together take about as long as the slower one alone. Each suite's output is
+# printed whole when it ends; either failing fails `make test`.
+test: install lint browser
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite:
 	@echo "=== Test suite on SQLite + SqliteHuey ==="

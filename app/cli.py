@@ -1,4 +1,5 @@
-"""Operator command line: `python -m app migrate|seed-demo|create-user|set-plan|set-rate|brief-status|worker|serve`."""
+"""Operator command line: `python -m app migrate|seed-demo|create-user|set-plan|set-rate|brief-status|credits-check|
+worker|serve`."""
 
 from __future__ import annotations
 
@@ -89,6 +90,21 @@ def brief_status(week: str | None) -> None:
         )
 
 
+def credits_check() -> int:
+    """Every client whose cached credit balance differs from its ledger; 1 when there is any (nothing is fixed)."""
+    from app.credits.checks import describe, report_mismatches
+
+    found = asyncio.run(report_mismatches())
+    for mismatch in found:
+        print(describe(mismatch))
+    print(
+        f"{len(found)} credit balance(s) differ from their ledger."
+        if found
+        else "Every credit balance matches its ledger."
+    )
+    return 1 if found else 0
+
+
 def seed_demo() -> None:
     if get_settings().production:
         # The demo's logins have published passwords: in production they would be a way in.
@@ -149,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("usd_per_unit", help="US dollars per unit of the currency, e.g. 1.08")
     p = sub.add_parser("brief-status", help="this week's Monday Brief deliveries, and the dropped or failing ones")
     p.add_argument("--week", help="an ISO week, e.g. 2026-W48 (default: the current one, in UTC)")
+    sub.add_parser("credits-check", help="list clients whose cached credit balance differs from their ledger")
     p = sub.add_parser("worker", help="run the Huey consumer")
     p.add_argument("--workers", type=int, default=2)
     # Tests run their own worker beside other tests' rows: a catch-up firing at a minute mark would change them.
@@ -177,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
             set_rate(args.month, args.currency, args.usd_per_unit)
         elif args.command == "brief-status":
             brief_status(args.week)
+        elif args.command == "credits-check":
+            return credits_check()
         elif args.command == "worker":
             worker(args.workers, periodic=not args.no_periodic)
         elif args.command == "serve":

@@ -23,7 +23,9 @@ from app.billing.controllers import BillingController
 from app.brief.controllers import BriefController
 from app.brief.unsubscribe_controllers import BriefUnsubscribeController
 from app.clients.controllers import ClientController
+from app.credit_activity.controllers import CreditActivityController
 from app.credit_pricing.controllers import CreditPricingController
+from app.credits.recharge_controllers import RechargeConfirmController
 from app.dev.controllers import OutboxController
 from app.integrations.controllers import IntegrationsController, stripe_webhook
 from app.revenue.controllers import DashboardController
@@ -96,6 +98,8 @@ def route_handlers(settings: Settings) -> list:
         BriefUnsubscribeController,
         CreditPricingController,
         AutoBillingController,
+        CreditActivityController,
+        RechargeConfirmController,
         api_router,
         credits_router,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),

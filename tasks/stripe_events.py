@@ -5,14 +5,19 @@ from piccolo.utils.sync import run_sync
 
 from app.auto_billing.events import with_payout_account_handlers
 from app.billing.events import PLATFORM_HANDLERS
+from app.credits.events import with_credit_handlers
+from app.credits.recharge_events import with_recharge_handlers
 from app.integrations import webhooks
 from app.integrations.tables import StripeEvent
 from app.stripe_data.events import WEBHOOK_HANDLERS
 from tasks.queue import huey
 
-# Connect events go to the synced data and to Auto Billing's payout accounts; the platform's own to the plan it
-# sells (see webhooks.by_endpoint).
-HANDLERS = webhooks.by_endpoint(connect=with_payout_account_handlers(WEBHOOK_HANDLERS), platform=PLATFORM_HANDLERS)
+# Connect events go to the synced data, to Auto Billing's payout accounts, to the credits their payments buy and to
+# recharges' PaymentIntents; the platform's own to the plan it sells (see webhooks.by_endpoint).
+HANDLERS = webhooks.by_endpoint(
+    connect=with_recharge_handlers(with_credit_handlers(with_payout_account_handlers(WEBHOOK_HANDLERS))),
+    platform=PLATFORM_HANDLERS,
+)
 
 
 @huey.task(retries=5, retry_delay=10)

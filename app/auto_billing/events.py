@@ -7,11 +7,10 @@ whatever order they arrive in, the last fetch stores Stripe's latest state. An e
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 
 from app.auto_billing import services
-
-Handler = Callable[[dict], Awaitable[None]]
+from app.integrations import webhooks
 
 PAYOUT_ACCOUNT_EVENTS = (
     "account.updated",
@@ -30,18 +29,6 @@ async def on_payout_account_event(event: dict) -> None:
         await services.refresh_status(account.id, raise_errors=True)
 
 
-def _both(first: Handler, second: Handler) -> Handler:
-    async def handle(event: dict) -> None:
-        await first(event)
-        await second(event)
-
-    return handle
-
-
-def with_payout_account_handlers(handlers: Mapping[str, Handler]) -> dict[str, Handler]:
+def with_payout_account_handlers(handlers: Mapping[str, webhooks.Handler]) -> dict[str, webhooks.Handler]:
     """`handlers` plus ours; a type that already had a handler keeps it, and it runs first."""
-    combined = dict(handlers)
-    for event_type in PAYOUT_ACCOUNT_EVENTS:
-        existing = handlers.get(event_type)
-        combined[event_type] = _both(existing, on_payout_account_event) if existing else on_payout_account_event
-    return combined
+    return webhooks.with_handlers(handlers, dict.fromkeys(PAYOUT_ACCOUNT_EVENTS, on_payout_account_event))

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from email import policy as email_policy
 from email.message import EmailMessage
+from email.utils import formataddr, parseaddr
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -140,9 +141,16 @@ def _smtp_send(message: EmailMessage, smtp_url: str) -> None:
 _LONG_HEADERS = email_policy.default.clone(max_line_length=998)
 
 
+def sender_named(name: str) -> tuple[str, str]:
+    """A From header with MAIL_FROM's address under another display name: an agency's white-label emails to its
+    clients go out under the agency's name (the address stays ours, so SPF and DKIM still hold)."""
+    return ("From", formataddr((" ".join(name.split()), parseaddr(get_settings().mail_from)[1])))
+
+
 def build_message(email: Email) -> EmailMessage:
     message = EmailMessage(policy=_LONG_HEADERS) if email.headers else EmailMessage()
-    message["From"] = get_settings().mail_from
+    if not any(name.lower() == "from" for name, _ in email.headers):
+        message["From"] = get_settings().mail_from
     message["To"] = email.to
     message["Subject"] = email.subject
     for name, value in email.headers:

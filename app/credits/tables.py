@@ -77,3 +77,48 @@ class CreditEntry(Table):
     stripe_refund_id = Varchar(length=64, default="")
     created_by = ForeignKey(references=User, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(index=True)
+
+
+class RechargeStatus(str, Enum):
+    pending = "pending"  # claimed, not yet sent to Stripe
+    charging = "charging"  # sent (or being sent) to Stripe; a rerun asks again with the same idempotency key
+    requires_action = "requires_action"  # the bank wants the client to authenticate: emailed a confirmation link
+    succeeded = "succeeded"  # paid and credited
+    failed = "failed"  # declined: auto-recharge paused for the cooldown
+    canceled = "canceled"  # the client never confirmed in time, or it was abandoned
+
+
+# The states a recharge holds its client's single flight in (`Recharge.in_flight` is set).
+IN_FLIGHT = (RechargeStatus.pending, RechargeStatus.charging, RechargeStatus.requires_action)
+
+
+class Recharge(Table):
+    """One attempt to recharge a client's credits off-session with the saved card.
+
+    Single flight is the database's: `in_flight` holds the client's id while the attempt is pending, charging or
+    waiting for the client to authenticate, and NULL once it finished; it is unique, so a second claim for the same
+    client fails on insert, whatever process makes it. Everything Stripe is sent is stored when the attempt is
+    claimed (amount, fee, card, prices), so a rerun sends the same request under the same idempotency key.
+    """
+
+    workspace = ForeignKey(references=Workspace, index=True, null=False, on_delete=OnDelete.cascade)
+    client = ForeignKey(references=Client, index=True, null=False, on_delete=OnDelete.cascade)
+    status = Varchar(length=16, choices=RechargeStatus, default=RechargeStatus.pending.value)
+    in_flight = BigInt(null=True, default=None, unique=True, help_text="The client's id while in flight, else NULL.")
+    credits = BigInt()
+    amount_minor = BigInt()
+    application_fee_minor = BigInt(default=0)
+    currency = Varchar(length=3, default="usd")
+    final_price_per_credit = Varchar(length=32, default="")
+    platform_price_per_credit = Varchar(length=32, default="")
+    cost_per_credit = Varchar(length=32, default="")
+    stripe_account_id = Varchar(length=64, default="")
+    stripe_customer_id = Varchar(length=64, default="")
+    payment_method_id = Varchar(length=64, default="")
+    card_label = Varchar(length=64, default="")
+    payment_intent_id = Varchar(length=64, default="", index=True)
+    error_code = Varchar(length=64, default="")
+    error = Text(default="")
+    attempts = Integer(default=0)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()

@@ -96,6 +96,26 @@ EVENT_HANDLERS: dict[str, Handler] = {
 }
 
 
+def with_handlers(handlers: Mapping[str, Handler], added: Mapping[str, Handler]) -> dict[str, Handler]:
+    """`handlers` plus `added`: a type that already had a handler keeps it, and it runs first, then the added one.
+
+    Each feature (payout accounts, credits, recharges) adds its handlers this way, so none displaces another's.
+    """
+
+    def both(first: Handler, second: Handler) -> Handler:
+        async def handle(event: dict) -> None:
+            await first(event)
+            await second(event)
+
+        return handle
+
+    combined = dict(handlers)
+    for event_type, ours in added.items():
+        existing = handlers.get(event_type)
+        combined[event_type] = both(existing, ours) if existing else ours
+    return combined
+
+
 def by_endpoint(connect: Mapping[str, Handler], platform: Mapping[str, Handler]) -> dict[str, Handler]:
     """One handler per event type that picks by the endpoint the event came to.
 

@@ -29,6 +29,8 @@ from playwright.async_api import (
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
+# Artifacts go in one folder per engine: `make test` runs the SQLite and PostgreSQL suites side by side.
+ENGINE = "postgres" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -71,7 +73,7 @@ class ServerProcesses:
     def __init__(self, extra_env: dict[str, str]) -> None:
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log_dir = ARTIFACTS / "server-logs"
+        self.log_dir = ARTIFACTS / "server-logs" / ENGINE
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.env = {**os.environ, "BASE_URL": self.base_url, **extra_env}
         self.processes: list[tuple[subprocess.Popen, Path]] = []
@@ -218,8 +220,8 @@ async def fx_page(
     yield page
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        await page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        (ARTIFACTS / ENGINE).mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / ENGINE / f"{request.node.name}.png"), full_page=True)
     count, problems = await traffic.problems()
     await context.close()
     request.node.user_properties.append(("app_responses_checked", count))

@@ -344,3 +344,45 @@ class StripeOnboardingPage:
 
     async def finish(self) -> None:
         await self.page.get_by_test_id("onboarding-finish").click()
+
+
+class ClientCreditsSection:
+    """A client's page → Credits: the balance, the owner's adjustment form and the client's transactions."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.section = page.get_by_test_id("client-credits")
+        self.balance = page.get_by_test_id("credit-balance")
+        self.rows = page.get_by_test_id("transaction-row")
+
+    async def open(self, client_id: int) -> ClientCreditsSection:
+        await self.page.goto(f"/dashboard/clients/{client_id}")
+        await expect(self.section).to_be_visible()  # loaded by htmx after the page
+        return self
+
+    async def adjust(self, credits: str, reason: str) -> None:
+        await self.page.get_by_label("Credits (negative to take away)").fill(credits)
+        await self.page.get_by_label("Reason").fill(reason)
+        await self.page.get_by_test_id("adjust-submit").click()
+        await expect(self.page.get_by_test_id("adjust-notice")).to_be_visible()
+
+
+class TransactionsSection:
+    """Auto Billing → Transactions: filters, the list and its CSV export."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.section = page.get_by_test_id("credit-activity")
+        self.rows = page.get_by_test_id("transaction-row")
+        self.export = page.get_by_test_id("export-transactions")
+
+    async def open(self) -> TransactionsSection:
+        await self.page.goto("/dashboard/auto-billing")
+        await expect(self.section).to_be_visible()  # loaded by htmx after the tab
+        return self
+
+    async def filter(self, kind: str = "", client: str = "") -> None:
+        if kind:
+            await self.page.get_by_test_id("filter-kind").select_option(kind)
+        if client:
+            await self.page.get_by_test_id("filter-client").select_option(label=client)

@@ -130,6 +130,15 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/dashboard/auto-billing/onboarding/refresh"): Row(LOGIN, 403, 404, 403, 303, stripe=True),
     ("GET", "/dashboard/auto-billing/onboarding/return"): Row(LOGIN, 403, 404, 403, 303, stripe=True),
     ("GET", "/dashboard/auto-billing/stripe-dashboard"): Row(LOGIN, 403, 404, 403, 303, stripe=True),
+    # Auto Billing → transactions: Agency only; teammates read the lists, only owners adjust credits. A client of
+    # alice's is charlie's 404, like a missing one.
+    ("GET", "/dashboard/auto-billing/transactions"): Row(LOGIN, 200, 200, 403, 200),
+    ("GET", "/dashboard/auto-billing/transactions.csv"): Row(LOGIN, 200, 200, 403, 200),
+    ("GET", "/dashboard/auto-billing/transactions/stripe"): Row(LOGIN, 200, 200, 403, 200, stripe=True),
+    ("GET", "/dashboard/clients/{client_id:int}/credits"): Row(LOGIN, 200, 404, 403, 200),
+    ("POST", "/dashboard/clients/{client_id:int}/credits/adjustments"): Row(
+        LOGIN, 403, 404, 403, 303, form={"credits": "5", "reason": "Goodwill"}
+    ),
     # The JSON API takes a bearer token, never the session: every persona's cookie gets a 401. Its OpenAPI
     # document is public, and unknown addresses under it answer a JSON 404.
     ("GET", "/api/v1/clients"): Row(401, 401, 401, 401, 401),
@@ -150,6 +159,12 @@ ROUTES: dict[tuple[str, str], Row] = {
     # The Monday Brief's signed one-click unsubscribe (bob's link): no log-in, and its POST needs no CSRF token.
     ("GET", "/brief/unsubscribe/{token:str}"): Row(200, 200, 200, 200, 200),
     ("POST", "/brief/unsubscribe/{token:str}"): Row(200, 200, 200, 200, 200),
+    # A client's confirmation of a recharge their bank asked about: the signed link is the credential, no log-in,
+    # so every persona gets the same answer; a token signed for something else is refused (the flows:
+    # tests/integration/test_recharge_authentication.py).
+    ("GET", "/pay/recharge/{token:str}"): Row(400, 400, 400, 400, 400),
+    ("POST", "/pay/recharge/{token:str}"): Row(400, 400, 400, 400, 400),
+    ("GET", "/pay/recharge/{token:str}/return"): Row(400, 400, 400, 400, 400),
     # Development only (not mounted in production): the outbox shows every email, unscoped, by design.
     ("GET", "/dev/outbox"): Row(200, 200, 200, 200, 200),
     ("GET", "/dev/outbox/{message_id:int}"): Row(200, 200, 200, 200, 200),

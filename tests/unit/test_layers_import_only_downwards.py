@@ -1,10 +1,10 @@
 """Layers: every module of app/ and tasks/ imports only from its own layer and the layers below it.
 
 From the bottom: settings < core < accounts < workspaces < clients < integrations (the Stripe connection: OAuth,
-webhook intake, the StripeClient seam) < stripe_data (what the sync pulls through it) < credit_pricing < auto_billing < credits < the features
-review, client_list, billing and revenue < summary < api (the JSON API's tokens and reads) < tasks/ < HTTP (every
-controllers.py or *_controllers.py, app/web, main, cli, demo). A lower layer gets what it needs as arguments or
-leaves the step to its caller (a controller rematches after saving a client).
+webhook intake, the StripeClient seam) < stripe_data (what the sync pulls through it) < credit_pricing < auto_billing
+< credits < the features review, client_list, billing and revenue < summary < api (the JSON API's tokens and reads)
+< tasks/ < HTTP (every controllers.py or *_controllers.py, app/web, main, cli, demo). A lower layer gets what it
+needs as arguments or leaves the step to its caller (a controller rematches after saving a client).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("app.credit_pricing",),
     ("app.auto_billing",),
     ("app.credits",),
-    ("app.review", "app.client_list", "app.billing", "app.revenue"),
+    ("app.review", "app.client_list", "app.billing", "app.revenue", "app.credit_activity"),
     ("app.summary",),
     ("app.brief",),
     ("app.api",),
