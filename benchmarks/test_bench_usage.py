@@ -10,10 +10,13 @@ end on a portal before the next starts, so requests "in flight at once" would qu
 has its own Idempotency-Key and every one must be recorded (201); afterwards every cached balance must equal its
 ledger.
 
-Recharges: each client's balance crosses its threshold once during the run (from FUNDS down past THRESHOLD). A
-recharge is an `auto_recharge` ledger entry; a double recharge is one more than the crossings that client made (its
-entries' balances going from at or above the threshold to below it). While `app.credits.recharge` is the no-op seam,
-no recharge starts and the figures say so (`recharge_seam`).
+Recharges: the workspace has a payout account and a Cost per Credit, so `app.credits.recharge.after_usage` claims a
+recharge when a client's balance falls below its threshold, which each client's does once during the run (from
+FUNDS down past THRESHOLD). A claim is the single-flight point (a Recharge row whose unique `in_flight` is the
+client); its charge is queued for a consumer, and none runs here, so the claim stays in flight and the balance below
+the threshold: every later call of that client asks again and must be told one is running. A double recharge is a
+claim more than the crossings that client made (its entries' balances going from at or above the threshold to below
+it); the target is 0. Stripe is not called.
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ from piccolo.engine import engine_finder
 
 from app.accounts.services import create_user
 from app.api import tokens
+from app.auto_billing.tables import PayoutAccount
 from app.clients.tables import Client
 from app.core.timeutil import utcnow
+from app.credit_pricing.services import set_cost_per_credit
 from app.credits import ledger
 from app.credits import settings as credit_settings
-from app.credits.tables import CreditEntry, EntryKind
+from app.credits.tables import CreditEntry, EntryKind, Recharge
 from app.main import create_app
 from app.workspaces.services import Actor, create_workspace, set_plan
 from benchmarks.results import machine, record
@@ -53,7 +58,12 @@ POOL_SIZE = 10  # DATABASE_POOL_SIZE's default: what one production web process 
 async def _agency() -> tuple[str, list[int]]:
     user = await create_user("usage@bench.agency", "bench-password-1", "Usage Bench")
     workspace = await set_plan((await create_workspace(user, "Usage Bench Agency")).id, "agency")
+    owner = Actor(user=user, workspace=workspace, role="owner")
     now = utcnow()
+    await PayoutAccount(
+        workspace=workspace.id, stripe_account_id="acct_bench_usage", email="usage@bench.agency", created_at=now
+    ).save()
+    await set_cost_per_credit(owner, "0.003")
     await Client.insert(
         *(Client(workspace=workspace.id, name=f"Client {n}", created_at=now, updated_at=now) for n in range(CLIENTS))
     )
@@ -62,7 +72,7 @@ async def _agency() -> tuple[str, list[int]]:
         await ledger.append(workspace.id, client_id, EntryKind.purchase, FUNDS, dedupe_key=f"pi:bench_{client_id}")
         await credit_settings.save_card(workspace.id, client_id, "cus_bench", "pm_card_visa", "Visa ending 4242")
         await credit_settings.set_auto_recharge(workspace.id, client_id, enabled=True, threshold=THRESHOLD, usd=100)
-    secret = (await tokens.create_token(Actor(user=user, workspace=workspace, role="owner"), "Metering")).secret
+    secret = (await tokens.create_token(owner, "Metering")).secret
     return secret, client_ids
 
 
@@ -88,26 +98,23 @@ async def _send(http: httpx.AsyncClient, secret: str, calls: list[tuple[int, str
 
 
 async def _recharges() -> dict:
-    """Recharges started and crossings per client, from the ledger."""
-    rows = await CreditEntry.select(CreditEntry.client, CreditEntry.kind, CreditEntry.balance_after).order_by(
-        CreditEntry.id
-    )
+    """Recharges claimed and threshold crossings per client, from the Recharge table and the ledger."""
+    rows = await CreditEntry.select(CreditEntry.client, CreditEntry.balance_after).order_by(CreditEntry.id)
     crossings: dict[int, int] = defaultdict(int)
-    started: dict[int, int] = defaultdict(int)
     before: dict[int, int] = {}
     for row in rows:
         client_id = row["client"]
-        if row["kind"] == EntryKind.auto_recharge.value:
-            started[client_id] += 1
-        elif row["kind"] == EntryKind.usage.value and before.get(client_id, FUNDS) >= THRESHOLD > row["balance_after"]:
+        if before.get(client_id, THRESHOLD) >= THRESHOLD > row["balance_after"]:
             crossings[client_id] += 1
         before[client_id] = row["balance_after"]
-    doubles = sum(max(0, started[c] - crossings[c]) for c in set(started) | set(crossings))
+    claimed: dict[int, int] = defaultdict(int)
+    for client_id in await Recharge.select(Recharge.client).output(as_list=True):
+        claimed[client_id] += 1
     return {
         "threshold_crossings": sum(crossings.values()),
-        "recharges_started": sum(started.values()),
-        "double_recharges": doubles,
-        "clients_with_more_recharges_than_crossings": sum(1 for c in started if started[c] > crossings[c]),
+        "recharges_started": sum(claimed.values()),
+        "clients_recharging": len(claimed),
+        "double_recharges": sum(max(0, claimed[c] - crossings[c]) for c in set(claimed) | set(crossings)),
     }
 
 
@@ -144,12 +151,7 @@ async def _run() -> dict:
         "max_ms": round(latencies[-1], 1),
         **recharges,
         "target_double_recharges": 0,
-        "recharge_seam": (
-            "no recharge started although every client crossed its threshold: app.credits.recharge is still the "
-            "no-op seam on this branch; re-run once auto-recharge lands"
-            if recharges["threshold_crossings"] and not recharges["recharges_started"]
-            else "recharges counted from the ledger"
-        ),
+        "recharges": "claims by app.credits.recharge.after_usage; their charges queued, none run (no consumer)",
         "pool_size": POOL_SIZE if postgres else None,
         "load_average": [round(load, 2) for load in os.getloadavg()],  # 2 shared CPUs: how busy they were
     }
