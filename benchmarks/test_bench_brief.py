@@ -48,19 +48,26 @@ class Queries:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.queries = self.connections = 0
         engine = type(Workspace._meta.db)
-        opens = "get_new_connection" if hasattr(engine, "get_new_connection") else "get_connection"
-        run_querystring, open_connection = engine.run_querystring, getattr(engine, opens)
+        # PostgreSQL opens every connection in get_new_connection; Piccolo's SQLite engine opens a transaction's in
+        # get_connection and a lone query's inside _run_in_new_connection.
+        opening = ["get_new_connection"] if hasattr(engine, "get_new_connection") else []
+        opening = opening or ["get_connection", "_run_in_new_connection"]
+        run_querystring = engine.run_querystring
 
         async def counted_query(engine_self, *args, **kwargs):
             self.queries += 1
             return await run_querystring(engine_self, *args, **kwargs)
 
-        async def counted_connection(engine_self, *args, **kwargs):
-            self.connections += 1
-            return await open_connection(engine_self, *args, **kwargs)
+        def counting(method):
+            async def counted_connection(engine_self, *args, **kwargs):
+                self.connections += 1
+                return await method(engine_self, *args, **kwargs)
+
+            return counted_connection
 
         monkeypatch.setattr(engine, "run_querystring", counted_query)
-        monkeypatch.setattr(engine, opens, counted_connection)
+        for name in opening:
+            monkeypatch.setattr(engine, name, counting(getattr(engine, name)))
 
     def reset(self) -> None:
         self.queries = self.connections = 0
