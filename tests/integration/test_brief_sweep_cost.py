@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from piccolo.engine.postgres import PostgresEngine
 
 from app.brief import compose
 from app.brief.connections import held, reconnect_if_lost, together
@@ -19,9 +18,8 @@ from tests.integration.brief_support import connect, deliveries, fx_mailserver, 
 
 __all__ = ["fx_mailserver"]
 
-postgres_only = pytest.mark.skipif(
-    not isinstance(Workspace._meta.db, PostgresEngine), reason="SQLite keeps Piccolo's connection per query"
-)
+# SQLite keeps Piccolo's connection per query: these are about PostgreSQL's connections only.
+postgres_only = pytest.mark.postgres_only
 
 
 async def on_a_worker_loop(coroutine):
