@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 
 from app.accounts.controllers import AccountController
 from app.api.controllers import ApiTokenController
+from app.api.credits import credits_router
 from app.api.endpoints import api_router, openapi_config
 from app.auto_billing.controllers import AutoBillingController
 from app.billing.controllers import BillingController
@@ -105,6 +106,7 @@ def route_handlers(settings: Settings) -> list:
         CreditActivityController,
         RechargeConfirmController,
         api_router,
+        credits_router,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
     ]
     if not settings.production:

@@ -32,8 +32,10 @@ SECURITY_SCHEME = "bearerToken"
 # Unix seconds up to the year 9999: wider than any invoice, narrow enough for every database's timestamps.
 MAX_TIMESTAMP = 253_402_300_799
 
-DESCRIPTION = """Read-only access to a workspace's clients, the invoices pulled from its Stripe account, and its
-revenue figures: the MRR series, the monthly MRR movements with churn and retention, and the current flags.
+DESCRIPTION = """Read access to a workspace's clients, the invoices pulled from its Stripe account, and its
+revenue figures: the MRR series, the monthly MRR movements with churn and retention, and the current flags. With
+Auto Billing (the Agency plan), record the credits a client spends (`POST /usage`, idempotent with an
+`Idempotency-Key` header) and read a client's credit balance and ledger.
 
 **Authentication.** Send `Authorization: Bearer <token>` with a token an owner made in Settings → API. The token's
 workspace scopes every answer. A missing, unknown or revoked token gets `401`.
@@ -49,7 +51,8 @@ undefined; never floats.
 
 **Errors** answer `{"error": {"code", "message", "param"}}` with the HTTP status: `400` `invalid_parameter` or
 `resource_missing` (a parameter names nothing in the workspace), `401` `missing_token` / `invalid_token`, `404`
-`resource_missing`, `500` `internal_error`.
+`resource_missing`, `500` `internal_error`; the usage endpoints add `402` `insufficient_credits`, `403`
+`plan_required` and `409` `idempotency_key_reused`.
 """
 
 Caller = NamedDependency[ApiCaller]
@@ -82,7 +85,7 @@ def _domain_error(request: Request, exc: DomainError) -> Response:
 
 _ROUTING_ERRORS = {
     404: ("resource_missing", "There is no endpoint at this address."),
-    405: ("method_not_allowed", "The API only reads: use GET."),
+    405: ("method_not_allowed", "This address does not answer that method: the OpenAPI document lists each one's."),
 }
 
 

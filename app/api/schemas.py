@@ -185,3 +185,71 @@ class FlagList(msgspec.Struct, kw_only=True):
     data: list[Flag]
     has_more: bool
     url: str
+
+
+# Usage and credits (Auto Billing). Bounds here are app.credits.usage's, so the document states what is accepted.
+EntryKind = Literal["purchase", "auto_recharge", "usage", "refund", "adjustment"]
+
+
+class UsageRequest(msgspec.Struct):
+    """Credits a client spent: `client` is a client id of the token's workspace."""
+
+    client: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1, description="The client's id.")]
+    credits: Annotated[int, msgspec.Meta(ge=1, le=100_000_000, description="Credits spent, a whole number.")]
+    description: Annotated[str, msgspec.Meta(max_length=500, description="What they were spent on.")] = ""
+
+
+class Usage(msgspec.Struct, kw_only=True):
+    """A usage entry of the ledger: the credits spent and the client's balance right after them."""
+
+    object: Literal["usage"]
+    id: int
+    client: int
+    credits: int
+    balance_after: int
+    description: str
+    created: int
+
+
+class AutoRecharge(msgspec.Struct, kw_only=True):
+    """The client's auto-recharge: when the balance falls below `threshold`, the saved card pays `amount_usd`."""
+
+    enabled: bool
+    threshold: int
+    amount_usd: int
+    # Set when auto-recharge stopped itself (a declined card, a bank asking for authentication); null while it runs.
+    paused_reason: str | None
+    retry_after: int | None
+    card: str | None
+
+
+class CreditBalance(msgspec.Struct, kw_only=True):
+    object: Literal["credit_balance"]
+    client: int
+    balance: int
+    # When a refund took the balance below zero; null while it is zero or more.
+    negative_since: int | None
+    auto_recharge: AutoRecharge
+
+
+class CreditEntry(msgspec.Struct, kw_only=True):
+    """One change of a client's credits: signed `credits` (+ added, - spent) and the balance after it."""
+
+    object: Literal["credit_entry"]
+    id: int
+    client: int
+    kind: EntryKind
+    credits: int
+    balance_after: int
+    description: str
+    # What the client paid (+) or got back (-) in minor units, 0 when no money moved (usage, adjustments).
+    amount: int
+    currency: str
+    created: int
+
+
+class CreditEntryList(msgspec.Struct, kw_only=True):
+    object: Literal["list"]
+    data: list[CreditEntry]
+    has_more: bool
+    url: str

@@ -15,7 +15,7 @@ from datetime import timedelta
 from app.api.tables import ApiToken
 from app.core.errors import NotFound, ValidationFailed
 from app.core.security import hash_token
-from app.core.timeutil import utcnow
+from app.core.timeutil import as_moment, utcnow
 from app.workspaces.services import Actor
 from app.workspaces.tables import Workspace
 
@@ -27,6 +27,14 @@ NAME_LENGTH = 100
 MAX_LIVE_TOKENS = 25
 # last_used_at is written at most this often per token, so a busy integration does not write on every read.
 LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+# The token and its workspace in one plain query: every API request runs it, and the ORM's join costs more CPU to
+# build than the query takes to answer (the usage benchmark, docs/performance.md).
+_AUTHENTICATE_SQL = (
+    "SELECT t.id AS token_id, t.last_used_at AS token_last_used_at, w.* FROM api_token t "
+    "JOIN workspace w ON w.id = t.workspace WHERE t.token_hash = {} AND t.revoked_at IS NULL"
+)
 
 
 @dataclass(frozen=True)
@@ -118,19 +126,18 @@ async def authenticate(secret: str) -> ApiCaller | None:
     """
     if not secret.startswith(SECRET_PREFIX) or len(secret) > 200:
         return None
-    token = (
-        await ApiToken.objects(ApiToken.workspace)
-        .where((ApiToken.token_hash == hash_token(secret)) & ApiToken.revoked_at.is_null())
-        .first()
-    )
-    if token is None:
+    rows = await ApiToken.raw(_AUTHENTICATE_SQL, hash_token(secret))
+    if not rows:
         return None
+    row = rows[0]
+    token_id, last_used_at = row.pop("token_id"), as_moment(row.pop("token_last_used_at"))
+    workspace = Workspace(_exists_in_db=True, **(row | {"created_at": as_moment(row["created_at"])}))
     now = utcnow()
     stale = now - LAST_USED_PRECISION
     # Most requests write nothing (on SQLite even an UPDATE of no rows takes the write lock); the condition repeated
     # in SQL keeps concurrent requests with one token to one write a minute.
-    if token.last_used_at is None or token.last_used_at < stale:
+    if last_used_at is None or last_used_at < stale:
         await ApiToken.update({ApiToken.last_used_at: now}).where(
-            (ApiToken.id == token.id) & (ApiToken.last_used_at.is_null() | (ApiToken.last_used_at < stale))
+            (ApiToken.id == token_id) & (ApiToken.last_used_at.is_null() | (ApiToken.last_used_at < stale))
         )
-    return ApiCaller(token_id=token.id, workspace=token.workspace)
+    return ApiCaller(token_id=token_id, workspace=workspace)

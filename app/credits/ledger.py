@@ -12,8 +12,10 @@ account) and never reads it from a request.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -67,6 +69,26 @@ class _AlreadyRecorded(Exception):
     """Raised inside the transaction to roll the balance back when the entry's key was already taken."""
 
 
+class _NotMoved(Exception):
+    """Raised inside the transaction when the balance did not move: no account yet, or the floor refused."""
+
+
+_WRITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _writers_of_this_loop() -> asyncio.Lock:
+    """Queue this process's SQLite writers (per event loop) before they ask SQLite for its write lock.
+
+    Not for correctness, which SQLite's lock gives across processes: for fairness. A writer SQLite refuses sleeps in
+    its busy handler and retries, so under many concurrent usage calls one could wait 20 s while later ones got in
+    (the usage benchmark); queued here, they take turns in order and none sleeps.
+    """
+    loop = asyncio.get_running_loop()
+    if (lock := _WRITERS.get(loop)) is None:
+        lock = _WRITERS[loop] = asyncio.Lock()
+    return lock
+
+
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
     """A transaction that holds the write lock from its first statement on SQLite.
@@ -76,7 +98,9 @@ async def write_transaction() -> AsyncIterator[None]:
     """
     db = CreditEntry._meta.db
     if db.engine_type == "sqlite":
-        async with db.transaction(transaction_type=TransactionType.immediate):
+        # Inside a transaction already, this task holds the turn: waiting for it again would wait forever.
+        turn = nullcontext() if db.current_transaction.get() is not None else _writers_of_this_loop()
+        async with turn, db.transaction(transaction_type=TransactionType.immediate):
             yield
     else:
         async with db.transaction():
@@ -151,46 +175,53 @@ async def append(
     `floor`: refuse with InsufficientCredits when the balance after would be below it (usage passes 0); None lets
     the balance go anywhere (a refund may take it negative). An existing entry with the key wins over the floor:
     a repeated call gets the first call's result, whatever happened to the balance since.
+
+    The usual case is one transaction of two statements (move the balance, insert the entry), which is what lets
+    the usage API keep up with a metering integration: a repeated key is found by the insert's conflict (and the
+    move rolled back), a missing account by the move matching no row (then made, which checks the client is the
+    workspace's, and tried again).
     """
     unknown = set(fields) - ENTRY_FIELDS
     if unknown:
         raise TypeError(f"not ledger entry fields: {sorted(unknown)}")
-    if dedupe_key is not None and (existing := await entry_by_key(dedupe_key)) is not None:
-        return Appended(existing, created=False)
-    await account(workspace_id, client_id)
-    now = utcnow()
-    try:
-        async with write_transaction():
-            after = await _move_balance(workspace_id, client_id, credits, floor, now)
-            if after is None:
-                raise _AlreadyRecorded  # the floor refused it; rolled back, and told apart below
-            inserted = await (
-                CreditEntry.insert(
-                    CreditEntry(
-                        workspace=workspace_id,
-                        client=client_id,
-                        kind=kind.value,
-                        credits=credits,
-                        balance_after=after,
-                        dedupe_key=dedupe_key,
-                        created_at=now,
-                        **fields,
+    for first_try in (True, False):
+        now = utcnow()
+        try:
+            async with write_transaction():
+                if (after := await _move_balance(workspace_id, client_id, credits, floor, now)) is None:
+                    raise _NotMoved
+                inserted = await (
+                    CreditEntry.insert(
+                        CreditEntry(
+                            workspace=workspace_id,
+                            client=client_id,
+                            kind=kind.value,
+                            credits=credits,
+                            balance_after=after,
+                            dedupe_key=dedupe_key,
+                            created_at=now,
+                            **fields,
+                        )
                     )
+                    .on_conflict(action="DO NOTHING")
+                    .returning(*CreditEntry.all_columns())
                 )
-                .on_conflict(action="DO NOTHING")
-                .returning(*CreditEntry.all_columns())
-            )
-            if not inserted:
-                raise _AlreadyRecorded
-    except _AlreadyRecorded:
-        if dedupe_key is not None and (existing := await entry_by_key(dedupe_key)) is not None:
-            return Appended(existing, created=False)
-        raise InsufficientCredits(await balance(workspace_id, client_id), -credits) from None
-    return Appended(inserted[0], created=True)
+                if not inserted:
+                    raise _AlreadyRecorded
+            return Appended(inserted[0], created=True)
+        except (_AlreadyRecorded, _NotMoved):
+            if dedupe_key is not None and (existing := await entry_by_key(dedupe_key)) is not None:
+                return Appended(existing, created=False)
+        if not first_try:
+            break
+        # No account yet (made now, or by a concurrent call meanwhile; NotFound for another workspace's client), or
+        # the floor refused: the second try tells them apart.
+        await account(workspace_id, client_id)
+    raise InsufficientCredits(await balance(workspace_id, client_id), -credits)
 
 
 async def _move_balance(workspace_id: int, client_id: int, credits: int, floor: int | None, now) -> int | None:
-    """The balance after adding `credits`, or None when that would go below `floor` (nothing moved)."""
+    """The balance after adding `credits`, or None when that would go below `floor` or there is no account."""
     where = (CreditAccount.client == client_id) & (CreditAccount.workspace == workspace_id)
     if floor is not None:
         where &= CreditAccount.balance >= floor - credits
@@ -200,21 +231,17 @@ async def _move_balance(workspace_id: int, client_id: int, credits: int, floor: 
             use_auto_update=False,
         )
         .where(where)
-        .returning(CreditAccount.balance)
+        .returning(CreditAccount.balance, CreditAccount.negative_since)
     )
     if not rows:
         return None
-    after = int(rows[0]["balance"])
-    # The flag for a refund that took more credits than were left; it clears once the balance is back.
-    mine = CreditAccount.client == client_id
-    if after < 0:
-        await CreditAccount.update({CreditAccount.negative_since: now}, use_auto_update=False).where(
-            mine & CreditAccount.negative_since.is_null()
-        )
-    else:
-        await CreditAccount.update({CreditAccount.negative_since: None}, use_auto_update=False).where(
-            mine & CreditAccount.negative_since.is_not_null()
-        )
+    after, flagged = int(rows[0]["balance"]), rows[0]["negative_since"] is not None
+    # The flag for a refund that took more credits than were left; it clears once the balance is back. Written only
+    # when it changes, so the usual entry is the two statements above and below.
+    if (after < 0) != flagged:
+        await CreditAccount.update(
+            {CreditAccount.negative_since: now if after < 0 else None}, use_auto_update=False
+        ).where(CreditAccount.client == client_id)
     return after
 
 

@@ -21,6 +21,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app.api import tokens
+from app.credits import ledger
+from app.credits.tables import EntryKind
 from app.main import create_app
 from app.workspaces.services import set_plan
 from tests import factories as f
@@ -49,6 +51,9 @@ def test_the_document_served_is_a_valid_openapi_document_listing_only_the_api():
         "/api/v1/mrr",
         "/api/v1/movements",
         "/api/v1/flags",
+        "/api/v1/usage",
+        "/api/v1/clients/{client_id}/credits",
+        "/api/v1/clients/{client_id}/credits/ledger",
     }
 
 
@@ -58,13 +63,14 @@ async def test_the_document_is_served_as_json_at_its_address(client):
 
 
 async def _world_for(workspace_id, actor) -> dict[str, object]:
-    """One workspace with clients and invoices to page through, made once: the API only reads."""
+    """One workspace with clients and invoices to page through, and credits to spend, made once."""
     if not _world or _world["workspace"] != workspace_id:
         late = await f.client(workspace_id, "Late Co", emails=("ap@late.co",))
         await f.client(workspace_id, "Archived Co", archived=True)
         cust = await f.customer(workspace_id, email="ap@late.co")
         for status in ("paid", "open", "void", "draft"):
             await f.invoice(cust, status=status)
+        await ledger.append(workspace_id, late.id, EntryKind.purchase, 10**9, dedupe_key="pi:schema")  # to spend
         secret = (await tokens.create_token(actor, "schemathesis")).secret
         _world.update(workspace=workspace_id, client=late.id, secret=secret)
     return _world
@@ -73,6 +79,7 @@ async def _world_for(workspace_id, actor) -> dict[str, object]:
 @pytest.fixture(name="world")
 async def fx_world(alice):
     _world.clear()
+    alice.workspace = await set_plan(alice.workspace.id, "agency")  # the credit endpoints need Auto Billing
     return alice
 
 
@@ -89,9 +96,13 @@ async def test_every_answer_matches_the_document(client, world, case):
         case.path_parameters["client_id"] = known["client"]  # an id that exists, so the 200 answer is checked too
     if case.query and "client" in case.query and case.meta.generation.mode.is_positive:
         case.query["client"] = known["client"]  # likewise for the filter, so a client's own figures are checked
+    if isinstance(case.body, dict) and "client" in case.body and case.meta.generation.mode.is_positive:
+        case.body["client"] = known["client"]  # and for usage, so a recorded one (201) and its replays are checked
     kwargs = case.as_transport_kwargs(base_url="http://testserver.local", headers={})
     headers = {**(kwargs.get("headers") or {}), "Authorization": f"Bearer {known['secret']}"}
-    response = await client.request(kwargs["method"], kwargs["url"], params=kwargs.get("params"), headers=headers)
+    response = await client.request(
+        kwargs["method"], kwargs["url"], params=kwargs.get("params"), headers=headers, json=kwargs.get("json")
+    )
     case.validate_response(response, checks=CHECKS, headers=headers)
 
 

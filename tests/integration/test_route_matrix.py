@@ -163,6 +163,10 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/mrr"): Row(401, 401, 401, 401, 401),
     ("GET", "/api/v1/movements"): Row(401, 401, 401, 401, 401),
     ("GET", "/api/v1/flags"): Row(401, 401, 401, 401, 401),
+    # The usage API too: a teammate's (or anyone's) session is no key to spend or read a client's credits.
+    ("POST", "/api/v1/usage"): Row(401, 401, 401, 401, 401),
+    ("GET", "/api/v1/clients/{client_id:int}/credits"): Row(401, 401, 401, 401, 401),
+    ("GET", "/api/v1/clients/{client_id:int}/credits/ledger"): Row(401, 401, 401, 401, 401),
     ("GET", "/api/v1"): Row(200, 200, 200, 200, 200),
     ("GET", "/api/v1/openapi.json"): Row(200, 200, 200, 200, 200),
     ("GET", "/api/v1/{path:str}"): Row(404, 404, 404, 404, 404),
@@ -254,6 +258,8 @@ async def test_an_unsafe_request_without_the_csrf_token_is_refused_and_changes_n
     response = await m.send(matrix_client, method, path, row, world.values(path, row.form), with_csrf=False)
     # The webhook is exempt from CSRF (Stripe has no token): its signature is its guard. So is the brief's
     # unsubscribe (mail clients POST it without cookies): its signed token is its guard, and it opts bob out only.
-    expected = {"/billing/stripe/webhook": 400, "/brief/unsubscribe/{token:str}": 200}.get(path, 403)
+    # The usage API takes no cookie: its bearer token is its guard, so alice's session alone gets a 401.
+    exempt = {"/billing/stripe/webhook": 400, "/brief/unsubscribe/{token:str}": 200, "/api/v1/usage": 401}
+    expected = exempt.get(path, 403)
     assert response.status_code == expected, f"{method} {path} without a CSRF token: got {m.describe(response)}"
     assert await m.fingerprint(world.workspaces["alice"]) == before
