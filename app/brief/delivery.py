@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app.brief.compose import compose_brief, iso_week
+from app.brief.compose import Contents, iso_week, member, personal_brief
+from app.brief.connections import held, reconnect_if_lost, together
 from app.brief.recipients import recipients
 from app.brief.tables import BriefDelivery, BriefOptOut, DeliveryStatus
 from app.brief.unsubscribe import unsubscribe_headers, unsubscribe_url
@@ -39,7 +40,8 @@ FIRST_RETRY = timedelta(minutes=5)
 RETRY_FACTOR = 3  # 5, 15, 45, 135 ... minutes
 ERROR_LENGTH = 500
 # Workspaces sent at once in a sweep: most of a brief's time is waiting (the database, the SMTP server), and a
-# Monday 08:00 brings every workspace of a time zone due together (1,000 in the benchmark, under 60 s).
+# Monday 08:00 brings every workspace of a time zone due together (1,000 in the benchmark, under 60 s). On
+# PostgreSQL each sender holds one connection for the sweep (app.brief.connections).
 SENDERS = 8
 
 
@@ -140,8 +142,32 @@ async def _accepted_before(outbox_id: int | None) -> bool:
     return row is not None and row["sent_at"] is not None
 
 
+async def _compose(
+    workspace_id: int, user_id: int, local_now: datetime, contents: Contents, person: dict | None
+) -> mail.Email | None:
+    """The person's brief, from the workspace's content of this sweep; None when they get none (see personal_brief).
+
+    Args:
+        person: their role and email, read with the recipients just before the claim; None (a retry) reads them.
+    """
+    person = person or await member(workspace_id, user_id)
+    content = await contents.get(workspace_id, local_now) if person is not None else None
+    if person is None or content is None:
+        return None
+    return personal_brief(
+        content, person["role"], person["email"], workspace_id, unsubscribe_url(workspace_id, user_id)
+    )
+
+
 async def _attempt(
-    delivery_id: int, workspace_id: int, user_id: int, local_now: datetime, attempts: int, outbox_id: int | None
+    delivery_id: int,
+    workspace_id: int,
+    user_id: int,
+    local_now: datetime,
+    attempts: int,
+    outbox_id: int | None,
+    contents: Contents,
+    person: dict | None = None,
 ) -> str:
     """Compose (once), record and send one claimed brief; returns the outcome: sent, skipped or failed."""
     now = local_now.astimezone(UTC)
@@ -150,17 +176,12 @@ async def _attempt(
             await _finish(delivery_id, DeliveryStatus.sent, now, last_error="")
             return "sent"
         if outbox_id is None:
-            # One read transaction: the brief's twenty-odd queries share one connection (Piccolo opens one per query
-            # otherwise, a thread each on SQLite), which halved a sweep's time, and see one snapshot of the data.
-            async with BriefDelivery._meta.db.transaction():
-                email = await compose_brief(
-                    workspace_id, user_id, local_now, unsubscribe_url=unsubscribe_url(workspace_id, user_id)
-                )
+            email = await _compose(workspace_id, user_id, local_now, contents, person)
             if email is None:
                 await _finish(delivery_id, DeliveryStatus.skipped, now)
                 return "skipped"
             # Together: a retry finds the email it must send again, and never a second copy of it.
-            async with BriefDelivery._meta.db.transaction():
+            async with together():
                 outbox_id = (await mail.record_email(email)).id
                 await BriefDelivery.update({BriefDelivery.outbox_id: outbox_id}).where(BriefDelivery.id == delivery_id)
         if get_settings().smtp_url and not await mail.deliver(outbox_id, unsubscribe_headers(workspace_id, user_id)):
@@ -221,27 +242,34 @@ async def _owed(due: list[tuple[int, datetime]]) -> list[tuple[int, datetime, se
 
 
 async def send_workspace(
-    workspace_id: int, local_now: datetime, sweep: Sweep | None = None, done: set[int] | None = None
+    workspace_id: int,
+    local_now: datetime,
+    sweep: Sweep | None = None,
+    done: set[int] | None = None,
+    contents: Contents | None = None,
 ) -> Sweep:
     """Claim and send the brief of every recipient of the workspace who has no delivery row this week yet.
 
     Args:
         done: the members known to have a row already (they are skipped without a claim attempt).
+        contents: the sweep's gathered content (the workspace's is gathered once for all its members).
     """
-    sweep = sweep or Sweep()
+    sweep, contents = sweep or Sweep(), contents or Contents()
     for person in await recipients(workspace_id):
         if person.user_id in (done or ()):
             continue
+        # Claimed before composing, as before sending: of several consumers, only the claim's winner does either.
         delivery_id = await _claim(workspace_id, person.user_id, local_now)
         if delivery_id is not None:
-            outcome = await _attempt(delivery_id, workspace_id, person.user_id, local_now, 1, None)
+            who = {"role": person.role, "email": person.email}
+            outcome = await _attempt(delivery_id, workspace_id, person.user_id, local_now, 1, None, contents, who)
             sweep.add(outcome, (workspace_id, person.user_id))
     return sweep
 
 
-async def retry_due(now: datetime, sweep: Sweep | None = None) -> Sweep:
+async def retry_due(now: datetime, sweep: Sweep | None = None, contents: Contents | None = None) -> Sweep:
     """Try again every failed brief whose backoff has passed and every claim whose sender is gone (past LEASE)."""
-    sweep = sweep or Sweep()
+    sweep, contents = sweep or Sweep(), contents or Contents()
     failed = (BriefDelivery.status == DeliveryStatus.failed.value) & (BriefDelivery.next_attempt_at <= now)
     abandoned = (BriefDelivery.status == DeliveryStatus.claimed.value) & (BriefDelivery.claimed_at < now - LEASE)
     rows = await BriefDelivery.select(
@@ -273,7 +301,7 @@ async def retry_due(now: datetime, sweep: Sweep | None = None) -> Sweep:
         if won:
             local_now = now.astimezone(zone(row["timezone"]))
             outcome = await _attempt(
-                row["id"], row["workspace"], row["user"], local_now, row["attempts"] + 1, row["outbox_id"]
+                row["id"], row["workspace"], row["user"], local_now, row["attempts"] + 1, row["outbox_id"], contents
             )
             sweep.add(outcome, (row["workspace"], row["user"]))
     return sweep
@@ -303,20 +331,28 @@ async def drop_overdue(now: datetime) -> int:
 
 async def send_due(now: datetime) -> Sweep:
     """One sweep: drop what is past its Tuesday, send what is newly due, and retry what failed."""
-    sweep = Sweep(dropped=await drop_overdue(now))
-    gate = asyncio.Semaphore(SENDERS)
+    async with held():
+        sweep, contents = Sweep(dropped=await drop_overdue(now)), Contents()
+        owed = await _owed(await due_workspaces(now))
+        pending, errors = iter(owed), []
 
-    async def one(workspace_id: int, local_now: datetime, done: set[int]) -> None:
-        async with gate:
-            await send_workspace(workspace_id, local_now, sweep, done)
+        async def sender() -> None:
+            # Each sender is a task of its own, so its held connection is its own (see app.brief.connections).
+            async with held():
+                for workspace_id, local_now, done in pending:  # shared: each workspace goes to one sender
+                    try:
+                        await reconnect_if_lost()
+                        await send_workspace(workspace_id, local_now, sweep, done, contents)
+                    except Exception as exc:  # noqa: BLE001 - raised below, once every workspace had its turn
+                        errors.append(exc)
 
-    owed = await _owed(await due_workspaces(now))
-    outcomes = await asyncio.gather(*(one(*workspace) for workspace in owed), return_exceptions=True)
-    # Every workspace had its turn before the first error is raised: one broken workspace delays no one else's.
-    if errors := [outcome for outcome in outcomes if isinstance(outcome, BaseException)]:
-        raise errors[0]
-    await retry_due(now, sweep)
-    return sweep
+        # No more senders than workspaces: the five hundred sweeps that find nothing owed open no connection for it.
+        await asyncio.gather(*(sender() for _ in range(min(SENDERS, len(owed)))))
+        # Every workspace had its turn before the first error is raised: one broken workspace delays no one else's.
+        if errors:
+            raise errors[0]
+        await retry_due(now, sweep, contents)
+        return sweep
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import stripe
@@ -24,6 +23,7 @@ from app.client_billing import stripe_api
 from app.client_billing.branding import Brand
 from app.clients.tables import ClientEmail
 from app.core.errors import DomainError, ValidationFailed
+from app.credit_pricing import rules
 from app.credit_pricing.rules import credits_per_pack
 from app.credit_pricing.services import CreditPricing, current_price
 from app.credits import ledger
@@ -60,8 +60,7 @@ class Offer:
     @property
     def fee_minor(self) -> int:
         """The platform's share: its price per credit times the credits, in cents, half up, never above the sale."""
-        fee = (self.pricing.platform_price * self.credits * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-        return min(int(fee), self.amount_minor)
+        return rules.application_fee_minor(self.pricing.platform_price, self.credits, self.amount_minor)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 # Client-facing credit packs, in whole dollars, smallest first.
 PACKS_USD: tuple[int, ...] = (10, 25, 50, 100)
@@ -123,3 +123,10 @@ def packs(price: Decimal) -> tuple[Pack, ...]:
     if price <= 0:
         return ()
     return tuple(Pack(usd=usd, credits=credits_per_pack(usd, price)) for usd in PACKS_USD)
+
+
+def application_fee_minor(platform_price: Decimal, credits: int, amount_minor: int) -> int:
+    """The platform's share of a sale of `credits` in cents: its price per credit × credits, rounded half up, and
+    never more than the sale itself (`amount_minor`). A pack and an auto-recharge take it alike."""
+    fee = (platform_price * credits * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return min(int(fee), amount_minor)

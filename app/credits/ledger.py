@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -98,7 +98,9 @@ async def write_transaction() -> AsyncIterator[None]:
     """
     db = CreditEntry._meta.db
     if db.engine_type == "sqlite":
-        async with _writers_of_this_loop(), db.transaction(transaction_type=TransactionType.immediate):
+        # Inside a transaction already, this task holds the turn: waiting for it again would wait forever.
+        turn = nullcontext() if db.current_transaction.get() is not None else _writers_of_this_loop()
+        async with turn, db.transaction(transaction_type=TransactionType.immediate):
             yield
     else:
         async with db.transaction():

@@ -18,7 +18,6 @@ import asyncio
 import logging
 import time
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import stripe
@@ -116,12 +115,6 @@ async def _wait_for_flight(client_id: int) -> None:
         await asyncio.sleep(0.05)
 
 
-def application_fee(platform_price: Decimal, credits: int, amount_minor: int) -> int:
-    """The platform's share in cents: platform price × credits, rounded half up, never more than the amount."""
-    fee = (platform_price * credits * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return min(int(fee), amount_minor)
-
-
 async def claim(workspace_id: int, client_id: int, below: int) -> int | None:
     """Claim the client's one recharge when its balance is below `below`; None when one is in flight already, or
     auto-recharge may not charge (off, paused, no card, no payout account, no sellable price).
@@ -167,7 +160,7 @@ async def claim(workspace_id: int, client_id: int, below: int) -> int | None:
                     in_flight=client_id,
                     credits=credits,
                     amount_minor=amount,
-                    application_fee_minor=application_fee(pricing.platform_price, credits, amount),
+                    application_fee_minor=rules.application_fee_minor(pricing.platform_price, credits, amount),
                     currency="usd",
                     stripe_account_id=payout["stripe_account_id"],
                     stripe_customer_id=account["stripe_customer_id"],

@@ -119,3 +119,18 @@ def test_prices_read_as_dollars_with_at_least_cents_and_never_an_exponent(value,
 
 def test_the_platform_price_setting_stays_below_the_smallest_pack():
     assert settings.PLATFORM_PRICE_CEILING == rules.MAX_FINAL_PRICE == min(rules.PACKS_USD)
+
+
+@pytest.mark.parametrize(
+    ("platform_price", "credits", "amount_minor", "fee"),
+    [
+        ("0.001", 2500, 1000, 250),  # the guide's $10 pack
+        ("0.001", 2505, 1000, 251),  # 250.5 cents rounds half up
+        ("0.000001", 4, 1000, 0),  # a share under half a cent is no fee
+        ("0.01", 2500, 1000, 1000),  # never more than the sale
+    ],
+)
+def test_the_platforms_share_is_its_price_times_the_credits_in_cents_half_up_and_at_most_the_sale(
+    platform_price, credits, amount_minor, fee
+):
+    assert rules.application_fee_minor(Decimal(platform_price), credits, amount_minor) == fee
