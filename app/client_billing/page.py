@@ -57,8 +57,10 @@ async def credited(opened: Opened, payment_intent: str) -> bool:
 
 async def balance_context(opened: Opened, payment_intent: str = "") -> dict[str, Any]:
     """The balance panel: the credits now and, after Checkout, whether the purchase has landed."""
-    account = await ledger.account(opened.workspace["id"], opened.client["id"])
+    # Whether it landed is read before the balance: a credit committed between the two reads then shows in both,
+    # where the other order could say "arrived" beside the old balance and stop polling.
     waiting = bool(payment_intent) and not await credited(opened, payment_intent)
+    account = await ledger.account(opened.workspace["id"], opened.client["id"])
     return {"account": account, "payment_intent": payment_intent, "waiting": waiting}
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from playwright.async_api import Page, expect
+import time
+
+from playwright.async_api import Locator, Page, expect
 
 
 class LoginPage:
@@ -436,3 +438,63 @@ class ClientBillingPage:
         checkout = StripeCheckoutPage(self.page)
         await expect(checkout.card_number).to_be_visible()
         return checkout
+
+
+class ApiTokensPage:
+    """Settings → API: an owner makes a token for an integration (its secret is shown this once)."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.secret = page.get_by_test_id("new-token-secret")
+
+    async def create(self, name: str) -> str:
+        await self.page.goto("/dashboard/settings/api")
+        await self.page.get_by_label("New token's name").fill(name)
+        await self.page.get_by_role("button", name="Create token").click()
+        await expect(self.secret).to_be_visible()
+        return await self.secret.input_value()
+
+
+class AutoRechargeSection:
+    """The client's billing page → Automatic top-up: the saved card, the settings, and why it paused."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.saved_card = page.get_by_test_id("saved-card")
+        self.paused = page.get_by_test_id("recharge-paused")
+
+    async def enable(self, threshold: int, usd: int) -> None:
+        await self.page.get_by_test_id("recharge-enabled").check()
+        await self.page.get_by_test_id("recharge-threshold").fill(str(threshold))
+        await self.page.get_by_test_id("recharge-usd").fill(str(usd))
+        await self.page.get_by_test_id("save-recharge").click()
+        await expect(self.page.get_by_test_id("recharge-saved")).to_be_visible()
+
+
+class RechargeConfirmPage:
+    """Where the client's confirmation email links: confirm the top-up, then the bank's (stand-in's) 3D Secure."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.done = page.get_by_test_id("recharge-done")
+
+    async def confirm_and_authenticate(self) -> None:
+        await self.page.get_by_test_id("recharge-confirm-button").click()
+        await self.page.get_by_test_id("checkout-3ds-complete").click()
+
+
+async def reload_until(page: Page, locator: Locator, text: str | None = None, timeout_s: float = 30) -> None:
+    """Reload as a person would until `locator` shows (with `text`, when given): for what the worker does after the
+    page loaded, such as a recharge or an email, which these pages do not poll for."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if text is None:
+                await expect(locator).to_be_visible(timeout=1_000)
+            else:
+                await expect(locator).to_have_text(text, timeout=1_000)
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            await page.reload()
