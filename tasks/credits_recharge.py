@@ -3,10 +3,8 @@
 from huey import crontab
 from piccolo.utils.sync import run_sync
 
-from app.core import mail
-from app.credits import recharge, recharge_charge
+from app.credits import recharge, recharge_charge, recharge_emails
 from app.credits.recharge_queue import QUEUE
-from app.workspaces.tables import Workspace
 from tasks.queue import huey
 
 
@@ -23,15 +21,6 @@ def charge_recharge(recharge_id: int) -> str:
     return run_sync(recharge_charge.run(recharge_id))
 
 
-async def _deliver(outbox_id: int, as_workspace: int | None) -> bool:
-    headers: tuple[tuple[str, str], ...] = ()
-    if as_workspace is not None:
-        workspace = await Workspace.select(Workspace.name).where(Workspace.id == as_workspace).first()
-        if workspace is not None:
-            headers = (mail.sender_named(workspace["name"]),)
-    return await mail.deliver(outbox_id, headers)
-
-
 @huey.task(retries=5, retry_delay=30)
 def deliver_recharge_email(outbox_id: int, as_workspace: int | None = None) -> bool:
     """Deliver one stored email, under the agency's name when `as_workspace` is set (white-label); idempotent.
@@ -40,7 +29,7 @@ def deliver_recharge_email(outbox_id: int, as_workspace: int | None = None) -> b
         outbox_id: the OutboxMessage id.
         as_workspace: the workspace whose name is the sender's, or None for ClientPulse's own sender.
     """
-    return run_sync(_deliver(outbox_id, as_workspace))
+    return run_sync(recharge_emails.deliver(outbox_id, as_workspace))
 
 
 @huey.periodic_task(crontab(minute="*/5"))

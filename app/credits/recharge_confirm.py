@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.client_billing.branding import brand_of
 from app.clients.tables import Client
 from app.core.errors import NotFound
 from app.credits import recharge_charge
 from app.credits.recharge_links import read_token, return_url
-from app.workspaces.tables import Workspace
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,11 @@ async def find(token: str) -> Pending:
     row = await recharge_charge.fetch(recharge_id)
     if row is None or row["client"] != client_id:
         raise NotFound("This payment no longer exists.")
-    workspace = await Workspace.select(Workspace.name).where(Workspace.id == row["workspace"]).first()
     client = await Client.select(Client.name).where(Client.id == client_id).first()
-    if workspace is None or client is None:
+    if client is None:
         raise NotFound("This payment no longer exists.")
-    return Pending(row, workspace["name"], client["name"])
+    # The agency's name as its clients know it from their billing page (the branding, else the workspace's name).
+    return Pending(row, (await brand_of(row["workspace"])).display_name, client["name"])
 
 
 async def start(token: str) -> tuple[Pending, recharge_charge.Confirmation]:

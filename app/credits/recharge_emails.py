@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from app.accounts.tables import User
+from app.client_billing.branding import brand_of
 from app.clients.tables import Client, ClientEmail
 from app.core import mail
 from app.credits.recharge_links import CONFIRM_LINK_LIFETIME, confirm_url, make_token
 from app.credits.recharge_queue import send_later
-from app.workspaces.tables import Membership, Role, Workspace
+from app.workspaces.tables import Membership, Role
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,10 @@ class Recorded:
 
 
 async def _names(workspace_id: int, client_id: int) -> tuple[str, str]:
-    workspace = await Workspace.select(Workspace.name).where(Workspace.id == workspace_id).first()
+    # The agency's name as its clients know it: the billing page's branding, else the workspace's name.
+    brand = await brand_of(workspace_id)
     client = await Client.select(Client.name).where(Client.id == client_id).first()
-    return (workspace or {}).get("name", ""), (client or {}).get("name", "")
+    return brand.display_name, (client or {}).get("name", "")
 
 
 async def client_addresses(workspace_id: int, client_id: int) -> list[str]:
@@ -133,3 +135,11 @@ def send(recorded: list[Recorded]) -> None:
     """Enqueue the deliveries (after the caller's commit)."""
     for email in recorded:
         send_later(email.outbox_id, email.as_workspace)
+
+
+async def deliver(outbox_id: int, as_workspace: int | None) -> bool:
+    """Send one stored email; with `as_workspace`, under the agency's name as its clients know it (its branding)."""
+    headers: tuple[tuple[str, str], ...] = ()
+    if as_workspace is not None and (name := (await brand_of(as_workspace)).display_name):
+        headers = (mail.sender_named(name),)
+    return await mail.deliver(outbox_id, headers)

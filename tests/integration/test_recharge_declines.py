@@ -8,6 +8,7 @@ from email.utils import parseaddr
 import pytest
 import time_machine
 
+from app.client_billing.tables import Branding
 from app.core.mail import duration
 from app.core.timeutil import utcnow
 from app.credits import ledger, recharge
@@ -107,3 +108,15 @@ def _visa(standin, setup) -> str:
         )
         .id
     )
+
+
+async def test_the_clients_email_goes_out_under_the_billing_pages_branding_name(stripe_standin, agency, smtp):
+    await Branding.insert(Branding(workspace=agency.workspace.id, display_name="Northwind Studio", updated_at=utcnow()))
+    setup = await recharging_client(stripe_standin, agency, card=INSUFFICIENT_FUNDS, balance=900)
+
+    await recharge.after_usage(setup.workspace_id, setup.client_id)
+
+    [to_client] = await outbox("recharge_declined_client")
+    assert "Northwind Studio" in to_client.text_body and "Alice Agency" not in to_client.text_body
+    [sent_to_client] = [m for m in smtp.messages if m["To"] == CLIENT_EMAIL]
+    assert parseaddr(sent_to_client["From"])[0] == "Northwind Studio"

@@ -28,6 +28,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("app.stripe_data",),
     ("app.credit_pricing",),
     ("app.auto_billing",),
+    # The agency's branding sits below credits: the recharge emails and pages go out under it.
+    ("app.client_billing.branding", "app.client_billing.tables"),
     ("app.credits",),
     ("app.client_billing",),
     ("app.review", "app.client_list", "app.billing", "app.revenue", "app.credit_activity"),
