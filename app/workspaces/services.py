@@ -83,22 +83,20 @@ async def memberships_of(user_id: int) -> list[dict]:
 
 
 async def actor_for(user: User, workspace_id: int | None) -> Actor | None:
-    """The Actor for `user` in `workspace_id`, falling back to any workspace they belong to."""
-    query = Membership.objects(Membership.workspace).where(Membership.user == user.id)
-    membership = None
-    if workspace_id is not None:
-        membership = await query.where(Membership.workspace == workspace_id).first()
-    if membership is None:
-        membership = (
-            await Membership.objects(Membership.workspace)
-            .where(Membership.user == user.id)
-            .order_by(Membership.id)
-            .first()
-        )
-    if membership is None:
+    """The Actor for `user` in `workspace_id`, falling back to the first workspace they joined.
+
+    Every signed-in page asks this, so it is one query: the user's memberships with their workspaces, from which
+    come the current one and the header's switcher (`memberships_of`'s dicts, by name).
+    """
+    rows = await Membership.objects(Membership.workspace).where(Membership.user == user.id).order_by(Membership.id)
+    if not rows:
         return None
-    others = tuple(await memberships_of(user.id))
-    return Actor(user=user, workspace=membership.workspace, role=membership.role, workspaces=others)
+    membership = next((row for row in rows if row.workspace.id == workspace_id), rows[0])
+    others = sorted(
+        ({"id": r.workspace.id, "name": r.workspace.name, "plan": r.workspace.plan, "role": r.role} for r in rows),
+        key=lambda r: r["name"].lower(),
+    )
+    return Actor(user=user, workspace=membership.workspace, role=membership.role, workspaces=tuple(others))
 
 
 async def switch_workspace(user: User, workspace_id: int) -> Actor:
