@@ -71,22 +71,11 @@ async def create_workspace(user: User, name: str, timezone: str = "UTC") -> Work
     return workspace
 
 
-async def memberships_of(user_id: int) -> list[dict]:
-    """Every workspace the user belongs to, as dicts with id, name, plan and role, by name."""
-    rows = await Membership.select(
-        Membership.workspace.id.as_alias("id"),
-        Membership.workspace.name.as_alias("name"),
-        Membership.workspace.plan.as_alias("plan"),
-        Membership.role,
-    ).where(Membership.user == user_id)
-    return sorted(rows, key=lambda r: r["name"].lower())
-
-
 async def actor_for(user: User, workspace_id: int | None) -> Actor | None:
     """The Actor for `user` in `workspace_id`, falling back to the first workspace they joined.
 
     Every signed-in page asks this, so it is one query: the user's memberships with their workspaces, from which
-    come the current one and the header's switcher (`memberships_of`'s dicts, by name).
+    come the current one and the header's switcher (dicts with id, name, plan and role, by name).
     """
     rows = await Membership.objects(Membership.workspace).where(Membership.user == user.id).order_by(Membership.id)
     if not rows:
