@@ -1,16 +1,4 @@
-// ClientPulse's only script: htmx settings and toasts for errors the server sends via HX-Trigger.
-document.addEventListener("DOMContentLoaded", function () {
-  if (!window.htmx) return;
-  // Swap validation errors (422) so forms can show them; other errors arrive as toasts.
-  htmx.config.responseHandling = [
-    { code: "204", swap: false },
-    { code: "[23]..", swap: true },
-    { code: "422", swap: true, error: false },
-    { code: "[45]..", swap: false, error: true },
-  ];
-  htmx.config.historyCacheSize = 0;
-});
-
+// ClientPulse's script: toasts for errors the server sends via HX-Trigger (htmx's settings are in htmx-setup.js).
 function showToast(message, level) {
   var box = document.getElementById("toasts");
   if (!box) return;

@@ -38,7 +38,7 @@ async def test_the_page_shows_the_agencys_brand_and_nowhere_the_platforms_name(c
     assert 'src="https://northwind.test/logo.png"' in html and 'data-testid="brand-name">Northwind Studio<' in html
     assert "billing@northwind.test" in html and "Credits for Acme Rockets" in html
     assert "clientpulse" not in html.lower()
-    for asset in ("css/pay.css", "js/pay.js", "vendor/htmx-2.0.11.min.js"):
+    for asset in ("css/pay.css", "js/htmx-setup.js", "vendor/htmx-2.0.11.min.js"):
         assert asset in html
         assert "clientpulse" not in (await client.get(f"/static/{asset}")).text.lower()
 

@@ -1,4 +1,5 @@
-// The client billing page's only script: let htmx swap refused forms (422) so their messages show.
+// htmx settings every page shares (the app's and the clients' white-label pages): swap refused forms (422) so
+// their messages show; other errors are not swapped.
 document.addEventListener("DOMContentLoaded", function () {
   if (!window.htmx) return;
   htmx.config.responseHandling = [
