@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import re
 import secrets
 import sqlite3
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -20,6 +18,7 @@ from app.settings import get_settings
 from tasks import huey
 from tasks.stripe_events import process_stripe_event
 from tests.e2e.worker_busy import WorkerStillBusy, real_queue, wait_until_idle
+from tests.polling import eventually
 
 
 async def _stored_event() -> StripeEvent:
@@ -63,14 +62,6 @@ async def _writes_blocked(row_ids: list[int]) -> AsyncIterator[None]:
             conn.close()
 
 
-async def _eventually(predicate: Callable[[], bool], what: str, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.05)  # the poll interval of a loop with a deadline
-
-
 async def test_the_wait_outlasts_tasks_the_worker_has_dequeued_and_not_finished(server):
     queue = real_queue()
     rows = [await _stored_event() for _ in range(3)]
@@ -78,8 +69,10 @@ async def test_the_wait_outlasts_tasks_the_worker_has_dequeued_and_not_finished(
         for row in rows:
             _enqueue(process_stripe_event.s(row.id))
         # Two worker threads: each takes a task and blocks on the lock, the third task waits in the queue.
-        await _eventually(
-            lambda: 1 <= queue.pending_count() < len(rows), "the worker to take a task while another is still queued"
+        await eventually(
+            lambda: 1 <= queue.pending_count() < len(rows),
+            timeout=15,
+            message="the worker to take a task while another is still queued",
         )
         with pytest.raises(WorkerStillBusy) as still:
             await wait_until_idle(timeout=0.5)
@@ -97,7 +90,7 @@ async def test_the_wait_counts_a_task_scheduled_for_later_like_a_retry(server):
     queue = real_queue()
     _enqueue(process_stripe_event.s(0, delay=3600))  # the worker dequeues it, then files it in the schedule
     try:
-        await _eventually(lambda: queue.scheduled_count() == 1, "the worker to schedule the task")
+        await eventually(lambda: queue.scheduled_count() == 1, timeout=15, message="the worker to schedule the task")
         with pytest.raises(WorkerStillBusy, match="1 scheduled for later"):
             await wait_until_idle(timeout=0.3)
     finally:

@@ -3,8 +3,6 @@ saved card on it and auto-recharge on, and ways to look at what Stripe and the o
 
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import dataclass
 
 import pytest
@@ -17,6 +15,7 @@ from app.credits.tables import CreditEntry, EntryKind, Recharge
 from tests import factories
 from tests.conftest import Persona, make_persona
 from tests.integration.auto_billing_support import payout_account_at_stripe
+from tests.polling import eventually  # noqa: F401 - re-exported for the recharge tests
 
 VISA = "pm_card_visa"
 INSUFFICIENT_FUNDS = "pm_card_chargeDeclinedInsufficientFunds"  # 4000 0000 0000 9995
@@ -114,15 +113,3 @@ def fx_dispatched(monkeypatch) -> Dispatched:
     recorder = Dispatched()
     monkeypatch.setattr(recharge_queue.QUEUE, "charge", recorder)
     return recorder
-
-
-async def eventually(check, timeout: float = 60.0, message: str = "condition"):
-    """Poll an async check until it returns something truthy (no fixed sleeps)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
-        await asyncio.sleep(0.05)

@@ -24,6 +24,8 @@ import httpx
 import pytest
 import stripe
 
+from tests.polling import wait_until  # noqa: F401 - re-exported: tests import it from here
+
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SEED = 42
 DEFAULT_SCALE = "demo"
@@ -133,18 +135,6 @@ class Standin:
 
     def close(self) -> None:
         self._http.close()
-
-
-def wait_until(predicate, timeout: float = 10.0, interval: float = 0.02, message: str = "condition") -> Any:
-    """Poll ``predicate`` until it returns something truthy (no fixed sleeps in tests)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
-        time.sleep(interval)
 
 
 def start_standin(
