@@ -21,7 +21,7 @@ from typing import Any
 import stripe
 
 from app.core.timeutil import utcnow
-from app.credits import ledger, recharge_emails
+from app.credits import ledger, recharge_emails, stripe_reads
 from app.credits.tables import IN_FLIGHT, CreditAccount, EntryKind, Recharge, RechargeStatus
 from app.integrations.stripe_client import platform_client
 
@@ -72,14 +72,6 @@ def _create_payment_intent(row: dict[str, Any]) -> dict[str, Any]:
         options={"stripe_account": row["stripe_account_id"], "idempotency_key": idempotency_key(row["id"])},
     )
     return intent.to_dict()
-
-
-def retrieve_payment_intent(account_id: str, payment_intent_id: str) -> dict[str, Any]:
-    return (
-        platform_client()
-        .v1.payment_intents.retrieve(payment_intent_id, options={"stripe_account": account_id})
-        .to_dict()
-    )
 
 
 def _confirm_on_session(row: dict[str, Any], return_url: str) -> dict[str, Any]:
@@ -283,7 +275,7 @@ async def refresh(row: dict[str, Any]) -> str:
     """Ask Stripe for the recharge's PaymentIntent and settle what it says (the return from authentication)."""
     if not row["payment_intent_id"]:
         return row["status"]
-    intent = await asyncio.to_thread(retrieve_payment_intent, row["stripe_account_id"], row["payment_intent_id"])
+    intent = await stripe_reads.fetch(stripe_reads.payment_intent, row["stripe_account_id"], row["payment_intent_id"])
     return await settle(row, intent)
 
 

@@ -8,11 +8,10 @@ the workspace's payout account and the recharge's own.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 
 from app.auto_billing.tables import PayoutAccount
-from app.credits import recharge_charge
+from app.credits import recharge_charge, stripe_reads
 from app.integrations import webhooks
 
 
@@ -32,7 +31,7 @@ async def on_payment_intent_succeeded(event: dict) -> None:
     )
     if not payout:
         return
-    fresh = await asyncio.to_thread(recharge_charge.retrieve_payment_intent, account_id, str(intent.get("id")))
+    fresh = await stripe_reads.fetch(stripe_reads.payment_intent, account_id, str(intent.get("id")))
     if (fresh.get("metadata") or {}).get("clientpulse_recharge") == str(row["id"]):
         await recharge_charge.settle(row, fresh)
 
