@@ -58,18 +58,26 @@ def may_recharge(account: dict[str, Any], now: datetime | None = None) -> bool:
     return bool(account["auto_recharge"] and account["payment_method_id"] and not paused(account, now))
 
 
-async def after_usage(workspace_id: int, client_id: int) -> None:
+async def after_usage(
+    workspace_id: int, client_id: int, *, account: dict[str, Any] | None = None, recharging: bool | None = None
+) -> None:
     """Start a recharge if the client's balance is below its threshold, or warn the client once a day.
+
+    Args:
+        account: the client's account as the usage just left it, when the caller has it (a batch of spends does);
+            else it is read.
+        recharging: whether a recharge of the client was in flight, when the caller has asked; else it is read.
 
     Raises:
         NotFound: the client is not the workspace's.
     """
-    # One indexed read on the hot path (every usage call): the account exists once credits were ever recorded.
-    account = await (
-        CreditAccount.select()
-        .where((CreditAccount.client == client_id) & (CreditAccount.workspace == workspace_id))
-        .first()
-    )
+    if account is None:
+        # One indexed read: the account exists once credits were ever recorded.
+        account = await (
+            CreditAccount.select()
+            .where((CreditAccount.client == client_id) & (CreditAccount.workspace == workspace_id))
+            .first()
+        )
     if account is None:
         await ledger.client_in_workspace(workspace_id, client_id)
         return
@@ -77,7 +85,9 @@ async def after_usage(workspace_id: int, client_id: int) -> None:
     if int(account["balance"]) >= threshold:
         return
     if may_recharge(account):
-        if await Recharge.exists().where(Recharge.in_flight == client_id):
+        if recharging is None:
+            recharging = await Recharge.exists().where(Recharge.in_flight == client_id)
+        if recharging:
             return  # the common case under load: one is already running, and no write is needed to know it
         recharge_id = await claim(workspace_id, client_id, below=threshold)
         if recharge_id is not None:

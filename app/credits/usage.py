@@ -19,7 +19,7 @@ from typing import Any
 
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.validation import MAX_ID
-from app.credits import ledger, recharge
+from app.credits import ledger, recharge, spends
 from app.credits.tables import CreditAccount, CreditEntry, EntryKind
 
 # One call's credits: far above any real metered event, far below what the balance column holds.
@@ -125,6 +125,11 @@ async def record_usage(
         "request_fingerprint": body_print,
         "description": description,
     }
+    fields = {"request_fingerprint": body_print, "description": description}
+    batched = await spends.spend(spends.Spend(workspace_id, client_id, credits, spend["dedupe_key"], fields))
+    if batched is not None:
+        await recharge.after_usage(workspace_id, client_id, account=batched.account, recharging=batched.recharging)
+        return _result(batched.entry, replayed=False)
     try:
         appended = await ledger.append(workspace_id, client_id, EntryKind.usage, -credits, **spend)
     except ledger.InsufficientCredits:
