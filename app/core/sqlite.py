@@ -13,6 +13,12 @@ benchmark (`benchmarks/test_bench_ingest.py`):
   of the transaction and writes the index pages again at commit; 16 MB holds a batch. And it checkpointed the log
   after nearly every batch (past 1,000 pages, 4 MB), copying the same index pages each time: 10,000 pages (40 MB)
   copies them once every ten batches or so.
+- Opening a connection costs more than most queries: a thread, the file, the PRAGMAs and the schema parsed anew,
+  about 3 ms a read here (the usage API's benchmark, `benchmarks/test_bench_usage.py`, spent most of its time
+  there). A query outside a transaction therefore takes an idle connection of the process (`_IDLE`) and gives it
+  back: each still runs one query at a time and commits it at once, exactly as a fresh one did, and one a query
+  failed on is closed, so no half-done transaction survives. A transaction takes one too, for its whole life, and
+  gives it back once it committed or rolled back cleanly (closed otherwise).
 """
 
 from __future__ import annotations
@@ -20,23 +26,97 @@ from __future__ import annotations
 import sqlite3
 import threading
 
-from piccolo.engine.sqlite import SQLiteEngine
+import aiosqlite
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 _KEPT: dict[str, sqlite3.Connection] = {}
 _KEEPING = threading.Lock()
 
-PRAGMAS = ("PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -16384", "PRAGMA wal_autocheckpoint = 10000")
+_IDLE: dict[str, list[aiosqlite.Connection]] = {}
+MAX_IDLE = 32  # per database file: about the queries a busy web process has in flight at once outside transactions
+
+PRAGMAS = (
+    "PRAGMA foreign_keys = 1",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA cache_size = -16384",
+    "PRAGMA wal_autocheckpoint = 10000",
+)
 
 
 class AppSQLiteEngine(SQLiteEngine):
     __slots__ = ()
 
-    async def get_connection(self):
+    async def get_connection(self) -> aiosqlite.Connection:
         _keep_open(self.connection_kwargs["database"])
-        connection = await super().get_connection()
+        opening = aiosqlite.connect(**self.connection_kwargs)
+        # aiosqlite's thread is not a daemon: an idle connection kept for reuse would hold the process open at exit.
+        opening._thread.daemon = True
+        connection = await opening
+        connection.row_factory = dict_factory
         for pragma in PRAGMAS:
             await connection.execute(pragma)
         return connection
+
+    def transaction(
+        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
+    ) -> SQLiteTransaction:
+        return _ReusingTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
+
+    async def take_connection(self) -> aiosqlite.Connection:
+        """An idle connection of the process, or a new one."""
+        idle = _IDLE.get(self.connection_kwargs["database"])
+        return idle.pop() if idle else await self.get_connection()
+
+    async def give_back(self, connection: aiosqlite.Connection) -> None:
+        """Keep a connection that finished its work cleanly (no transaction open) for the next query."""
+        idle = _IDLE.setdefault(self.connection_kwargs["database"], [])
+        if len(idle) < MAX_IDLE:
+            idle.append(connection)
+        else:
+            await connection.close()
+
+    async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
+        """One query outside a transaction, on an idle connection of the process when there is one."""
+        if query_type == "insert" and self.get_version_sync() < 3.35:
+            return await super()._run_in_new_connection(query, args, query_type, table)
+        connection = await self.take_connection()
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                await connection.commit()
+                rows = await cursor.fetchall()
+        except BaseException:
+            await connection.close()
+            raise
+        await self.give_back(connection)
+        return rows
+
+
+class _ReusingTransaction(SQLiteTransaction):
+    """Piccolo's transaction on a connection taken from the process's idle ones and given back when it ends."""
+
+    __slots__ = ()
+
+    async def get_connection(self):
+        return await self.engine.take_connection()
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        ended = False
+        try:
+            if exception:
+                if not self._rolled_back:  # the caller may have rolled back already
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+            ended = True
+        finally:
+            if ended:
+                await self.engine.give_back(self.connection)
+            else:  # COMMIT or ROLLBACK failed: the connection may still be inside the transaction
+                await self.connection.close()
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
 
 
 def _keep_open(path: str) -> None:

@@ -16,7 +16,6 @@ import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import ClassVar
 from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,56 +135,13 @@ def _loop_bound_pool_engine():
     return LoopBoundPoolEngine
 
 
-class _SqliteIdle:
-    """Open SQLite connections of the session loop, each used by one query at a time and idle between queries."""
-
-    loop: ClassVar[asyncio.AbstractEventLoop | None] = None
-    connections: ClassVar[list] = []
-
-
-def _reusing_sqlite_engine(base: type):
-    """The app's SQLite engine class (`base`), keeping each finished query's connection for the next one on the
-    session loop.
-
-    Piccolo opens a connection (and aiosqlite a thread) per query: ~3 ms a read, ~6 ms a write here. A kept
-    connection still serves one query at a time and commits it at once, exactly as a fresh one did; one a query
-    failed on is closed rather than kept, so no half-done transaction survives. Other loops connect afresh.
-    """
-
-    class ReusingSqliteEngine(base):
-        __slots__ = ()  # the same layout, so the app's engine can become one in place
-
-        async def _run_in_new_connection(self, query, args=None, query_type="generic", table=None):
-            try:
-                ours = asyncio.get_running_loop() is _SqliteIdle.loop
-            except RuntimeError:
-                ours = False
-            if not ours or (query_type == "insert" and self.get_version_sync() < 3.35):
-                return await super()._run_in_new_connection(query, args, query_type, table)
-            idle = _SqliteIdle.connections
-            connection = idle.pop() if idle else await self.get_connection()
-            try:
-                async with connection.execute(query, args or []) as cursor:
-                    await connection.commit()
-                    rows = await cursor.fetchall()
-            except BaseException:
-                await connection.close()
-                raise
-            idle.append(connection)
-            return rows
-
-    return ReusingSqliteEngine
-
-
 async def start_session_pool() -> None:
     """Reuse the test process's database connections on the running (session) loop."""
     from piccolo.engine import engine_finder
 
     engine = engine_finder()
     if not os.environ.get("DATABASE_URL"):
-        engine.__class__ = _reusing_sqlite_engine(type(engine))
-        _SqliteIdle.loop = asyncio.get_running_loop()
-        return
+        return  # the app's SQLite engine keeps idle connections itself (app.core.sqlite)
     engine.__class__ = _loop_bound_pool_engine()
     # DATABASE_POOL_SIZE stays 0 for the app, so no app lifespan starts or closes a pool: this one is the suite's.
     await engine.start_connection_pool(min_size=1, max_size=10)
@@ -206,9 +162,6 @@ async def close_session_pool() -> None:
 
     engine = engine_finder()
     if not os.environ.get("DATABASE_URL"):
-        _SqliteIdle.loop = None
-        while _SqliteIdle.connections:
-            await _SqliteIdle.connections.pop().close()
         return
     pool = _pool_slot().__get__(engine)
     if pool is not None:
