@@ -26,7 +26,7 @@ from app.api.endpoints import (
     SECURITY_SCHEME,
     Caller,
     Limit,
-    _error,
+    error_response,
     http_error,
     provide_caller,
 )
@@ -51,14 +51,14 @@ def _unix(moment: object) -> int | None:
 def _credits_error(request: Request, exc: DomainError) -> Response:
     """The usage rules' refusals; anything else is the API's usual mapping."""
     if isinstance(exc, InsufficientCredits):
-        return _error(402, "insufficient_credits", exc.message, "credits")
+        return error_response(402, "insufficient_credits", exc.message, "credits")
     if isinstance(exc, Conflict):
-        return _error(409, getattr(exc, "code", "conflict"), exc.message, KEY_HEADER)
+        return error_response(409, getattr(exc, "code", "conflict"), exc.message, KEY_HEADER)
     if isinstance(exc, PlanRequired):
-        return _error(403, "plan_required", f"{exc.message}. Upgrade on the billing page.")
+        return error_response(403, "plan_required", f"{exc.message}. Upgrade on the billing page.")
     if isinstance(exc, ValidationFailed):
         param, message = next(iter(exc.errors.items()))
-        return _error(400, "invalid_parameter", message, param)
+        return error_response(400, "invalid_parameter", message, param)
     return EXCEPTION_HANDLERS[DomainError](request, exc)
 
 
@@ -68,7 +68,9 @@ def _body_error(request: Request, exc: HTTPException) -> Response:
     first = problems[0] if problems and isinstance(problems[0], dict) else {}
     if first.get("key") == "data" and (missing := _MISSING.search(str(first.get("message")))):
         field = missing.group(1)
-        return _error(400, "invalid_parameter", f"{field}: a required field is missing from the JSON body.", field)
+        return error_response(
+            400, "invalid_parameter", f"{field}: a required field is missing from the JSON body.", field
+        )
     return http_error(request, exc)
 
 

@@ -65,7 +65,8 @@ def _created(bound: str, description: str) -> QueryParameter:
     )
 
 
-def _error(status_code: int, code: str, message: str, param: str | None = None) -> Response:
+def error_response(status_code: int, code: str, message: str, param: str | None = None) -> Response:
+    """The API's error answer: `{"error": {"code", "message", "param"}}` with its status (and a 401's challenge)."""
     headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else None
     body = schemas.Error(error=schemas.ErrorDetail(code=code, message=message, param=param))
     return Response(content=body, status_code=status_code, headers=headers, media_type="application/json")
@@ -73,14 +74,14 @@ def _error(status_code: int, code: str, message: str, param: str | None = None) 
 
 def _domain_error(request: Request, exc: DomainError) -> Response:
     if isinstance(exc, InvalidParameter):
-        return _error(400, exc.code, exc.message, exc.param)
+        return error_response(400, exc.code, exc.message, exc.param)
     if isinstance(exc, NotAuthenticated):
-        return _error(401, exc.code, exc.message)
+        return error_response(401, exc.code, exc.message)
     if isinstance(exc, NotFound):
-        return _error(404, "resource_missing", exc.message)
+        return error_response(404, "resource_missing", exc.message)
     if isinstance(exc, RateLimited):
-        return _error(429, "rate_limited", exc.message)
-    return _error(400, "invalid_request", exc.message)
+        return error_response(429, "rate_limited", exc.message)
+    return error_response(400, "invalid_request", exc.message)
 
 
 _ROUTING_ERRORS = {
@@ -105,16 +106,16 @@ def http_error(request: Request, exc: HTTPException) -> Response:
         first = problems[0] if problems and isinstance(problems[0], dict) else {}
         param = _query_name(request, first.get("key"))
         message = f"{param}: {first.get('message')}" if param else str(exc.detail)
-        return _error(400, "invalid_parameter", message, param)
+        return error_response(400, "invalid_parameter", message, param)
     if exc.status_code >= 500:
         return _server_error(request, exc)
     code, message = _ROUTING_ERRORS.get(exc.status_code, ("invalid_request", str(exc.detail)))
-    return _error(exc.status_code, code, message)
+    return error_response(exc.status_code, code, message)
 
 
 def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return _error(500, "internal_error", "Something went wrong on our side. Try again in a moment.")
+    return error_response(500, "internal_error", "Something went wrong on our side. Try again in a moment.")
 
 
 async def provide_caller(request: Request) -> ApiCaller:
@@ -271,7 +272,7 @@ api_router = Router(
 def _json_not_found(response: Response) -> Response:
     """The OpenAPI router answers unknown /api/v1/<name> addresses with an HTML page: give callers JSON instead."""
     if response.status_code == 404:
-        return _error(404, *_ROUTING_ERRORS[404])
+        return error_response(404, *_ROUTING_ERRORS[404])
     return response
 
 
