@@ -26,9 +26,9 @@ from app.core.errors import DomainError, ValidationFailed
 from app.credit_pricing import rules
 from app.credit_pricing.rules import credits_per_pack
 from app.credit_pricing.services import CreditPricing, current_price
-from app.credits import ledger
+from app.credits import ledger, purchases
 from app.credits.settings import MAX_USD, MIN_USD
-from app.credits.tables import CreditAccount
+from app.credits.tables import CreditAccount, EntryKind
 from app.workspaces import plans
 
 log = logging.getLogger(__name__)
@@ -107,15 +107,7 @@ def offer(usd: int, pricing: CreditPricing) -> Offer:
 def metadata(workspace_id: int, client_id: int, deal: Offer) -> dict[str, str]:
     """The contract's metadata, written on both the session and its PaymentIntent."""
     prices = ledger.price_fields(deal.pricing.final_price, deal.pricing.platform_price, deal.pricing.cost_per_credit)
-    return {
-        "clientpulse_kind": "purchase",
-        "clientpulse_workspace": str(workspace_id),
-        "clientpulse_client": str(client_id),
-        "clientpulse_credits": str(deal.credits),
-        "clientpulse_final_price": prices["final_price_per_credit"],
-        "clientpulse_platform_price": prices["platform_price_per_credit"],
-        "clientpulse_cost_per_credit": prices["cost_per_credit"],
-    }
+    return purchases.order_metadata(EntryKind.purchase, workspace_id, client_id, deal.credits, prices)
 
 
 async def _call(function, *args: Any) -> dict[str, Any]:

@@ -75,6 +75,25 @@ def _price(text: Any) -> Decimal | None:
     return value if value.is_finite() and value >= 0 else None
 
 
+def order_metadata(
+    kind: EntryKind, workspace_id: int, client_id: int, credits: int, prices: dict[str, str], recharge_id: int = 0
+) -> dict[str, str]:
+    """The metadata a PaymentIntent (and its Checkout Session) carries for `parse_order` to read back: the one
+    place the contract's keys are written. `prices` is `ledger.price_fields`'s."""
+    written = {
+        "clientpulse_kind": kind.value,
+        "clientpulse_workspace": str(workspace_id),
+        "clientpulse_client": str(client_id),
+        "clientpulse_credits": str(credits),
+        "clientpulse_final_price": prices["final_price_per_credit"],
+        "clientpulse_platform_price": prices["platform_price_per_credit"],
+        "clientpulse_cost_per_credit": prices["cost_per_credit"],
+    }
+    if recharge_id:
+        written["clientpulse_recharge"] = str(recharge_id)
+    return written
+
+
 def parse_order(metadata: dict[str, Any]) -> Order | None:
     """The order our metadata describes, or None when any part of it is missing or malformed."""
     workspace_id = _positive(metadata.get("clientpulse_workspace"))

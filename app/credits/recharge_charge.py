@@ -21,7 +21,7 @@ from typing import Any
 import stripe
 
 from app.core.timeutil import utcnow
-from app.credits import ledger, recharge_emails, stripe_reads
+from app.credits import ledger, purchases, recharge_emails, stripe_reads
 from app.credits.tables import IN_FLIGHT, CreditAccount, EntryKind, Recharge, RechargeStatus
 from app.integrations.stripe_client import platform_client
 
@@ -42,16 +42,10 @@ def idempotency_key(recharge_id: int) -> str:
 
 def metadata(row: dict[str, Any]) -> dict[str, str]:
     """The contract's metadata (issue 14): the purchase's keys, with kind auto_recharge and the recharge's id."""
-    return {
-        "clientpulse_kind": "auto_recharge",
-        "clientpulse_workspace": str(row["workspace"]),
-        "clientpulse_client": str(row["client"]),
-        "clientpulse_credits": str(row["credits"]),
-        "clientpulse_final_price": row["final_price_per_credit"],
-        "clientpulse_platform_price": row["platform_price_per_credit"],
-        "clientpulse_cost_per_credit": row["cost_per_credit"],
-        "clientpulse_recharge": str(row["id"]),
-    }
+    prices = {key: row[key] for key in ("final_price_per_credit", "platform_price_per_credit", "cost_per_credit")}
+    return purchases.order_metadata(
+        EntryKind.auto_recharge, row["workspace"], row["client"], row["credits"], prices, recharge_id=row["id"]
+    )
 
 
 def _create_payment_intent(row: dict[str, Any]) -> dict[str, Any]:
