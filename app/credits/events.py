@@ -42,6 +42,8 @@ async def on_payment_intent_succeeded(event: dict) -> None:
     intent = _object(event)
     if not purchases.is_ours(intent.get("metadata")) or not intent.get("id"):
         return
+    if (intent.get("metadata") or {}).get("clientpulse_kind") == "auto_recharge":
+        return  # the recharge's own handler (recharge_events) credits it, refetching it once with its own checks
     if account := await _payout_account(event):
         await purchases.credit_payment_intent(account, str(intent["id"]))
 

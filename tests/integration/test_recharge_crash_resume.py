@@ -106,6 +106,19 @@ async def test_the_webhook_credits_a_recharge_whose_consumer_died_and_the_rerun_
     assert finished["status"] == RechargeStatus.succeeded.value
 
 
+async def test_the_webhook_of_a_recharge_asks_stripe_for_its_payment_intent_once(
+    stripe_standin, agency, dispatched, killed_before_crediting, client
+):
+    setup, _row, intent = await _charged_but_not_credited(stripe_standin, agency, dispatched, killed_before_crediting)
+    event = _succeeded_event(stripe_standin, setup, intent["id"])
+    stripe_standin.clear_requests()
+
+    await deliver(client, event)
+
+    reads = [r for r in stripe_standin.requests(method="GET") if r["path"] == f"/v1/payment_intents/{intent['id']}"]
+    assert len(reads) == 1 and len(await recharge_entries(setup)) == 1
+
+
 async def test_a_webhook_from_another_account_credits_nothing(
     stripe_standin, agency, dispatched, killed_before_crediting, client
 ):
