@@ -63,6 +63,7 @@ async def test_without_javascript_the_form_saves_and_returns_to_the_page(client,
     [
         ({"threshold": "lots", "usd": "25"}, "Enter the balance to recharge below as a whole number."),
         ({"threshold": "100", "usd": "5"}, "Enter the dollars to recharge from 10 to 1,000."),
+        ({"threshold": "99000000", "usd": "10"}, "set the threshold below that (or recharge more)"),
     ],
 )
 async def test_bad_numbers_are_refused_on_the_page_without_javascript(client, shop, form, message):

@@ -100,10 +100,13 @@ async def test_auto_recharge_needs_a_saved_card_and_amounts_within_limits(alice)
     with pytest.raises(ValidationFailed) as too_small:
         await credit_settings.set_auto_recharge(alice.workspace.id, client.id, enabled=True, threshold=500, usd="9")
 
+    with pytest.raises(ValidationFailed) as not_lifted:  # $10 buys 10,000 credits at the platform's $0.001
+        await credit_settings.set_auto_recharge(alice.workspace.id, client.id, enabled=True, threshold=10_000, usd=10)
     on = await credit_settings.set_auto_recharge(
         alice.workspace.id, client.id, enabled=True, threshold="1,000", usd="$25"
     )
 
     assert "enabled" in no_card.value.errors and "usd" in too_small.value.errors
+    assert "buys 10,000 credits" in not_lifted.value.errors["threshold"]
     assert (on["auto_recharge"], on["recharge_threshold"], on["recharge_usd"]) == (True, 1000, 25)
     assert on["payment_method_id"] == "pm_1" and on["card_label"] == "Visa ending 4242"
