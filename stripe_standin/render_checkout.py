@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-_ADDRESS_NULL = {"city": None, "country": None, "line1": None, "line2": None, "postal_code": None, "state": None}
+from .render_shared import address
 
 
 def _customer_details(rec: dict) -> dict | None:
     if rec["status"] != "complete":
         return None
     return {
-        "address": dict(_ADDRESS_NULL),
+        "address": address(),
         "business_name": None,
         "email": rec.get("customer_details_email"),
         "individual_name": None,

@@ -1,6 +1,8 @@
-"""Connect objects in the pinned version's shape: account links, login links, payouts, balance."""
+"""Connect objects in the pinned version's shape: accounts, account links, login links, payouts, balance."""
 
 from __future__ import annotations
+
+import copy
 
 from .store import AccountData
 
@@ -61,4 +63,85 @@ def balance(acct: AccountData) -> dict:
         "connect_reserved": [{"amount": 0, "currency": c} for c in currencies],
         "livemode": False,
         "pending": funds("pending"),
+    }
+
+
+def account(rec: dict) -> dict:
+    acct_id = rec["id"]
+    return {
+        "id": acct_id,
+        "object": "account",
+        "business_profile": {
+            "annual_revenue": None,
+            "estimated_worker_count": None,
+            "mcc": rec.get("mcc", "7311"),
+            "name": rec["name"],
+            "product_description": rec.get("product_description", "Agency services"),
+            "support_address": None,
+            "support_email": rec["email"],
+            "support_phone": None,
+            "support_url": None,
+            "url": rec.get("url"),
+            "minority_owned_business_designation": None,
+        },
+        "business_type": rec.get("business_type", "company"),
+        "capabilities": dict(rec.get("capabilities") or {"card_payments": "active", "transfers": "active"}),
+        "charges_enabled": rec.get("charges_enabled", True),
+        "controller": copy.deepcopy(rec.get("controller") or {"type": "account"}),
+        "country": rec["country"],
+        "created": rec["created"],
+        "default_currency": rec["currency"],
+        "details_submitted": rec.get("details_submitted", True),
+        "email": rec["email"],
+        "external_accounts": {
+            "object": "list",
+            "data": [],
+            "has_more": False,
+            "url": f"/v1/accounts/{acct_id}/external_accounts",
+        },
+        "future_requirements": copy.deepcopy(rec.get("future_requirements") or _requirements()),
+        "metadata": dict(rec.get("metadata") or {}),
+        "payouts_enabled": rec.get("payouts_enabled", True),
+        "requirements": copy.deepcopy(rec.get("requirements") or _requirements()),
+        "settings": {
+            "bacs_debit_payments": {"display_name": None, "service_user_number": None},
+            "branding": {"icon": None, "logo": None, "primary_color": None, "secondary_color": None},
+            "card_issuing": {"tos_acceptance": {"date": None, "ip": None}},
+            "card_payments": {
+                "decline_on": {"avs_failure": False, "cvc_failure": False},
+                "statement_descriptor_prefix": None,
+                "statement_descriptor_prefix_kana": None,
+                "statement_descriptor_prefix_kanji": None,
+            },
+            "dashboard": {"display_name": rec["name"], "timezone": "Etc/UTC"},
+            "invoices": {"default_account_tax_ids": None, "hosted_payment_method_save": None},
+            "payments": {
+                "statement_descriptor": (rec["name"] or "")[:22].upper() or None,
+                "statement_descriptor_kana": None,
+                "statement_descriptor_kanji": None,
+                "statement_descriptor_prefix_kana": None,
+                "statement_descriptor_prefix_kanji": None,
+            },
+            "payouts": {
+                "debit_negative_balances": True,
+                "schedule": {"delay_days": 2, "interval": "daily"},
+                "statement_descriptor": None,
+            },
+            "sepa_debit_payments": {},
+        },
+        "tos_acceptance": {"date": rec.get("tos_date", rec["created"]), "ip": rec.get("tos_ip"), "user_agent": None},
+        "type": rec.get("type", "standard"),
+    }
+
+
+def _requirements() -> dict:
+    return {
+        "alternatives": [],
+        "current_deadline": None,
+        "currently_due": [],
+        "disabled_reason": None,
+        "errors": [],
+        "eventually_due": [],
+        "past_due": [],
+        "pending_verification": [],
     }

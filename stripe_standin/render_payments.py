@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-_ADDRESS_NULL = {"city": None, "country": None, "line1": None, "line2": None, "postal_code": None, "state": None}
+from .render_shared import address
 
 
 def payment_intent(rec: dict) -> dict:
@@ -72,7 +72,7 @@ def payment_method(rec: dict) -> dict:
         "object": "payment_method",
         "allow_redisplay": "unspecified",
         "billing_details": {
-            "address": dict(_ADDRESS_NULL),
+            "address": address(),
             "email": rec.get("email"),
             "name": rec.get("name"),
             "phone": None,
