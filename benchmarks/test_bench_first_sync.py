@@ -31,7 +31,7 @@ from app.summary.services import summary_card
 from app.workspaces.services import create_workspace, set_plan
 from benchmarks.request_log import pace
 from benchmarks.results import machine, record
-from stripe_standin.generator import FREE_MAIL
+from stripe_standin.generator_data import FREE_MAIL
 from tests.plugins.standin import NORTHWIND_DIGITAL, start_standin, stop_standin
 
 SCALE = int(os.environ.get("BENCH_SCALE", "25000"))

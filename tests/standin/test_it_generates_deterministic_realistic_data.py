@@ -6,7 +6,8 @@ import subprocess
 import sys
 import time
 
-from stripe_standin.generator import DEMO_CLIENTS, seed_store
+from stripe_standin.generator import seed_store
+from stripe_standin.generator_data import DEMO_CLIENTS
 from stripe_standin.store import Store
 
 from .helpers import ELSEWHERE, NORTHWIND_DIGITAL, NORTHWIND_LABS
