@@ -5,7 +5,8 @@ JSON bytes once, then (a) only parsed, by `stripe_client.decode` as the app's re
 ceiling any ingest could reach in this process, and (b) parsed and
 written with `ingest.write` in batches of pages inside `events.writing`, as the sync engine does, with clients
 to match against. Both are reported in objects per second (objects of the five listed kinds; invoice lines
-beyond the embedded ten are written too but not counted), with their ratio.
+beyond the embedded ten are written too but not counted), with their ratio. The writing holds what the engine's
+writer holds: one PostgreSQL connection for all its batches, and the garbage collector off for each batch.
 """
 
 import asyncio
@@ -18,6 +19,7 @@ import pytest
 
 from app.accounts.services import create_user
 from app.clients.tables import Client, ClientDomain, ClientEmail
+from app.core import collector, connections
 from app.core.timeutil import utcnow
 from app.integrations.stripe_client import decode
 from app.integrations.tables import StripeConnection
@@ -136,10 +138,15 @@ def _decode(fetched: Fetched) -> ingest.Batch:
 async def _ingest(ws: int, agency: Agency) -> int:
     index = await matching.load_client_index(ws)
     written = 0
-    for fetched in agency.batches:
-        batch = _decode(fetched)
-        async with events.writing(ws, ACCOUNT):
-            written += await ingest.write(ws, ACCOUNT, batch, index)
+    async with connections.held():  # as the engine's writer: one PostgreSQL connection for all its batches
+        for fetched in agency.batches:
+            # The engine's writer holds the collector off for each batch it writes, and its readers decode the next
+            # pages meanwhile, inside that pause: here decoding and writing run one after the other in the same one.
+            with collector.paused():
+                batch = _decode(fetched)
+                async with events.writing(ws, ACCOUNT):
+                    written += await ingest.write(ws, ACCOUNT, batch, index)
+                del batch
     return written
 
 

@@ -1,78 +1,11 @@
-"""One PostgreSQL connection per sender of a brief sweep, instead of one per query.
+"""One PostgreSQL connection per sender of a brief sweep, instead of one per query (see app.core.connections).
 
-Worker tasks have no pool (app.main starts one for the web process only): Piccolo's engine is global, and Huey's
-workers are threads each running its own event loop, so a pool on the engine would be handed to other threads'
-loops, which asyncpg forbids. Without one, Piccolo opens a connection for every query outside a transaction, and a
-brief's thirty-odd queries cost PostgreSQL seven or eight connections (a forked backend and an authentication each).
-
-`held()` opens one connection and puts it in the slot Piccolo reads its current transaction from
-(`engine.current_transaction`, a ContextVar), so that every query of the current asyncio task runs on it. It stays
-on its own event loop and task because a ContextVar is only seen by the context that set it and by tasks started
-from that context (asyncio copies it): another thread starts with an empty context, and another sweep with its own.
-The slot holds no transaction: each statement commits on its own, exactly as with a connection per query, so a
-claim is committed before the brief is sent. `together()` is the transaction to use under it: asyncpg's, on the
-held connection (a plain Piccolo transaction there would be a no-op nested in the slot's holder).
-
-SQLite keeps Piccolo's connection per query or transaction: its connections are threads of this process.
+A brief's thirty-odd queries cost PostgreSQL seven or eight connections without it. The sweep's claims are
+committed statement by statement on the held connection, so a claim is committed before the brief is sent.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from app.core.connections import Held, held, reconnect_if_lost, together
 
-from piccolo.engine.postgres import PostgresEngine
-
-from app.brief.tables import BriefDelivery
-
-
-class Held:
-    """Stands in Piccolo's current-transaction slot with a connection and no transaction (each statement commits)."""
-
-    __slots__ = ("connection",)
-
-    def __init__(self, connection) -> None:
-        self.connection = connection
-
-
-def _engine():
-    return BriefDelivery._meta.db
-
-
-@asynccontextmanager
-async def held() -> AsyncIterator[None]:
-    """Run the block's queries on one new connection of its own (PostgreSQL without a pool; else a no-op).
-
-    Only the current task and the tasks it starts see it, so each concurrent sender opens its own. Inside a real
-    transaction it changes nothing: the transaction's connection is already the one used.
-    """
-    engine = _engine()
-    current = engine.current_transaction.get()
-    if not isinstance(engine, PostgresEngine) or engine.pool is not None or not isinstance(current, (Held, type(None))):
-        yield
-        return
-    holder = Held(await engine.get_new_connection())
-    token = engine.current_transaction.set(holder)
-    try:
-        yield
-    finally:
-        engine.current_transaction.reset(token)
-        await holder.connection.close()
-
-
-async def reconnect_if_lost() -> None:
-    """Open a new held connection when the held one was closed (a restarted server): one lost connection must not
-    fail every brief after it."""
-    engine = _engine()
-    current = engine.current_transaction.get() if isinstance(engine, PostgresEngine) else None
-    if isinstance(current, Held) and current.connection.is_closed():
-        current.connection = await engine.get_new_connection()
-
-
-def together() -> AbstractAsyncContextManager:
-    """One transaction: asyncpg's on the held connection when there is one, Piccolo's otherwise."""
-    engine = _engine()
-    current = engine.current_transaction.get() if isinstance(engine, PostgresEngine) else None
-    if isinstance(current, Held):
-        return current.connection.transaction()
-    return engine.transaction()
+__all__ = ["Held", "held", "reconnect_if_lost", "together"]

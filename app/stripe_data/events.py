@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
+from app.core import connections
 from app.integrations import webhooks
 from app.integrations.tables import ConnectionStatus, StripeConnection
 from app.stripe_data import partials, upserts, versions
@@ -98,9 +99,10 @@ async def writing(workspace_id: int, account_id: str) -> AsyncIterator[None]:
     The check is an UPDATE that changes nothing: it holds the connection's row lock (PostgreSQL) or the
     database's write lock (SQLite) until commit. A purge pauses the connection before deleting, in one
     transaction, so either it waits and deletes what this wrote, or it commits first and this writes nothing.
-    Keep Stripe requests out of the block: the lock is held for its whole length.
+    Keep Stripe requests out of the block: the lock is held for its whole length. Under `connections.held()`
+    (the sync engine's writer) the transaction runs on the held connection.
     """
-    async with StripeConnection._meta.db.transaction():
+    async with connections.together():
         held = (
             await StripeConnection.update({StripeConnection.status: ConnectionStatus.connected.value})
             .where(
