@@ -17,8 +17,8 @@ from datetime import datetime
 
 import css_inline
 
-from app.brief.connections import together
 from app.brief.content import WEEK, BriefContent, brief_content
+from app.core.connections import together
 from app.core.formatting import money
 from app.core.mail import Email, compose, percent
 from app.revenue.dashboard import CHANGE_WINDOW

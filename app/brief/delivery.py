@@ -22,11 +22,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.brief.compose import Contents, iso_week, member, personal_brief
-from app.brief.connections import held, reconnect_if_lost, together
 from app.brief.recipients import recipients
 from app.brief.tables import BriefDelivery, BriefOptOut, DeliveryStatus
 from app.brief.unsubscribe import unsubscribe_headers, unsubscribe_url
 from app.core import mail
+from app.core.connections import held, reconnect_if_lost, together
 from app.core.tables import OutboxMessage
 from app.settings import get_settings
 from app.workspaces.tables import Membership, Workspace
@@ -41,7 +41,7 @@ RETRY_FACTOR = 3  # 5, 15, 45, 135 ... minutes
 ERROR_LENGTH = 500
 # Workspaces sent at once in a sweep: most of a brief's time is waiting (the database, the SMTP server), and a
 # Monday 08:00 brings every workspace of a time zone due together (1,000 in the benchmark, under 60 s). On
-# PostgreSQL each sender holds one connection for the sweep (app.brief.connections).
+# PostgreSQL each sender holds one connection for the sweep (app.core.connections).
 SENDERS = 8
 
 
@@ -337,7 +337,7 @@ async def send_due(now: datetime) -> Sweep:
         pending, errors = iter(owed), []
 
         async def sender() -> None:
-            # Each sender is a task of its own, so its held connection is its own (see app.brief.connections).
+            # Each sender is a task of its own, so its held connection is its own (see app.core.connections).
             async with held():
                 for workspace_id, local_now, done in pending:  # shared: each workspace goes to one sender
                     try:

@@ -14,7 +14,7 @@ The slot holds no transaction: each statement commits on its own, exactly as wit
 `together()` is the transaction to use under it: asyncpg's, on the held connection (a plain Piccolo transaction
 there would be a no-op nested in the slot's holder).
 
-SQLite keeps Piccolo's connection per query or transaction: its connections are threads of this process.
+On SQLite it is a no-op: the engine keeps idle connections of the process itself (app.core.sqlite).
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ import asyncio
 import pytest
 
 from app.brief import compose
-from app.brief.connections import held, reconnect_if_lost, together
 from app.brief.delivery import SENDERS, send_due
 from app.brief.tables import BriefDelivery
+from app.core.connections import held, reconnect_if_lost, together
 from app.core.timeutil import utcnow
 from app.workspaces.tables import Membership, Role, Workspace
 from tests.conftest import make_persona
