@@ -3,13 +3,14 @@ double recharges that load starts (issue 14's targets: at least 1,000 events/s, 
 
 An Agency workspace has 100 clients, each funded with one purchase of `FUNDS` credits, a saved card and
 auto-recharge on below `THRESHOLD`. `EVENTS` usage calls of `SPEND` credits (spread round-robin, so every client is
-hit throughout) go through the whole app: httpx's ASGI transport on an event loop (routing, the bearer token, JSON,
-the ledger, the recharge seam), `CONCURRENCY` in flight at once, as a metering integration with several workers
-sends them. As production runs one web process per CPU (granian's workers), `PROCESSES` processes (one per CPU
-by default) each run the app and send their share of the calls, every process hitting every client, so their
+hit throughout) go through the whole app, called as an ASGI server calls it (routing, the bearer token, JSON, the
+ledger, the recharge seam), `CONCURRENCY` in flight at once, as a metering integration with several workers
+sends them. As production runs several web processes, `PROCESSES` processes (on PostgreSQL one per CPU, on SQLite
+one) each run the app and send their share of the calls, every process hitting every client, so their
 batches of spends contend for the same accounts; the wall time runs from the moment all are ready (a barrier) to
-the last answer. httpx's own work is in each process's CPU time: the figure includes the client's cost.
-Litestar's AsyncTestClient would not do: it runs each request to its
+the last answer. The calls are made with as little client work as can be (`_Direct`: a metering integration's
+client runs on its own machines); `BENCH_USAGE_CLIENT=httpx` sends them through httpx's ASGI transport instead,
+whose own work then counts against the app. Litestar's AsyncTestClient would not do: it runs each request to its
 end on a portal before the next starts, so requests "in flight at once" would queue one behind another. Each call
 has its own Idempotency-Key and every one must be recorded (201); afterwards every cached balance must equal its
 ledger.
@@ -26,6 +27,7 @@ it); the target is 0. Stripe is not called.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import multiprocessing
 import os
@@ -54,7 +56,11 @@ logging.getLogger("httpx").setLevel(logging.WARNING)  # a log line per request w
 CLIENTS = 100
 EVENTS = int(os.environ.get("BENCH_USAGE_EVENTS", "5000"))
 CONCURRENCY = 32  # in all, shared among the processes
-PROCESSES = int(os.environ.get("BENCH_USAGE_PROCESSES", str(os.cpu_count() or 1)))
+# PostgreSQL: one web process per CPU, as production runs them. SQLite: one, as it is deployed: its writers take
+# turns through one lock, and a second process waiting in SQLite's busy handler added waits, not events (measured).
+_ONE_PER_CPU = str(os.cpu_count() or 1) if os.environ.get("DATABASE_URL", "").startswith("postgres") else "1"
+PROCESSES = int(os.environ.get("BENCH_USAGE_PROCESSES", _ONE_PER_CPU))
+CLIENT = os.environ.get("BENCH_USAGE_CLIENT", "direct")  # or "httpx": see _Direct
 WARM_UP = 200
 # Each client crosses its threshold after 30 of its 52 calls, so about 40% of the calls come from a client below it
 # (the single-flight check's worst case). A recharge must buy more than the threshold ($1,000 at $0.004: 250,000).
@@ -86,22 +92,68 @@ async def _agency() -> tuple[str, list[int]]:
     return secret, client_ids
 
 
-async def _send(http: httpx.AsyncClient, secret: str, calls: list[tuple[int, str]], concurrency: int) -> list[float]:
+class _Direct:
+    """Calls the ASGI app as a server would (one request scope, its body, the response's messages), with nothing of
+    an HTTP client's own work (URLs, cookies, header objects) in this process: a metering integration's client runs
+    on its own machines. `BENCH_USAGE_CLIENT=httpx` measures with httpx's ASGI transport instead."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def post(self, path: str, body: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"host", b"testserver.local"), (b"content-length", str(len(body)).encode()), *headers],
+            "client": ("127.0.0.1", 50000),
+            "server": ("testserver.local", 80),
+        }
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+        status, chunks = 0, []
+
+        async def receive() -> dict:
+            return messages.pop() if messages else {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, send)
+        return status, b"".join(chunks)
+
+
+class _Httpx:
+    def __init__(self, app) -> None:
+        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local")
+
+    async def post(self, path: str, body: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
+        response = await self.http.post(path, content=body, headers=headers)
+        return response.status_code, response.content
+
+
+async def _send(http, secret: str, calls: list[tuple[int, str]], concurrency: int) -> list[float]:
     """POST every call, `concurrency` at a time; each call's latency in ms."""
-    headers = {"Authorization": f"Bearer {secret}"}
+    headers = [(b"authorization", f"Bearer {secret}".encode()), (b"content-type", b"application/json")]
     queue = iter(calls)
     latencies: list[float] = []
 
     async def worker() -> None:
         for client_id, key in queue:
+            body = json.dumps({"client": client_id, "credits": SPEND, "description": "bench event"}).encode()
             start = time.perf_counter()
-            response = await http.post(
-                "/api/v1/usage",
-                json={"client": client_id, "credits": SPEND, "description": "bench event"},
-                headers={**headers, "Idempotency-Key": key},
-            )
+            status, answer = await http.post("/api/v1/usage", body, [*headers, (b"idempotency-key", key.encode())])
             latencies.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 201, response.text
+            assert status == 201, answer
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return latencies
@@ -134,14 +186,13 @@ async def _serve(secret: str, calls: list[tuple[int, str]], ready, results) -> N
     if postgres:
         await engine_finder().start_connection_pool(max_size=POOL_SIZE)
     try:
-        transport = httpx.ASGITransport(app=create_app())
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as http:
-            warm_up, timed = calls[: WARM_UP // PROCESSES], calls[WARM_UP // PROCESSES :]
-            await _send(http, secret, warm_up, CONCURRENCY // PROCESSES)
-            ready.wait()
-            start, cpu = time.perf_counter(), time.process_time()
-            latencies = await _send(http, secret, timed, CONCURRENCY // PROCESSES)
-            results.put((start, time.perf_counter(), time.process_time() - cpu, latencies))
+        http = _Httpx(create_app()) if CLIENT == "httpx" else _Direct(create_app())
+        warm_up, timed = calls[: WARM_UP // PROCESSES], calls[WARM_UP // PROCESSES :]
+        await _send(http, secret, warm_up, CONCURRENCY // PROCESSES)
+        ready.wait()
+        start, cpu = time.perf_counter(), time.process_time()
+        latencies = await _send(http, secret, timed, CONCURRENCY // PROCESSES)
+        results.put((start, time.perf_counter(), time.process_time() - cpu, latencies))
     finally:
         if postgres:
             await engine_finder().close_connection_pool()
@@ -196,6 +247,7 @@ def _run() -> dict:
         "events": EVENTS,
         "concurrency": CONCURRENCY,
         "processes": PROCESSES,
+        "client": CLIENT,
         "seconds": round(seconds, 2),
         "events_per_second": round(EVENTS / seconds),
         "target_events_per_second": TARGET_EVENTS_PER_SECOND,
