@@ -101,6 +101,18 @@ class _ReusingTransaction(SQLiteTransaction):
     async def get_connection(self):
         return await self.engine.take_connection()
 
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.get_connection()
+        try:
+            await self.begin()
+        except BaseException:  # BEGIN IMMEDIATE timed out waiting for the lock, say: no transaction to end
+            await self.connection.close()
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
     async def __aexit__(self, exception_type, exception, traceback) -> bool:
         if self._parent:
             return exception is None

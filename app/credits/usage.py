@@ -119,14 +119,10 @@ async def record_usage(
     """
     description = _checked(client_id, credits, description, idempotency_key)
     body_print = fingerprint(client_id, credits, description)
-    spend = {
-        "dedupe_key": f"usage:{workspace_id}:{idempotency_key}",
-        "floor": 0,
-        "request_fingerprint": body_print,
-        "description": description,
-    }
+    key = f"usage:{workspace_id}:{idempotency_key}"
     fields = {"request_fingerprint": body_print, "description": description}
-    batched = await spends.spend(spends.Spend(workspace_id, client_id, credits, spend["dedupe_key"], fields))
+    spend = {"dedupe_key": key, "floor": 0, **fields}
+    batched = await spends.spend(spends.Spend(workspace_id, client_id, credits, key, fields))
     if batched is not None:
         await recharge.after_usage(workspace_id, client_id, account=batched.account, recharging=batched.recharging)
         return _result(batched.entry, replayed=False)

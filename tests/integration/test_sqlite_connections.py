@@ -5,11 +5,13 @@ Each test makes its own engine on a database file of its own, so it runs the sam
 
 from __future__ import annotations
 
+import sqlite3 as stdlib_sqlite3
 import subprocess
 import sys
 import textwrap
 
 import pytest
+from piccolo.engine.sqlite import TransactionType
 from piccolo.querystring import QueryString
 
 from app.core import sqlite
@@ -64,6 +66,25 @@ async def test_a_transaction_gives_its_connection_back_after_commit_and_after_ro
     assert after_rollback is after_commit and not after_rollback.in_transaction
     rows = await engine.run_querystring(QueryString("SELECT body FROM note"))
     assert rows == [{"body": "kept"}]
+
+
+async def test_a_transaction_whose_begin_fails_closes_its_connection(tmp_path):
+    path = str(tmp_path / "locked.sqlite3")
+    engine = sqlite.AppSQLiteEngine(path=path, timeout=0.05)
+    await engine.run_querystring(QueryString("PRAGMA journal_mode = WAL"))
+    [kept] = _idle(engine)
+    writer = stdlib_sqlite3.connect(path)
+    writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        with pytest.raises(stdlib_sqlite3.OperationalError, match="locked"):
+            async with engine.transaction(TransactionType.immediate):
+                pass
+    finally:
+        writer.rollback()
+        writer.close()
+
+    assert _idle(engine) == [] and kept._connection is None
+    assert engine.current_transaction.get() is None
 
 
 async def test_idle_connections_do_not_hold_the_process_open_at_exit(tmp_path):
