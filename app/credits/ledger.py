@@ -5,6 +5,9 @@ balance (refusing to go below a floor when asked) and inserts the entry with the
 `dedupe_key` that is already in the ledger changes nothing and hands back the first entry: that is what makes a
 webhook delivered ten times, two events for one payment, or a retried usage call count once. The database decides,
 not a lock in memory: the key is unique, and the balance moves in the same transaction as the insert.
+The one other writer is `spends`, which writes concurrent usage calls in one transaction under the same rules (the
+unique key, the floor at zero, the balance moved with the entries) and leaves every case but the plain one to
+`append`.
 
 Every function takes the workspace id from its caller (the session's actor, the API token, the verified webhook's
 account) and never reads it from a request.

@@ -1,4 +1,5 @@
-"""Whatever mix of purchases, usage, refunds, owner adjustments and repeats happens, the cached balance equals the
+"""Whatever mix of purchases, usage (alone, or in bursts the usage API writes in one batch), refunds, owner
+adjustments and repeats happens, the cached balance equals the
 ledger's sum, equals what a simple model of the rules expects, and no key is ever credited twice.
 
 No network: purchases and refunds go to the ledger and to `refunds.take_back` as the webhook handlers would, with
@@ -6,6 +7,7 @@ the facts Stripe would have answered."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections import Counter
 
@@ -14,13 +16,14 @@ from hypothesis import strategies as st
 
 from app.core.errors import ValidationFailed
 from app.credit_activity.adjustments import record_adjustment
-from app.credits import ledger, refunds
+from app.credits import ledger, refunds, usage
 from app.credits.tables import CreditEntry, EntryKind
 from app.workspaces.services import Actor, set_plan
 from app.workspaces.tables import Role
 from tests import factories
 
 RUNS = itertools.count()
+BURSTS = itertools.count()
 KEYS = st.integers(min_value=0, max_value=3)  # few keys, so repeats (Stripe's duplicates) are common
 STEPS = st.lists(
     st.one_of(
@@ -28,6 +31,7 @@ STEPS = st.lists(
         st.tuples(st.just("use"), st.integers(1, 4000)),
         st.tuples(st.just("refund"), KEYS, KEYS, st.integers(1, 10_000)),
         st.tuples(st.just("adjust"), st.integers(-3000, 3000).filter(bool)),
+        st.tuples(st.just("burst"), st.lists(st.integers(1, 3000), min_size=2, max_size=6)),
     ),
     max_size=25,
 )
@@ -41,6 +45,7 @@ class Model:
         self.bought: dict[str, tuple[int, int]] = {}  # pi key -> (credits, cents)
         self.refunded: dict[str, int] = {}  # refund id -> cents, fixed by its first appearance
         self.taken: Counter[str] = Counter()  # pi key -> credits its refunds took back
+        self.spent_keys = 0  # usage API calls recorded (each under its own key)
 
     def refund_of(self, key: str) -> int:
         return sum(cents for rid, cents in self.refunded.items() if rid.startswith(f"{key}/"))
@@ -82,6 +87,22 @@ async def _refund(ws, client_id, model, created, run, key, number, cents):
     model.taken[dedupe] = now_taken
 
 
+async def _burst(ws, client_id, model, run, amounts):
+    """Usage API calls sent at once: written in one batch, each as if alone in arrival order."""
+    keys = [f"burst-{run}-{next(BURSTS)}" for _ in amounts]
+    results = await asyncio.gather(
+        *(usage.record_usage(ws, client_id, credits, "", key) for credits, key in zip(amounts, keys, strict=True)),
+        return_exceptions=True,
+    )
+    for credits, result in zip(amounts, results, strict=True):
+        if credits <= model.balance:
+            assert isinstance(result, usage.UsageResult), result
+            model.balance -= credits
+            model.spent_keys += 1
+        else:
+            assert isinstance(result, ledger.InsufficientCredits), result
+
+
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=STEPS)
 async def test_any_sequence_keeps_the_cached_balance_equal_to_the_ledger_and_credits_each_key_once(alice, steps):
@@ -95,6 +116,8 @@ async def test_any_sequence_keeps_the_cached_balance_equal_to_the_ledger_and_cre
             await _buy(ws, client_id, model, created, run, *step[1:])
         elif step[0] == "refund":
             await _refund(ws, client_id, model, created, run, *step[1:])
+        elif step[0] == "burst":
+            await _burst(ws, client_id, model, run, step[1])
         elif step[0] == "use":
             try:
                 await ledger.append(ws, client_id, EntryKind.usage, -step[1], floor=0)
@@ -112,6 +135,10 @@ async def test_any_sequence_keeps_the_cached_balance_equal_to_the_ledger_and_cre
     assert await ledger.ledger_balance(ws, client_id) == model.balance
     assert all(count == 1 for count in created.values())  # each key was written by exactly one call
     keys = await CreditEntry.select(CreditEntry.dedupe_key).where(CreditEntry.client == client_id).output(as_list=True)
-    assert len([k for k in keys if k]) == len({k for k in keys if k}) == len(model.bought) + len(model.refunded)
+    assert (
+        len([k for k in keys if k])
+        == len({k for k in keys if k})
+        == len(model.bought) + len(model.refunded) + model.spent_keys
+    )
     for dedupe, (credits, _) in model.bought.items():
         assert model.taken[dedupe] <= credits  # refunds never take back more than the purchase gave

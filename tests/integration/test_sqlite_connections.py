@@ -40,6 +40,18 @@ async def test_a_query_outside_a_transaction_runs_on_the_idle_connection_the_las
     assert rows == [{"id": 1}] and _idle(engine) == [kept]
 
 
+async def test_a_write_outside_a_transaction_is_committed_before_its_connection_goes_back(engine):
+    await engine.run_querystring(QueryString("INSERT INTO note (body) VALUES ({})", "seen"))
+    [kept] = _idle(engine)
+
+    other = stdlib_sqlite3.connect(engine.connection_kwargs["database"])
+    try:
+        assert other.execute("SELECT body FROM note").fetchall() == [("seen",)]
+    finally:
+        other.close()
+    assert not kept.in_transaction
+
+
 async def test_a_connection_a_query_failed_on_is_closed_not_kept(engine):
     await engine.run_querystring(QueryString("SELECT 1 AS one"))
     [kept] = _idle(engine)

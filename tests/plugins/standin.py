@@ -9,12 +9,12 @@ Load with ``pytest_plugins = ["tests.plugins.standin"]``. Fixtures:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,7 @@ import httpx
 import pytest
 import stripe
 
-from tests.polling import wait_until  # noqa: F401 - re-exported: tests import it from here
+from tests.polling import wait_until  # tests import it from here too
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SEED = 42
@@ -174,18 +174,19 @@ def start_standin(
         secret_key=env.get("STANDIN_SECRET_KEY", "sk_test_standin_platform"),
         client_id=env.get("STANDIN_CLIENT_ID", "ca_standin_clientpulse"),
     )
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while True:
+
+    def answered_or_exited() -> bool:
         if proc.poll() is not None:
-            break
+            return True  # it died: nothing more to wait for
         try:
-            if httpx.get(f"{standin.base_url}/_standin/health", timeout=1.0).status_code == 200:
-                return standin
+            return httpx.get(f"{standin.base_url}/_standin/health", timeout=1.0).status_code == 200
         except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
+            return False
+
+    with contextlib.suppress(AssertionError):  # reported below, with the stand-in's output
+        wait_until(answered_or_exited, timeout=STARTUP_TIMEOUT, interval=0.05, message="the Stripe stand-in")
+    if proc.poll() is None and answered_or_exited():
+        return standin
     proc.kill()
     proc.wait()
     stderr.seek(0)
