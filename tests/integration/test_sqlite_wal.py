@@ -1,4 +1,4 @@
-"""`python -m app migrate` leaves a SQLite database in WAL mode (a property of the file itself)."""
+"""`python -m app migrate` leaves a new SQLite database in WAL mode with 16 KB pages (properties of the file)."""
 
 import os
 import sqlite3
@@ -8,7 +8,7 @@ import sys
 from tests.plugins.database import ROOT
 
 
-def test_migrate_puts_a_fresh_sqlite_database_in_wal_mode(tmp_path):
+def test_migrate_puts_a_fresh_sqlite_database_in_wal_mode_with_sixteen_kilobyte_pages(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SQLITE_PATH"}}
     env["DATA_DIR"] = str(tmp_path)
     result = subprocess.run(
@@ -20,5 +20,6 @@ def test_migrate_puts_a_fresh_sqlite_database_in_wal_mode(tmp_path):
     assert database.exists()
     with sqlite3.connect(database) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == 16384
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"app_user", "workspace", "client"} <= tables
