@@ -1,15 +1,15 @@
 """Piccolo's configuration: SQLite (WAL) by default, PostgreSQL when DATABASE_URL is set."""
 
 from piccolo.conf.apps import AppRegistry
-from piccolo.engine.postgres import PostgresEngine
 
+from app.core.postgres import AppPostgresEngine
 from app.core.sqlite import AppSQLiteEngine
 from app.settings import get_settings
 
 _settings = get_settings()
 
 if _settings.uses_postgres:
-    DB = PostgresEngine(config={"dsn": _settings.database_url})
+    DB = AppPostgresEngine(config={"dsn": _settings.database_url})
 else:
     _settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     # A generous timeout lets the web process and the Huey consumer wait for each other's writes.

@@ -110,11 +110,11 @@ def _loop_bound_pool_engine():
     immediate mode runs a task's coroutine on a loop of its own in another thread (piccolo's run_sync), where an
     asyncpg pool of another loop cannot work: there the engine behaves as before.
     """
-    from piccolo.engine.postgres import PostgresEngine
+    from app.core.postgres import AppPostgresEngine
 
     slot = _pool_slot()
 
-    class LoopBoundPoolEngine(PostgresEngine):
+    class LoopBoundPoolEngine(AppPostgresEngine):
         __slots__ = ()  # the same layout, so the app's engine can become one in place
 
         @property
