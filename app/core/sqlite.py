@@ -30,6 +30,8 @@ import threading
 import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
+from app.core.transactions import EndsCleanly
+
 _KEPT: dict[str, sqlite3.Connection] = {}
 _KEEPING = threading.Lock()
 
@@ -98,7 +100,7 @@ class AppSQLiteEngine(SQLiteEngine):
         return rows
 
 
-class _ReusingTransaction(SQLiteTransaction):
+class _ReusingTransaction(EndsCleanly, SQLiteTransaction):
     """Piccolo's transaction on a connection taken from the process's idle ones and given back when it ends."""
 
     __slots__ = ()
@@ -106,36 +108,11 @@ class _ReusingTransaction(SQLiteTransaction):
     async def get_connection(self):
         return await self.engine.take_connection()
 
-    async def __aenter__(self) -> SQLiteTransaction:
-        if self._parent is not None:
-            return self._parent
-        self.connection = await self.get_connection()
-        try:
-            await self.begin()
-        except BaseException:  # BEGIN IMMEDIATE timed out waiting for the lock, say: no transaction to end
-            await self.connection.close()
-            raise
-        self.context = self.engine.current_transaction.set(self)
-        return self
+    async def _give_back(self) -> None:
+        await self.engine.give_back(self.connection)
 
-    async def __aexit__(self, exception_type, exception, traceback) -> bool:
-        if self._parent:
-            return exception is None
-        ended = False
-        try:
-            if exception:
-                if not self._rolled_back:  # the caller may have rolled back already
-                    await self.rollback()
-            elif not self._committed and not self._rolled_back:
-                await self.commit()
-            ended = True
-        finally:
-            if ended:
-                await self.engine.give_back(self.connection)
-            else:  # COMMIT or ROLLBACK failed: the connection may still be inside the transaction
-                await self.connection.close()
-            self.engine.current_transaction.reset(self.context)
-        return exception is None
+    async def _discard(self) -> None:
+        await self.connection.close()
 
 
 def _keep_open(path: str) -> None:
