@@ -192,6 +192,41 @@ def refund_charge(app, params) -> dict:
     return app.emit(acct, "charge.refunded", "charges", ch)
 
 
+# Stripe's `failure_reason` values for a refund that failed (`stripe/_refund.py`).
+REFUND_FAILURES = (
+    "lost_or_stolen_card",
+    "expired_or_canceled_card",
+    "charge_for_pending_refund_disputed",
+    "insufficient_funds",
+    "declined",
+    "merchant_request",
+    "unknown",
+)
+
+
+def fail_refund(app, params) -> dict:
+    """A refund reported succeeded fails later (the card was closed, say): the money never left the account.
+
+    The charge gets the amount back (``amount_refunded`` falls, so it may be refunded again), and Stripe's three
+    events go out, each carrying the refund: ``refund.failed``, ``refund.updated`` and ``charge.refund.updated``.
+    """
+    acct = _acct(app, params)
+    rec = _get(acct, "refunds", params.get("refund"))
+    reason = params.get("failure_reason") or "expired_or_canceled_card"
+    if reason not in REFUND_FAILURES:
+        raise ActionError(f"failure_reason must be one of {', '.join(REFUND_FAILURES)}")
+    status = rec.get("status", "succeeded")
+    if status not in ("pending", "succeeded"):
+        raise ActionError(f"refund is {status}, cannot fail")
+    charge = _get(acct, "charges", rec["charge"])
+    previous = {"status": status}
+    rec.update(status="failed", failure_reason=reason, failure_balance_transaction=app.store.new_id("txn_"))
+    charge["amount_refunded"] = max(0, charge["amount_refunded"] - rec["amount"])
+    app.emit(acct, "refund.failed", "refunds", rec)
+    app.emit(acct, "refund.updated", "refunds", rec, previous)
+    return app.emit(acct, "charge.refund.updated", "refunds", rec, previous)
+
+
 def deauthorize(app, params) -> dict:
     acct = _acct(app, params)
     if acct.account["id"] not in app.store.linked:
@@ -228,6 +263,7 @@ ACTIONS: dict[str, Callable[[Any, dict], dict]] = {
     "apply_coupon": apply_coupon,
     "update_customer_email": update_customer_email,
     "refund_charge": refund_charge,
+    "fail_refund": fail_refund,
     "deauthorize": deauthorize,
     "link_account": link_account,
     "issue_code": issue_code,

@@ -294,6 +294,8 @@ class Invoicing:
                 "created": created,
                 "customer": ch.get("customer"),
                 "reason": self.rng.choice(["requested_by_customer", None]),
+                "status": "succeeded",
+                "failure_reason": None,
             },
         )
         ch["refunds"].append(ref["id"])

@@ -7,6 +7,18 @@ from .store import AccountData
 
 
 def refund(rec: dict) -> dict:
+    """A refund; one that failed after it succeeded (``actions.fail_refund``) also says why and how it was undone.
+
+    Stripe sends ``failure_reason`` and ``failure_balance_transaction`` only on a refund that failed (its fixture
+    has neither), so they are left out of the others.
+    """
+    status = rec.get("status", "succeeded")
+    failed = {}
+    if status == "failed":
+        failed = {
+            "failure_balance_transaction": rec.get("failure_balance_transaction"),
+            "failure_reason": rec.get("failure_reason") or "unknown",
+        }
     return {
         "id": rec["id"],
         "object": "refund",
@@ -24,8 +36,9 @@ def refund(rec: dict) -> dict:
         "reason": rec.get("reason"),
         "receipt_number": None,
         "source_transfer_reversal": None,
-        "status": "succeeded",
+        "status": status,
         "transfer_reversal": None,
+        **failed,
     }
 
 

@@ -1,7 +1,8 @@
 """Stripe's events about credit payments on payout accounts: each one makes ClientPulse ask Stripe again.
 
 `checkout.session.completed` (payment mode) and `payment_intent.succeeded` credit a purchase; `charge.refunded`,
-`refund.created` and `refund.updated` take back what refunds paid for. The event only says which PaymentIntent to
+`refund.created` and `refund.updated` take back what refunds paid for, and `refund.failed`, `refund.updated` and
+`charge.refund.updated` give it back when a refund fails later. The event only says which PaymentIntent to
 look at: what is credited comes from Stripe's own copy, fetched as the account the verified event came from, so a
 repeated, late or out-of-order delivery converges on the same single entry. An event without our metadata, or from
 an account that is no workspace's payout account (a read-only connection's, say), passes through untouched to the
@@ -49,7 +50,8 @@ async def on_payment_intent_succeeded(event: dict) -> None:
 
 
 async def on_refund_event(event: dict) -> None:
-    """A charge (`charge.refunded`) or a refund (`refund.*`): either names the PaymentIntent to settle."""
+    """A charge (`charge.refunded`) or a refund (`refund.*`, `charge.refund.updated`): each names the PaymentIntent
+    whose refunds to settle, whichever way they went."""
     payment_intent = purchases.stripe_id(_object(event).get("payment_intent"))
     if payment_intent and (account := await _payout_account(event)):
         await refunds.apply_refunds(account, payment_intent)
@@ -61,6 +63,8 @@ CREDIT_HANDLERS: dict[str, webhooks.Handler] = {
     "charge.refunded": on_refund_event,
     "refund.created": on_refund_event,
     "refund.updated": on_refund_event,
+    "refund.failed": on_refund_event,
+    "charge.refund.updated": on_refund_event,
 }
 
 

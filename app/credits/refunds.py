@@ -6,6 +6,12 @@ entry is the new total less what the earlier refunds' entries already took (the 
 figure kept elsewhere). Refunds are read from Stripe again, never from an event; each is keyed "refund:<id>".
 The balance may go below zero (the client spent the credits before the refund): `ledger.append` flags that with
 `CreditAccount.negative_since`.
+
+A refund can fail after Stripe reported it succeeded (the card was closed): its status becomes `failed` (or
+`canceled`) and the money never left the agency, so the credits come back in a reversing entry, also of kind
+refund, keyed "refund-failed:<id>", with the refund's amount back. Being of kind refund, it keeps the sums the
+pro-rata rule reads right for a later refund of the same purchase. A refund that failed before it was recorded
+took nothing and writes nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +25,9 @@ from app.credits.tables import CreditEntry, EntryKind
 
 log = logging.getLogger(__name__)
 
+# A refund in these states moved no money (Stripe's `failed` one gave it back to the agency's balance).
+FAILED = ("failed", "canceled")
+
 
 def credits_refunded(credits: int, refunded_minor: int, amount_minor: int) -> int:
     """The credits that `refunded_minor` of a purchase of `credits` for `amount_minor` takes back, rounded up."""
@@ -30,7 +39,8 @@ def credits_refunded(credits: int, refunded_minor: int, amount_minor: int) -> in
 
 
 async def apply_refunds(account_id: str, payment_intent_id: str) -> list[ledger.Appended]:
-    """Record every succeeded refund of the PaymentIntent not in the ledger yet; returns the entries written.
+    """Record every succeeded refund of the PaymentIntent not in the ledger yet, and give back what each recorded
+    refund that failed since took; returns the entries written.
 
     A refund's event may arrive before the purchase's: the purchase is credited first (from Stripe, with every
     check a purchase has), so the refund has something to take back. A PaymentIntent that is not ours changes
@@ -47,26 +57,35 @@ async def apply_refunds(account_id: str, payment_intent_id: str) -> list[ledger.
     refunds = await stripe_reads.fetch(stripe_reads.refunds_of, account_id, payment_intent_id)
     written = []
     for refund in refunds:
-        if refund.get("status") != "succeeded" or await ledger.entry_by_key(f"refund:{refund['id']}"):
+        status = refund.get("status")
+        if status == "succeeded" and not await ledger.entry_by_key(f"refund:{refund['id']}"):
+            appended = await take_back(purchase, refund)
+        elif status in FAILED and not await ledger.entry_by_key(f"refund-failed:{refund['id']}"):
+            appended = await give_back(purchase, refund)
+        else:
             continue
-        appended = await take_back(purchase, refund)
-        if appended.created:
+        if appended is not None and appended.created:
             written.append(appended)
     return written
 
 
-async def take_back(purchase: dict[str, Any], refund: dict[str, Any]) -> ledger.Appended:
-    """Append the refund's entry: the purchase's refunds' new total of credits less what earlier ones took."""
-    if not purchase["stripe_payment_intent_id"]:
-        raise ValueError("a refund takes back a purchase paid through Stripe")
+async def _refunded_so_far(purchase: dict[str, Any]) -> tuple[int, int]:
+    """(credits, money) the purchase's refund-kind entries took back so far, net of failed refunds' reversals."""
     earlier = await CreditEntry.select(CreditEntry.credits, CreditEntry.amount_minor).where(
         (CreditEntry.workspace == purchase["workspace"])
         & (CreditEntry.client == purchase["client"])
         & (CreditEntry.stripe_payment_intent_id == purchase["stripe_payment_intent_id"])
         & (CreditEntry.kind == EntryKind.refund.value)
     )
-    taken = -sum(int(row["credits"]) for row in earlier)
-    refunded = -sum(int(row["amount_minor"]) for row in earlier) + int(refund["amount"])
+    return -sum(int(row["credits"]) for row in earlier), -sum(int(row["amount_minor"]) for row in earlier)
+
+
+async def take_back(purchase: dict[str, Any], refund: dict[str, Any]) -> ledger.Appended:
+    """Append the refund's entry: the purchase's refunds' new total of credits less what earlier ones took."""
+    if not purchase["stripe_payment_intent_id"]:
+        raise ValueError("a refund takes back a purchase paid through Stripe")
+    taken, refunded = await _refunded_so_far(purchase)
+    refunded += int(refund["amount"])
     total = credits_refunded(int(purchase["credits"]), refunded, int(purchase["amount_minor"]))
     credits = max(0, total - taken)
     amount = int(refund["amount"])
@@ -92,6 +111,46 @@ async def take_back(purchase: dict[str, Any], refund: dict[str, Any]) -> ledger.
         final_price_per_credit=purchase["final_price_per_credit"],
         platform_price_per_credit=purchase["platform_price_per_credit"],
         cost_per_credit=purchase["cost_per_credit"],
+    )
+
+
+async def give_back(purchase: dict[str, Any], refund: dict[str, Any]) -> ledger.Appended | None:
+    """Reverse a recorded refund that failed: its credits and amount back, once; None when it was never recorded.
+
+    The credits given back are what the purchase's refunds took less the pro-rata total without this one: what
+    its own entry took whenever the reversal comes before a later refund's entry (the usual order), and still the
+    right total, with no rounding drift, when a later refund was recorded first.
+    """
+    recorded = await ledger.entry_by_key(f"refund:{refund['id']}")
+    if recorded is None:
+        return None  # it failed before we took anything back for it
+    taken, refunded = await _refunded_so_far(purchase)
+    amount = -int(recorded["amount_minor"])
+    total = credits_refunded(int(purchase["credits"]), refunded - amount, int(purchase["amount_minor"]))
+    credits = max(0, taken - total)
+    log.info(
+        "refund %s of %s failed (%s): %s credits go back to client %s",
+        refund["id"],
+        purchase["stripe_payment_intent_id"],
+        refund.get("failure_reason") or refund.get("status"),
+        credits,
+        purchase["client"],
+    )
+    return await ledger.append(
+        purchase["workspace"],
+        purchase["client"],
+        EntryKind.refund,
+        credits,
+        dedupe_key=f"refund-failed:{refund['id']}",
+        description=f"{_describe(amount, recorded['currency'])} failed: credits given back",
+        amount_minor=amount,
+        currency=recorded["currency"],
+        stripe_payment_intent_id=recorded["stripe_payment_intent_id"],
+        stripe_charge_id=recorded["stripe_charge_id"],
+        stripe_refund_id=recorded["stripe_refund_id"],
+        final_price_per_credit=recorded["final_price_per_credit"],
+        platform_price_per_credit=recorded["platform_price_per_credit"],
+        cost_per_credit=recorded["cost_per_credit"],
     )
 
 

@@ -20,7 +20,7 @@ class EntryKind(str, Enum):
     purchase = "purchase"  # a credit pack bought on the billing page, credited from Stripe's webhook
     auto_recharge = "auto_recharge"  # an off-session charge of the saved card, credited from Stripe's answer
     usage = "usage"  # credits spent, recorded through the usage API
-    refund = "refund"  # a refund in Stripe took back the credits it paid for
+    refund = "refund"  # a refund in Stripe took back the credits it paid for (+: gave them back, the refund failed)
     adjustment = "adjustment"  # an owner's correction, with a reason
 
 
@@ -51,8 +51,8 @@ class CreditEntry(Table):
     """One change of a client's credits. Rows are only ever inserted.
 
     `dedupe_key` makes each outside fact count once, whatever repeats it: "pi:<PaymentIntent id>" for a purchase or
-    recharge, "refund:<Refund id>" for a refund, "usage:<workspace id>:<Idempotency-Key>" for usage. NULL (an owner's
-    adjustment) never collides.
+    recharge, "refund:<Refund id>" for a refund ("refund-failed:<Refund id>" for giving it back when it failed in
+    Stripe), "usage:<workspace id>:<Idempotency-Key>" for usage. NULL (an owner's adjustment) never collides.
     """
 
     workspace = ForeignKey(references=Workspace, index=True, null=False, on_delete=OnDelete.cascade)

@@ -1,11 +1,18 @@
 """Refunds in Stripe take back the credits they paid for: all of them for a full refund, pro rata without drift for
-partial ones, once per refund however often its events come, and below zero (flagged) when the credits were spent."""
+partial ones, once per refund however often its events come, and below zero (flagged) when the credits were spent.
+A refund that fails later in Stripe gives them back, once, and a later refund of the purchase is still pro rata."""
 
 from __future__ import annotations
+
+import csv
+import io
+
+import pytest
 
 from app.credits import ledger
 from app.credits.refunds import credits_refunded
 from app.credits.tables import CreditEntry, EntryKind
+from tests.integration.credit_activity_support import EXPORT, HX, TAB_LIST, on_agency_plan
 from tests.integration.credit_support import (
     balances,
     buy,
@@ -15,6 +22,8 @@ from tests.integration.credit_support import (
     refund,
     shop,
 )
+
+FAILURE_EVENTS = ("refund.failed", "refund.updated", "charge.refund.updated")
 
 
 async def _bought(client, standin, hooks, workspace_id: int, credits: int = 2500, cents: int = 2500):
@@ -98,3 +107,159 @@ def test_the_credits_refunds_take_back_round_up_and_never_exceed_the_purchase():
     assert credits_refunded(1000, 3000, 3000) == 1000
     assert credits_refunded(1000, 0, 3000) == 0
     assert credits_refunded(1000, 3001, 3000) == 1000
+
+
+# A refund that fails after it succeeded (the card was closed): Stripe gives the money back to the agency.
+
+
+def _fail(standin, account: str, refund_id: str) -> None:
+    standin.action("fail_refund", account=account, refund=refund_id)
+
+
+async def _deliver_failure_events(client, hooks, refund_id: str, order=FAILURE_EVENTS) -> None:
+    """What Stripe sends when a refund fails: three events, each carrying the refund."""
+    for event_type in order:
+        await post(client, hooks.of(event_type, refund_id)[0])
+
+
+async def _refunded(client, standin, hooks, mine, intent: str, cents: int | None = None, charge_events: int = 1) -> str:
+    refund_id = refund(standin, mine.account, intent, cents)
+    charge = (await ledger_of(mine))[0]["stripe_charge_id"]
+    await _deliver_refund_events(client, hooks, refund_id, charge, charge_events=charge_events)
+    return refund_id
+
+
+async def test_a_refund_that_fails_after_it_succeeded_gives_the_credits_back_exactly_once(
+    client, alice, stripe_standin, connect_hooks
+):
+    mine, intent = await _bought(client, stripe_standin, connect_hooks, alice.workspace.id)
+    refund_id = await _refunded(client, stripe_standin, connect_hooks, mine, intent, 1250)
+    assert await balances(mine) == (1250, 1250)
+
+    _fail(stripe_standin, mine.account, refund_id)
+    await _deliver_failure_events(client, connect_hooks, refund_id)
+    await _deliver_failure_events(client, connect_hooks, refund_id)  # every one of them redelivered
+    await post(client, connect_hooks.of("refund.created", refund_id)[0])  # and the old success, late
+
+    taken, given = (await ledger_of(mine))[1:]
+    assert (given["kind"], given["credits"], given["amount_minor"]) == ("refund", 1250, 1250)
+    assert given["dedupe_key"] == f"refund-failed:{refund_id}"
+    assert given["description"] == "Refund of 12.50 USD failed: credits given back"
+    for same in ("stripe_refund_id", "stripe_charge_id", "stripe_payment_intent_id", "final_price_per_credit"):
+        assert given[same] == taken[same]
+    assert await balances(mine) == (2500, 2500)
+    assert await CreditEntry.count() == 3
+
+
+@pytest.mark.parametrize(
+    "order",
+    [FAILURE_EVENTS, tuple(reversed(FAILURE_EVENTS)), ("refund.updated", "charge.refund.updated", "refund.failed")],
+    ids=["refund.failed first", "charge.refund.updated first", "refund.updated first"],
+)
+async def test_a_failed_refunds_events_in_any_order_converge_on_one_reversal(
+    client, alice, stripe_standin, connect_hooks, order
+):
+    mine, intent = await _bought(client, stripe_standin, connect_hooks, alice.workspace.id)
+    refund_id = await _refunded(client, stripe_standin, connect_hooks, mine, intent)
+    _fail(stripe_standin, mine.account, refund_id)
+
+    await post(client, connect_hooks.of(order[0], refund_id)[0])
+    assert await balances(mine) == (2500, 2500)  # the first event of the three gives the credits back
+    await _deliver_failure_events(client, connect_hooks, refund_id, order)
+
+    assert [(e["kind"], e["credits"]) for e in await ledger_of(mine)] == [
+        ("purchase", 2500),
+        ("refund", -2500),
+        ("refund", 2500),
+    ]
+    assert await balances(mine) == (2500, 2500)
+
+
+async def test_after_a_failed_partial_refund_later_refunds_still_take_back_the_right_pro_rata_total(
+    client, alice, stripe_standin, connect_hooks
+):
+    # 1,000 credits for $30.00. $10.01 takes 334 credits and fails; $10.00 must then take 334 (not 333, as it
+    # would after the failed refund's 334), and the remaining $20.00 the other 666.
+    mine, intent = await _bought(client, stripe_standin, connect_hooks, alice.workspace.id, credits=1000, cents=3000)
+    failed = await _refunded(client, stripe_standin, connect_hooks, mine, intent, 1001)
+    _fail(stripe_standin, mine.account, failed)
+    await _deliver_failure_events(client, connect_hooks, failed)
+
+    await _refunded(client, stripe_standin, connect_hooks, mine, intent, 1000, charge_events=2)
+    assert (await ledger_of(mine))[-1]["credits"] == -334
+    await _refunded(client, stripe_standin, connect_hooks, mine, intent, charge_events=3)
+
+    assert [e["credits"] for e in await ledger_of(mine)] == [1000, -334, 334, -334, -666]
+    assert await balances(mine) == (0, 0)
+
+
+async def test_a_refund_that_fails_after_a_later_one_was_recorded_leaves_exactly_the_later_ones_pro_rata_share(
+    client, alice, stripe_standin, connect_hooks
+):
+    # The later $10.00 was recorded while the $10.01 still stood: 667 in all less 334 is 333. When the $10.01 fails,
+    # giving back its own 334 would leave 333 taken for $10.00; the reversal gives back 333 so that 334 stay taken.
+    mine, intent = await _bought(client, stripe_standin, connect_hooks, alice.workspace.id, credits=1000, cents=3000)
+    failed = await _refunded(client, stripe_standin, connect_hooks, mine, intent, 1001)
+    await _refunded(client, stripe_standin, connect_hooks, mine, intent, 1000, charge_events=2)
+
+    _fail(stripe_standin, mine.account, failed)
+    await _deliver_failure_events(client, connect_hooks, failed)
+
+    assert [e["credits"] for e in await ledger_of(mine)] == [1000, -334, -333, 333]
+    assert await balances(mine) == (666, 666)  # 1,000 less ceil(1,000 × 1,000 ÷ 3,000)
+
+
+async def test_a_refund_that_failed_before_it_was_ever_recorded_writes_nothing(
+    client, alice, stripe_standin, connect_hooks
+):
+    mine, intent = await _bought(client, stripe_standin, connect_hooks, alice.workspace.id)
+    refund_id = refund(stripe_standin, mine.account, intent, 1000)
+    _fail(stripe_standin, mine.account, refund_id)
+    charge = (await ledger_of(mine))[0]["stripe_charge_id"]
+
+    await _deliver_failure_events(client, connect_hooks, refund_id)
+    await _deliver_refund_events(client, connect_hooks, refund_id, charge)  # the success, delivered after
+
+    assert [e["kind"] for e in await ledger_of(mine)] == ["purchase"]
+    assert await balances(mine) == (2500, 2500)
+
+
+async def test_a_balance_the_refund_took_below_zero_comes_back_and_the_below_zero_flag_clears(
+    client, alice, stripe_standin, connect_hooks
+):
+    mine, intent = await _bought(client, stripe_standin, connect_hooks, alice.workspace.id)
+    await ledger.append(mine.workspace_id, mine.client_id, EntryKind.usage, -2000, floor=0)
+    refund_id = await _refunded(client, stripe_standin, connect_hooks, mine, intent)
+    assert (await ledger.account(mine.workspace_id, mine.client_id))["negative_since"] is not None
+
+    _fail(stripe_standin, mine.account, refund_id)
+    await _deliver_failure_events(client, connect_hooks, refund_id)
+
+    assert await balances(mine) == (500, 500)
+    assert (await ledger.account(mine.workspace_id, mine.client_id))["negative_since"] is None
+
+
+async def test_the_transactions_list_and_its_csv_show_the_failed_refund_giving_credits_and_money_back(
+    client, alice, stripe_standin, connect_hooks
+):
+    await on_agency_plan(client, alice)
+    mine, intent = await _bought(client, stripe_standin, connect_hooks, alice.workspace.id)
+    refund_id = await _refunded(client, stripe_standin, connect_hooks, mine, intent, 1250)
+    _fail(stripe_standin, mine.account, refund_id)
+    await _deliver_failure_events(client, connect_hooks, refund_id)
+
+    listed = (await client.get(TAB_LIST, params={"kind": "refund"}, headers=HX)).text
+    exported = await client.get(EXPORT, params={"kind": "refund"})
+
+    assert listed.count('data-testid="transaction-row"') == 2
+    assert ">Refund failed</span>" in listed and ">Refund</span>" in listed
+    assert 'data-testid="transaction-credits">+1,250<' in listed and "credits given back" in listed
+    assert 'data-testid="total-refund">0 credits' in listed  # what the refunds took back, net
+    given, taken = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert (given["kind"], given["credits"], given["amount"], given["balance_after"]) == (
+        "Refund",
+        "1250",
+        "12.50",
+        "2500",
+    )
+    assert (taken["credits"], taken["amount"], given["stripe_refund"]) == ("-1250", "-12.50", refund_id)

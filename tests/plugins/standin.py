@@ -94,7 +94,7 @@ class Standin:
 
     def action(self, name: str, **params: Any) -> dict:
         """pay_invoice, mark_invoice_past_due, create_invoice, cancel_subscription, apply_coupon,
-        update_customer_email, refund_charge, deauthorize, link_account, issue_code, emit_event
+        update_customer_email, refund_charge, fail_refund, deauthorize, link_account, issue_code, emit_event
         (stripe_standin/actions.py); onboard, restrict_account, pass_deadlines, disable_payouts, review_account,
         verify_account, set_balance, create_payout, pay_payout, fail_payout, fail_subscription_renewal,
         pay_checkout_session (stripe_standin/connect_actions.py)."""

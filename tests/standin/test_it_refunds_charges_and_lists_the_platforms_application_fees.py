@@ -92,3 +92,38 @@ def test_charges_and_refunds_can_be_listed_by_payment_intent(fresh_standin):
     refunds = fresh_standin.sdk().v1.refunds.list(params={"payment_intent": second.id}, options=OPTS)
     assert [r.amount for r in refunds.data] == [100]
     assert fresh_standin.sdk().v1.refunds.list(params={"payment_intent": first.id}, options=OPTS).data == []
+
+
+def test_a_refund_that_fails_later_gives_the_charge_its_money_back_and_says_so_in_stripes_three_events(fresh_standin):
+    pi = _paid(fresh_standin)
+    refund = fresh_standin.sdk().v1.refunds.create(params={"payment_intent": pi.id, "amount": 400}, options=OPTS)
+
+    fresh_standin.action("fail_refund", account=NORTHWIND_DIGITAL, refund=refund.id)
+
+    failed = fresh_standin.sdk().v1.refunds.retrieve(refund.id, options=OPTS)
+    assert (failed.status, failed.failure_reason, failed.amount) == ("failed", "expired_or_canceled_card", 400)
+    assert failed.failure_balance_transaction.startswith("txn_")
+    charge = fresh_standin.sdk().v1.charges.retrieve(pi.latest_charge, options=OPTS)
+    assert charge.amount_refunded == 0 and not charge.refunded
+    events = fresh_standin.sdk().v1.events.list(params={"limit": 3}, options=OPTS).data
+    assert [e.type for e in reversed(events)] == ["refund.failed", "refund.updated", "charge.refund.updated"]
+    assert {(e.data.object.id, e.data.object.status) for e in events} == {(refund.id, "failed")}
+    previous = [e.data.to_dict().get("previous_attributes") for e in reversed(events)]
+    assert previous == [None, {"status": "succeeded"}, {"status": "succeeded"}]
+    served = api(fresh_standin, "GET", f"/v1/refunds/{refund.id}", stripe_account=NORTHWIND_DIGITAL).json()
+    assert Checker(stripe_fixtures()).check(served) == []
+    # The money is the account's again, so all of it can be refunded; a failed refund cannot fail twice.
+    assert fresh_standin.sdk().v1.refunds.create(params={"payment_intent": pi.id}, options=OPTS).amount == 1000
+    with pytest.raises(AssertionError, match="refund is failed"):
+        fresh_standin.action("fail_refund", account=NORTHWIND_DIGITAL, refund=refund.id)
+
+
+def test_failing_a_refund_takes_only_stripes_failure_reasons(fresh_standin):
+    pi = _paid(fresh_standin)
+    refund = fresh_standin.sdk().v1.refunds.create(params={"payment_intent": pi.id}, options=OPTS)
+    with pytest.raises(AssertionError, match="failure_reason must be one of"):
+        fresh_standin.action("fail_refund", account=NORTHWIND_DIGITAL, refund=refund.id, failure_reason="bored")
+    fresh_standin.action(
+        "fail_refund", account=NORTHWIND_DIGITAL, refund=refund.id, failure_reason="lost_or_stolen_card"
+    )
+    assert fresh_standin.sdk().v1.refunds.retrieve(refund.id, options=OPTS).failure_reason == "lost_or_stolen_card"
