@@ -110,6 +110,17 @@ async def write_transaction() -> AsyncIterator[None]:
             yield
 
 
+async def hold(workspace_id: int, client_id: int) -> None:
+    """Hold the client's credit account until the current write transaction ends, so writers that read the ledger
+    before they append take turns: its row lock on PostgreSQL; on SQLite, `write_transaction` holds the write lock."""
+    if CreditAccount._meta.db.engine_type == "postgres":
+        await (
+            CreditAccount.select(CreditAccount.id)
+            .where((CreditAccount.client == client_id) & (CreditAccount.workspace == workspace_id))
+            .lock_rows("UPDATE")
+        )
+
+
 async def client_in_workspace(workspace_id: int, client_id: int) -> None:
     """NotFound unless the client belongs to the workspace: another workspace's id reads as nonexistent."""
     if not await Client.exists().where((Client.id == client_id) & (Client.workspace == workspace_id)):

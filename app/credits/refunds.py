@@ -17,6 +17,8 @@ took nothing and writes nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from app.auto_billing.tables import PayoutAccount
@@ -57,16 +59,46 @@ async def apply_refunds(account_id: str, payment_intent_id: str) -> list[ledger.
     refunds = await stripe_reads.fetch(stripe_reads.refunds_of, account_id, payment_intent_id)
     written = []
     for refund in refunds:
-        status = refund.get("status")
-        if status == "succeeded" and not await ledger.entry_by_key(f"refund:{refund['id']}"):
-            appended = await take_back(purchase, refund)
-        elif status in FAILED and not await ledger.entry_by_key(f"refund-failed:{refund['id']}"):
-            appended = await give_back(purchase, refund)
-        else:
-            continue
+        appended = await settle(purchase, refund)
         if appended is not None and appended.created:
             written.append(appended)
     return written
+
+
+async def settle(purchase: dict[str, Any], refund: dict[str, Any]) -> ledger.Appended | None:
+    """Take back what a succeeded refund paid for, or give back what a failed one took; None when neither applies."""
+    status = refund.get("status")
+    if status == "succeeded" and not await ledger.entry_by_key(key := f"refund:{refund['id']}"):
+        return await _one_at_a_time(purchase, key, partial(take_back, purchase, refund))
+    if status in FAILED and not await ledger.entry_by_key(key := f"refund-failed:{refund['id']}"):
+        return await _one_at_a_time(purchase, key, partial(give_back, purchase, refund))
+    return None
+
+
+class _Raced(Exception):
+    """Another settlement wrote the key first: roll back whatever this one moved."""
+
+
+async def _one_at_a_time(
+    purchase: dict[str, Any], key: str, settle: Callable[[], Awaitable[ledger.Appended | None]]
+) -> ledger.Appended | None:
+    """Settle one refund while holding the client's credit account, so a purchase's refunds settle one after another.
+
+    Each settlement reads what the earlier ones took (`_refunded_so_far`) and writes the difference. Webhook tasks
+    run concurrently: two refunds of a third each, settled at once, would both read nothing taken and both take the
+    rounded-up share, one credit too many in all.
+    """
+    try:
+        async with ledger.write_transaction():
+            await ledger.hold(purchase["workspace"], purchase["client"])
+            if (existing := await ledger.entry_by_key(key)) is not None:
+                return ledger.Appended(existing, created=False)
+            appended = await settle()  # its `ledger.append` joins this transaction
+            if appended is not None and not appended.created:
+                raise _Raced
+            return appended
+    except _Raced:
+        return ledger.Appended(await ledger.entry_by_key(key), created=False)
 
 
 async def _refunded_so_far(purchase: dict[str, Any]) -> tuple[int, int]:

@@ -4,12 +4,13 @@ A refund that fails later in Stripe gives them back, once, and a later refund of
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 
 import pytest
 
-from app.credits import ledger
+from app.credits import ledger, refunds, stripe_reads
 from app.credits.refunds import credits_refunded
 from app.credits.tables import CreditEntry, EntryKind
 from tests.integration.credit_activity_support import EXPORT, HX, TAB_LIST, on_agency_plan
@@ -99,6 +100,23 @@ async def test_a_refund_whose_event_arrives_before_the_purchases_credits_the_pur
 
     assert [(e["kind"], e["credits"]) for e in await ledger_of(mine)] == [("purchase", 2500), ("refund", -1000)]
     assert await balances(mine) == (1500, 1500)
+
+
+async def test_refunds_of_one_purchase_settled_at_once_take_back_the_pro_rata_total_and_not_a_credit_more(
+    client, alice, stripe_standin, connect_hooks
+):
+    # Five $1.00 refunds of 1,000 credits for $30.00 take back ceil(166.67) = 167 in all. Settled at once (webhook
+    # tasks run side by side), each reading that nothing was taken yet, each would take ceil(33.33) = 34: 170.
+    mine, intent = await _bought(client, stripe_standin, connect_hooks, alice.workspace.id, credits=1000, cents=3000)
+    ids = [refund(stripe_standin, mine.account, intent, 100) for _ in range(5)]
+    purchase = await ledger.entry_by_key(f"pi:{intent}")
+    listed = {r["id"]: r for r in await stripe_reads.fetch(stripe_reads.refunds_of, mine.account, intent)}
+
+    settled = await asyncio.gather(*(refunds.settle(purchase, listed[refund_id]) for refund_id in ids))
+
+    assert all(appended is not None and appended.created for appended in settled)
+    assert -sum(e["credits"] for e in await ledger_of(mine) if e["kind"] == "refund") == 167
+    assert await balances(mine) == (833, 833)
 
 
 def test_the_credits_refunds_take_back_round_up_and_never_exceed_the_purchase():
