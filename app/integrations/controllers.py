@@ -27,7 +27,10 @@ from tasks.stripe_events import process_stripe_event
 from tasks.sync import DISCONNECT_RETRY_DELAY, confirm_disconnect, run_backfill
 
 log = logging.getLogger(__name__)
-DISCONNECTED_MESSAGE = "Disconnected Stripe account {name} ({account}). Data already pulled is kept."
+DISCONNECTED_MESSAGE = (
+    "Disconnected Stripe account {name} ({account}). Data already pulled is kept; "
+    "use Settings → Data → Purge to delete it."
+)
 UNCONFIRMED_MESSAGE = (
     "Stripe didn't confirm the disconnect of {name} ({account}); we'll keep trying until it does. "
     "Nothing syncs from it meanwhile, and data already pulled is kept."

@@ -314,6 +314,7 @@ class AutoBillingPage:
         self.state = page.get_by_test_id("payout-state")
         self.missing = page.get_by_test_id("payout-missing")
         self.payouts_enabled = page.get_by_test_id("payouts-enabled")
+        self.charges_enabled = page.get_by_test_id("charges-enabled")
         self.payout_rows = page.get_by_test_id("payout-row")
         self.payout_delays = page.get_by_test_id("advice-payout-delays")
 

@@ -40,6 +40,7 @@ async def test_the_owner_leaves_onboarding_half_done_then_finishes_and_a_failed_
     await expect(page).to_have_url("/dashboard/auto-billing")
     await expect(tab.state).to_have_text("Active")
     await expect(tab.payouts_enabled).to_contain_text("Payouts enabled.")
+    await expect(tab.charges_enabled).to_contain_text("Charges enabled.")
 
     # Step 5: a payout fails at Stripe; its webhook reaches the app and the panel refreshes itself (HTMX poll).
     account = await PayoutAccount.objects().first()

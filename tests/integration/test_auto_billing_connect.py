@@ -51,6 +51,7 @@ async def test_the_payout_account_is_not_the_read_only_stripe_connection(client,
     assert await StripeConnection.count() == 0
     page = await client.get(TAB)
     assert "It is separate from the read-only Stripe connection on the Integrations page." in page.text
+    assert "Make sure your Stripe account is verified and active to avoid interruptions in payouts." in page.text
 
 
 @pytest.mark.parametrize(

@@ -59,6 +59,8 @@ async def test_an_account_updated_webhook_brings_the_half_done_onboarding_with_w
     assert 'data-state="onboarding_incomplete"' in panel
     assert "a bank account for payouts" in panel and "accepting Stripe's terms of service" in panel
     assert 'data-enabled="no"' in panel and "Onboarding with Stripe isn't finished yet." in panel
+    assert 'data-charges="no"' in panel and "Charges disabled." in panel
+    assert "Payouts will be disabled if your Stripe account is not set up correctly. Contact Stripe support" in panel
 
 
 async def test_finishing_onboarding_shows_active_with_payouts_enabled(client, owner, account_id, stripe_standin):
@@ -66,6 +68,8 @@ async def test_finishing_onboarding_shows_active_with_payouts_enabled(client, ow
     panel = await shown(client)
     assert 'data-state="active"' in panel and ">Active<" in panel
     assert 'data-enabled="yes"' in panel and "Payouts enabled." in panel
+    assert 'data-charges="yes"' in panel and "Charges enabled." in panel
+    assert 'data-testid="payouts-disabled-note"' not in panel
     assert 'data-testid="advice-payout-delays"' not in panel
 
 
@@ -131,6 +135,7 @@ async def test_payouts_disabled_say_why_in_words(client, owner, account_id, stri
     assert (
         'data-testid="advice-connection-errors"' in panel and "clicking <strong>Manage Stripe Connect</strong>" in panel
     )
+    assert "Always double-check your Stripe account settings to avoid any disruptions in billing or payouts." in panel
 
 
 async def test_a_failed_payout_shows_its_reason_and_the_payout_delays_advice(client, owner, account_id, stripe_standin):

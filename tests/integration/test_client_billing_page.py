@@ -79,6 +79,8 @@ async def test_the_packs_show_what_each_buys_at_the_agencys_price(client, shop):
     assert "$0.004 a credit" in html
     for usd, credits in ((10, "2,500"), (25, "6,250"), (50, "12,500"), (100, "25,000")):
         assert f'aria-label="Buy ${usd} = {credits} credits"' in html
+        assert f"<strong>${usd}</strong> = {credits} credits</button>" in html, "the guide writes $10 = 2,500 credits"
+    assert '<h2 id="auto-recharge-title">Automated billing</h2>' in html
 
 
 async def test_without_a_payout_account_taking_charges_the_page_says_to_contact_support(client, shop):

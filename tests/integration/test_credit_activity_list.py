@@ -36,7 +36,8 @@ async def test_the_tab_loads_its_transactions_section_from_its_own_route_and_lin
 ):
     tab = (await client.get(TAB)).text
 
-    assert 'data-testid="credit-activity-shell"' in tab
+    assert 'data-testid="credit-activity-shell"' in tab and "<h2>Monitoring Transactions</h2>" in tab
+    assert "<h2>Monitoring Transactions</h2>" in (await client.get(TAB_LIST, headers={"HX-Request": "true"})).text
     assert f'hx-get="{TAB_LIST}"' in tab and f'href="{TAB_LIST}"' in tab
 
 

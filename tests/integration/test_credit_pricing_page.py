@@ -43,6 +43,9 @@ async def test_the_page_shows_the_platform_price_the_form_and_no_history_yet(cli
     assert '<label for="cost-per-credit">Cost per Credit</label>' in response.text
     assert "Final Client Price" in response.text and "$10 = 10,000 credits" in response.text
     assert 'data-testid="no-pricing-history"' in response.text
+    assert '<h2 id="credit-pricing-title">Client Credit Pricing</h2>' in response.text
+    assert "Define how much your clients pay per credit used. Dollars per credit" in response.text
+    assert "Display final credit pricing transparently to your customers." in response.text
 
 
 @pytest.mark.parametrize("htmx", HTMX, ids=HTMX_IDS)

@@ -86,7 +86,8 @@ async def test_disconnect_without_htmx_redirects_with_a_message(client, connecte
     response = await post_form(client, "/dashboard/integrations/stripe/disconnect", follow_redirects=False)
     assert response.status_code == 303
     page = await client.get(response.headers["location"])
-    assert "Data already pulled is kept" in page.text
+    assert "Data already pulled is kept" in page.text and "use Settings → Data → Purge to delete it" in page.text
+    assert '<a href="/dashboard/settings/data" data-testid="purge-link">Settings → Data → Purge</a>' in page.text
 
 
 async def test_after_disconnect_another_account_can_be_connected(client, connected):
