@@ -36,8 +36,7 @@ class DataController(Controller):
 
     @get("/", name="settings:data")
     async def show(self, actor: CurrentActor) -> Template:
-        """What ClientPulse stores from Stripe for this workspace, and the purge form (owners only)."""
-        actor.require_owner("manage the workspace's Stripe data")
+        """What ClientPulse stores from Stripe, for every member; only owners get the purge form (purge checks too)."""
         return Template("settings/data.html", context=await _context(actor))
 
     @post("/purge", name="settings:data_purge")

@@ -104,7 +104,8 @@ PLANS: dict[Plan, PlanTerms] = {
             price_is_floor=False,
             client_limit=None,
             features=frozenset(),
-            highlights=("Monday Brief", "Revenue dashboards"),
+            # Monday Brief and the revenue dashboards read a Stripe connection, which only Agency has: not sold here.
+            highlights=("Every integration",),
         ),
         PlanTerms(
             id=Plan.agency,
@@ -113,7 +114,12 @@ PLANS: dict[Plan, PlanTerms] = {
             price_is_floor=True,
             client_limit=None,
             features=frozenset({Feature.stripe_connect, Feature.auto_billing}),
-            highlights=("Stripe Connect (read your invoices)", "Auto Billing for your clients"),
+            highlights=(
+                "Stripe Connect (read your invoices)",
+                "Revenue dashboards",
+                "Monday Brief",
+                "Auto Billing for your clients",
+            ),
             builds_on=Plan.pro,
         ),
     )

@@ -16,7 +16,7 @@ async def test_log_in_lands_on_the_dashboard_and_a_quietly_cancelling_client_ope
     workspace = await seed_demo()
     await (await LoginPage(page).open()).log_in("owner@demo.test", "demo-password")
     await expect(page).to_have_url(f"{server.base_url}/dashboard")
-    await expect(page.get_by_test_id("connect-invitation")).to_be_visible()
+    await expect(page.get_by_test_id("connect-stripe")).to_be_visible()
     consent = await (await IntegrationsPage(page).open()).connect_stripe()
     await consent.pick_account("Northwind Digital")
     await consent.connect()

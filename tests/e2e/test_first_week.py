@@ -39,7 +39,11 @@ async def test_sign_up_add_clients_hit_the_free_limit_log_out_in_and_invite_a_te
     await expect(page).to_have_url(f"{server.base_url}/login")
     await (await LoginPage(page).open()).log_in(OWNER[1], OWNER[2])
     await expect(page).to_have_url(f"{server.base_url}/dashboard")
-    await expect(page.get_by_test_id("connect-invitation")).to_be_visible()
+    await expect(page.get_by_test_id("connect-invitation")).to_contain_text(
+        "Revenue insights come with the Agency plan"
+    )
+    await expect(page.get_by_test_id("connect-stripe")).to_have_count(0)
+    await expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Auto Billing")).to_have_count(0)
     await expect((await ClientsPage(page).open()).rows).to_have_count(3)
 
     await (await TeamSettingsPage(page).open()).invite("sam@brightside.agency")

@@ -1,6 +1,7 @@
 """The agency dashboard over a synced stand-in agency: its figures are the revenue services' own (MRR and invoiced
-revenue), a workspace without Stripe is invited to connect, another workspace's data never shows (kept figures
-included), kept figures give way as soon as a sync writes, and a client's page shows its flags and invoiced revenue."""
+revenue), a workspace without Stripe is invited to connect (the button for Agency owners only), another workspace's
+data never shows (kept figures included), kept figures give way as soon as a sync writes, and a client's page shows
+its flags and invoiced revenue."""
 
 from __future__ import annotations
 
@@ -75,11 +76,41 @@ async def test_the_dashboard_shows_the_services_figures_and_lists(client, alice,
     assert reasons and all(money(0, currency)[0] in reason for reason in reasons if "grew" in reason)
 
 
-async def test_a_workspace_without_stripe_is_invited_to_connect(client, alice):
+def _empty_state(html: str) -> str:
+    return html.split('data-testid="connect-invitation"', 1)[1].split("</section>", 1)[0]
+
+
+async def test_an_agency_owner_without_stripe_is_invited_to_connect_with_the_button(client, alice):
+    alice.workspace = await set_plan(alice.workspace.id, "agency")
     await login(client, alice)
     html = (await client.get("/dashboard")).text
-    assert 'data-testid="connect-invitation"' in html and 'href="/dashboard/integrations"' in html
+    state = _empty_state(html)
+    assert "Connect Stripe to see your revenue" in state
+    assert 'href="/dashboard/integrations" data-testid="connect-stripe">Connect Stripe<' in state
     assert 'data-testid="trend-chart"' not in html
+
+
+@pytest.mark.parametrize("plan", ["free", "pro"])
+async def test_a_lower_plan_without_stripe_is_pointed_to_billing_and_sees_no_connect_button(client, alice, plan):
+    alice.workspace = await set_plan(alice.workspace.id, plan)
+    await login(client, alice)
+    state = _empty_state((await client.get("/dashboard")).text)
+    assert "Revenue insights come with the Agency plan" in state and 'href="/dashboard/billing"' in state
+    assert 'data-testid="connect-stripe"' not in state and "/dashboard/integrations" not in state
+
+
+async def test_a_lower_plan_teammate_is_pointed_to_billing_too(client, bob):
+    await login(client, bob)
+    state = _empty_state((await client.get("/dashboard")).text)
+    assert 'data-testid="revenue-needs-agency"' in state and 'data-testid="connect-stripe"' not in state
+
+
+async def test_an_agency_teammate_without_stripe_is_told_an_owner_can_connect_and_gets_no_button(client, alice, bob):
+    await set_plan(alice.workspace.id, "agency")
+    await login(client, bob)
+    state = _empty_state((await client.get("/dashboard")).text)
+    assert 'data-testid="owner-connects">An owner of Alice Agency can connect Stripe' in state
+    assert 'data-testid="connect-stripe"' not in state and "/dashboard/integrations" not in state
 
 
 async def test_another_workspace_s_data_never_appears(client, charlie, synced, stripe_standin):

@@ -48,14 +48,23 @@ async def _counts(workspace_id: int) -> dict[str, int]:
     return {label: await table.count().where(table.workspace == workspace_id) for label, table in PULLED_TABLES.items()}
 
 
-async def test_the_data_page_shows_what_is_stored_for_owners_only(client, alice, bob):
+async def test_the_data_page_shows_an_owner_what_is_stored_and_the_purge_form(client, alice):
     await _fill(alice)
     await login(client, alice)
     page = await client.get(DATA)
     assert page.status_code == 200 and 'data-testid="count-invoices">1<' in page.text
     assert 'data-testid="settings-tabs"' in page.text and "Type <strong>Alice Agency</strong>" in page.text
+    assert 'data-testid="purge-form"' in page.text and 'data-testid="purge-owner-only"' not in page.text
+
+
+async def test_a_teammate_sees_what_is_stored_without_the_purge_form_and_a_crafted_purge_gets_403(client, alice, bob):
+    await _fill(alice)
     await login(client, bob)
-    assert (await client.get(DATA)).status_code == 403
+    page = await client.get(DATA)
+    assert page.status_code == 200 and 'data-testid="count-invoices">1<' in page.text
+    assert 'data-testid="settings-data-tab"' in page.text
+    assert 'data-testid="purge-form"' not in page.text and 'action="/dashboard/settings/data/purge"' not in page.text
+    assert 'data-testid="purge-owner-only">Only an owner of Alice Agency can purge this data.<' in page.text
     assert (await post_form(client, f"{DATA}/purge", {"confirm": "Alice Agency"})).status_code == 403
     assert all((await _counts(alice.workspace.id)).values())
 

@@ -101,7 +101,7 @@ ROUTES: dict[tuple[str, str], Row] = {
         LOGIN, 403, 404, 303, 303, form={"role": "owner"}
     ),
     ("POST", "/dashboard/settings/team/invitations/{invitation_id:int}/revoke"): Row(LOGIN, 403, 404, 303, 303),
-    ("GET", "/dashboard/settings/data"): Row(LOGIN, 403, 200, 200, 200),
+    ("GET", "/dashboard/settings/data"): Row(LOGIN, 200, 200, 200, 200),
     ("POST", "/dashboard/settings/data/purge"): Row(LOGIN, 403, 422, 303, 303, form={"confirm": "Alice Agency"}),
     ("POST", "/dashboard/settings/data/sync"): Row(LOGIN, 403, 404, 303, 303, stripe=True),
     # Settings → API: teammates see the tokens; only owners make or revoke one (charlie's revoke names alice's).

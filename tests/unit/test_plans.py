@@ -44,6 +44,13 @@ def test_the_billing_page_lists_the_limit_first_and_agency_builds_on_pro():
     assert agency.bullets[0] == "Everything in Pro" and "Auto Billing for your clients" in agency.bullets
 
 
+def test_only_a_plan_with_stripe_connect_promises_what_reads_stripe():
+    for terms in plans.PLANS.values():
+        promised = {"Revenue dashboards", "Monday Brief"} & set(terms.bullets)
+        assert not promised or terms.allows(Feature.stripe_connect), terms.label
+    assert {"Revenue dashboards", "Monday Brief"} <= set(plans.PLANS[Plan.agency].bullets)
+
+
 def test_new_workspaces_start_on_free_and_an_unknown_plan_is_refused():
     assert plans.STARTING_PLAN is Plan.free
     assert plans.plan_for(SimpleNamespace(plan="pro")).label == "Pro"
