@@ -9,8 +9,12 @@ from urllib.parse import urlencode
 from piccolo.query import OrderByRaw
 
 from app.clients.tables import Client, ClientDomain, ClientEmail, ClientStatus
+from app.core.formatting import money_in
 from app.core.queries import contains_ci, page_count
 from app.core.validation import InvalidValue, normalise_domain
+from app.revenue.cache import workspace_revenue
+from app.revenue.facts import ClientKey
+from app.revenue.signals import ClientSignals
 from app.stripe_data.insights import ClientInsight, client_insights, client_invoices, today_in
 from app.workspaces.services import Actor
 
@@ -25,8 +29,16 @@ SORTS = {
     "last_invoice": "Last invoice",
     "overdue": "Most overdue",
 }
-# Filters on Stripe facts; "quiet" = no invoice in QUIET_DAYS (a client who may be quietly leaving).
-ONLY = {"": "Any", "overdue": "Overdue", "revenue": "With revenue", "quiet": "No invoice in 90 days"}
+# Filters on Stripe facts; "quiet" = no invoice in QUIET_DAYS (a client who may be quietly leaving); "cancelling" and
+# "upsell": any flag of that kind (app.revenue.signals).
+ONLY = {
+    "": "Any",
+    "overdue": "Overdue",
+    "revenue": "With revenue",
+    "quiet": "No invoice in 90 days",
+    "cancelling": "Cancelling",
+    "upsell": "Upsell opportunity",
+}
 QUIET_DAYS = 90
 _MONEY_SORTS = {"revenue", "last_invoice", "overdue"}
 
@@ -125,17 +137,19 @@ async def list_clients(actor: Actor, params: ListParams) -> ClientPage:
         params: search text, status, sort and page; out-of-range values fall back to defaults.
 
     Returns:
-        The page's rows (dicts with id, name, status, created_at, emails, domains, insight) and the total count.
+        The page's rows (dicts with id, name, status, created_at, emails, domains, insight, signals) and the total
+        count.
     """
     params = params.cleaned()
     where = _where(actor, params)
     query = _ordered(where, params.sort)
+    signals = await workspace_signals(actor)  # once for the page: the filter and every row's badges read it
     if params.sort in _MONEY_SORTS or params.only:
-        rows, total = await _by_money(actor, params, query)
+        rows, total = await _by_money(actor, params, query, signals)
     else:
         total = await Client.count().where(where)
         rows = await query.limit(PAGE_SIZE).offset((params.page - 1) * PAGE_SIZE)
-        await attach_insights(actor, rows)
+        await attach_insights(actor, rows, signals=signals)
     await attach_contacts(rows)
     has_any = total > 0 or await Client.exists().where(Client.workspace == actor.workspace_id)
     return ClientPage(params=params, rows=rows, total=total, workspace_has_clients=has_any)
@@ -159,8 +173,9 @@ async def matching_clients(actor: Actor, params: ListParams) -> list[dict]:
         Rows as list_clients gives them (insight, emails, domains included).
     """
     params = params.cleaned()
-    rows, insights = await _kept_in_order(actor, params, await _ordered(_where(actor, params), params.sort))
-    await attach_insights(actor, rows, insights)
+    signals = await workspace_signals(actor)
+    rows, insights = await _kept_in_order(actor, params, await _ordered(_where(actor, params), params.sort), signals)
+    await attach_insights(actor, rows, insights, signals)
     await attach_contacts(rows, workspace_id=actor.workspace_id)
     return rows
 
@@ -193,14 +208,32 @@ async def attach_contacts(rows: list[dict], workspace_id: int | None = None) -> 
         row["archived"] = row["status"] == ClientStatus.archived.value
 
 
-async def attach_insights(actor: Actor, rows: list[dict], insights: dict[int, ClientInsight] | None = None) -> None:
-    """Add each row's Stripe money facts (`insight`, None without data) and the workspace currency."""
+async def workspace_signals(actor: Actor) -> dict[ClientKey, ClientSignals]:
+    """The workspace's cancelling and upsell flags, from its kept revenue figures (app.revenue.cache).
+
+    Formatted with the same money function as the dashboard and the client page, so all three share one kept entry.
+    """
+    revenue = await workspace_revenue(actor.workspace_id, money=money_in(actor.workspace.currency))
+    return revenue.signals
+
+
+async def attach_insights(
+    actor: Actor,
+    rows: list[dict],
+    insights: dict[int, ClientInsight] | None = None,
+    signals: dict[ClientKey, ClientSignals] | None = None,
+) -> None:
+    """Add each row's Stripe money facts (`insight`, None without data), its flags (`signals`, None without any) and
+    the workspace currency."""
     if insights is None:
         insights = await client_insights(
             actor.workspace_id, actor.workspace.timezone, actor.workspace.currency, [row["id"] for row in rows]
         )
+    if signals is None:
+        signals = await workspace_signals(actor)
     for row in rows:
         row["insight"] = insights.get(row["id"])
+        row["signals"] = signals.get(row["id"])
         row["currency"] = actor.workspace.currency
 
 
@@ -218,7 +251,11 @@ def _sort_key(sort: str, insight: ClientInsight | None):
     return (0 if insight.overdue else 1, -insight.days_overdue, -insight.overdue_amount)
 
 
-def _keep(only: str, insight: ClientInsight | None, today) -> bool:
+def _keep(only: str, insight: ClientInsight | None, today, signals: ClientSignals | None) -> bool:
+    if only == "cancelling":
+        return bool(signals and signals.cancelling)
+    if only == "upsell":
+        return bool(signals and signals.upsell)
     if only == "overdue":
         return bool(insight and insight.overdue)
     if only == "revenue":
@@ -230,24 +267,26 @@ def _keep(only: str, insight: ClientInsight | None, today) -> bool:
 
 
 async def _kept_in_order(
-    actor: Actor, params: ListParams, rows: list[dict]
+    actor: Actor, params: ListParams, rows: list[dict], signals: dict[ClientKey, ClientSignals]
 ) -> tuple[list[dict], dict[int, ClientInsight]]:
     """The rows the `only` filter keeps, in the money sort's order, with the whole workspace's insights."""
     insights = await client_insights(actor.workspace_id, actor.workspace.timezone, actor.workspace.currency)
     today = today_in(actor.workspace.timezone)
-    rows = [row for row in rows if _keep(params.only, insights.get(row["id"]), today)]
+    rows = [row for row in rows if _keep(params.only, insights.get(row["id"]), today, signals.get(row["id"]))]
     if params.sort in _MONEY_SORTS:
         rows.sort(key=lambda row: _sort_key(params.sort, insights.get(row["id"])))
     return rows, insights
 
 
-async def _by_money(actor: Actor, params: ListParams, query) -> tuple[list[dict], int]:
+async def _by_money(
+    actor: Actor, params: ListParams, query, signals: dict[ClientKey, ClientSignals]
+) -> tuple[list[dict], int]:
     """Sort or filter on Stripe facts: ids in name order from the database, facts for the whole workspace in a few
     grouped queries, then filter, sort and slice in memory (thousands of clients are a few hundred KB)."""
-    rows, insights = await _kept_in_order(actor, params, await query)
+    rows, insights = await _kept_in_order(actor, params, await query, signals)
     start = (params.page - 1) * PAGE_SIZE
     page = rows[start : start + PAGE_SIZE]
-    await attach_insights(actor, page, insights)
+    await attach_insights(actor, page, insights, signals)
     return page, len(rows)
 
 
