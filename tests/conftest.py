@@ -55,6 +55,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 async def _clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     yield
     if "standin" not in request.node.path.parts:
+        from app.revenue import cache
+
+        await cache.rebuilt()  # a page's background rebuild must not read tables while they are emptied
         await database.truncate_all()
     if held := database.held_connections():
         # Not a failure: the next engineer needs the name of the test that leaves a transaction open (see

@@ -12,7 +12,7 @@ from app.clients.tables import Client, ClientDomain, ClientEmail, ClientStatus
 from app.core.formatting import money_in
 from app.core.queries import contains_ci, page_count
 from app.core.validation import InvalidValue, normalise_domain
-from app.revenue.cache import workspace_revenue
+from app.revenue.cache import kept_or_rebuilding, workspace_revenue
 from app.revenue.facts import ClientKey
 from app.revenue.signals import ClientSignals
 from app.stripe_data.insights import ClientInsight, client_insights, client_invoices, today_in
@@ -40,6 +40,7 @@ ONLY = {
     "upsell": "Upsell opportunity",
 }
 QUIET_DAYS = 90
+FLAG_FILTERS = ("cancelling", "upsell")
 _MONEY_SORTS = {"revenue", "last_invoice", "overdue"}
 
 
@@ -85,6 +86,7 @@ class ClientPage:
     rows: list[dict]
     total: int
     workspace_has_clients: bool
+    flags_pending: bool = False  # no cancelling/upsell figures yet: the badges are being worked out
     page_size: int = PAGE_SIZE
     sorts: dict[str, str] = field(default_factory=lambda: SORTS)
     filters: dict[str, str] = field(default_factory=lambda: ONLY)
@@ -143,7 +145,9 @@ async def list_clients(actor: Actor, params: ListParams) -> ClientPage:
     params = params.cleaned()
     where = _where(actor, params)
     query = _ordered(where, params.sort)
-    signals = await workspace_signals(actor)  # once for the page: the filter and every row's badges read it
+    # Once for the page: the filter and every row's badges read it.
+    signals = await workspace_signals(actor, wait=params.only in FLAG_FILTERS)
+    pending, signals = signals is None, signals or {}
     if params.sort in _MONEY_SORTS or params.only:
         rows, total = await _by_money(actor, params, query, signals)
     else:
@@ -152,7 +156,7 @@ async def list_clients(actor: Actor, params: ListParams) -> ClientPage:
         await attach_insights(actor, rows, signals=signals)
     await attach_contacts(rows)
     has_any = total > 0 or await Client.exists().where(Client.workspace == actor.workspace_id)
-    return ClientPage(params=params, rows=rows, total=total, workspace_has_clients=has_any)
+    return ClientPage(params=params, rows=rows, total=total, workspace_has_clients=has_any, flags_pending=pending)
 
 
 def _ordered(where, sort: str):
@@ -173,7 +177,7 @@ async def matching_clients(actor: Actor, params: ListParams) -> list[dict]:
         Rows as list_clients gives them (insight, emails, domains included).
     """
     params = params.cleaned()
-    signals = await workspace_signals(actor)
+    signals = await workspace_signals(actor) if params.only in FLAG_FILTERS else {}  # the export has no flag columns
     rows, insights = await _kept_in_order(actor, params, await _ordered(_where(actor, params), params.sort), signals)
     await attach_insights(actor, rows, insights, signals)
     await attach_contacts(rows, workspace_id=actor.workspace_id)
@@ -208,13 +212,19 @@ async def attach_contacts(rows: list[dict], workspace_id: int | None = None) -> 
         row["archived"] = row["status"] == ClientStatus.archived.value
 
 
-async def workspace_signals(actor: Actor) -> dict[ClientKey, ClientSignals]:
+async def workspace_signals(actor: Actor, wait: bool = True) -> dict[ClientKey, ClientSignals] | None:
     """The workspace's cancelling and upsell flags, from its kept revenue figures (app.revenue.cache).
 
+    A rebuild of those figures takes seconds for a large agency, and every sync write or webhook makes one due. A
+    filter on the flags (`wait`) waits for it: its answer must be true. The plain list's badges don't: they come from
+    the last figures while a rebuild runs in the background, or are None (not worked out yet) when there are none.
     Formatted with the same money function as the dashboard and the client page, so all three share one kept entry.
     """
-    revenue = await workspace_revenue(actor.workspace_id, money=money_in(actor.workspace.currency))
-    return revenue.signals
+    money = money_in(actor.workspace.currency)
+    if wait:
+        return (await workspace_revenue(actor.workspace_id, money=money)).signals
+    revenue = await kept_or_rebuilding(actor.workspace_id, money)
+    return revenue.signals if revenue is not None else None
 
 
 async def attach_insights(
@@ -230,7 +240,7 @@ async def attach_insights(
             actor.workspace_id, actor.workspace.timezone, actor.workspace.currency, [row["id"] for row in rows]
         )
     if signals is None:
-        signals = await workspace_signals(actor)
+        signals = await workspace_signals(actor, wait=False) or {}
     for row in rows:
         row["insight"] = insights.get(row["id"])
         row["signals"] = signals.get(row["id"])

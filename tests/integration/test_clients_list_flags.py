@@ -8,7 +8,10 @@ import json
 from datetime import timedelta
 
 from app.core.timeutil import utcnow
+from app.integrations.tables import StripeConnection
+from app.revenue import cache
 from app.revenue.signals import client_signals
+from app.stripe_data import versions
 from app.stripe_data.matching import rematch
 from app.stripe_data.tables import StripeInvoice, StripeSubscription
 from app.workspaces.services import set_plan
@@ -117,3 +120,28 @@ async def test_another_workspace_s_flagged_clients_never_show_in_badges_or_filte
     assert page.text.count('data-testid="upsell-badge"') == 1 and f"/dashboard/clients/{ids['Loyal Co']}#" in page.text
     everyone = await client.get("/dashboard/clients")
     assert everyone.text.count('data-testid="cancelling-badge"') == 1
+
+
+async def test_with_stripe_connected_the_list_never_waits_for_the_figures_and_says_the_badges_are_coming(client, alice):
+    # A live connection's data changes with every webhook, and rebuilding the figures takes seconds for a large
+    # agency: the plain list shows the last figures (or says they are coming) while they are rebuilt behind it.
+    ids = await _agency(alice.workspace.id)
+    await StripeConnection(
+        workspace=alice.workspace.id, stripe_account_id=f.ACCOUNT, account_name="Acme", status="connected"
+    ).save()
+    await login(client, alice)
+    cache.clear()  # as in a web process that has worked out nothing yet (logging in computed the dashboard's)
+
+    first = await client.get("/dashboard/clients")
+    assert 'data-testid="flags-pending"' in first.text and "cancelling-badge" not in first.text
+
+    await cache.rebuilt()
+    ready = await client.get("/dashboard/clients")
+    assert "flags-pending" not in ready.text and f'href="/dashboard/clients/{ids["Leaving Co"]}#flags"' in ready.text
+
+    await versions.bump(alice.workspace.id)  # a webhook's write: the kept figures are out of date
+    meanwhile = await client.get("/dashboard/clients", headers={"HX-Request": "true"})
+    assert "flags-pending" not in meanwhile.text and 'data-testid="cancelling-badge"' in meanwhile.text
+    await cache.rebuilt()
+    filtered = await client.get("/dashboard/clients", params={"only": "cancelling"})  # a filter waits: it must be true
+    assert _names(filtered) == ["Leaving Co"] and "flags-pending" not in filtered.text
