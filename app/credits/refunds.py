@@ -140,9 +140,7 @@ async def take_back(purchase: dict[str, Any], refund: dict[str, Any]) -> ledger.
         stripe_payment_intent_id=purchase["stripe_payment_intent_id"],
         stripe_charge_id=purchases.stripe_id(refund.get("charge")),
         stripe_refund_id=str(refund["id"]),
-        final_price_per_credit=purchase["final_price_per_credit"],
-        platform_price_per_credit=purchase["platform_price_per_credit"],
-        cost_per_credit=purchase["cost_per_credit"],
+        **_prices_of(purchase),
     )
 
 
@@ -180,10 +178,13 @@ async def give_back(purchase: dict[str, Any], refund: dict[str, Any]) -> ledger.
         stripe_payment_intent_id=recorded["stripe_payment_intent_id"],
         stripe_charge_id=recorded["stripe_charge_id"],
         stripe_refund_id=recorded["stripe_refund_id"],
-        final_price_per_credit=recorded["final_price_per_credit"],
-        platform_price_per_credit=recorded["platform_price_per_credit"],
-        cost_per_credit=recorded["cost_per_credit"],
+        **_prices_of(recorded),
     )
+
+
+def _prices_of(entry: dict[str, Any]) -> dict[str, Any]:
+    """The prices an entry used, which the entries that take back or give back its credits record too."""
+    return {name: entry[name] for name in ("final_price_per_credit", "platform_price_per_credit", "cost_per_credit")}
 
 
 def _describe(amount_minor: int, currency: str) -> str:
