@@ -17,7 +17,6 @@ from app.core.formatting import money_in
 from app.integrations.services import current_connection
 from app.integrations.tables import StripeConnection
 from app.revenue.dashboard import Listed, overview
-from app.revenue.flags import RULE_NAMES
 from app.revenue.services import ClientKey, loaded_json, mrr_history
 from app.stripe_data import partials as stripe_partials
 from app.stripe_data.overdue import today_in
@@ -175,7 +174,7 @@ def _flagged(key: ClientKey, names: dict[ClientKey, str], rule: str, reason: str
 
 
 def _listed(items: list[Listed], names: dict[ClientKey, str]) -> tuple[Flagged, ...]:
-    return tuple(_flagged(i.key, names, RULE_NAMES.get(i.flag.rule, i.flag.rule), i.flag.reason) for i in items)
+    return tuple(_flagged(i.key, names, i.flag.name, i.flag.reason) for i in items)
 
 
 async def _sync_health(workspace_id: int, connection: StripeConnection) -> SyncHealth:

@@ -17,7 +17,6 @@ from app.clients.tables import ClientStatus
 from app.core import csv_export
 from app.core.errors import ValidationFailed
 from app.revenue.dashboard import chart_context, client_revenue
-from app.revenue.flags import RULE_NAMES
 from app.stripe_data.matching import rematch_workspace
 from app.stripe_data.overdue import today_in
 from app.web.auth import CurrentActor
@@ -63,7 +62,7 @@ class ClientController(Controller):
     ) -> Template:
         """Every client of the workspace: searchable, filterable, sortable, paginated."""
         listing = await list_clients(actor, ListParams(q=q, status=status, sort=sort, page=page, only=only))
-        context = {"actor": actor, "listing": listing, "flag_names": RULE_NAMES, **await _plan_context(actor)}
+        context = {"actor": actor, "listing": listing, **await _plan_context(actor)}
         return page_or_fragment(request, "clients/index.html", "clients/_list.html", context)
 
     @get("/export.csv", name="clients:export")
@@ -157,7 +156,7 @@ class ClientController(Controller):
                 "domains": detail.domains,
             }
             await attach_insights(actor, [row])
-            return {"row": row, "flag_names": RULE_NAMES}
+            return {"row": row}
 
         return await fragment_or_redirect(
             request,

@@ -72,7 +72,8 @@ async def _key(workspace_id: int) -> tuple[tuple, bool]:
     if not rows:
         return (workspace_id,), False
     row = rows[0]
-    key = (row["token"], row["timezone"], row["currency"], str(row["created_at"]), row["rates"], str(row["rates_at"]))
+    # Which workspace this is (its creation time) first, then what its figures depend on.
+    key = (str(row["created_at"]), row["token"], row["timezone"], row["currency"], row["rates"], str(row["rates_at"]))
     return key, bool(row["connected"])
 
 
@@ -154,8 +155,8 @@ async def kept_or_rebuilding(workspace_id: int, money: Callable[[int], str] = st
         with _settled:
             _rebuilding.add(task)
         task.add_done_callback(_rebuilt)
-    # Older figures of the same workspace only (its creation time is in the key: an id reused after a restore is not).
-    same = kept is not None and len(stored_key) > 3 and kept[0][3] == stored_key[3]
+    # Older figures of the same workspace only: its creation time leads the key (an id reused after a restore is not).
+    same = kept is not None and kept[0][0] == stored_key[0]
     return kept[1] if same else None
 
 

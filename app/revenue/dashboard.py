@@ -14,7 +14,7 @@ from datetime import datetime
 from app.clients.tables import Client
 from app.revenue import charts
 from app.revenue.cache import CHANGE_WINDOW, workspace_revenue
-from app.revenue.flags import RULE_NAMES, Flag
+from app.revenue.flags import Flag
 from app.revenue.movements import Month, monthly
 from app.revenue.services import ClientKey, Series
 from app.revenue.signals import ClientSignals
@@ -171,5 +171,5 @@ async def client_revenue(
 
 
 def chart_context() -> dict:
-    """What the chart and flag partials need besides the data: movement kinds in stacking order, rule names."""
-    return {"kinds": charts.KINDS, "flag_names": RULE_NAMES}
+    """What the chart partials need besides the data: movement kinds in stacking order."""
+    return {"kinds": charts.KINDS}

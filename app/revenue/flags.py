@@ -48,6 +48,11 @@ class Flag:
     at: datetime
     reason: str
 
+    @property
+    def name(self) -> str:
+        """What the pages, the API and the brief call the rule."""
+        return RULE_NAMES.get(self.rule, self.rule)
+
 
 @dataclass(frozen=True, slots=True)
 class PriceChange:
